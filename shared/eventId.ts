@@ -1,0 +1,43 @@
+import { UUID } from 'uuidv7';
+
+/**
+ * Event ids are UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits. The kiosk
+ * mints the id at the moment of the scan from its own clock, so the id also records the device
+ * time; documents store the 16 raw bytes and never a separate device timestamp.
+ */
+export type EventId = string;
+
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const MAX_UNIX_MS = 2 ** 48 - 1;
+
+function random32(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0] ?? 0;
+}
+
+/** A new event id whose timestamp is `deviceTime` (milliseconds since the Unix epoch). */
+export function newEventId(deviceTime: number): EventId {
+  const unixMs = Math.min(MAX_UNIX_MS, Math.max(0, Math.floor(deviceTime)));
+  return UUID.fromFieldsV7(unixMs, random32() & 0xfff, random32() >>> 2, random32()).toString();
+}
+
+/** True for the canonical lower-case text of a UUIDv7. */
+export function isEventId(value: unknown): value is EventId {
+  return typeof value === 'string' && UUID_TEXT.test(value);
+}
+
+/** The 16 bytes stored in documents. */
+export function eventIdToBytes(id: EventId): Uint8Array {
+  return new Uint8Array(UUID.parse(id).bytes);
+}
+
+/** The id for 16 stored bytes, or null when they are not a UUIDv7. */
+export function eventIdFromBytes(bytes: unknown): EventId | null {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== 16) return null;
+  const text = UUID.ofInner(bytes).toString();
+  return UUID_TEXT.test(text) ? text : null;
+}
+
+/** The device time (Unix milliseconds) an id was minted at. */
+export function deviceTimeOf(id: EventId): number {
+  return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}

@@ -1,0 +1,103 @@
+import type { EventId } from './eventId';
+
+/**
+ * The check-in event model. Events are append-only and never edited: corrections are events too.
+ * See SPEC.md [E1]–[E6].
+ */
+
+/** Codes are stored as small integers (one byte each in the document); the order is fixed forever. */
+export const EVENT_KINDS = ['checkIn', 'checkOut', 'denied', 'void', 'checkOutAll'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+export const METHODS = ['keypad', 'qr', 'wedge', 'search', 'staff'] as const;
+export type Method = (typeof METHODS)[number];
+
+/** Why a kiosk refused a member at the door. */
+export const DENIAL_REASONS = ['expired', 'frozen', 'unknown', 'capacity', 'policy'] as const;
+export type DenialReason = (typeof DENIAL_REASONS)[number];
+
+/** Who wrote an event: the top-level array it sits in names the writer ([D4]). */
+export interface Writer {
+  readonly role: 'kiosk' | 'staff';
+  readonly id: string;
+}
+
+interface EventBase {
+  readonly id: EventId;
+  /** When it happened: device time corrected by the last known server offset, then clamped ([T2]). */
+  readonly at: number;
+  /** `at` as recorded, before clamping. */
+  readonly recordedAt: number;
+  /** The device clock when recorded (the id's timestamp). */
+  readonly deviceTime: number;
+  /** False when the device had never learned the server's time offset ([T1]). */
+  readonly clockTrusted: boolean;
+  readonly writer: Writer;
+  readonly method: Method;
+  readonly location?: string;
+  /** The local day of the document the event was read from. */
+  readonly docDay: string;
+}
+
+export interface CheckInEvent extends EventBase {
+  readonly kind: 'checkIn';
+  readonly memberId: string;
+  /** The alert a staff member overrode to let the member in ("check in anyway"). */
+  readonly override?: string;
+}
+
+export interface CheckOutEvent extends EventBase {
+  readonly kind: 'checkOut';
+  readonly memberId: string;
+}
+
+export interface DeniedEvent extends EventBase {
+  readonly kind: 'denied';
+  /** Empty when the scanned code matched no member. */
+  readonly memberId: string;
+  readonly reason: DenialReason;
+  /** The scanned code, kept only when it matched no member. */
+  readonly code?: string;
+}
+
+export interface VoidEvent extends EventBase {
+  readonly kind: 'void';
+  readonly targetId: EventId;
+  readonly reason: string;
+}
+
+export interface CheckOutAllEvent extends EventBase {
+  readonly kind: 'checkOutAll';
+}
+
+export type CheckinEvent =
+  | CheckInEvent
+  | CheckOutEvent
+  | DeniedEvent
+  | VoidEvent
+  | CheckOutAllEvent;
+
+/** What a writer supplies to record an event; the codec derives the rest. */
+export type NewEvent =
+  | { kind: 'checkIn'; memberId: string; override?: string }
+  | { kind: 'checkOut'; memberId: string }
+  | { kind: 'denied'; memberId: string; reason: DenialReason; code?: string }
+  | { kind: 'void'; targetId: EventId; reason: string }
+  | { kind: 'checkOutAll' };
+
+/** Common fields of every recorded event. */
+export interface Recording {
+  readonly id: EventId;
+  readonly at: number;
+  readonly clockTrusted: boolean;
+  readonly method: Method;
+  readonly location?: string;
+}
+
+/** Orders events by time, then id: a total order every replica agrees on ([V1]). */
+export function compareEvents(
+  a: { at: number; id: string },
+  b: { at: number; id: string },
+): number {
+  return a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}

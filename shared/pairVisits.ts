@@ -1,0 +1,156 @@
+import type { EventId } from './eventId';
+import {
+  type CheckInEvent,
+  type CheckOutAllEvent,
+  type CheckOutEvent,
+  compareEvents,
+} from './events';
+
+/**
+ * One member's check-ins and check-outs, in time order, become visits ([V1]–[V11]). Pure: the
+ * result depends only on the events given, never on the order they arrived in.
+ */
+
+export interface PairingRules {
+  /** A check-in this soon after the visit's latest scan is the same visit ([V3]). */
+  readonly debounceMs: number;
+  /** An open visit is closed this long after it started ([V7]). */
+  readonly maxStayMs: number;
+  /** Closing instants around the day, ascending; a visit is closed at the first after its start. */
+  readonly closings: readonly number[];
+}
+
+export type VisitClose = 'checkOut' | 'reentry' | 'checkOutAll' | 'auto';
+
+export interface Visit {
+  /** The id of the check-in that started it. */
+  readonly id: EventId;
+  readonly memberId: string;
+  readonly start: number;
+  /** When it ended, once known; null while no check-out, re-entry or closing has ended it. */
+  readonly end: number | null;
+  readonly closedBy: VisitClose | null;
+  /** When it closes by itself if nothing else ends it first ([V7]). */
+  readonly autoCloseAt: number;
+  /** Every check-in scan of the visit: the first, then repeats ([V3]). */
+  readonly checkInIds: readonly EventId[];
+  readonly checkOutId: EventId | null;
+  /** Voided by staff ([V10]): out of every number, still in the audit trail. */
+  readonly voided: boolean;
+  readonly startEvent: CheckInEvent;
+}
+
+/** What became of each event in the pairing; the feed and the audit trail show it. */
+export type Outcome =
+  | { readonly kind: 'visit-start'; readonly visitId: EventId }
+  | { readonly kind: 'repeat-check-in'; readonly visitId: EventId }
+  | { readonly kind: 'visit-end'; readonly visitId: EventId; readonly stayMs: number }
+  | { readonly kind: 'repeat-check-out' }
+  | { readonly kind: 'unmatched'; readonly afterAutoClose: boolean }
+  | { readonly kind: 'voided-check-out' };
+
+export interface Pairing {
+  readonly visits: Visit[];
+  readonly outcomes: Map<EventId, Outcome>;
+}
+
+/** The time a visit starting at `start` closes by itself. */
+export function autoCloseTime(start: number, rules: PairingRules): number {
+  let at = start + rules.maxStayMs;
+  for (const closing of rules.closings) {
+    if (closing > start) {
+      at = Math.min(at, closing);
+      break;
+    }
+  }
+  return at;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export function pairVisits(
+  events: readonly (CheckInEvent | CheckOutEvent)[],
+  closeAlls: readonly CheckOutAllEvent[],
+  isVoided: (id: EventId) => boolean,
+  rules: PairingRules,
+): Pairing {
+  const visits: Visit[] = [];
+  const outcomes = new Map<EventId, Outcome>();
+  const timeline: (CheckInEvent | CheckOutEvent | CheckOutAllEvent)[] = [...closeAlls];
+  for (const event of events) {
+    if (event.kind === 'checkOut' && isVoided(event.id)) {
+      outcomes.set(event.id, { kind: 'voided-check-out' });
+    } else {
+      timeline.push(event);
+    }
+  }
+  timeline.sort(compareEvents);
+
+  let open: (Mutable<Visit> & { lastScanAt: number; checkInIds: EventId[] }) | null = null;
+  let lastClosedBy: VisitClose | null = null;
+  let lastCheckOutAt = Number.NEGATIVE_INFINITY;
+  const close = (end: number, closedBy: VisitClose, checkOutId: EventId | null = null): void => {
+    if (!open) return;
+    open.end = end;
+    open.closedBy = closedBy;
+    open.checkOutId = checkOutId;
+    lastClosedBy = closedBy;
+    open = null;
+  };
+
+  for (const event of timeline) {
+    if (open && open.autoCloseAt < event.at) close(open.autoCloseAt, 'auto');
+    switch (event.kind) {
+      case 'checkOutAll':
+        if (open && open.start < event.at) close(event.at, 'checkOutAll');
+        break;
+      case 'checkIn':
+        if (open && event.at - open.lastScanAt <= rules.debounceMs) {
+          open.lastScanAt = event.at;
+          open.checkInIds.push(event.id);
+          outcomes.set(event.id, { kind: 'repeat-check-in', visitId: open.id });
+          break;
+        }
+        close(event.at, 'reentry');
+        open = {
+          id: event.id,
+          memberId: event.memberId,
+          start: event.at,
+          end: null,
+          closedBy: null,
+          autoCloseAt: autoCloseTime(event.at, rules),
+          checkInIds: [event.id],
+          checkOutId: null,
+          voided: false,
+          startEvent: event,
+          lastScanAt: event.at,
+        };
+        visits.push(open);
+        outcomes.set(event.id, { kind: 'visit-start', visitId: event.id });
+        break;
+      case 'checkOut':
+        if (open) {
+          outcomes.set(event.id, {
+            kind: 'visit-end',
+            visitId: open.id,
+            stayMs: event.at - open.start,
+          });
+          close(event.at, 'checkOut', event.id);
+        } else if (event.at - lastCheckOutAt <= rules.debounceMs) {
+          outcomes.set(event.id, { kind: 'repeat-check-out' });
+        } else {
+          outcomes.set(event.id, { kind: 'unmatched', afterAutoClose: lastClosedBy === 'auto' });
+        }
+        lastCheckOutAt = event.at;
+        break;
+    }
+  }
+
+  return {
+    visits: visits.map((visit) => {
+      const { lastScanAt: _, ...rest } = visit as Mutable<Visit> & { lastScanAt: number };
+      return { ...rest, voided: rest.checkInIds.some(isVoided) };
+    }),
+    outcomes,
+  };
+}
