@@ -1,0 +1,186 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { RawEntry } from './checkinsDoc';
+import { DayLedger } from './DayLedger';
+import { deriveDay } from './deriveDay';
+import { encodeEntry } from './entryCodec';
+import { eventIdFromBytes } from './eventId';
+import type { NewEvent } from './events';
+import { dayWindow } from './localTime';
+import { TEST_CONFIG } from './testing/entries';
+import { testEventId } from './testing/ids';
+
+/**
+ * [S8] The ledger fed entries a few at a time — in any order, with replays and deletions —
+ * always equals a derivation from scratch of the entries it holds.
+ */
+
+const config = { ...TEST_CONFIG, closingTime: '22:30' };
+const window = dayWindow(config.day, config.timeZone);
+
+const specArb = fc.record({
+  kind: fc.constantFrom(
+    'in',
+    'in',
+    'in',
+    'out',
+    'out',
+    'denied',
+    'void',
+    'all',
+    'bad',
+    'conflict',
+    'future',
+  ),
+  member: fc.nat({ max: 4 }),
+  second: fc.integer({ min: -2 * 3600, max: 24 * 3600 + 600 }),
+  writer: fc.constantFrom('kiosk:a', 'kiosk:b', 'staff:s'),
+  target: fc.nat(),
+});
+type Spec = typeof specArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** Turns generated specs into raw entries, including bad and conflicting ones. */
+function entriesFrom(specs: Spec[]): RawEntry[] {
+  const entries: RawEntry[] = [];
+  specs.forEach((spec, index) => {
+    const at = window.start + spec.second * 1000;
+    const docDay = spec.second < 0 ? '2026-03-09' : config.day;
+    const key = `k${index}`;
+    const memberId = `m${spec.member}`;
+    const staff = spec.writer === 'staff:s';
+    const earlier = entries.filter(
+      (e) => Array.isArray(e.value) && eventIdFromBytes((e.value as unknown[])[1]) !== null,
+    );
+    let event: NewEvent = { kind: 'checkIn', memberId };
+    let id = testEventId(at, index);
+    switch (spec.kind) {
+      case 'out':
+        event = { kind: 'checkOut', memberId };
+        break;
+      case 'denied':
+        event = { kind: 'denied', memberId, reason: 'unknown', code: 'X1' };
+        break;
+      case 'void': {
+        const target = earlier[spec.target % Math.max(1, earlier.length)];
+        const targetId =
+          eventIdFromBytes((target?.value as unknown[] | undefined)?.[1]) ??
+          testEventId(at + 1, index + 1);
+        event = { kind: 'void', targetId, reason: 'wrong member' };
+        break;
+      }
+      case 'all':
+        event = { kind: 'checkOutAll' };
+        break;
+      case 'bad':
+        entries.push({
+          key,
+          docDay,
+          container: spec.writer,
+          value: [1, 'not bytes', 0, memberId, 0, true, 0],
+        });
+        return;
+      case 'conflict': {
+        // Same id as an earlier entry, different member: one must win everywhere ([E2]).
+        const target = earlier[spec.target % Math.max(1, earlier.length)];
+        if (target) {
+          const value = [...(target.value as unknown[])];
+          value[3] = `${value[3]}x`;
+          entries.push({ key, docDay: target.docDay, container: target.container, value });
+          return;
+        }
+        break;
+      }
+      case 'future':
+        id = testEventId(window.end + 86_400_000, index);
+        break;
+    }
+    const value = encodeEntry(event, {
+      id,
+      at: spec.kind === 'future' ? window.end + 86_400_000 : at,
+      clockTrusted: spec.member !== 3,
+      method: staff ? 'staff' : 'qr',
+    });
+    entries.push({ key, docDay, container: spec.writer, value });
+  });
+  return entries;
+}
+
+function snapshot(ledger: DayLedger, now: number) {
+  return {
+    stats: ledger.stats(now),
+    flags: ledger.flags(now),
+    problems: ledger.problems(),
+    visits: ledger.visits(),
+  };
+}
+
+const stepArb = fc.record({
+  remove: fc.boolean(),
+  picks: fc.array(fc.nat(), { minLength: 1, maxLength: 8 }),
+});
+
+describe('DayLedger', () => {
+  it('[S8] equals a full derivation after every batch of additions, replays and deletions', () => {
+    fc.assert(
+      fc.property(
+        fc.array(specArb, { minLength: 1, maxLength: 30 }),
+        fc.array(stepArb, { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: -3600, max: 25 * 3600 }),
+        (specs, steps, nowSecond) => {
+          const all = entriesFrom(specs);
+          const now = window.start + nowSecond * 1000;
+          const ledger = new DayLedger(config);
+          const held = new Map<string, RawEntry>();
+          for (const step of [...steps, { remove: false, picks: all.map((_, i) => i) }]) {
+            const chosen = step.picks.map((p) => all[p % all.length] as RawEntry);
+            if (step.remove) {
+              ledger.remove(chosen.map((e) => e.key));
+              for (const e of chosen) held.delete(e.key);
+            } else {
+              ledger.add(chosen);
+              for (const e of chosen) held.set(e.key, e);
+            }
+            expect(snapshot(ledger, now)).toEqual(deriveDay(config, held.values(), now));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('[E2] keeps the same variant of a conflicting duplicate whichever arrives first', () => {
+    const at = window.start + 10 * 3_600_000;
+    const id = testEventId(at, 1);
+    const a = encodeEntry(
+      { kind: 'checkIn', memberId: 'ana' },
+      { id, at, clockTrusted: true, method: 'qr' },
+    );
+    const b = encodeEntry(
+      { kind: 'checkIn', memberId: 'bob' },
+      { id, at, clockTrusted: true, method: 'qr' },
+    );
+    const entries: RawEntry[] = [
+      { key: '1:0', docDay: config.day, container: 'kiosk:a', value: a },
+      { key: '2:0', docDay: config.day, container: 'kiosk:b', value: b },
+    ];
+    const forward = deriveDay(config, entries, at + 60_000);
+    const backward = deriveDay(config, [...entries].reverse(), at + 60_000);
+    expect(forward).toEqual(backward);
+    expect(forward.stats.visitsToday).toBe(1);
+    expect(forward.problems.map((p) => p.code)).toEqual(['conflicting-duplicate']);
+  });
+
+  it('[D5] forgets an entry that was deleted from its document', () => {
+    const at = window.start + 9 * 3_600_000;
+    const value = encodeEntry(
+      { kind: 'checkIn', memberId: 'ana' },
+      { id: testEventId(at, 7), at, clockTrusted: true, method: 'qr' },
+    );
+    const ledger = new DayLedger(config);
+    ledger.add([{ key: '5:3', docDay: config.day, container: 'kiosk:a', value }]);
+    expect(ledger.stats(at + 1000).visitsToday).toBe(1);
+    ledger.remove(['5:3']);
+    expect(ledger.stats(at + 1000).visitsToday).toBe(0);
+    expect(ledger.stats(at + 1000).feed).toEqual([]);
+  });
+});

@@ -1,0 +1,194 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { readEntries, recordEvent, watchEntries } from './checkinsDoc';
+import { DayLedger } from './DayLedger';
+import { deriveDay } from './deriveDay';
+import { METHODS, type Method, type NewEvent } from './events';
+import { addDays, dayWindow, localDayOf } from './localTime';
+import { TEST_CONFIG } from './testing/entries';
+import { testEventId } from './testing/ids';
+import { type ModelEvent, referenceModel } from './testing/referenceModel';
+
+/**
+ * [S7][V9] Replicas that record while partitioned and then exchange updates in any order, any
+ * number of times, derive identical results — equal to the reference model of SPEC.md.
+ * fast-check prints the seed and path of a failing run; replay with `{ seed, path }`.
+ */
+
+const config = { ...TEST_CONFIG, closingTime: '23:00' };
+const window = dayWindow(config.day, config.timeZone);
+const previous = addDays(config.day, -1);
+const WRITERS = ['kiosk:front', 'kiosk:back', 'kiosk:side', 'staff:lee'] as const;
+
+const opArb = fc.record({
+  replica: fc.nat({ max: 3 }),
+  kind: fc.constantFrom('in', 'in', 'in', 'out', 'out', 'denied', 'void', 'all'),
+  member: fc.nat({ max: 5 }),
+  // From 21:00 the day before to the end of the day, in seconds; repeats cluster below.
+  second: fc.integer({ min: -3 * 3600, max: 24 * 3600 - 1 }),
+  nearPrevious: fc.boolean(),
+  // Seconds after the previous op; the debounce boundary (120 s) gets extra weight.
+  jitter: fc.oneof(fc.integer({ min: 0, max: 200 }), fc.constantFrom(119, 120, 121)),
+  target: fc.nat(),
+  method: fc.constantFrom(...METHODS),
+  sync: fc.option(fc.tuple(fc.nat({ max: 3 }), fc.nat({ max: 3 })), { freq: 3 }),
+});
+
+interface Replica {
+  writer: string;
+  docs: Map<string, Y.Doc>;
+  log: { day: string; update: Uint8Array }[];
+  ledger: DayLedger;
+}
+
+function makeReplica(writer: string): Replica {
+  const replica: Replica = { writer, docs: new Map(), log: [], ledger: new DayLedger(config) };
+  for (const day of [previous, config.day]) {
+    const doc = new Y.Doc();
+    doc.on('update', (update: Uint8Array) => replica.log.push({ day, update }));
+    watchEntries(doc, day, (added, removed) => {
+      replica.ledger.add(added);
+      replica.ledger.remove(removed);
+    });
+    replica.docs.set(day, doc);
+  }
+  return replica;
+}
+
+function deliver(from: Replica, to: Replica, rng: () => number, duplicate: boolean): void {
+  const updates = [...from.log];
+  if (duplicate) updates.push(...from.log.filter(() => rng() < 0.3));
+  for (let i = updates.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [updates[i], updates[j]] = [
+      updates[j] as (typeof updates)[0],
+      updates[i] as (typeof updates)[0],
+    ];
+  }
+  for (const { day, update } of updates) Y.applyUpdate(to.docs.get(day) as Y.Doc, update, 'remote');
+}
+
+describe('convergence', () => {
+  it('[S7][V9] replicas partitioned while recording converge to the reference model', () => {
+    fc.assert(
+      fc.property(
+        fc.array(opArb, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 0, max: 24 * 3600 - 1 }),
+        fc.integer(),
+        (ops, nowSecond, seed) => {
+          let state = seed >>> 0;
+          const rng = () => {
+            state = (state * 1664525 + 1013904223) >>> 0;
+            return state / 2 ** 32;
+          };
+          const replicas = WRITERS.map(makeReplica);
+          const truth: ModelEvent[] = [];
+          let lastAt = window.start;
+          ops.forEach((op, index) => {
+            const replica = replicas[op.replica] as Replica;
+            // Inside the two documents' days: clamping ([T2]) has its own tests.
+            const at = Math.min(
+              window.end - 1,
+              op.nearPrevious ? lastAt + op.jitter * 1000 : window.start + op.second * 1000,
+            );
+            lastAt = at;
+            const staff = replica.writer.startsWith('staff:');
+            const memberId = `m${op.member}`;
+            let event: NewEvent;
+            if (op.kind === 'void' && staff && truth.length > 0) {
+              const target = truth[op.target % truth.length] as ModelEvent;
+              event = { kind: 'void', targetId: target.id, reason: 'mistake' };
+            } else if (op.kind === 'all' && staff) event = { kind: 'checkOutAll' };
+            else if (op.kind === 'out') event = { kind: 'checkOut', memberId };
+            else if (op.kind === 'denied') event = { kind: 'denied', memberId, reason: 'expired' };
+            else event = { kind: 'checkIn', memberId };
+            const id = testEventId(at, index);
+            const day = localDayOf(at, config.timeZone) === previous ? previous : config.day;
+            const [role, name] = replica.writer.split(':') as ['kiosk' | 'staff', string];
+            recordEvent(replica.docs.get(day) as Y.Doc, { role, id: name }, event, {
+              id,
+              at,
+              clockTrusted: true,
+              method: (staff ? 'staff' : op.method) as Method,
+            });
+            truth.push({
+              id,
+              at,
+              kind: event.kind,
+              memberId: 'memberId' in event ? event.memberId : '',
+              ...('targetId' in event ? { targetId: event.targetId } : {}),
+            });
+            if (op.sync) {
+              const [a, b] = op.sync;
+              deliver(replicas[a] as Replica, replicas[b] as Replica, rng, true);
+            }
+          });
+          for (const to of replicas)
+            for (const from of replicas) if (from !== to) deliver(from, to, rng, true);
+
+          const now = window.start + nowSecond * 1000;
+          const results = replicas.map((r) =>
+            deriveDay(
+              config,
+              [...r.docs].flatMap(([day, doc]) => readEntries(doc, day)),
+              now,
+            ),
+          );
+          for (const [i, r] of replicas.entries()) {
+            expect(results[i]).toEqual(results[0]);
+            expect({
+              stats: r.ledger.stats(now),
+              flags: r.ledger.flags(now),
+              problems: r.ledger.problems(),
+              visits: r.ledger.visits(),
+            }).toEqual(results[0]);
+          }
+
+          const closingMinutes = 23 * 60;
+          const model = referenceModel(
+            truth,
+            {
+              dayStart: window.start,
+              dayEnd: window.end,
+              debounceMs: config.debounceMs,
+              maxStayMs: config.maxStayMs,
+              closings: [-1, 0, 1].map(
+                (d) =>
+                  dayWindow(addDays(config.day, d), config.timeZone).start +
+                  closingMinutes * 60_000,
+              ),
+            },
+            now,
+          );
+          const derived = results[0];
+          if (!derived) throw new Error('no result');
+          const { stats } = derived;
+          expect({
+            visits: derived.visits
+              .map((v) => ({
+                memberId: v.memberId,
+                start: v.start,
+                end: v.end,
+                closedBy: v.closedBy,
+                autoCloseAt: v.autoCloseAt,
+                voided: v.voided,
+              }))
+              .sort((a, b) => a.start - b.start || (a.memberId < b.memberId ? -1 : 1)),
+            currentlyIn: stats.currentlyIn.map((p) => p.memberId),
+            visitsToday: stats.visitsToday,
+            uniqueMembersToday: stats.uniqueMembersToday,
+            deniedToday: stats.deniedToday,
+            completedVisits: stats.completedVisits,
+            averageStayMs: stats.averageStayMs,
+            autoClosedVisits: stats.autoClosedVisits,
+            peak: stats.peak,
+            occupancy: stats.occupancy.map((b) => b.max),
+          }).toEqual(model);
+          expect(derived.problems).toEqual([]);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

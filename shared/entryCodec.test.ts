@@ -1,0 +1,165 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CLOCK_TOLERANCE_MS, encodeEntry, parseEntry } from './entryCodec';
+import { deviceTimeOf, eventIdToBytes, newEventId } from './eventId';
+import { dayWindow } from './localTime';
+
+const window = dayWindow('2026-03-10', 'Europe/Amsterdam');
+const kiosk = { writer: { role: 'kiosk', id: 'front' }, window } as const;
+const staff = { writer: { role: 'staff', id: 'lee' }, window } as const;
+const at = window.start + 10 * 3_600_000;
+
+function valid(): unknown[] {
+  return encodeEntry(
+    { kind: 'checkIn', memberId: 'M1' },
+    { id: newEventId(at), at, clockTrusted: true, method: 'qr' },
+  );
+}
+
+describe('entryCodec', () => {
+  it('[E3] round-trips every field of a check-in', () => {
+    const id = newEventId(at - 1500);
+    const value = encodeEntry(
+      { kind: 'checkIn', memberId: 'M1', override: 'expired' },
+      { id, at, clockTrusted: true, method: 'wedge', location: 'North door' },
+    );
+    const parsed = parseEntry(value, kiosk);
+    expect(parsed).toEqual({
+      ok: true,
+      event: {
+        id,
+        kind: 'checkIn',
+        memberId: 'M1',
+        override: 'expired',
+        at,
+        recordedAt: at,
+        deviceTime: deviceTimeOf(id),
+        clockTrusted: true,
+        writer: kiosk.writer,
+        method: 'wedge',
+        location: 'North door',
+        docDay: '2026-03-10',
+      },
+    });
+    expect(deviceTimeOf(id)).toBe(at - 1500);
+  });
+
+  it('[E3] round-trips corrections and denied attempts', () => {
+    const target = newEventId(at);
+    const voided = parseEntry(
+      encodeEntry(
+        { kind: 'void', targetId: target, reason: 'wrong member' },
+        { id: newEventId(at), at, clockTrusted: true, method: 'staff' },
+      ),
+      staff,
+    );
+    expect(voided.ok && voided.event).toMatchObject({
+      kind: 'void',
+      targetId: target,
+      reason: 'wrong member',
+    });
+    const denied = parseEntry(
+      encodeEntry(
+        { kind: 'denied', memberId: '', reason: 'unknown', code: '99887' },
+        { id: newEventId(at), at, clockTrusted: false, method: 'qr' },
+      ),
+      kiosk,
+    );
+    expect(denied.ok && denied.event).toMatchObject({
+      kind: 'denied',
+      memberId: '',
+      reason: 'unknown',
+      code: '99887',
+      clockTrusted: false,
+    });
+  });
+
+  it('[E5] reports each kind of bad entry with its code instead of throwing', () => {
+    const id = eventIdToBytes(newEventId(at));
+    const cases: [unknown, string][] = [
+      ['a string', 'malformed'],
+      [null, 'malformed'],
+      [{ id: 'x' }, 'malformed'],
+      [[], 'malformed'],
+      [[0, id, 0, 'M1', 0, true, 0], 'malformed'],
+      [[1, id, 0, 'M1', 0, true], 'malformed'],
+      [[1, new Uint8Array(16), 0, 'M1', 0, true, 0], 'malformed'],
+      [[1, 'id', 0, 'M1', 0, true, 0], 'malformed'],
+      [[1, id, 9, 'M1', 0, true, 0], 'unknown-kind'],
+      [[1, id, 'checkIn', 'M1', 0, true, 0], 'malformed'],
+      [[1, id, 0, 42, 0, true, 0], 'malformed'],
+      [[1, id, 0, '', 0, true, 0], 'malformed'],
+      [[1, id, 0, 'x'.repeat(1_000_000), 0, true, 0], 'malformed'],
+      [[1, id, 0, 'M1', 0.5, true, 0], 'malformed'],
+      [[1, id, 0, 'M1', 0, 'yes', 0], 'malformed'],
+      [[1, id, 0, 'M1', 0, true, 12], 'malformed'],
+      [[1, id, 0, 'M1', 0, true, 0, 'extra'], 'malformed'],
+      [[1, id, 0, 'M1', 0, true, 0, { loc: 'x'.repeat(65) }], 'malformed'],
+      [[1, id, 2, 'M1', 0, true, 0, { reason: 'bored' }], 'malformed'],
+      [[1, id, 3, '', 0, true, 4, { reason: 'x' }], 'not-permitted'],
+      [[2, id, 0, 'M1', 0, true, 0], 'unsupported-version'],
+    ];
+    for (const [value, code] of cases) {
+      const parsed = parseEntry(value, kiosk);
+      expect(parsed.ok ? 'ok' : parsed.code, JSON.stringify(value)?.slice(0, 80)).toBe(code);
+      if (!parsed.ok) expect(parsed.detail.length).toBeLessThan(120);
+    }
+  });
+
+  it('[E4] leaves a newer schema version out without judging its fields', () => {
+    const parsed = parseEntry([7, 'anything', { new: 'shape' }], kiosk);
+    expect(parsed).toMatchObject({ ok: false, code: 'unsupported-version' });
+  });
+
+  it('[E6] refuses voids and check-everyone-out written by a kiosk', () => {
+    const all = encodeEntry(
+      { kind: 'checkOutAll' },
+      { id: newEventId(at), at, clockTrusted: true, method: 'staff' },
+    );
+    expect(parseEntry(all, kiosk)).toMatchObject({ ok: false, code: 'not-permitted' });
+    expect(parseEntry(all, staff).ok).toBe(true);
+  });
+
+  it('[T2] clamps only beyond the tolerance around the document day', () => {
+    const record = (t: number) =>
+      parseEntry(
+        encodeEntry(
+          { kind: 'checkIn', memberId: 'M1' },
+          { id: newEventId(t), at: t, clockTrusted: true, method: 'qr' },
+        ),
+        kiosk,
+      );
+    const justAfter = record(window.end + CLOCK_TOLERANCE_MS - 1);
+    expect(justAfter.ok && justAfter.event.at).toBe(window.end + CLOCK_TOLERANCE_MS - 1);
+    const farAhead = record(window.end + CLOCK_TOLERANCE_MS);
+    expect(farAhead.ok && [farAhead.event.at, farAhead.event.recordedAt]).toEqual([
+      window.end - 1,
+      window.end + CLOCK_TOLERANCE_MS,
+    ]);
+    const farBehind = record(window.start - CLOCK_TOLERANCE_MS - 1);
+    expect(farBehind.ok && farBehind.event.at).toBe(window.start);
+  });
+
+  it('[E5] never throws, whatever the value', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.anything(),
+          fc.array(fc.anything()).map((rest) => [1, ...rest]),
+          fc
+            .constant(valid())
+            .chain((v) =>
+              fc
+                .nat({ max: 7 })
+                .chain((i) => fc.anything().map((x) => v.map((f, j) => (j === i ? x : f)))),
+            ),
+        ),
+        (value) => {
+          const parsed = parseEntry(value, kiosk);
+          expect(typeof parsed.ok).toBe('boolean');
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});

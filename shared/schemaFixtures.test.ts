@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { readEntries } from './checkinsDoc';
+import { dayConfigFor, deriveDay } from './deriveDay';
+import { readRoster, readSettings } from './siteDoc';
+import { clock } from './testing/entries';
+
+/**
+ * [E4] Frozen documents written by schema version 1 (see fixtures/makeFixtures.ts). The bytes
+ * never change; if these numbers change, the code stopped reading what old kiosks wrote.
+ */
+function load(file: string): Y.Doc {
+  const doc = new Y.Doc();
+  const text = readFileSync(new URL(`./fixtures/${file}`, import.meta.url), 'utf8');
+  Y.applyUpdate(doc, Buffer.from(text.trim(), 'base64'));
+  return doc;
+}
+
+describe('schema version 1 fixtures', () => {
+  it('[E4][D2] reads the version 1 site document', () => {
+    const site = load('site.v1.b64');
+    const { settings, problems } = readSettings(site);
+    expect(problems).toEqual([]);
+    expect(settings).toMatchObject({
+      name: 'Riverside',
+      timeZone: 'Europe/Amsterdam',
+      capacity: 120,
+      closingTime: '22:00',
+      maxStayMinutes: 240,
+    });
+    const roster = readRoster(site);
+    expect(roster.problems).toEqual([]);
+    expect(roster.members.get('M1004')).toEqual({
+      id: 'M1004',
+      name: 'Ben Okafor',
+      codes: ['0451004'],
+      status: 'expired',
+      validUntil: '2026-01-31',
+    });
+  });
+
+  it('[E4] derives the same numbers from the version 1 check-ins document', () => {
+    const site = load('site.v1.b64');
+    const doc = load('checkins-2026-03-10.v1.b64');
+    const config = dayConfigFor(readSettings(site).settings, '2026-03-10');
+    const { stats, flags, problems, visits } = deriveDay(
+      config,
+      readEntries(doc, '2026-03-10'),
+      clock('23:00'),
+      {
+        roster: readRoster(site).members,
+      },
+    );
+    expect(problems).toEqual([]);
+    expect({
+      visitsToday: stats.visitsToday,
+      uniqueMembersToday: stats.uniqueMembersToday,
+      deniedToday: stats.deniedToday,
+      completedVisits: stats.completedVisits,
+      averageStayMs: stats.averageStayMs,
+      autoClosedVisits: stats.autoClosedVisits,
+      currentlyIn: stats.currentlyIn.length,
+      peak: stats.peak,
+    }).toEqual({
+      visitsToday: 3,
+      uniqueMembersToday: 3,
+      deniedToday: 1,
+      completedVisits: 1,
+      averageStayMs: 75 * 60_000,
+      autoClosedVisits: 2,
+      currentlyIn: 0,
+      peak: { count: 2, at: clock('07:30') },
+    });
+    expect(visits.map((v) => [v.memberId, v.closedBy, v.voided])).toEqual([
+      ['M1001', 'checkOut', false],
+      ['M1002', 'auto', false],
+      ['M1003', 'auto', true],
+      ['M1005', 'auto', false],
+    ]);
+    expect(flags.map((f) => f.code)).toEqual([
+      'auto-closed',
+      'clock-untrusted',
+      'unmatched-check-out',
+      'auto-closed',
+    ]);
+    const feed = stats.feed.map((i) => [i.kind, i.name, i.outcome, i.location]);
+    expect(feed).toContainEqual(['checkOut', 'Ana Lima', 'visit-end', 'Main entrance']);
+    expect(feed[0]).toEqual(['checkOutAll', '', 'check-out-all', 'Main entrance']);
+  });
+});

@@ -1,0 +1,123 @@
+import type { RawEntry } from '../checkinsDoc';
+import type { DayConfig } from '../DayLedger';
+import { type DayDerivation, deriveDay } from '../deriveDay';
+import { encodeEntry } from '../entryCodec';
+import { newEventId } from '../eventId';
+import type { Method, NewEvent } from '../events';
+import { addDays, instantAt, type LocalDay } from '../localTime';
+
+/** Test helpers: entries without a Y.Doc, and a small scenario language for rule tests. */
+
+let sequence = 0;
+
+export interface EntryOptions {
+  readonly at: number;
+  readonly day: LocalDay;
+  readonly writer?: string;
+  readonly id?: string;
+  readonly clockTrusted?: boolean;
+  readonly method?: Method;
+  readonly location?: string;
+  readonly key?: string;
+}
+
+export function entryOf(event: NewEvent, options: EntryOptions): RawEntry {
+  const id = options.id ?? newEventId(options.at);
+  return {
+    key: options.key ?? `test:${++sequence}`,
+    docDay: options.day,
+    container: options.writer ?? 'kiosk:door',
+    value: encodeEntry(event, {
+      id,
+      at: options.at,
+      clockTrusted: options.clockTrusted ?? true,
+      method: options.method ?? 'keypad',
+      ...(options.location === undefined ? {} : { location: options.location }),
+    }),
+  };
+}
+
+export const TEST_DAY = '2026-03-10';
+export const TEST_ZONE = 'Europe/Amsterdam';
+
+/** `HH:MM` or `HH:MM:SS` on `day` (offset in days from the scenario's day) in the test zone. */
+export function clock(time: string, dayOffset = 0, day = TEST_DAY, zone = TEST_ZONE): number {
+  const [h = 0, m = 0, s = 0] = time.split(':').map(Number);
+  return instantAt(addDays(day, dayOffset), h * 60 + m, zone) + s * 1000;
+}
+
+export const TEST_CONFIG: DayConfig = {
+  day: TEST_DAY,
+  timeZone: TEST_ZONE,
+  maxStayMs: 4 * 3_600_000,
+  closingTime: null,
+  debounceMs: 120_000,
+};
+
+/**
+ * A day written in a few lines:
+ *   const s = new Scenario(); s.in('ana', '10:00'); s.out('ana', '11:00'); s.derive('12:00');
+ * Times are on the scenario's day unless a day offset is given; the entry lands in the document
+ * of the day it is dated (unless `doc` says otherwise).
+ */
+export class Scenario {
+  readonly entries: RawEntry[] = [];
+  readonly config: DayConfig;
+
+  constructor(config: Partial<DayConfig> = {}) {
+    this.config = { ...TEST_CONFIG, ...config };
+  }
+
+  time(time: string, dayOffset = 0): number {
+    return clock(time, dayOffset, this.config.day, this.config.timeZone);
+  }
+
+  add(
+    event: NewEvent,
+    time: string,
+    options: Partial<EntryOptions> & { dayOffset?: number } = {},
+  ): string {
+    const at = options.at ?? this.time(time, options.dayOffset ?? 0);
+    const id = options.id ?? newEventId(at);
+    this.entries.push(
+      entryOf(event, {
+        at,
+        day: options.day ?? addDays(this.config.day, options.dayOffset ?? 0),
+        id,
+        ...options,
+      }),
+    );
+    return id;
+  }
+
+  in(
+    memberId: string,
+    time: string,
+    options: Partial<EntryOptions> & { dayOffset?: number } = {},
+  ): string {
+    return this.add({ kind: 'checkIn', memberId }, time, options);
+  }
+
+  out(
+    memberId: string,
+    time: string,
+    options: Partial<EntryOptions> & { dayOffset?: number } = {},
+  ): string {
+    return this.add({ kind: 'checkOut', memberId }, time, options);
+  }
+
+  void(targetId: string, time: string, reason = 'mistake'): string {
+    return this.add({ kind: 'void', targetId, reason }, time, {
+      writer: 'staff:lee',
+      method: 'staff',
+    });
+  }
+
+  checkOutAll(time: string): string {
+    return this.add({ kind: 'checkOutAll' }, time, { writer: 'staff:lee', method: 'staff' });
+  }
+
+  derive(now: string, dayOffset = 0): DayDerivation {
+    return deriveDay(this.config, this.entries, this.time(now, dayOffset));
+  }
+}
