@@ -97,7 +97,8 @@ export interface DayStats {
   readonly peak: { readonly count: number; readonly at: number | null };
   readonly occupancy: readonly OccupancyBucket[];
   readonly feed: readonly FeedItem[];
-  readonly flagCount: number;
+  /** How many of each flag `flags(now)` would list, kept without listing them. */
+  readonly flagCounts: Readonly<Record<FlagCode, number>>;
   readonly problemCount: number;
 }
 
@@ -127,12 +128,9 @@ export const DEFAULT_FEED_SIZE = 50;
 
 interface MemberState {
   readonly events: (CheckInEvent | CheckOutEvent)[];
+  /** What became of `events[i]` at the last pairing (shorter while new events await one). */
+  outcomes: Outcome[];
   visits: Visit[];
-}
-
-interface EntryRecord {
-  readonly eventId: EventId | null;
-  readonly problem: Problem | null;
 }
 
 export class DayLedger {
@@ -140,11 +138,13 @@ export class DayLedger {
   readonly window: DayWindow;
   private readonly rules: PairingRules;
   private readonly windows = new Map<LocalDay, DayWindow>();
+  private readonly writers = new Map<string, Writer | null>();
 
-  private readonly entries = new Map<string, EntryRecord>();
+  /** Every entry held, by key: its event, or null when it is a problem. */
+  private readonly entries = new Map<string, CheckinEvent | null>();
   private readonly entryProblems = new Map<string, Problem>();
-  /** Every entry carrying an event id, by key: more than one means duplicates ([E2]). */
-  private readonly variants = new Map<EventId, Map<string, CheckinEvent>>();
+  /** The keys of the entries carrying each event id; more than one means duplicates ([E2]). */
+  private readonly keysById = new Map<EventId, string | string[]>();
   private readonly conflicted = new Set<EventId>();
   /** The winning variant of each event id. */
   private readonly events = new Map<EventId, CheckinEvent>();
@@ -153,8 +153,6 @@ export class DayLedger {
   private readonly voidsByTarget = new Map<EventId, Set<EventId>>();
   private readonly closeAlls = new SortedList<CheckOutAllEvent>(compareEvents);
 
-  private readonly outcomes = new Map<EventId, Outcome>();
-  private readonly visitByCheckIn = new Map<EventId, Visit>();
   private readonly byEnd = new SortedList<Visit>(compareByEnd);
   private readonly occupancy: OccupancyTree;
   private visitsToday = 0;
@@ -164,6 +162,15 @@ export class DayLedger {
   private autoClosedFixed = 0;
   private openEndedToday = 0;
   private deniedToday = 0;
+  // Counters behind `flagCounts`, for events and visits of the day.
+  private clampedToday = 0;
+  private untrustedToday = 0;
+  private unmatchedToday = 0;
+  private reentryToday = 0;
+  private readonly voidEvents = new Set<CheckinEvent & { kind: 'void' }>();
+  // Changes to the sorted lists, applied once per `settle` (a document load is one big batch).
+  private readonly endedAdds: Visit[] = [];
+  private readonly endedRemoves: Visit[] = [];
 
   constructor(config: DayConfig) {
     this.config = config;
@@ -187,10 +194,14 @@ export class DayLedger {
     const touched = new Set<EventId>();
     for (const entry of entries) {
       if (this.entries.has(entry.key)) continue;
-      const record = this.read(entry);
-      this.entries.set(entry.key, record);
-      if (record.problem) this.entryProblems.set(entry.key, record.problem);
-      if (record.eventId) touched.add(record.eventId);
+      const result = this.read(entry);
+      if ('detail' in result) {
+        this.entries.set(entry.key, null);
+        this.entryProblems.set(entry.key, result);
+      } else {
+        this.entries.set(entry.key, result);
+        touched.add(result.id);
+      }
     }
     this.settle(touched);
   }
@@ -199,13 +210,19 @@ export class DayLedger {
   remove(keys: Iterable<string>): void {
     const touched = new Set<EventId>();
     for (const key of keys) {
-      const record = this.entries.get(key);
-      if (!record) continue;
+      const held = this.entries.get(key);
+      if (held === undefined) continue;
       this.entries.delete(key);
       this.entryProblems.delete(key);
-      if (record.eventId) {
-        this.variants.get(record.eventId)?.delete(key);
-        touched.add(record.eventId);
+      if (held !== null) {
+        const keys = this.keysById.get(held.id);
+        if (Array.isArray(keys)) {
+          const rest = keys.filter((k) => k !== key);
+          this.keysById.set(held.id, rest.length === 1 ? (rest[0] as string) : rest);
+        } else {
+          this.keysById.delete(held.id);
+        }
+        touched.add(held.id);
       }
     }
     this.settle(touched);
@@ -245,6 +262,7 @@ export class DayLedger {
       });
     }
 
+    const autoClosed = this.autoClosedFixed + this.openEndedToday - openEndedFuture;
     const feed: FeedItem[] = [];
     const feedSize = options.feedSize ?? DEFAULT_FEED_SIZE;
     for (let i = this.timeline.length - 1; i >= 0 && feed.length < feedSize; i--) {
@@ -260,15 +278,15 @@ export class DayLedger {
       deniedToday: this.deniedToday,
       averageStayMs: this.completed > 0 ? Math.round(this.staySum / this.completed) : null,
       completedVisits: this.completed,
-      autoClosedVisits: this.autoClosedFixed + this.openEndedToday - openEndedFuture,
+      autoClosedVisits: autoClosed,
       peak:
         peak.value > 0
           ? { count: peak.value, at: this.window.start + peak.second * 1000 }
           : { count: 0, at: null },
       occupancy,
       feed,
-      flagCount: this.flags(now).length,
-      problemCount: this.problems().length,
+      flagCounts: this.flagCounts(now, autoClosed),
+      problemCount: this.entryProblems.size + this.conflictingEntries().length,
     };
   }
 
@@ -284,15 +302,12 @@ export class DayLedger {
       if (event.at !== event.recordedAt) push('clock-clamped', event.at, event.id, memberId);
       if (!event.clockTrusted) push('clock-untrusted', event.at, event.id, memberId);
       if (event.at > now + CLOCK_TOLERANCE_MS) push('future-dated', event.at, event.id, memberId);
-      if (this.outcomes.get(event.id)?.kind === 'unmatched') {
+      if (this.outcomeOf(event)?.kind === 'unmatched') {
         push('unmatched-check-out', event.at, event.id, memberId);
       }
       if (event.kind === 'void') {
-        const target = this.events.get(event.targetId);
-        if (!target) push('void-target-missing', event.at, event.id);
-        else if (target.kind !== 'checkIn' && target.kind !== 'checkOut') {
-          push('void-target-invalid', event.at, event.id);
-        }
+        const problem = this.voidProblem(event);
+        if (problem) push(problem, event.at, event.id);
       }
     }
     for (const state of this.members.values()) {
@@ -312,10 +327,16 @@ export class DayLedger {
 
   /** Entries left out of the numbers, in key order ([E5]). */
   problems(): Problem[] {
-    const problems = [...this.entryProblems.values()];
+    return [...this.entryProblems.values(), ...this.conflictingEntries()].sort(compareProblems);
+  }
+
+  /** The losing variants of conflicting duplicates ([E2]); conflicts are rare, so this is cheap. */
+  private conflictingEntries(): Problem[] {
+    const problems: Problem[] = [];
     for (const id of this.conflicted) {
       const chosen = this.events.get(id);
-      for (const [key, variant] of this.variants.get(id) ?? []) {
+      for (const key of this.keysOf(id)) {
+        const variant = this.entries.get(key) as CheckinEvent;
         if (chosen && canonical(variant) !== canonical(chosen)) {
           problems.push({
             code: 'conflicting-duplicate',
@@ -328,7 +349,40 @@ export class DayLedger {
         }
       }
     }
-    return problems.sort(compareProblems);
+    return problems;
+  }
+
+  private flagCounts(now: number, autoClosed: number): Record<FlagCode, number> {
+    let future = 0;
+    for (let i = this.timeline.length - 1; i >= 0; i--) {
+      const event = this.timeline.at(i) as CheckinEvent;
+      if (event.at <= now + CLOCK_TOLERANCE_MS) break;
+      if (this.inDay(event.at)) future++;
+    }
+    let missing = 0;
+    let invalid = 0;
+    for (const event of this.voidEvents) {
+      if (!this.inDay(event.at)) continue;
+      const problem = this.voidProblem(event);
+      if (problem === 'void-target-missing') missing++;
+      if (problem === 'void-target-invalid') invalid++;
+    }
+    return {
+      'unmatched-check-out': this.unmatchedToday,
+      'closed-by-reentry': this.reentryToday,
+      'auto-closed': autoClosed,
+      'clock-clamped': this.clampedToday,
+      'clock-untrusted': this.untrustedToday,
+      'future-dated': future,
+      'void-target-missing': missing,
+      'void-target-invalid': invalid,
+    };
+  }
+
+  private voidProblem(event: CheckinEvent & { kind: 'void' }): FlagCode | null {
+    const target = this.events.get(event.targetId);
+    if (!target) return 'void-target-missing';
+    return target.kind === 'checkIn' || target.kind === 'checkOut' ? null : 'void-target-invalid';
   }
 
   /** Every visit of the loaded days, voided ones included, by start. */
@@ -338,31 +392,28 @@ export class DayLedger {
     return visits.sort((a, b) => a.start - b.start || compareText(a.id, b.id));
   }
 
-  private read(entry: RawEntry): EntryRecord {
-    const writer = parseWriterName(entry.container);
-    const problem = (code: Problem['code'], detail: string, eventId?: string): EntryRecord => ({
-      eventId: null,
-      problem: {
-        code,
-        key: entry.key,
-        docDay: entry.docDay,
-        container: entry.container,
-        detail,
-        ...(eventId === undefined ? {} : { eventId }),
-      },
-    });
-    if (entry.misplaced !== undefined) return problem('misplaced', entry.misplaced);
-    if (!writer) return problem('misplaced', `top-level type "${entry.container}"`);
-    const parsed = parseEntry(entry.value, { writer, window: this.windowOf(entry.docDay) });
-    if (!parsed.ok) return problem(parsed.code, parsed.detail, parsed.eventId);
-    const id = parsed.event.id;
-    let variants = this.variants.get(id);
-    if (!variants) {
-      variants = new Map();
-      this.variants.set(id, variants);
+  /** Parses one entry and files its key under its event id; returns the event or the problem. */
+  private read(entry: RawEntry): CheckinEvent | Problem {
+    let writer = this.writers.get(entry.container);
+    if (writer === undefined) {
+      writer = parseWriterName(entry.container);
+      this.writers.set(entry.container, writer);
     }
-    variants.set(entry.key, parsed.event);
-    return { eventId: id, problem: null };
+    if (entry.misplaced !== undefined) return entryProblem(entry, 'misplaced', entry.misplaced);
+    if (!writer) return entryProblem(entry, 'misplaced', `top-level type "${entry.container}"`);
+    const parsed = parseEntry(entry.value, { writer, window: this.windowOf(entry.docDay) });
+    if (!parsed.ok) return entryProblem(entry, parsed.code, parsed.detail, parsed.eventId);
+    const id = parsed.event.id;
+    const keys = this.keysById.get(id);
+    if (keys === undefined) this.keysById.set(id, entry.key);
+    else if (Array.isArray(keys)) keys.push(entry.key);
+    else this.keysById.set(id, [keys, entry.key]);
+    return parsed.event;
+  }
+
+  private keysOf(id: EventId): readonly string[] {
+    const keys = this.keysById.get(id);
+    return keys === undefined ? [] : Array.isArray(keys) ? keys : [keys];
   }
 
   /** Brings the chosen variant of each touched id up to date, then re-pairs affected members. */
@@ -370,11 +421,15 @@ export class DayLedger {
     const dirty = new Set<string>();
     let everyone = false;
     const attached: CheckinEvent[] = [];
+    const detached: CheckinEvent[] = [];
     for (const id of touched) {
       const previous = this.events.get(id);
       const chosen = this.choose(id, previous);
       if (chosen === previous) continue;
-      if (previous) everyone = this.detach(previous, dirty) || everyone;
+      if (previous) {
+        detached.push(previous);
+        everyone = this.detach(previous, dirty) || everyone;
+      }
       if (chosen) {
         this.events.set(id, chosen);
         attached.push(chosen);
@@ -383,8 +438,11 @@ export class DayLedger {
         this.events.delete(id);
       }
     }
+    this.timeline.removeAll(detached);
     this.timeline.insertAll(attached);
-    for (const memberId of everyone ? this.members.keys() : dirty) this.repair(memberId);
+    for (const memberId of everyone ? [...this.members.keys()] : dirty) this.repair(memberId);
+    this.byEnd.removeAll(this.endedRemoves.splice(0));
+    this.byEnd.insertAll(this.endedAdds.splice(0));
   }
 
   /**
@@ -392,21 +450,21 @@ export class DayLedger {
    * duplicates (a retried scan) are not a conflict; different content under one id is ([E2]).
    */
   private choose(id: EventId, previous: CheckinEvent | undefined): CheckinEvent | undefined {
-    const variants = this.variants.get(id);
-    if (!variants || variants.size === 0) {
-      this.variants.delete(id);
+    const keys = this.keysById.get(id);
+    if (keys === undefined) {
       this.conflicted.delete(id);
       return undefined;
     }
-    if (variants.size === 1) {
+    if (!Array.isArray(keys)) {
       this.conflicted.delete(id);
-      const only = variants.values().next().value as CheckinEvent;
+      const only = this.entries.get(keys) as CheckinEvent;
       return previous && canonical(previous) === canonical(only) ? previous : only;
     }
     let best: CheckinEvent | undefined;
     let bestForm = '';
     const forms = new Set<string>();
-    for (const variant of variants.values()) {
+    for (const key of keys) {
+      const variant = this.entries.get(key) as CheckinEvent;
       const form = canonical(variant);
       forms.add(form);
       if (best === undefined || form < bestForm) {
@@ -419,8 +477,16 @@ export class DayLedger {
     return previous && canonical(previous) === bestForm ? previous : best;
   }
 
+  /** Counts an event's own flags (clock) in or out. */
+  private countEventFlags(event: CheckinEvent, sign: 1 | -1): void {
+    if (!this.inDay(event.at)) return;
+    if (event.at !== event.recordedAt) this.clampedToday += sign;
+    if (!event.clockTrusted) this.untrustedToday += sign;
+  }
+
   /** Files an event; returns true when every member must be re-paired. */
   private attach(event: CheckinEvent, dirty: Set<string>): boolean {
+    this.countEventFlags(event, 1);
     switch (event.kind) {
       case 'checkIn':
       case 'checkOut':
@@ -437,23 +503,29 @@ export class DayLedger {
           this.voidsByTarget.set(event.targetId, voids);
         }
         voids.add(event.id);
+        this.voidEvents.add(event);
         this.markTarget(event.targetId, dirty);
         return false;
       }
       case 'checkOutAll':
         this.closeAlls.insert(event);
+        this.closeAllCache = null;
         return true;
     }
   }
 
   private detach(event: CheckinEvent, dirty: Set<string>): boolean {
-    this.timeline.remove(event);
+    this.countEventFlags(event, -1);
     switch (event.kind) {
       case 'checkIn':
       case 'checkOut': {
-        const events = this.members.get(event.memberId)?.events;
-        const index = events?.indexOf(event) ?? -1;
-        if (events && index >= 0) events.splice(index, 1);
+        const state = this.members.get(event.memberId);
+        const index = state?.events.indexOf(event) ?? -1;
+        if (state && index >= 0) {
+          this.countUnmatched(event, state.outcomes[index], -1);
+          state.events.splice(index, 1);
+          if (index < state.outcomes.length) state.outcomes.splice(index, 1);
+        }
         dirty.add(event.memberId);
         return false;
       }
@@ -463,12 +535,14 @@ export class DayLedger {
       case 'void': {
         const voids = this.voidsByTarget.get(event.targetId);
         voids?.delete(event.id);
+        this.voidEvents.delete(event);
         if (voids?.size === 0) this.voidsByTarget.delete(event.targetId);
         this.markTarget(event.targetId, dirty);
         return false;
       }
       case 'checkOutAll':
         this.closeAlls.remove(event);
+        this.closeAllCache = null;
         return true;
     }
   }
@@ -482,7 +556,7 @@ export class DayLedger {
   private member(memberId: string): MemberState {
     let state = this.members.get(memberId);
     if (!state) {
-      state = { events: [], visits: [] };
+      state = { events: [], outcomes: [], visits: [] };
       this.members.set(memberId, state);
     }
     return state;
@@ -493,31 +567,45 @@ export class DayLedger {
     const state = this.members.get(memberId);
     if (!state) return;
     for (const visit of state.visits) this.account(visit, -1);
-    for (const event of state.events) this.outcomes.delete(event.id);
+    state.outcomes.forEach((outcome, i) => this.countUnmatched(state.events[i], outcome, -1));
     if (state.events.length === 0) {
       this.members.delete(memberId);
       return;
     }
-    const pairing = pairVisits(
-      state.events,
-      [...this.closeAlls],
-      (id) => this.voidsByTarget.has(id),
-      this.rules,
-    );
+    const pairing = pairVisits(state.events, this.closeAllList(), this.isVoided, this.rules);
     state.visits = pairing.visits;
-    for (const [id, outcome] of pairing.outcomes) this.outcomes.set(id, outcome);
+    state.outcomes = pairing.outcomes;
+    state.outcomes.forEach((outcome, i) => this.countUnmatched(state.events[i], outcome, 1));
     for (const visit of state.visits) this.account(visit, +1);
+  }
+
+  private readonly isVoided = (id: EventId): boolean => this.voidsByTarget.has(id);
+  private closeAllCache: CheckOutAllEvent[] | null = null;
+
+  private closeAllList(): CheckOutAllEvent[] {
+    this.closeAllCache ??= [...this.closeAlls];
+    return this.closeAllCache;
+  }
+
+  private countUnmatched(
+    event: CheckinEvent | undefined,
+    outcome: Outcome | undefined,
+    sign: 1 | -1,
+  ): void {
+    if (event && outcome?.kind === 'unmatched' && this.inDay(event.at)) this.unmatchedToday += sign;
+  }
+
+  /** What became of a check-in or check-out at its member's last pairing. */
+  private outcomeOf(event: CheckinEvent): Outcome | undefined {
+    if (event.kind !== 'checkIn' && event.kind !== 'checkOut') return undefined;
+    const state = this.members.get(event.memberId);
+    return state?.outcomes[state.events.indexOf(event)];
   }
 
   /** Adds (+1) or removes (-1) one visit's share of every aggregate. */
   private account(visit: Visit, sign: 1 | -1): void {
-    for (const id of visit.checkInIds) {
-      if (sign > 0) this.visitByCheckIn.set(id, visit);
-      else if (this.visitByCheckIn.get(id) === visit) this.visitByCheckIn.delete(id);
-    }
     if (visit.voided) return;
-    if (sign > 0) this.byEnd.insert(visit);
-    else this.byEnd.remove(visit);
+    (sign > 0 ? this.endedAdds : this.endedRemoves).push(visit);
     this.occupancy.add(this.secondOf(visit.start), this.secondOf(effectiveEnd(visit)), sign);
     if (!this.inDay(visit.start)) return;
     this.visitsToday += sign;
@@ -529,15 +617,18 @@ export class DayLedger {
       this.staySum += sign * (visit.end - visit.start);
     }
     if (visit.closedBy === 'auto') this.autoClosedFixed += sign;
+    if (visit.closedBy === 'reentry') this.reentryToday += sign;
     if (visit.end === null) this.openEndedToday += sign;
   }
 
   private feedItem(event: CheckinEvent, roster: Roster): FeedItem {
     const memberId = 'memberId' in event ? event.memberId : '';
-    const outcome = this.outcomes.get(event.id);
-    const visit = this.visitByCheckIn.get(
-      outcome && 'visitId' in outcome ? outcome.visitId : event.id,
-    );
+    const outcome = this.outcomeOf(event);
+    const visitId = outcome && 'visitId' in outcome ? outcome.visitId : null;
+    const visit =
+      visitId === null || !('memberId' in event)
+        ? undefined
+        : this.members.get(event.memberId)?.visits.find((v) => v.id === visitId);
     const base = {
       id: event.id,
       kind: event.kind,
@@ -580,6 +671,22 @@ export class DayLedger {
   private secondOf(at: number): number {
     return Math.floor((at - this.window.start) / 1000);
   }
+}
+
+function entryProblem(
+  entry: RawEntry,
+  code: Problem['code'],
+  detail: string,
+  eventId?: string,
+): Problem {
+  return {
+    code,
+    key: entry.key,
+    docDay: entry.docDay,
+    container: entry.container,
+    detail,
+    ...(eventId === undefined ? {} : { eventId }),
+  };
 }
 
 function effectiveEnd(visit: Visit): number {

@@ -41,6 +41,16 @@ export class SortedList<T> {
     }
   }
 
+  /** Removes many at once: a big batch is filtered out in one pass. */
+  removeAll(items: readonly T[]): void {
+    if (items.length > 64) {
+      const gone = new Set(items);
+      this.items = this.items.filter((item) => !gone.has(item));
+    } else {
+      for (const item of items) this.remove(item);
+    }
+  }
+
   /** Removes this exact item (by identity); returns whether it was there. */
   remove(item: T): boolean {
     for (

@@ -130,76 +130,83 @@ function parseV1(value: unknown[], { writer, window }: EntryContext): ParsedEntr
   if (value.length < 7 || value.length > 8) {
     return bad('malformed', `v1 entry has ${value.length} fields, expected 7 or 8`);
   }
-  const [, idBytes, kindIndex, memberId, correction, clockTrusted, methodIndex, rawExtra] = value;
+  const idBytes = value[1];
+  const kindIndex = value[2];
+  const memberId = value[3];
+  const correction = value[4];
+  const clockTrusted = value[5];
+  const methodIndex = value[6];
   const id = eventIdFromBytes(idBytes);
   if (id === null) return bad('malformed', 'id is not 16 bytes of a UUIDv7');
-  const fail = (code: ProblemCode, detail: string): ParsedEntry => bad(code, detail, id);
   const kind = EVENT_KINDS[kindIndex as number];
   if (!Number.isInteger(kindIndex) || kind === undefined) {
-    return fail(
-      Number.isInteger(kindIndex) ? 'unknown-kind' : 'malformed',
-      `kind ${describe(kindIndex)}`,
-    );
+    const code = Number.isInteger(kindIndex) ? 'unknown-kind' : 'malformed';
+    return bad(code, `kind ${describe(kindIndex)}`, id);
   }
   const method = METHODS[methodIndex as number];
   if (!Number.isInteger(methodIndex) || method === undefined) {
-    return fail('malformed', `method ${describe(methodIndex)}`);
+    return bad('malformed', `method ${describe(methodIndex)}`, id);
   }
   if (typeof memberId !== 'string' || memberId.length > MAX_SHORT_TEXT) {
-    return fail('malformed', `member id is ${describe(memberId)}`);
+    return bad('malformed', `member id is ${describe(memberId)}`, id);
   }
-  if (!Number.isSafeInteger(correction)) return fail('malformed', 'clock correction');
-  if (typeof clockTrusted !== 'boolean') return fail('malformed', 'clock-trusted flag');
-  const extra = readExtra(rawExtra);
-  if (typeof extra === 'string') return fail('malformed', extra);
+  if (!Number.isSafeInteger(correction)) return bad('malformed', 'clock correction', id);
+  if (typeof clockTrusted !== 'boolean') return bad('malformed', 'clock-trusted flag', id);
+  const extra = value.length === 8 ? readExtra(value[7]) : NO_EXTRA;
+  if (typeof extra === 'string') return bad('malformed', extra, id);
   if (!PERMITTED[writer.role].has(kind)) {
-    return fail('not-permitted', `a ${writer.role} may not write ${kind}`);
+    return bad('not-permitted', `a ${writer.role} may not write ${kind}`, id);
   }
 
-  const deviceTime = deviceTimeOf(id);
+  // One object per event, fields added by kind: a day's full derivation parses every entry.
+  const deviceTime = deviceTimeFromBytes(idBytes as Uint8Array);
   const recordedAt = deviceTime + (correction as number);
-  const at = clampToWindow(recordedAt, window);
-  const base = {
+  const event: Record<string, unknown> = {
     id,
-    at,
+    kind,
+    at: clampToWindow(recordedAt, window),
     recordedAt,
     deviceTime,
     clockTrusted,
     writer,
     method,
     docDay: window.day,
-    ...(extra.loc !== undefined ? { location: extra.loc } : {}),
   };
+  if (extra.loc !== undefined) event.location = extra.loc;
   switch (kind) {
     case 'checkIn':
     case 'checkOut':
-      if (memberId === '') return fail('malformed', `${kind} without a member id`);
-      return kind === 'checkIn'
-        ? ok({
-            ...base,
-            kind,
-            memberId,
-            ...(extra.override !== undefined ? { override: extra.override } : {}),
-          })
-        : ok({ ...base, kind, memberId });
-    case 'denied': {
-      const reason = extra.reason as DenialReason;
-      if (!DENIAL_REASONS.includes(reason)) return fail('malformed', 'denial without a reason');
-      return ok({
-        ...base,
-        kind,
-        memberId,
-        reason,
-        ...(extra.code !== undefined ? { code: extra.code } : {}),
-      });
-    }
+      if (memberId === '') return bad('malformed', `${kind} without a member id`, id);
+      event.memberId = memberId;
+      if (kind === 'checkIn' && extra.override !== undefined) event.override = extra.override;
+      break;
+    case 'denied':
+      if (!DENIAL_REASONS.includes(extra.reason as DenialReason)) {
+        return bad('malformed', 'denial without a reason', id);
+      }
+      event.memberId = memberId;
+      event.reason = extra.reason;
+      if (extra.code !== undefined) event.code = extra.code;
+      break;
     case 'void':
-      if (!isEventId(extra.target)) return fail('malformed', 'void without a target id');
-      if (!extra.reason) return fail('malformed', 'void without a reason');
-      return ok({ ...base, kind, targetId: extra.target, reason: extra.reason });
+      if (!isEventId(extra.target)) return bad('malformed', 'void without a target id', id);
+      if (!extra.reason) return bad('malformed', 'void without a reason', id);
+      event.targetId = extra.target;
+      event.reason = extra.reason;
+      break;
     case 'checkOutAll':
-      return ok({ ...base, kind });
+      break;
   }
+  return { ok: true, event: event as unknown as CheckinEvent };
+}
+
+const NO_EXTRA: Extra = Object.freeze({});
+
+/** Unix milliseconds from the first 48 bits of a UUIDv7. */
+function deviceTimeFromBytes(bytes: Uint8Array): number {
+  let ms = 0;
+  for (let i = 0; i < 6; i++) ms = ms * 256 + (bytes[i] as number);
+  return ms;
 }
 
 /** An event far outside its document's day was recorded by a wrong clock: pull it to the edge. */
@@ -234,10 +241,6 @@ function readExtra(raw: unknown): Extra | string {
     extra[key as keyof Extra] = value;
   }
   return extra;
-}
-
-function ok(event: CheckinEvent): ParsedEntry {
-  return { ok: true, event };
 }
 
 function bad(code: ProblemCode, detail: string, eventId?: string): ParsedEntry {

@@ -51,7 +51,8 @@ export type Outcome =
 
 export interface Pairing {
   readonly visits: Visit[];
-  readonly outcomes: Map<EventId, Outcome>;
+  /** What became of `events[i]`, at index i. */
+  readonly outcomes: Outcome[];
 }
 
 /** The time a visit starting at `start` closes by itself. */
@@ -66,6 +67,8 @@ export function autoCloseTime(start: number, rules: PairingRules): number {
   return at;
 }
 
+const VOIDED_CHECK_OUT: Outcome = { kind: 'voided-check-out' };
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 export function pairVisits(
@@ -74,19 +77,20 @@ export function pairVisits(
   isVoided: (id: EventId) => boolean,
   rules: PairingRules,
 ): Pairing {
-  const visits: Visit[] = [];
-  const outcomes = new Map<EventId, Outcome>();
+  const visits: Mutable<Visit>[] = [];
+  const outcomeOf = new Map<EventId, Outcome>();
   const timeline: (CheckInEvent | CheckOutEvent | CheckOutAllEvent)[] = [...closeAlls];
   for (const event of events) {
     if (event.kind === 'checkOut' && isVoided(event.id)) {
-      outcomes.set(event.id, { kind: 'voided-check-out' });
+      outcomeOf.set(event.id, VOIDED_CHECK_OUT);
     } else {
       timeline.push(event);
     }
   }
   timeline.sort(compareEvents);
 
-  let open: (Mutable<Visit> & { lastScanAt: number; checkInIds: EventId[] }) | null = null;
+  let open: (Mutable<Visit> & { checkInIds: EventId[] }) | null = null;
+  let lastScanAt = 0;
   let lastClosedBy: VisitClose | null = null;
   let lastCheckOutAt = Number.NEGATIVE_INFINITY;
   const close = (end: number, closedBy: VisitClose, checkOutId: EventId | null = null): void => {
@@ -105,10 +109,10 @@ export function pairVisits(
         if (open && open.start < event.at) close(event.at, 'checkOutAll');
         break;
       case 'checkIn':
-        if (open && event.at - open.lastScanAt <= rules.debounceMs) {
-          open.lastScanAt = event.at;
+        if (open && event.at - lastScanAt <= rules.debounceMs) {
+          lastScanAt = event.at;
           open.checkInIds.push(event.id);
-          outcomes.set(event.id, { kind: 'repeat-check-in', visitId: open.id });
+          outcomeOf.set(event.id, { kind: 'repeat-check-in', visitId: open.id });
           break;
         }
         close(event.at, 'reentry');
@@ -123,34 +127,29 @@ export function pairVisits(
           checkOutId: null,
           voided: false,
           startEvent: event,
-          lastScanAt: event.at,
         };
+        lastScanAt = event.at;
         visits.push(open);
-        outcomes.set(event.id, { kind: 'visit-start', visitId: event.id });
+        outcomeOf.set(event.id, { kind: 'visit-start', visitId: event.id });
         break;
       case 'checkOut':
         if (open) {
-          outcomes.set(event.id, {
+          outcomeOf.set(event.id, {
             kind: 'visit-end',
             visitId: open.id,
             stayMs: event.at - open.start,
           });
           close(event.at, 'checkOut', event.id);
         } else if (event.at - lastCheckOutAt <= rules.debounceMs) {
-          outcomes.set(event.id, { kind: 'repeat-check-out' });
+          outcomeOf.set(event.id, { kind: 'repeat-check-out' });
         } else {
-          outcomes.set(event.id, { kind: 'unmatched', afterAutoClose: lastClosedBy === 'auto' });
+          outcomeOf.set(event.id, { kind: 'unmatched', afterAutoClose: lastClosedBy === 'auto' });
         }
         lastCheckOutAt = event.at;
         break;
     }
   }
 
-  return {
-    visits: visits.map((visit) => {
-      const { lastScanAt: _, ...rest } = visit as Mutable<Visit> & { lastScanAt: number };
-      return { ...rest, voided: rest.checkInIds.some(isVoided) };
-    }),
-    outcomes,
-  };
+  for (const visit of visits) visit.voided = visit.checkInIds.some(isVoided);
+  return { visits, outcomes: events.map((event) => outcomeOf.get(event.id) as Outcome) };
 }

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { DEFAULT_SETTINGS, putMember, readRoster, readSettings, writeSettings } from './siteDoc';
+
+describe('siteDoc', () => {
+  it('[D2] gives defaults for a new site and reads back what staff wrote', () => {
+    const doc = new Y.Doc();
+    expect(readSettings(doc)).toEqual({ settings: DEFAULT_SETTINGS, problems: [] });
+    writeSettings(doc, { timeZone: 'Asia/Tokyo', capacity: 80, closingTime: '23:00' });
+    expect(readSettings(doc).settings).toMatchObject({
+      timeZone: 'Asia/Tokyo',
+      capacity: 80,
+      closingTime: '23:00',
+      maxStayMinutes: 240,
+    });
+    expect(() => writeSettings(doc, { timeZone: 'Nowhere/Else' })).toThrow(/timeZone/);
+  });
+
+  it('[D2] falls back to the default for each bad setting and reports it, keeping the good ones', () => {
+    const doc = new Y.Doc();
+    const map = doc.getMap('settings');
+    map.set('timeZone', 'Mars/Base');
+    map.set('capacity', -3);
+    map.set('debounceSeconds', 30);
+    map.set('colour', 'teal');
+    const { settings, problems } = readSettings(doc);
+    expect(settings.timeZone).toBe('UTC');
+    expect(settings.capacity).toBeNull();
+    expect(settings.debounceSeconds).toBe(30);
+    expect(problems.map((p) => p.where).sort()).toEqual([
+      'settings.capacity',
+      'settings.colour',
+      'settings.timeZone',
+    ]);
+  });
+
+  it('[D2] leaves out bad member records and reports each', () => {
+    const doc = new Y.Doc();
+    putMember(doc, {
+      id: 'M1',
+      name: 'Ana Lima',
+      codes: ['123'],
+      status: 'active',
+      validUntil: null,
+    });
+    const members = doc.getMap('members');
+    members.set('M2', { id: 'M2', name: 'Bo', codes: [], status: 'gold', validUntil: null });
+    members.set('M3', 'just a string');
+    members.set('M4', { id: 'M5', name: 'Cy', codes: [], status: 'active', validUntil: null });
+    members.set('M6', {
+      v: 9,
+      id: 'M6',
+      name: 'Di',
+      codes: [],
+      status: 'active',
+      validUntil: null,
+    });
+    const { members: roster, problems } = readRoster(doc);
+    expect([...roster.keys()]).toEqual(['M1']);
+    expect(problems.map((p) => p.where).sort()).toEqual([
+      'members.M2',
+      'members.M3',
+      'members.M4',
+      'members.M6',
+    ]);
+  });
+});
