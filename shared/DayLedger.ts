@@ -232,9 +232,8 @@ export class DayLedger {
     const roster = options.roster ?? new Map<string, RosterEntry>();
     const present: PresentMember[] = [];
     let openEndedFuture = 0;
-    for (let i = this.byEnd.length - 1; i >= 0; i--) {
-      const visit = this.byEnd.at(i) as Visit;
-      if (effectiveEnd(visit) <= now) break;
+    this.byEnd.descending((visit) => {
+      if (effectiveEnd(visit) <= now) return false;
       if (visit.end === null && this.inDay(visit.start)) openEndedFuture++;
       if (visit.start <= now) {
         present.push({
@@ -245,7 +244,8 @@ export class DayLedger {
           writer: visit.startEvent.writer,
         });
       }
-    }
+      return true;
+    });
     present.sort((a, b) => a.since - b.since || compareText(a.memberId, b.memberId));
 
     const seconds = this.occupancy.size;
@@ -265,9 +265,11 @@ export class DayLedger {
     const autoClosed = this.autoClosedFixed + this.openEndedToday - openEndedFuture;
     const feed: FeedItem[] = [];
     const feedSize = options.feedSize ?? DEFAULT_FEED_SIZE;
-    for (let i = this.timeline.length - 1; i >= 0 && feed.length < feedSize; i--) {
-      feed.push(this.feedItem(this.timeline.at(i) as CheckinEvent, roster));
-    }
+    this.timeline.descending((event) => {
+      if (feed.length >= feedSize) return false;
+      feed.push(this.feedItem(event, roster));
+      return true;
+    });
 
     return {
       day: this.config.day,
@@ -354,11 +356,11 @@ export class DayLedger {
 
   private flagCounts(now: number, autoClosed: number): Record<FlagCode, number> {
     let future = 0;
-    for (let i = this.timeline.length - 1; i >= 0; i--) {
-      const event = this.timeline.at(i) as CheckinEvent;
-      if (event.at <= now + CLOCK_TOLERANCE_MS) break;
+    this.timeline.descending((event) => {
+      if (event.at <= now + CLOCK_TOLERANCE_MS) return false;
       if (this.inDay(event.at)) future++;
-    }
+      return true;
+    });
     let missing = 0;
     let invalid = 0;
     for (const event of this.voidEvents) {

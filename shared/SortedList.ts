@@ -1,10 +1,16 @@
 /**
- * An array kept sorted by a comparator. Inserts and removals binary-search their place and splice;
- * in a gym's day nearly all of them land near the end (new events are the newest), where a splice
- * moves almost nothing.
+ * A list kept sorted by a comparator, stored as chunks of at most `MAX_CHUNK` items.
+ *
+ * A flat array would move every later element on each insert or removal, and in V8 moving object
+ * pointers is not a plain memmove (write barriers): at 100 000 events that cost dominated the
+ * ledger (docs/BENCHMARKS.md). With chunks, an insert or removal moves at most one chunk, finding
+ * it takes a binary search over chunk ends, and reading from the newest end stays cheap.
  */
+const MAX_CHUNK = 512;
+
 export class SortedList<T> {
-  private items: T[] = [];
+  private chunks: T[][] = [];
+  private count = 0;
   private readonly compare: (a: T, b: T) => number;
 
   constructor(compare: (a: T, b: T) => number) {
@@ -12,71 +18,116 @@ export class SortedList<T> {
   }
 
   get length(): number {
-    return this.items.length;
-  }
-
-  at(index: number): T | undefined {
-    return this.items[index];
+    return this.count;
   }
 
   [Symbol.iterator](): Iterator<T> {
-    return this.items[Symbol.iterator]();
+    return this.chunks.flat()[Symbol.iterator]();
+  }
+
+  /** Items from the greatest down, for as long as `visit` returns true. */
+  descending(visit: (item: T) => boolean): void {
+    for (let c = this.chunks.length - 1; c >= 0; c--) {
+      const chunk = this.chunks[c] as T[];
+      for (let i = chunk.length - 1; i >= 0; i--) if (!visit(chunk[i] as T)) return;
+    }
   }
 
   insert(item: T): void {
-    this.items.splice(
-      this.firstIndex((other) => this.compare(other, item) > 0),
-      0,
-      item,
-    );
+    if (this.chunks.length === 0) {
+      this.chunks.push([item]);
+      this.count = 1;
+      return;
+    }
+    // The first chunk whose last item sorts after `item`, or the last chunk.
+    let c = this.firstChunk((last) => this.compare(last, item) > 0);
+    if (c === this.chunks.length) c--;
+    const chunk = this.chunks[c] as T[];
+    chunk.splice(upperBound(chunk, item, this.compare), 0, item);
+    this.count++;
+    if (chunk.length > MAX_CHUNK) this.chunks.splice(c + 1, 0, chunk.splice(MAX_CHUNK / 2));
   }
 
-  /** Inserts many at once: a big batch (a document loading) is appended and sorted once. */
-  insertAll(items: readonly T[]): void {
-    if (items.length > 64) {
-      this.items.push(...items);
-      this.items.sort(this.compare);
-    } else {
-      for (const item of items) this.insert(item);
+  /** Removes this exact item (by identity); returns whether it was there. */
+  remove(item: T): boolean {
+    for (
+      let c = this.firstChunk((last) => this.compare(last, item) >= 0);
+      c < this.chunks.length;
+      c++
+    ) {
+      const chunk = this.chunks[c] as T[];
+      for (let i = lowerBound(chunk, item, this.compare); i < chunk.length; i++) {
+        const other = chunk[i] as T;
+        if (other === item) {
+          chunk.splice(i, 1);
+          this.count--;
+          if (chunk.length === 0) this.chunks.splice(c, 1);
+          return true;
+        }
+        if (this.compare(other, item) !== 0) return false;
+      }
     }
+    return false;
+  }
+
+  /** Inserts many at once: a big batch (a document loading) is merged by one sort. */
+  insertAll(items: readonly T[]): void {
+    if (items.length > 64) this.rebuild([...this.chunks.flat(), ...items].sort(this.compare));
+    else for (const item of items) this.insert(item);
   }
 
   /** Removes many at once: a big batch is filtered out in one pass. */
   removeAll(items: readonly T[]): void {
     if (items.length > 64) {
       const gone = new Set(items);
-      this.items = this.items.filter((item) => !gone.has(item));
+      this.rebuild(this.chunks.flat().filter((item) => !gone.has(item)));
     } else {
       for (const item of items) this.remove(item);
     }
   }
 
-  /** Removes this exact item (by identity); returns whether it was there. */
-  remove(item: T): boolean {
-    for (
-      let i = this.firstIndex((other) => this.compare(other, item) >= 0);
-      i < this.items.length;
-      i++
-    ) {
-      const other = this.items[i] as T;
-      if (other === item) {
-        this.items.splice(i, 1);
-        return true;
-      }
-      if (this.compare(other, item) !== 0) break;
+  private rebuild(sorted: T[]): void {
+    this.chunks = [];
+    for (let i = 0; i < sorted.length; i += MAX_CHUNK / 2) {
+      this.chunks.push(sorted.slice(i, i + MAX_CHUNK / 2));
     }
-    return false;
+    this.count = sorted.length;
   }
 
-  /** Index of the first item for which `isAfter` holds; `isAfter` must be false then true. */
-  firstIndex(isAfter: (item: T) => boolean): number {
+  /** Index of the first chunk whose last item satisfies `isAfter` (false, then true). */
+  private firstChunk(isAfter: (last: T) => boolean): number {
     let lo = 0;
-    let hi = this.items.length;
+    let hi = this.chunks.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (isAfter(this.items[mid] as T)) hi = mid;
+      const chunk = this.chunks[mid] as T[];
+      if (isAfter(chunk[chunk.length - 1] as T)) hi = mid;
       else lo = mid + 1;
     }
     return lo;
   }
+}
+
+/** First index whose item sorts after `item`. */
+function upperBound<T>(items: T[], item: T, compare: (a: T, b: T) => number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compare(items[mid] as T, item) > 0) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** First index whose item does not sort before `item`. */
+function lowerBound<T>(items: T[], item: T, compare: (a: T, b: T) => number): number {
+  let lo = 0;
+  let hi = items.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compare(items[mid] as T, item) >= 0) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

@@ -138,13 +138,14 @@ function parseV1(value: unknown[], { writer, window }: EntryContext): ParsedEntr
   const methodIndex = value[6];
   const id = eventIdFromBytes(idBytes);
   if (id === null) return bad('malformed', 'id is not 16 bytes of a UUIDv7');
-  const kind = EVENT_KINDS[kindIndex as number];
-  if (!Number.isInteger(kindIndex) || kind === undefined) {
+  // Check for an integer before indexing: a key like `{ toString: [] }` throws when converted.
+  const kind = Number.isInteger(kindIndex) ? EVENT_KINDS[kindIndex as number] : undefined;
+  if (kind === undefined) {
     const code = Number.isInteger(kindIndex) ? 'unknown-kind' : 'malformed';
     return bad(code, `kind ${describe(kindIndex)}`, id);
   }
-  const method = METHODS[methodIndex as number];
-  if (!Number.isInteger(methodIndex) || method === undefined) {
+  const method = Number.isInteger(methodIndex) ? METHODS[methodIndex as number] : undefined;
+  if (method === undefined) {
     return bad('malformed', `method ${describe(methodIndex)}`, id);
   }
   if (typeof memberId !== 'string' || memberId.length > MAX_SHORT_TEXT) {
@@ -232,7 +233,8 @@ function readExtra(raw: unknown): Extra | string {
   }
   const extra: Extra = {};
   for (const [key, value] of Object.entries(raw)) {
-    const limit = EXTRA_LIMITS[key as keyof Extra];
+    // Own keys only: `toString` or `__proto__` must not find Object.prototype's members.
+    const limit = Object.hasOwn(EXTRA_LIMITS, key) ? EXTRA_LIMITS[key as keyof Extra] : undefined;
     // Unknown keys are tolerated: a newer minor writer may add optional details.
     if (limit === undefined) continue;
     if (typeof value !== 'string' || value.length === 0 || value.length > limit) {

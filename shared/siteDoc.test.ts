@@ -23,14 +23,17 @@ describe('siteDoc', () => {
     map.set('capacity', -3);
     map.set('debounceSeconds', 30);
     map.set('colour', 'teal');
+    map.set('toString', 'not a setting');
     const { settings, problems } = readSettings(doc);
     expect(settings.timeZone).toBe('UTC');
     expect(settings.capacity).toBeNull();
     expect(settings.debounceSeconds).toBe(30);
+    expect(Object.hasOwn(settings, 'toString')).toBe(false);
     expect(problems.map((p) => p.where).sort()).toEqual([
       'settings.capacity',
       'settings.colour',
       'settings.timeZone',
+      'settings.toString',
     ]);
   });
 

@@ -65,6 +65,11 @@ const SETTING_CHECKS: Record<keyof SiteSettings, Check> = {
   retentionDays: intIn(1, 3650),
 };
 
+/** The check for a setting name; own keys only, so `toString` is not a setting. */
+function settingCheck(key: string): Check | undefined {
+  return Object.hasOwn(SETTING_CHECKS, key) ? SETTING_CHECKS[key as keyof SiteSettings] : undefined;
+}
+
 export interface SiteProblem {
   readonly where: string;
   readonly detail: string;
@@ -75,7 +80,7 @@ export function readSettings(doc: Y.Doc): { settings: SiteSettings; problems: Si
   const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
   const problems: SiteProblem[] = [];
   for (const [key, value] of map.entries()) {
-    const check = SETTING_CHECKS[key as keyof SiteSettings];
+    const check = settingCheck(key);
     if (!check) problems.push({ where: `settings.${key.slice(0, 40)}`, detail: 'unknown setting' });
     else if (!check(value))
       problems.push({ where: `settings.${key}`, detail: `invalid: ${describe(value)}` });
@@ -87,7 +92,7 @@ export function readSettings(doc: Y.Doc): { settings: SiteSettings; problems: Si
 /** Writes settings; throws RangeError naming the first invalid one (a staff form validates first). */
 export function writeSettings(doc: Y.Doc, changes: Partial<SiteSettings>): void {
   for (const [key, value] of Object.entries(changes)) {
-    const check = SETTING_CHECKS[key as keyof SiteSettings];
+    const check = settingCheck(key);
     if (!check?.(value)) throw new RangeError(`invalid setting ${key}: ${describe(value)}`);
   }
   const map = doc.getMap<unknown>(SETTINGS_MAP);
