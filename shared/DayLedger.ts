@@ -1,5 +1,5 @@
 import type { RawEntry } from './checkinsDoc';
-import { CLOCK_TOLERANCE_MS, parseEntry } from './entryCodec';
+import { CLOCK_TOLERANCE_MS, type EntryContext, parseEntry } from './entryCodec';
 import type { EventId } from './eventId';
 import {
   type CheckInEvent,
@@ -139,6 +139,7 @@ export class DayLedger {
   private readonly rules: PairingRules;
   private readonly windows = new Map<LocalDay, DayWindow>();
   private readonly writers = new Map<string, Writer | null>();
+  private readonly contexts = new Map<LocalDay, Map<Writer, EntryContext>>();
 
   /** Every entry held, by key: its event, or null when it is a problem. */
   private readonly entries = new Map<string, CheckinEvent | null>();
@@ -403,7 +404,7 @@ export class DayLedger {
     }
     if (entry.misplaced !== undefined) return entryProblem(entry, 'misplaced', entry.misplaced);
     if (!writer) return entryProblem(entry, 'misplaced', `top-level type "${entry.container}"`);
-    const parsed = parseEntry(entry.value, { writer, window: this.windowOf(entry.docDay) });
+    const parsed = parseEntry(entry.value, this.contextOf(writer, entry.docDay));
     if (!parsed.ok) return entryProblem(entry, parsed.code, parsed.detail, parsed.eventId);
     const id = parsed.event.id;
     const keys = this.keysById.get(id);
@@ -569,7 +570,9 @@ export class DayLedger {
     const state = this.members.get(memberId);
     if (!state) return;
     for (const visit of state.visits) this.account(visit, -1);
-    state.outcomes.forEach((outcome, i) => this.countUnmatched(state.events[i], outcome, -1));
+    state.outcomes.forEach((outcome, i) => {
+      this.countUnmatched(state.events[i], outcome, -1);
+    });
     if (state.events.length === 0) {
       this.members.delete(memberId);
       return;
@@ -577,7 +580,9 @@ export class DayLedger {
     const pairing = pairVisits(state.events, this.closeAllList(), this.isVoided, this.rules);
     state.visits = pairing.visits;
     state.outcomes = pairing.outcomes;
-    state.outcomes.forEach((outcome, i) => this.countUnmatched(state.events[i], outcome, 1));
+    state.outcomes.forEach((outcome, i) => {
+      this.countUnmatched(state.events[i], outcome, 1);
+    });
     for (const visit of state.visits) this.account(visit, +1);
   }
 
@@ -655,6 +660,21 @@ export class DayLedger {
           : { ...base, outcome: kind };
       }
     }
+  }
+
+  /** One parse context per writer and day, so parsing a day allocates none. */
+  private contextOf(writer: Writer, day: LocalDay): EntryContext {
+    let byWriter = this.contexts.get(day);
+    if (!byWriter) {
+      byWriter = new Map();
+      this.contexts.set(day, byWriter);
+    }
+    let context = byWriter.get(writer);
+    if (!context) {
+      context = { writer, window: this.windowOf(day) };
+      byWriter.set(writer, context);
+    }
+    return context;
   }
 
   private windowOf(day: LocalDay): DayWindow {

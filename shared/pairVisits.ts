@@ -1,6 +1,7 @@
 import type { EventId } from './eventId';
 import {
   type CheckInEvent,
+  type CheckinEvent,
   type CheckOutAllEvent,
   type CheckOutEvent,
   compareEvents,
@@ -67,7 +68,11 @@ export function autoCloseTime(start: number, rules: PairingRules): number {
   return at;
 }
 
+// Outcomes that carry no data are shared.
 const VOIDED_CHECK_OUT: Outcome = { kind: 'voided-check-out' };
+const REPEAT_CHECK_OUT: Outcome = { kind: 'repeat-check-out' };
+const UNMATCHED: Outcome = { kind: 'unmatched', afterAutoClose: false };
+const UNMATCHED_AFTER_AUTO_CLOSE: Outcome = { kind: 'unmatched', afterAutoClose: true };
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -78,16 +83,14 @@ export function pairVisits(
   rules: PairingRules,
 ): Pairing {
   const visits: Mutable<Visit>[] = [];
-  const outcomeOf = new Map<EventId, Outcome>();
-  const timeline: (CheckInEvent | CheckOutEvent | CheckOutAllEvent)[] = [...closeAlls];
-  for (const event of events) {
-    if (event.kind === 'checkOut' && isVoided(event.id)) {
-      outcomeOf.set(event.id, VOIDED_CHECK_OUT);
-    } else {
-      timeline.push(event);
-    }
-  }
-  timeline.sort(compareEvents);
+  const outcomes: Outcome[] = new Array(events.length);
+  // Indexes in time order, so outcomes land at their event's index without a lookup table.
+  const order: number[] = [];
+  events.forEach((event, i) => {
+    if (event.kind === 'checkOut' && isVoided(event.id)) outcomes[i] = VOIDED_CHECK_OUT;
+    else order.push(i);
+  });
+  order.sort((a, b) => compareEvents(events[a] as CheckinEvent, events[b] as CheckinEvent));
 
   let open: (Mutable<Visit> & { checkInIds: EventId[] }) | null = null;
   let lastScanAt = 0;
@@ -101,55 +104,61 @@ export function pairVisits(
     lastClosedBy = closedBy;
     open = null;
   };
+  const autoClose = (before: number): void => {
+    if (open && open.autoCloseAt < before) close(open.autoCloseAt, 'auto');
+  };
+  // "Check everyone out" events are already sorted: merge them in as the member's events pass.
+  let nextCloseAll = 0;
+  const closeAllUpTo = (event: CheckinEvent | null): void => {
+    for (; nextCloseAll < closeAlls.length; nextCloseAll++) {
+      const closeAll = closeAlls[nextCloseAll] as CheckOutAllEvent;
+      if (event && compareEvents(closeAll, event) > 0) return;
+      autoClose(closeAll.at);
+      if (open && open.start < closeAll.at) close(closeAll.at, 'checkOutAll');
+    }
+  };
 
-  for (const event of timeline) {
-    if (open && open.autoCloseAt < event.at) close(open.autoCloseAt, 'auto');
-    switch (event.kind) {
-      case 'checkOutAll':
-        if (open && open.start < event.at) close(event.at, 'checkOutAll');
-        break;
-      case 'checkIn':
-        if (open && event.at - lastScanAt <= rules.debounceMs) {
-          lastScanAt = event.at;
-          open.checkInIds.push(event.id);
-          outcomeOf.set(event.id, { kind: 'repeat-check-in', visitId: open.id });
-          break;
-        }
-        close(event.at, 'reentry');
-        open = {
-          id: event.id,
-          memberId: event.memberId,
-          start: event.at,
-          end: null,
-          closedBy: null,
-          autoCloseAt: autoCloseTime(event.at, rules),
-          checkInIds: [event.id],
-          checkOutId: null,
-          voided: false,
-          startEvent: event,
-        };
+  for (const i of order) {
+    const event = events[i] as CheckInEvent | CheckOutEvent;
+    closeAllUpTo(event);
+    autoClose(event.at);
+    if (event.kind === 'checkIn') {
+      if (open && event.at - lastScanAt <= rules.debounceMs) {
         lastScanAt = event.at;
-        visits.push(open);
-        outcomeOf.set(event.id, { kind: 'visit-start', visitId: event.id });
-        break;
-      case 'checkOut':
-        if (open) {
-          outcomeOf.set(event.id, {
-            kind: 'visit-end',
-            visitId: open.id,
-            stayMs: event.at - open.start,
-          });
-          close(event.at, 'checkOut', event.id);
-        } else if (event.at - lastCheckOutAt <= rules.debounceMs) {
-          outcomeOf.set(event.id, { kind: 'repeat-check-out' });
-        } else {
-          outcomeOf.set(event.id, { kind: 'unmatched', afterAutoClose: lastClosedBy === 'auto' });
-        }
-        lastCheckOutAt = event.at;
-        break;
+        open.checkInIds.push(event.id);
+        outcomes[i] = { kind: 'repeat-check-in', visitId: open.id };
+        continue;
+      }
+      close(event.at, 'reentry');
+      open = {
+        id: event.id,
+        memberId: event.memberId,
+        start: event.at,
+        end: null,
+        closedBy: null,
+        autoCloseAt: autoCloseTime(event.at, rules),
+        checkInIds: [event.id],
+        checkOutId: null,
+        voided: false,
+        startEvent: event,
+      };
+      lastScanAt = event.at;
+      visits.push(open);
+      outcomes[i] = { kind: 'visit-start', visitId: event.id };
+    } else {
+      if (open) {
+        outcomes[i] = { kind: 'visit-end', visitId: open.id, stayMs: event.at - open.start };
+        close(event.at, 'checkOut', event.id);
+      } else if (event.at - lastCheckOutAt <= rules.debounceMs) {
+        outcomes[i] = REPEAT_CHECK_OUT;
+      } else {
+        outcomes[i] = lastClosedBy === 'auto' ? UNMATCHED_AFTER_AUTO_CLOSE : UNMATCHED;
+      }
+      lastCheckOutAt = event.at;
     }
   }
+  closeAllUpTo(null);
 
   for (const visit of visits) visit.voided = visit.checkInIds.some(isVoided);
-  return { visits, outcomes: events.map((event) => outcomeOf.get(event.id) as Outcome) };
+  return { visits, outcomes };
 }
