@@ -10,7 +10,9 @@ if (report && existsSync(report)) {
   passed = json.numPassedTests ?? 0;
   failed += json.numFailedTests ?? 0;
   // Suites that crash before running any test do not count as failed tests in the report.
-  failed += (json.testResults ?? []).filter((r) => r.status === 'failed' && r.assertionResults?.length === 0).length;
+  failed += (json.testResults ?? []).filter(
+    (r) => r.status === 'failed' && r.assertionResults?.length === 0,
+  ).length;
   const skipped = (json.numPendingTests ?? 0) + (json.numTodoTests ?? 0);
   if (skipped > 0) console.error(`CI: ${skipped} tests skipped (see the test output for why)`);
 } else {
