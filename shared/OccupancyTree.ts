@@ -19,11 +19,27 @@ export class OccupancyTree {
     this.own = new Int32Array(2 * leaves);
   }
 
-  /** Adds `delta` to every second in `[from, to)`; the range is clipped to the day. */
+  /**
+   * Adds `delta` to every second in `[from, to)`; the range is clipped to the day. Bottom-up and
+   * without recursion: every visit of a day passes through here when a dashboard opens it.
+   */
   add(from: number, to: number, delta: number): void {
     const lo = Math.max(0, Math.floor(from));
     const hi = Math.min(this.size, Math.floor(to));
-    if (lo < hi) this.addIn(1, 0, this.leafCount(), lo, hi, delta);
+    if (lo >= hi) return;
+    const leaves = this.leafCount();
+    let l = lo + leaves;
+    let r = hi + leaves;
+    const first = l;
+    const last = r - 1;
+    while (l < r) {
+      if (l & 1) this.apply(l++, delta);
+      if (r & 1) this.apply(--r, delta);
+      l >>= 1;
+      r >>= 1;
+    }
+    this.pullUp(first);
+    this.pullUp(last);
   }
 
   /** The greatest occupancy in `[from, to)` and the earliest second where it occurs. */
@@ -43,19 +59,18 @@ export class OccupancyTree {
     return this.top.length / 2;
   }
 
-  private addIn(node: number, lo: number, hi: number, from: number, to: number, d: number): void {
-    if (to <= lo || hi <= from) return;
-    if (from <= lo && hi <= to) {
-      this.own[node] = (this.own[node] as number) + d;
-      this.top[node] = (this.top[node] as number) + d;
-      return;
+  private apply(node: number, delta: number): void {
+    this.own[node] = (this.own[node] as number) + delta;
+    this.top[node] = (this.top[node] as number) + delta;
+  }
+
+  /** Recomputes the maxima on the path from `node` to the root. */
+  private pullUp(node: number): void {
+    for (let n = node >> 1; n >= 1; n >>= 1) {
+      this.top[n] =
+        Math.max(this.top[2 * n] as number, this.top[2 * n + 1] as number) +
+        (this.own[n] as number);
     }
-    const mid = (lo + hi) >>> 1;
-    this.addIn(2 * node, lo, mid, from, to, d);
-    this.addIn(2 * node + 1, mid, hi, from, to, d);
-    this.top[node] =
-      Math.max(this.top[2 * node] as number, this.top[2 * node + 1] as number) +
-      (this.own[node] as number);
   }
 
   private maxIn(
