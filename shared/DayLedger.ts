@@ -148,7 +148,7 @@ export class DayLedger {
   private readonly keysById = new Map<EventId, string | string[]>();
   private readonly conflicted = new Set<EventId>();
   /** The winning variant of each event id. */
-  private readonly events = new Map<EventId, CheckinEvent>();
+  private readonly chosen = new Map<EventId, CheckinEvent>();
   private readonly timeline = new SortedList<CheckinEvent>(compareEvents);
   private readonly members = new Map<string, MemberState>();
   private readonly voidsByTarget = new Map<EventId, Set<EventId>>();
@@ -337,7 +337,7 @@ export class DayLedger {
   private conflictingEntries(): Problem[] {
     const problems: Problem[] = [];
     for (const id of this.conflicted) {
-      const chosen = this.events.get(id);
+      const chosen = this.chosen.get(id);
       for (const key of this.keysOf(id)) {
         const variant = this.entries.get(key) as CheckinEvent;
         if (chosen && canonical(variant) !== canonical(chosen)) {
@@ -383,9 +383,14 @@ export class DayLedger {
   }
 
   private voidProblem(event: CheckinEvent & { kind: 'void' }): FlagCode | null {
-    const target = this.events.get(event.targetId);
+    const target = this.chosen.get(event.targetId);
     if (!target) return 'void-target-missing';
     return target.kind === 'checkIn' || target.kind === 'checkOut' ? null : 'void-target-invalid';
+  }
+
+  /** Every usable event held, in time order (duplicates resolved, [E2]). */
+  events(): CheckinEvent[] {
+    return [...this.timeline];
   }
 
   /** Every visit of the loaded days, voided ones included, by start. */
@@ -426,7 +431,7 @@ export class DayLedger {
     const attached: CheckinEvent[] = [];
     const detached: CheckinEvent[] = [];
     for (const id of touched) {
-      const previous = this.events.get(id);
+      const previous = this.chosen.get(id);
       const chosen = this.choose(id, previous);
       if (chosen === previous) continue;
       if (previous) {
@@ -434,11 +439,11 @@ export class DayLedger {
         everyone = this.detach(previous, dirty) || everyone;
       }
       if (chosen) {
-        this.events.set(id, chosen);
+        this.chosen.set(id, chosen);
         attached.push(chosen);
         everyone = this.attach(chosen, dirty) || everyone;
       } else {
-        this.events.delete(id);
+        this.chosen.delete(id);
       }
     }
     this.timeline.removeAll(detached);
@@ -551,7 +556,7 @@ export class DayLedger {
   }
 
   private markTarget(targetId: EventId, dirty: Set<string>): void {
-    const target = this.events.get(targetId);
+    const target = this.chosen.get(targetId);
     if (target && (target.kind === 'checkIn' || target.kind === 'checkOut'))
       dirty.add(target.memberId);
   }

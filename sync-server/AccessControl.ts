@@ -1,0 +1,193 @@
+import type {
+  Connection,
+  connectedPayload,
+  Extension,
+  onAuthenticatePayload,
+  onDisconnectPayload,
+  onTokenSyncPayload,
+} from '@hocuspocus/server';
+import type { LocalDay } from '../shared/localTime';
+import { type Access, accessTo } from './access';
+import { Refusal, type RefusalReason } from './refusals';
+import type { Principal, TokenIssuer } from './tokens';
+
+/** What every authenticated connection carries in its Hocuspocus context. */
+export interface ConnectionContext {
+  principal: Principal;
+  access: Access;
+}
+
+export interface AccessControlConfiguration {
+  tokens: TokenIssuer;
+  /** False once a device is revoked or an account disabled or changed role. */
+  isActive: (principal: Principal) => boolean;
+  /** The local day at a site now (kiosks may not write days after tomorrow). */
+  today: (siteId: string) => LocalDay;
+  /**
+   * How long before expiry the server asks a live connection for a fresh token, seconds.
+   * Default 60: the client's token function usually has to make an HTTP call.
+   */
+  refreshLeadSeconds: number;
+  /** How long after expiry a connection may stay without a fresh token, seconds. Default 30. */
+  refreshGraceSeconds: number;
+  onRefused: (reason: RefusalReason) => void;
+  onConnected: (principal: Principal) => void;
+}
+
+/** Close code sent to a socket whose device or account was revoked. */
+export const CLOSE_REVOKED = 4403;
+/** Close code for a connection whose token expired and was not renewed. */
+export const CLOSE_EXPIRED = 4401;
+
+interface Live {
+  readonly connection: Connection<ConnectionContext>;
+  readonly context: ConnectionContext;
+  timers: NodeJS.Timeout[];
+}
+
+/**
+ * Authentication and authorisation for every document a socket opens: verifies the access token
+ * (carried inside the protocol, never in the URL), refuses revoked devices and disabled accounts,
+ * decides read-only or read-write per document (see access.ts), renews tokens on live
+ * connections, and closes the sockets of a revoked device on request.
+ */
+export class AccessControl implements Extension {
+  extensionName = 'AccessControl';
+  private readonly configuration: AccessControlConfiguration;
+  private readonly live = new Map<string, Live>();
+
+  constructor(
+    configuration: Partial<AccessControlConfiguration> &
+      Pick<AccessControlConfiguration, 'tokens' | 'isActive' | 'today'>,
+  ) {
+    this.configuration = {
+      refreshLeadSeconds: 60,
+      refreshGraceSeconds: 30,
+      onRefused: () => {},
+      onConnected: () => {},
+      ...configuration,
+    };
+  }
+
+  async onAuthenticate({
+    token,
+    documentName,
+    connectionConfig,
+  }: onAuthenticatePayload): Promise<ConnectionContext> {
+    try {
+      const principal = await this.principalFor(token);
+      const access = accessTo(principal, documentName, this.todayFor(documentName));
+      connectionConfig.readOnly = access.readOnly;
+      return { principal, access };
+    } catch (error) {
+      this.count(error);
+      throw error;
+    }
+  }
+
+  async connected({
+    connection,
+    context,
+    socketId,
+    documentName,
+  }: connectedPayload<ConnectionContext>): Promise<void> {
+    const live: Live = { connection, context, timers: [] };
+    this.live.set(key(socketId, documentName), live);
+    this.schedule(live);
+    this.configuration.onConnected(context.principal);
+  }
+
+  async onTokenSync({
+    token,
+    context,
+    connection,
+    socketId,
+    documentName,
+  }: onTokenSyncPayload<ConnectionContext>): Promise<void> {
+    try {
+      const fresh = await this.principalFor(token);
+      const current = context.principal;
+      if (
+        fresh.subject !== current.subject ||
+        fresh.role !== current.role ||
+        fresh.siteId !== current.siteId
+      ) {
+        throw new Refusal('subject-changed');
+      }
+      context.principal = fresh;
+    } catch (error) {
+      this.count(error);
+      throw error;
+    }
+    const live = this.live.get(key(socketId, documentName));
+    if (live && live.connection === connection) this.schedule(live);
+  }
+
+  async onDisconnect({ socketId, documentName }: onDisconnectPayload): Promise<void> {
+    const k = key(socketId, documentName);
+    const live = this.live.get(k);
+    if (live) for (const timer of live.timers) clearTimeout(timer);
+    this.live.delete(k);
+  }
+
+  /** Closes every socket a device or account has open; returns how many documents were open. */
+  closeSubject(subject: string, reason = 'revoked'): number {
+    let closed = 0;
+    for (const live of this.live.values()) {
+      if (live.context.principal.subject !== subject) continue;
+      closed++;
+      live.connection.webSocket.close(CLOSE_REVOKED, reason);
+    }
+    return closed;
+  }
+
+  /** Subjects with at least one open document, with how many. */
+  openBySubject(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const live of this.live.values()) {
+      const subject = live.context.principal.subject;
+      counts.set(subject, (counts.get(subject) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  private async principalFor(token: string): Promise<Principal> {
+    const principal = await this.configuration.tokens.verify(token);
+    if (!this.configuration.isActive(principal)) throw new Refusal('revoked');
+    return principal;
+  }
+
+  private todayFor(documentName: string): LocalDay {
+    const siteId = documentName.split('/')[1] ?? '';
+    return this.configuration.today(siteId);
+  }
+
+  /** Asks for a fresh token shortly before expiry; closes the connection if none comes. */
+  private schedule(live: Live): void {
+    for (const timer of live.timers) clearTimeout(timer);
+    const { refreshLeadSeconds, refreshGraceSeconds } = this.configuration;
+    const expiresInMs = live.context.principal.expiresAt * 1000 - Date.now();
+    const ask = setTimeout(
+      () => live.connection.requestToken(),
+      Math.max(0, expiresInMs - refreshLeadSeconds * 1000),
+    );
+    const deadline = setTimeout(
+      () => {
+        this.configuration.onRefused('expired');
+        live.connection.close({ code: CLOSE_EXPIRED, reason: 'expired' });
+      },
+      Math.max(0, expiresInMs + refreshGraceSeconds * 1000),
+    );
+    ask.unref();
+    deadline.unref();
+    live.timers = [ask, deadline];
+  }
+
+  private count(error: unknown): void {
+    if (error instanceof Refusal) this.configuration.onRefused(error.reason);
+  }
+}
+
+function key(socketId: string, documentName: string): string {
+  return `${socketId}\u0000${documentName}`;
+}

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from './database';
+import { hashSecret, newPairingCode, newSecret, normalizePairingCode } from './secrets';
+
+/** A paired kiosk, as staff see it. */
+export interface Device {
+  readonly id: string;
+  readonly siteId: string;
+  readonly name: string;
+  readonly createdAt: number;
+  readonly lastSeen: number | null;
+  readonly lastSync: number | null;
+  readonly appVersion: string | null;
+  readonly revokedAt: number | null;
+}
+
+/** How long a pairing code stays valid, milliseconds: long enough to walk to the tablet. */
+export const PAIRING_CODE_TTL_MS = 10 * 60_000;
+
+const MAX_NAME = 60;
+
+/**
+ * Pairing and device credentials. A pairing code is single use and short-lived; exchanging it
+ * yields a device id and secret (only its hash is stored), which the tablet trades for
+ * short-lived access tokens. Revoking a device refuses its credential from then on.
+ */
+export class DeviceRegistry {
+  private readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  createPairingCode(
+    siteId: string,
+    name: string,
+    createdBy: string,
+    now = Date.now(),
+  ): { code: string; expiresAt: number } {
+    const code = newPairingCode();
+    const expiresAt = now + PAIRING_CODE_TTL_MS;
+    this.db
+      .prepare(
+        'insert into pairing_codes (hash, site_id, name, created_by, expires_at) values (?, ?, ?, ?, ?)',
+      )
+      .run(hashSecret(code), siteId, cleanName(name), createdBy, expiresAt);
+    return { code, expiresAt };
+  }
+
+  /** Trades a valid, unused code for a device; null when the code is unknown, used or expired. */
+  pair(
+    typedCode: string,
+    appVersion: string | null,
+    now = Date.now(),
+  ): { device: Device; secret: string } | null {
+    const hash = hashSecret(normalizePairingCode(typedCode));
+    return this.db.transaction(() => {
+      const row = this.db
+        .prepare(
+          'select site_id, name from pairing_codes where hash = ? and used_at is null and expires_at > ?',
+        )
+        .get(hash, now) as { site_id: string; name: string } | undefined;
+      if (!row) return null;
+      this.db.prepare('update pairing_codes set used_at = ? where hash = ?').run(now, hash);
+      const secret = newSecret();
+      const id = randomUUID();
+      this.db
+        .prepare(
+          'insert into devices (id, site_id, name, secret_hash, created_at, app_version) values (?, ?, ?, ?, ?, ?)',
+        )
+        .run(id, row.site_id, row.name, hashSecret(secret), now, appVersion);
+      return { device: this.get(id) as Device, secret };
+    })();
+  }
+
+  /** The device for a credential, if it is valid and not revoked. */
+  authenticate(id: string, secret: string): Device | null {
+    const row = this.db
+      .prepare('select secret_hash from devices where id = ? and revoked_at is null')
+      .get(id) as { secret_hash: string } | undefined;
+    if (!row || row.secret_hash !== hashSecret(secret)) return null;
+    return this.get(id);
+  }
+
+  get(id: string): Device | null {
+    const row = this.db.prepare('select * from devices where id = ?').get(id) as
+      | DeviceRow
+      | undefined;
+    return row ? toDevice(row) : null;
+  }
+
+  isActive(id: string): boolean {
+    return (
+      this.db.prepare('select 1 from devices where id = ? and revoked_at is null').get(id) !==
+      undefined
+    );
+  }
+
+  list(siteId: string | null): Device[] {
+    const rows = (
+      siteId === null
+        ? this.db.prepare('select * from devices order by created_at').all()
+        : this.db.prepare('select * from devices where site_id = ? order by created_at').all(siteId)
+    ) as DeviceRow[];
+    return rows.map(toDevice);
+  }
+
+  rename(id: string, name: string): boolean {
+    return (
+      this.db.prepare('update devices set name = ? where id = ?').run(cleanName(name), id).changes >
+      0
+    );
+  }
+
+  revoke(id: string, now = Date.now()): boolean {
+    return (
+      this.db
+        .prepare('update devices set revoked_at = ? where id = ? and revoked_at is null')
+        .run(now, id).changes > 0
+    );
+  }
+
+  touch(id: string, fields: { seen?: number; synced?: number; appVersion?: string }): void {
+    this.db
+      .prepare(
+        `update devices set last_seen = coalesce(?, last_seen), last_sync = coalesce(?, last_sync),
+         app_version = coalesce(?, app_version) where id = ?`,
+      )
+      .run(fields.seen ?? null, fields.synced ?? null, fields.appVersion ?? null, id);
+  }
+}
+
+interface DeviceRow {
+  id: string;
+  site_id: string;
+  name: string;
+  created_at: number;
+  last_seen: number | null;
+  last_sync: number | null;
+  app_version: string | null;
+  revoked_at: number | null;
+}
+
+function toDevice(row: DeviceRow): Device {
+  return {
+    id: row.id,
+    siteId: row.site_id,
+    name: row.name,
+    createdAt: row.created_at,
+    lastSeen: row.last_seen,
+    lastSync: row.last_sync,
+    appVersion: row.app_version,
+    revokedAt: row.revoked_at,
+  };
+}
+
+function cleanName(name: string): string {
+  const clean = name.trim().replace(/\s+/g, ' ').slice(0, MAX_NAME);
+  return clean === '' ? 'Kiosk' : clean;
+}

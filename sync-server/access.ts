@@ -1,0 +1,45 @@
+import { parseDocName } from '../shared/docName';
+import { addDays, type LocalDay } from '../shared/localTime';
+import { Refusal } from './refusals';
+import type { Principal } from './tokens';
+
+/**
+ * What a principal may do with a document. Permission boundaries are document boundaries: a
+ * connection is read-write or read-only for a whole document, decided here once, and enforced by
+ * Hocuspocus (`connectionConfig.readOnly`), never trusted to the client.
+ *
+ * | role   | its site's check-ins documents | its site document | other sites |
+ * | ------ | ------------------------------ | ----------------- | ----------- |
+ * | kiosk  | read-write (up to tomorrow)    | read-only         | refused     |
+ * | staff  | read-write                     | read-write        | refused     |
+ * | viewer | read-only                      | read-only         | refused     |
+ * | admin  | read-write                     | read-write        | read-write  |
+ */
+export interface Access {
+  readonly readOnly: boolean;
+  /** The array this connection writes check-ins into ([D4]); null when it may not write them. */
+  readonly writer: string | null;
+  readonly siteId: string;
+  readonly kind: 'site' | 'checkins';
+}
+
+export function accessTo(principal: Principal, documentName: string, today: LocalDay): Access {
+  const doc = parseDocName(documentName);
+  if (!doc) throw new Refusal('unknown-document');
+  if (principal.role !== 'admin' && doc.siteId !== principal.siteId)
+    throw new Refusal('wrong-site');
+  const base = { siteId: doc.siteId, kind: doc.kind };
+  switch (principal.role) {
+    case 'kiosk':
+      if (doc.kind === 'site') return { ...base, readOnly: true, writer: null };
+      // A kiosk just past midnight may be a moment ahead; a kiosk that was offline for days must
+      // still deliver its old days, so only the future is refused.
+      if (doc.day > addDays(today, 1)) throw new Refusal('future-day');
+      return { ...base, readOnly: false, writer: `kiosk:${principal.subject}` };
+    case 'viewer':
+      return { ...base, readOnly: true, writer: null };
+    case 'staff':
+    case 'admin':
+      return { ...base, readOnly: false, writer: `staff:${principal.subject}` };
+  }
+}

@@ -1,0 +1,387 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { AccessControl } from './AccessControl';
+import type { DeviceRegistry } from './DeviceRegistry';
+import type { Db } from './database';
+import type { Metrics } from './metrics';
+import { RateLimiter } from './RateLimiter';
+import { Refusal } from './refusals';
+import { AccountError, type StaffAccounts } from './StaffAccounts';
+import { hashSecret, newPairingCode } from './secrets';
+import type { Principal, Role, TokenIssuer } from './tokens';
+
+/**
+ * The JSON API under `/api/`. Credentials travel in request bodies or the Authorization header,
+ * never in URLs, and are never logged. Errors are `{ "error": { "code", "message" } }`.
+ */
+export interface ApiDependencies {
+  db: Db;
+  devices: DeviceRegistry;
+  staff: StaffAccounts;
+  tokens: TokenIssuer;
+  access: AccessControl;
+  metrics: Metrics;
+  log: Logger;
+  /** The site a new pairing code is for when an admin does not name one. */
+  defaultSiteId: string;
+  /** True when a browser request's Origin may call the API. */
+  originAllowed: (request: IncomingMessage) => boolean;
+}
+
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+const MAX_BODY = 16 * 1024;
+/** Five wrong passwords per address and username per 15 minutes. */
+const signInLimiter = () => new RateLimiter(5, 15 * 60_000);
+/** Ten wrong pairing codes per address per 10 minutes: codes have ~40 bits, so this suffices. */
+const pairingLimiter = () => new RateLimiter(10, 10 * 60_000);
+
+type Handler = (
+  request: IncomingMessage,
+  body: Record<string, unknown>,
+  params: string[],
+) => Promise<unknown>;
+
+export function createApi(
+  deps: ApiDependencies,
+): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
+  const signIns = signInLimiter();
+  const pairings = pairingLimiter();
+
+  const principalOf = async (
+    request: IncomingMessage,
+    roles: readonly Role[],
+  ): Promise<Principal> => {
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer (\S+)$/.exec(header);
+    let principal: Principal;
+    try {
+      principal = await deps.tokens.verify(match?.[1]);
+      if (
+        principal.role === 'kiosk' ||
+        deps.staff.get(principal.subject)?.role !== principal.role
+      ) {
+        throw new Refusal('revoked');
+      }
+    } catch (error) {
+      if (error instanceof Refusal) {
+        deps.metrics.refusals.inc({ reason: error.reason });
+        throw new HttpError(401, error.reason, 'sign in again');
+      }
+      throw error;
+    }
+    if (!roles.includes(principal.role))
+      throw new HttpError(403, 'forbidden', `needs role ${roles.join(' or ')}`);
+    return principal;
+  };
+  const siteFor = (principal: Principal, requested: unknown): string => {
+    if (principal.role === 'admin')
+      return typeof requested === 'string' ? requested : deps.defaultSiteId;
+    return principal.siteId as string;
+  };
+  const session = async (member: { id: string; siteId: string | null; role: Role }) => ({
+    accessToken: await deps.tokens.issue({
+      role: member.role,
+      siteId: member.siteId,
+      subject: member.id,
+    }),
+    expiresIn: deps.tokens.ttl,
+  });
+
+  const routes: [string, RegExp, Handler][] = [
+    ['GET', /^\/api\/time$/, async () => ({ now: Date.now() })],
+
+    [
+      'POST',
+      /^\/api\/setup$/,
+      async (_request, body) => {
+        const code = text(body, 'code', 40);
+        const stored = deps.db.prepare("select value from meta where key = 'setup_code'").get() as
+          | { value: string }
+          | undefined;
+        if (!stored || stored.value !== hashSecret(code.toUpperCase())) {
+          throw new HttpError(
+            403,
+            'bad-setup-code',
+            'that setup code is not valid (it is printed at the first start)',
+          );
+        }
+        const admin = await accountOrError(() =>
+          deps.staff.create({
+            username: text(body, 'username', 40),
+            password: text(body, 'password', 200),
+            role: 'admin',
+            siteId: null,
+          }),
+        );
+        deps.db.prepare("delete from meta where key = 'setup_code'").run();
+        return { staff: admin };
+      },
+    ],
+
+    [
+      'POST',
+      /^\/api\/session$/,
+      async (request, body) => {
+        const username = text(body, 'username', 40).toLowerCase();
+        const key = `${clientAddress(request)}|${username}`;
+        const wait = signIns.blockedFor(key);
+        if (wait > 0)
+          throw new HttpError(
+            429,
+            'too-many-attempts',
+            `try again in ${Math.ceil(wait / 60_000)} min`,
+          );
+        const member = await deps.staff.signIn(username, text(body, 'password', 200));
+        if (!member) {
+          signIns.fail(key);
+          throw new HttpError(401, 'bad-credentials', 'wrong username or password');
+        }
+        signIns.reset(key);
+        return {
+          ...(await session(member)),
+          refreshToken: deps.staff.issueRefresh(member.id),
+          staff: member,
+        };
+      },
+    ],
+    [
+      'POST',
+      /^\/api\/session\/refresh$/,
+      async (_request, body) => {
+        const rotated = deps.staff.rotateRefresh(text(body, 'refreshToken', 100));
+        if (!rotated) throw new HttpError(401, 'bad-refresh-token', 'sign in again');
+        return {
+          ...(await session(rotated.member)),
+          refreshToken: rotated.refresh,
+          staff: rotated.member,
+        };
+      },
+    ],
+    [
+      'POST',
+      /^\/api\/session\/end$/,
+      async (_request, body) => {
+        deps.staff.revokeRefresh(text(body, 'refreshToken', 100));
+        return { ok: true };
+      },
+    ],
+
+    [
+      'POST',
+      /^\/api\/pairing-codes$/,
+      async (request, body) => {
+        const principal = await principalOf(request, ['staff', 'admin']);
+        const name = optionalText(body, 'name', 60) ?? 'Kiosk';
+        return deps.devices.createPairingCode(
+          siteFor(principal, body.siteId),
+          name,
+          principal.subject,
+        );
+      },
+    ],
+    [
+      'POST',
+      /^\/api\/devices\/pair$/,
+      async (request, body) => {
+        const address = clientAddress(request);
+        const wait = pairings.blockedFor(address);
+        if (wait > 0)
+          throw new HttpError(
+            429,
+            'too-many-attempts',
+            `try again in ${Math.ceil(wait / 60_000)} min`,
+          );
+        const paired = deps.devices.pair(
+          text(body, 'code', 20),
+          optionalText(body, 'appVersion', 40),
+        );
+        if (!paired) {
+          pairings.fail(address);
+          throw new HttpError(
+            403,
+            'bad-pairing-code',
+            'that code is unknown, used or expired: ask for a new one',
+          );
+        }
+        const { device, secret } = paired;
+        deps.log.info({ deviceId: device.id, siteId: device.siteId }, 'device paired');
+        return {
+          deviceId: device.id,
+          deviceSecret: secret,
+          siteId: device.siteId,
+          name: device.name,
+        };
+      },
+    ],
+    [
+      'POST',
+      /^\/api\/devices\/token$/,
+      async (_request, body) => {
+        const id = text(body, 'deviceId', 64);
+        const device = deps.devices.authenticate(id, text(body, 'deviceSecret', 100));
+        if (!device) {
+          const revoked = deps.devices.get(id)?.revokedAt != null;
+          deps.metrics.refusals.inc({ reason: revoked ? 'revoked' : 'bad-signature' });
+          throw new HttpError(
+            403,
+            revoked ? 'revoked' : 'bad-device-credential',
+            revoked ? 'this device was revoked: pair it again' : 'unknown device',
+          );
+        }
+        deps.devices.touch(device.id, {
+          seen: Date.now(),
+          ...(typeof body.appVersion === 'string'
+            ? { appVersion: body.appVersion.slice(0, 40) }
+            : {}),
+        });
+        return {
+          accessToken: await deps.tokens.issue({
+            role: 'kiosk',
+            siteId: device.siteId,
+            subject: device.id,
+          }),
+          expiresIn: deps.tokens.ttl,
+          siteId: device.siteId,
+          name: device.name,
+        };
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/devices$/,
+      async (request) => {
+        const principal = await principalOf(request, ['staff', 'viewer', 'admin']);
+        const open = deps.access.openBySubject();
+        const devices = deps.devices.list(principal.role === 'admin' ? null : principal.siteId);
+        return { devices: devices.map((d) => ({ ...d, online: (open.get(d.id) ?? 0) > 0 })) };
+      },
+    ],
+    [
+      'PATCH',
+      /^\/api\/devices\/([\w-]{1,64})$/,
+      async (request, body, [id]) => {
+        const principal = await principalOf(request, ['staff', 'admin']);
+        const device = ownDevice(deps, principal, id as string);
+        deps.devices.rename(device.id, text(body, 'name', 60));
+        return { device: deps.devices.get(device.id) };
+      },
+    ],
+    [
+      'DELETE',
+      /^\/api\/devices\/([\w-]{1,64})$/,
+      async (request, _body, [id]) => {
+        const principal = await principalOf(request, ['staff', 'admin']);
+        const device = ownDevice(deps, principal, id as string);
+        deps.devices.revoke(device.id);
+        const closed = deps.access.closeSubject(device.id);
+        deps.log.info({ deviceId: device.id, closed }, 'device revoked');
+        return { device: deps.devices.get(device.id), closedConnections: closed };
+      },
+    ],
+  ];
+
+  return async (request, response) => {
+    const path = (request.url ?? '/').split('?')[0] as string;
+    const route = routes.find(
+      ([method, pattern]) => method === request.method && pattern.test(path),
+    );
+    let status = 200;
+    let payload: unknown;
+    try {
+      if (!route) throw new HttpError(404, 'not-found', 'no such API route');
+      if (request.method !== 'GET' && !deps.originAllowed(request)) {
+        deps.metrics.refusals.inc({ reason: 'bad-origin' });
+        throw new HttpError(403, 'bad-origin', 'this origin may not call the API');
+      }
+      const body = request.method === 'GET' ? {} : await readJson(request);
+      payload = await route[2](request, body, (route[1].exec(path) as RegExpExecArray).slice(1));
+    } catch (error) {
+      if (!(error instanceof HttpError)) deps.log.error({ err: error, path }, 'API error');
+      const known =
+        error instanceof HttpError ? error : new HttpError(500, 'internal', 'something went wrong');
+      status = known.status;
+      payload = { error: { code: known.code, message: known.message } };
+    }
+    deps.metrics.httpRequests.inc({
+      route: route ? `${route[0]} ${route[1].source}` : 'unknown',
+      status: String(status),
+    });
+    response.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+    });
+    response.end(JSON.stringify(payload));
+  };
+}
+
+function ownDevice(deps: ApiDependencies, principal: Principal, id: string) {
+  const device = deps.devices.get(id);
+  if (!device || (principal.role !== 'admin' && device.siteId !== principal.siteId)) {
+    throw new HttpError(404, 'not-found', 'no such device');
+  }
+  return device;
+}
+
+async function accountOrError<T>(create: () => Promise<T>): Promise<T> {
+  try {
+    return await create();
+  } catch (error) {
+    if (error instanceof AccountError) throw new HttpError(400, 'invalid', error.message);
+    throw error;
+  }
+}
+
+async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY)
+      throw new HttpError(413, 'too-large', `request bodies are limited to ${MAX_BODY} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return {};
+  try {
+    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('not an object');
+    return parsed as Record<string, unknown>;
+  } catch {
+    throw new HttpError(400, 'bad-json', 'the body must be a JSON object');
+  }
+}
+
+function text(body: Record<string, unknown>, field: string, max: number): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value.length === 0 || value.length > max) {
+    throw new HttpError(400, 'invalid', `${field}: a string of 1–${max} characters is required`);
+  }
+  return value;
+}
+
+function optionalText(body: Record<string, unknown>, field: string, max: number): string | null {
+  return body[field] === undefined ? null : text(body, field, max);
+}
+
+function clientAddress(request: IncomingMessage): string {
+  return request.socket.remoteAddress ?? 'unknown';
+}
+
+/** A one-time code that lets the first admin be created through the API (printed at start). */
+export function createSetupCode(db: Db): string {
+  const code = `${newPairingCode()}-${newPairingCode()}`;
+  db.prepare("insert or replace into meta (key, value) values ('setup_code', ?)").run(
+    hashSecret(code),
+  );
+  return code;
+}

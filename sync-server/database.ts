@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+
+export type Db = BetterSqlite3.Database;
+
+/**
+ * The server's SQLite database in DATA_DIR: Yjs document states, devices, staff accounts, and
+ * the validated record of check-ins. One file, WAL mode, migrations applied in order at open.
+ */
+const MIGRATIONS: readonly string[] = [
+  `create table meta (key text primary key, value text not null);
+   create table sites (
+     id text primary key, name text not null, time_zone text not null, created_at integer not null);
+   create table documents (name text primary key, state blob not null, updated_at integer not null);
+   create table staff (
+     id text primary key, site_id text, username text not null unique, password_hash text not null,
+     role text not null check (role in ('staff', 'viewer', 'admin')),
+     created_at integer not null, disabled_at integer);
+   create table refresh_tokens (
+     hash text primary key, staff_id text not null references staff(id),
+     expires_at integer not null, revoked_at integer);
+   create table devices (
+     id text primary key, site_id text not null references sites(id), name text not null,
+     secret_hash text not null, created_at integer not null, last_seen integer,
+     last_sync integer, app_version text, revoked_at integer);
+   create table pairing_codes (
+     hash text primary key, site_id text not null references sites(id), name text not null,
+     created_by text not null, expires_at integer not null, used_at integer);
+   create table events (
+     id text primary key, site_id text not null, day text not null, kind text not null,
+     member_id text not null, at integer not null, writer text not null, method text not null,
+     clock_trusted integer not null, detail text);
+   create index events_by_day on events (site_id, day);
+   create table visits (
+     id text primary key, site_id text not null, day text not null, member_id text not null,
+     start integer not null, end integer, closed_by text, voided integer not null);
+   create index visits_by_day on visits (site_id, day);
+   create table day_problems (
+     site_id text not null, day text not null, problems integer not null, flags integer not null,
+     updated_at integer not null, primary key (site_id, day));`,
+];
+
+export function openDatabase(dataDir: string | ':memory:'): Db {
+  const db = new BetterSqlite3(
+    dataDir === ':memory:' ? ':memory:' : join(dataDir, 'headcount.sqlite'),
+  );
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return db;
+}

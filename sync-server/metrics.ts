@@ -1,0 +1,69 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Everything `/metrics` exposes, in Prometheus text format. One registry per server instance. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly connections: Gauge;
+  readonly documents: Gauge;
+  readonly updates: Counter;
+  readonly refusals: Counter<'reason'>;
+  readonly invalidUpdates: Counter;
+  readonly storeSeconds: Histogram;
+  readonly recordSeconds: Histogram;
+  readonly httpRequests: Counter<'route' | 'status'>;
+
+  constructor(sources: { connections: () => number; documents: () => number }) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'headcount_process_' });
+    this.connections = new Gauge({
+      name: 'headcount_connections',
+      help: 'Open websocket connections',
+      registers,
+      collect() {
+        this.set(sources.connections());
+      },
+    });
+    this.documents = new Gauge({
+      name: 'headcount_documents_loaded',
+      help: 'Documents held in memory',
+      registers,
+      collect() {
+        this.set(sources.documents());
+      },
+    });
+    this.updates = new Counter({
+      name: 'headcount_document_updates_total',
+      help: 'Document updates applied (rate() gives updates per second)',
+      registers,
+    });
+    this.refusals = new Counter({
+      name: 'headcount_auth_refusals_total',
+      help: 'Connections, documents or requests refused, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.invalidUpdates = new Counter({
+      name: 'headcount_invalid_updates_total',
+      help: 'Updates refused by the write guard',
+      registers,
+    });
+    this.storeSeconds = new Histogram({
+      name: 'headcount_store_duration_seconds',
+      help: 'Time to store a document state',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers,
+    });
+    this.recordSeconds = new Histogram({
+      name: 'headcount_record_duration_seconds',
+      help: 'Time to rebuild the SQL record of a day',
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers,
+    });
+    this.httpRequests = new Counter({
+      name: 'headcount_http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['route', 'status'],
+      registers,
+    });
+  }
+}

@@ -1,0 +1,301 @@
+import { createServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
+import { Database } from '@hocuspocus/extension-database';
+import { Hocuspocus, type WebSocketLike } from '@hocuspocus/server';
+import crossws from 'crossws/adapters/node';
+import pino, { type Logger } from 'pino';
+import { siteDocName } from '../shared/docName';
+import { localDayOf } from '../shared/localTime';
+import { readSettings } from '../shared/siteDoc';
+import { AccessControl } from './AccessControl';
+import { createApi, createSetupCode } from './api';
+import type { Config } from './config';
+import { DeviceRegistry } from './DeviceRegistry';
+import { DocumentStore } from './DocumentStore';
+import { type Db, openDatabase } from './database';
+import { Metrics } from './metrics';
+import { RecordKeeper } from './RecordKeeper';
+import { RetentionJob } from './RetentionJob';
+import { StaffAccounts } from './StaffAccounts';
+import { serveStatic } from './staticFiles';
+import { TokenIssuer } from './tokens';
+import { WriteGuard } from './WriteGuard';
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly hocuspocus: Hocuspocus;
+  readonly db: Db;
+  readonly tokens: TokenIssuer;
+  readonly devices: DeviceRegistry;
+  readonly staff: StaffAccounts;
+  readonly access: AccessControl;
+  readonly records: RecordKeeper;
+  /** Printed at start while no admin exists; null once one does. */
+  readonly setupCode: string | null;
+  /** True on the start that created the site and the signing key. */
+  readonly firstStart: boolean;
+  /** Closes sockets, flushes pending stores, closes the database. */
+  close(): Promise<void>;
+}
+
+export async function startServer(
+  config: Config,
+  options: { log?: Logger; distDir?: string } = {},
+): Promise<RunningServer> {
+  const log =
+    options.log ??
+    pino({
+      level: config.logLevel,
+      // Belt and braces: nothing logs credentials, and these paths are cut if something tries.
+      redact: [
+        'token',
+        '*.token',
+        'password',
+        '*.password',
+        'refreshToken',
+        '*.refreshToken',
+        'deviceSecret',
+        '*.deviceSecret',
+        'req.headers.authorization',
+      ],
+    });
+  const db = openDatabase(config.dataDir);
+  const firstStart = (db.prepare('select count(*) as n from sites').get() as { n: number }).n === 0;
+  if (firstStart) {
+    db.prepare('insert into sites (id, name, time_zone, created_at) values (?, ?, ?, ?)').run(
+      config.siteId,
+      config.siteId,
+      config.siteTimeZone,
+      Date.now(),
+    );
+  }
+  const tokens = await TokenIssuer.load({
+    pem: config.signingKey,
+    dataDir: config.dataDir,
+    ttlSeconds: config.accessTokenTtl,
+  });
+  const devices = new DeviceRegistry(db);
+  const staff = new StaffAccounts(db);
+  const documents = new DocumentStore(db);
+  const setupCode = staff.count() === 0 ? createSetupCode(db) : null;
+
+  const timeZoneOf = (siteId: string): string => {
+    const site = documents.load(siteDocName(siteId));
+    if (site) return readSettings(site).settings.timeZone;
+    const row = db.prepare('select time_zone from sites where id = ?').get(siteId) as
+      | { time_zone: string }
+      | undefined;
+    return row?.time_zone ?? 'UTC';
+  };
+
+  let hocuspocus: Hocuspocus | null = null;
+  const metrics = new Metrics({
+    connections: () => hocuspocus?.getConnectionsCount() ?? 0,
+    documents: () => hocuspocus?.getDocumentsCount() ?? 0,
+  });
+  const access = new AccessControl({
+    tokens,
+    isActive: (principal) =>
+      principal.role === 'kiosk'
+        ? devices.isActive(principal.subject)
+        : staff.get(principal.subject)?.role === principal.role,
+    today: (siteId) => localDayOf(Date.now(), timeZoneOf(siteId)),
+    onRefused: (reason) => {
+      metrics.refusals.inc({ reason });
+      log.info({ reason }, 'refused');
+    },
+    onConnected: (principal) => {
+      if (principal.role === 'kiosk') devices.touch(principal.subject, { seen: Date.now() });
+    },
+  });
+  const records = new RecordKeeper({
+    db,
+    documents,
+    onRecorded: (seconds) => metrics.recordSeconds.observe(seconds),
+  });
+  hocuspocus = new Hocuspocus({
+    quiet: true,
+    extensions: [
+      access,
+      new WriteGuard({
+        onRefused: (documentName, problem) => {
+          metrics.invalidUpdates.inc();
+          metrics.refusals.inc({ reason: 'invalid-update' });
+          log.warn({ documentName, problem }, 'update refused');
+        },
+      }),
+      new Database({
+        fetch: async ({ documentName }) => documents.fetch(documentName),
+        store: async ({ documentName, state }) => {
+          const end = metrics.storeSeconds.startTimer();
+          documents.store(documentName, state);
+          end();
+        },
+      }),
+      records,
+      {
+        async onChange({ context }) {
+          metrics.updates.inc();
+          const principal = (context as { principal?: { role: string; subject: string } })
+            .principal;
+          if (principal?.role === 'kiosk') devices.touch(principal.subject, { synced: Date.now() });
+        },
+      },
+    ],
+  });
+
+  const ownOrigins = (request: IncomingMessage): string[] => {
+    const host = request.headers.host;
+    return host ? [`http://${host}`, `https://${host}`] : [];
+  };
+  // Browsers always send Origin; other clients (Node, scanners' tools) do not and rely on tokens.
+  const originAllowed = (request: IncomingMessage): boolean => {
+    const origin = request.headers.origin;
+    return (
+      origin === undefined ||
+      ownOrigins(request).includes(origin) ||
+      config.allowedOrigins.includes(origin)
+    );
+  };
+
+  const api = createApi({
+    db,
+    devices,
+    staff,
+    tokens,
+    access,
+    metrics,
+    log,
+    defaultSiteId: config.siteId,
+    originAllowed,
+  });
+  const statics = serveStatic(options.distDir ?? join(process.cwd(), 'dist'));
+  const http: HttpServer = createServer(async (request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    try {
+      if (path === '/healthz') {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end('{"status":"ok"}');
+      } else if (path === '/readyz') {
+        let ready = false;
+        try {
+          ready = db.prepare('select 1 as ok').get() !== undefined;
+        } catch {
+          ready = false;
+        }
+        response.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ status: ready ? 'ready' : 'database unavailable' }));
+      } else if (path === '/metrics') {
+        response.writeHead(200, { 'content-type': metrics.registry.contentType });
+        response.end(await metrics.registry.metrics());
+      } else if (path?.startsWith('/api/')) {
+        await api(request, response);
+      } else if (!statics(request, response)) {
+        response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+        response.end('Not found\n');
+      }
+    } catch (error) {
+      log.error({ err: error, path }, 'request failed');
+      if (!response.headersSent) response.writeHead(500);
+      response.end();
+    }
+  });
+
+  const ws = crossws({
+    serverOptions: { maxPayload: config.maxMessageBytes },
+    hooks: {
+      open(peer) {
+        const client = (hocuspocus as Hocuspocus).handleConnection(
+          peer.websocket as unknown as WebSocketLike,
+          peer.request as Request,
+        );
+        (peer as unknown as { hocuspocus: typeof client }).hocuspocus = client;
+      },
+      message(peer, message) {
+        (
+          peer as unknown as { hocuspocus?: { handleMessage(data: Uint8Array): void } }
+        ).hocuspocus?.handleMessage(message.uint8Array());
+      },
+      close(peer, event) {
+        (
+          peer as unknown as {
+            hocuspocus?: { handleClose(e: { code?: number; reason?: string }): void };
+          }
+        ).hocuspocus?.handleClose({
+          code: event.code ?? 1000,
+          reason: event.reason ?? '',
+        });
+      },
+      error(peer, error) {
+        log.warn({ peer: peer.id, err: error.message }, 'websocket error');
+      },
+    },
+  });
+  const openPerAddress = new Map<string, number>();
+  http.on('upgrade', (request, socket: Socket, head) => {
+    const address = socket.remoteAddress ?? 'unknown';
+    const refuse = (status: number, reason: string) => {
+      metrics.refusals.inc({ reason });
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (!originAllowed(request)) return refuse(403, 'bad-origin');
+    const open = openPerAddress.get(address) ?? 0;
+    if (open >= config.maxConnectionsPerIp) return refuse(429, 'too-many-connections');
+    openPerAddress.set(address, open + 1);
+    socket.once('close', () => {
+      const left = (openPerAddress.get(address) ?? 1) - 1;
+      if (left > 0) openPerAddress.set(address, left);
+      else openPerAddress.delete(address);
+    });
+    ws.handleUpgrade(request, socket, head);
+  });
+
+  const retention = new RetentionJob({
+    db,
+    documents,
+    log,
+    isLoaded: (name) => (hocuspocus as Hocuspocus).documents.has(name),
+  });
+  retention.start();
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(config.port, config.host, () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    hocuspocus,
+    db,
+    tokens,
+    devices,
+    staff,
+    access,
+    records,
+    setupCode,
+    firstStart,
+    close() {
+      closing ??= (async () => {
+        retention.stop();
+        http.close();
+        const hp = hocuspocus as Hocuspocus;
+        hp.closeConnections();
+        hp.flushPendingStores();
+        // Stores run as promises after flush; wait until every document has unloaded.
+        const deadline = Date.now() + 5000;
+        while (hp.getDocumentsCount() > 0 && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 20));
+        ws.closeAll(1001, 'server shutting down', true);
+        http.closeAllConnections();
+        db.close();
+      })();
+      return closing;
+    },
+  };
+}
