@@ -46,23 +46,25 @@ export class ConfigError extends Error {
 }
 
 /**
- * Creates `dir` if needed. The nearest existing ancestor is checked for write access first:
- * Node 20's recursive mkdirSync can spin forever under pseudo file systems such as /proc.
+ * Creates `dir` if needed, one level at a time: Node 20's recursive mkdirSync spins forever
+ * under pseudo file systems such as /proc instead of failing.
  */
 function ensureWritableDirectory(dir: string): void {
   const fail = (why: string): never => {
     throw new ConfigError('DATA_DIR', `${dir} is not a writable directory (${why})`);
   };
+  const missing: string[] = [];
   let existing = dir;
   while (!existsSync(existing)) {
     const parent = dirname(existing);
     if (parent === existing) fail('no existing parent');
+    missing.unshift(existing);
     existing = parent;
   }
   try {
     if (!statSync(existing).isDirectory()) fail(`${existing} is not a directory`);
     accessSync(existing, constants.W_OK | constants.R_OK);
-    if (existing !== dir) mkdirSync(dir, { recursive: true });
+    for (const level of missing) mkdirSync(level);
     accessSync(dir, constants.W_OK | constants.R_OK);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
