@@ -170,6 +170,33 @@ describe('DayLedger', () => {
     expect(forward.problems.map((p) => p.code)).toEqual(['conflicting-duplicate']);
   });
 
+  it('[E2][E6] keeps a staff correction when a kiosk writes something else under its id', () => {
+    const at = window.start + 10 * 3_600_000;
+    const checkIn = encodeEntry(
+      { kind: 'checkIn', memberId: 'ana' },
+      { id: testEventId(at, 1), at, clockTrusted: true, method: 'qr' },
+    );
+    const voidId = testEventId(at + 60_000, 2);
+    const correction = encodeEntry(
+      { kind: 'void', targetId: testEventId(at, 1), reason: 'wrong member' },
+      { id: voidId, at: at + 60_000, clockTrusted: true, method: 'staff' },
+    );
+    const forgery = encodeEntry(
+      { kind: 'checkIn', memberId: 'zed' },
+      { id: voidId, at: at + 60_000, clockTrusted: true, method: 'qr' },
+    );
+    const entries: RawEntry[] = [
+      { key: 'd/1:0', docDay: config.day, container: 'kiosk:a', value: checkIn },
+      { key: 'd/2:0', docDay: config.day, container: 'staff:s', value: correction },
+      { key: 'd/3:0', docDay: config.day, container: 'kiosk:rogue', value: forgery },
+    ];
+    const result = deriveDay(config, entries, at + 3_600_000);
+    expect(result.stats.visitsToday).toBe(0);
+    expect(result.problems.map((p) => [p.code, p.container])).toEqual([
+      ['conflicting-duplicate', 'kiosk:rogue'],
+    ]);
+  });
+
   it('[D5] forgets an entry that was deleted from its document', () => {
     const at = window.start + 9 * 3_600_000;
     const value = encodeEntry(

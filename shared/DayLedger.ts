@@ -1,5 +1,5 @@
 import type { RawEntry } from './checkinsDoc';
-import { CLOCK_TOLERANCE_MS, type EntryContext, parseEntry } from './entryCodec';
+import { type EntryContext, parseEntry } from './entryCodec';
 import type { EventId } from './eventId';
 import {
   type CheckInEvent,
@@ -21,7 +21,7 @@ import { OccupancyTree } from './OccupancyTree';
 import { type Outcome, type PairingRules, pairVisits, type Visit } from './pairVisits';
 import { compareProblems, type Problem } from './problems';
 import { SortedList } from './SortedList';
-import { parseWriterName } from './writer';
+import { parseWriterName, writerName } from './writer';
 
 /**
  * The numbers of one local day, kept up to date event by event (SPEC.md [S1]–[S8]).
@@ -78,7 +78,7 @@ export interface FeedItem {
   readonly stayMs?: number;
   /** Void reason or denial reason. */
   readonly reason?: string;
-  /** The visit this check-in or check-out belongs to was voided ([V10]). */
+  /** This event was voided by staff ([V10]). */
   readonly voided: boolean;
 }
 
@@ -124,6 +124,11 @@ export interface Flag {
 }
 
 export const BUCKET_SECONDS = 15 * 60;
+/**
+ * How far after the deriving device's now an event may be dated before it is flagged as
+ * future-dated ([T3]), ms: clocks corrected by the server offset still differ by seconds.
+ */
+export const FUTURE_TOLERANCE_MS = 5 * 60_000;
 export const DEFAULT_FEED_SIZE = 50;
 
 interface MemberState {
@@ -232,10 +237,12 @@ export class DayLedger {
   stats(now: number, options: { roster?: Roster; feedSize?: number } = {}): DayStats {
     const roster = options.roster ?? new Map<string, RosterEntry>();
     const present: PresentMember[] = [];
-    let openEndedFuture = 0;
+    // Visits that close by themselves after now are not auto-closed yet ([V7]).
+    let notYetAutoClosed = 0;
     this.byEnd.descending((visit) => {
       if (effectiveEnd(visit) <= now) return false;
-      if (visit.end === null && this.inDay(visit.start)) openEndedFuture++;
+      if ((visit.end === null || visit.closedBy === 'auto') && this.inDay(visit.start))
+        notYetAutoClosed++;
       if (visit.start <= now) {
         present.push({
           memberId: visit.memberId,
@@ -263,7 +270,7 @@ export class DayLedger {
       });
     }
 
-    const autoClosed = this.autoClosedFixed + this.openEndedToday - openEndedFuture;
+    const autoClosed = this.autoClosedFixed + this.openEndedToday - notYetAutoClosed;
     const feed: FeedItem[] = [];
     const feedSize = options.feedSize ?? DEFAULT_FEED_SIZE;
     this.timeline.descending((event) => {
@@ -300,12 +307,18 @@ export class DayLedger {
       if (!this.inDay(at)) return;
       flags.push(memberId === undefined ? { code, at, ref } : { code, at, ref, memberId });
     };
+    const unmatched = new Set<CheckinEvent>();
+    for (const state of this.members.values()) {
+      state.outcomes.forEach((outcome, i) => {
+        if (outcome?.kind === 'unmatched') unmatched.add(state.events[i] as CheckinEvent);
+      });
+    }
     for (const event of this.timeline) {
       const memberId = 'memberId' in event && event.memberId !== '' ? event.memberId : undefined;
       if (event.at !== event.recordedAt) push('clock-clamped', event.at, event.id, memberId);
       if (!event.clockTrusted) push('clock-untrusted', event.at, event.id, memberId);
-      if (event.at > now + CLOCK_TOLERANCE_MS) push('future-dated', event.at, event.id, memberId);
-      if (this.outcomeOf(event)?.kind === 'unmatched') {
+      if (event.at > now + FUTURE_TOLERANCE_MS) push('future-dated', event.at, event.id, memberId);
+      if (unmatched.has(event)) {
         push('unmatched-check-out', event.at, event.id, memberId);
       }
       if (event.kind === 'void') {
@@ -315,10 +328,9 @@ export class DayLedger {
     }
     for (const state of this.members.values()) {
       for (const visit of state.visits) {
-        if (visit.voided) continue;
         if (visit.closedBy === 'reentry')
           push('closed-by-reentry', visit.start, visit.id, visit.memberId);
-        if (visit.closedBy === 'auto' || (visit.end === null && visit.autoCloseAt <= now)) {
+        if ((visit.closedBy === 'auto' || visit.end === null) && visit.autoCloseAt <= now) {
           push('auto-closed', visit.start, visit.id, visit.memberId);
         }
       }
@@ -345,7 +357,7 @@ export class DayLedger {
             code: 'conflicting-duplicate',
             key,
             docDay: variant.docDay,
-            container: `${variant.writer.role}:${variant.writer.id}`,
+            container: writerName(variant.writer),
             detail: 'another entry with this id and different content was kept',
             eventId: id,
           });
@@ -358,7 +370,7 @@ export class DayLedger {
   private flagCounts(now: number, autoClosed: number): Record<FlagCode, number> {
     let future = 0;
     this.timeline.descending((event) => {
-      if (event.at <= now + CLOCK_TOLERANCE_MS) return false;
+      if (event.at <= now + FUTURE_TOLERANCE_MS) return false;
       if (this.inDay(event.at)) future++;
       return true;
     });
@@ -393,7 +405,7 @@ export class DayLedger {
     return [...this.timeline];
   }
 
-  /** Every visit of the loaded days, voided ones included, by start. */
+  /** Every visit of the loaded days, by start (voided scans start none, [V10]). */
   visits(): Visit[] {
     const visits: Visit[] = [];
     for (const state of this.members.values()) visits.push(...state.visits);
@@ -616,7 +628,6 @@ export class DayLedger {
 
   /** Adds (+1) or removes (-1) one visit's share of every aggregate. */
   private account(visit: Visit, sign: 1 | -1): void {
-    if (visit.voided) return;
     (sign > 0 ? this.endedAdds : this.endedRemoves).push(visit);
     this.occupancy.add(this.secondOf(visit.start), this.secondOf(effectiveEnd(visit)), sign);
     if (!this.inDay(visit.start)) return;
@@ -636,11 +647,6 @@ export class DayLedger {
   private feedItem(event: CheckinEvent, roster: Roster): FeedItem {
     const memberId = 'memberId' in event ? event.memberId : '';
     const outcome = this.outcomeOf(event);
-    const visitId = outcome && 'visitId' in outcome ? outcome.visitId : null;
-    const visit =
-      visitId === null || !('memberId' in event)
-        ? undefined
-        : this.members.get(event.memberId)?.visits.find((v) => v.id === visitId);
     const base = {
       id: event.id,
       kind: event.kind,
@@ -649,7 +655,7 @@ export class DayLedger {
       name: memberId === '' ? '' : (roster.get(memberId)?.name ?? memberId),
       writer: event.writer,
       ...(event.location === undefined ? {} : { location: event.location }),
-      voided: visit?.voided ?? false,
+      voided: this.voidsByTarget.has(event.id),
     };
     switch (event.kind) {
       case 'denied':
@@ -728,9 +734,13 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** A stable text form of an event's content, for choosing among duplicates. */
+/**
+ * A stable text form of an event's content, for choosing among duplicates: a staff member's
+ * variant sorts first, so a kiosk cannot cancel a correction by reusing its id ([E2], [E6]).
+ */
 function canonical(event: CheckinEvent): string {
   return JSON.stringify([
+    event.writer.role === 'staff' ? 0 : 1,
     event.kind,
     event.recordedAt,
     event.clockTrusted,

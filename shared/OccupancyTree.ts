@@ -50,11 +50,6 @@ export class OccupancyTree {
     return this.maxIn(1, 0, this.leafCount(), lo, hi);
   }
 
-  /** Occupancy at one second. */
-  at(second: number): number {
-    return this.max(second, second + 1).value;
-  }
-
   private leafCount(): number {
     return this.top.length / 2;
   }

@@ -71,6 +71,25 @@ describe('checkinsDoc', () => {
     expect(ledger.stats(now).visitsToday).toBe(3);
   });
 
+  it('[S7] keeps entries of two documents apart even when their Yjs ids are equal', () => {
+    const yesterday = new Y.Doc();
+    const today = new Y.Doc();
+    yesterday.clientID = 7;
+    today.clientID = 7;
+    const at = clock('23:00', -1);
+    recordEvent(
+      yesterday,
+      front,
+      { kind: 'checkIn', memberId: 'ana' },
+      { id: newEventId(at), at, clockTrusted: true, method: 'qr' },
+    );
+    checkIn(today, 'bo', '10:00');
+    const entries = [...readEntries(yesterday, '2026-03-09'), ...readEntries(today, TEST_DAY)];
+    const forward = deriveDay(TEST_CONFIG, entries, clock('11:00'));
+    expect(forward).toEqual(deriveDay(TEST_CONFIG, [...entries].reverse(), clock('11:00')));
+    expect(forward.visits.map((v) => v.memberId)).toEqual(['ana', 'bo']);
+  });
+
   it('[D5] forgets an entry a client deleted, on every replica', () => {
     const kiosk = new Y.Doc();
     const dashboard = new Y.Doc();

@@ -8,7 +8,7 @@ import { parseWriterName, writerName } from './writer';
  * Reading and writing a check-ins document ([D1], [D4], [D5]).
  *
  * Entries are read from the document's struct store rather than through `YArray.toArray()`, for
- * two reasons: each entry gets a stable identity that every replica agrees on (`client:clock`,
+ * two reasons: each entry gets a stable identity that every replica agrees on (`day/client:clock`,
  * so an entry seen twice is counted once, and a deleted entry can be taken back out), and the
  * watcher can hand over exactly the entries a transaction added, in time proportional to them.
  * The full read and the watcher share one walk.
@@ -16,7 +16,10 @@ import { parseWriterName, writerName } from './writer';
 
 /** One element found in a check-ins document, before parsing. */
 export interface RawEntry {
-  /** `client:clock` of the element: the same on every replica. */
+  /**
+   * `day/client:clock` of the element: the same on every replica. The day is part of it because
+   * a Yjs clock is unique only within one document, and a ledger reads two.
+   */
   readonly key: string;
   readonly docDay: LocalDay;
   /** The top-level type holding it (a writer array name, or anything else a client wrote). */
@@ -57,7 +60,7 @@ export function watchEntries(doc: Y.Doc, docDay: LocalDay, listener: EntryListen
       // Structs added and deleted in this same transaction were never reported.
       if (!(struct instanceof Y.Item) || struct.id.clock >= before) return;
       for (let i = 0; i < struct.length; i++)
-        removed.push(`${struct.id.client}:${struct.id.clock + i}`);
+        removed.push(entryKey(docDay, struct.id.client, struct.id.clock + i));
     });
     if (added.length > 0 || removed.length > 0) listener(added, removed);
   };
@@ -109,11 +112,15 @@ function addItem(
     const nested = value instanceof Y.AbstractType ? 'a nested shared type' : undefined;
     const why = misplaced ?? nested;
     entries.push({
-      key: `${item.id.client}:${item.id.clock + i}`,
+      key: entryKey(docDay, item.id.client, item.id.clock + i),
       docDay,
       container,
       value: why === undefined ? value : undefined,
       ...(why === undefined ? {} : { misplaced: why }),
     });
   }
+}
+
+function entryKey(docDay: LocalDay, client: number, clock: number): string {
+  return `${docDay}/${client}:${clock}`;
 }

@@ -131,6 +131,17 @@ describe('deriveDay: visits', () => {
     expect(after.stats.autoClosedVisits).toBe(1);
   });
 
+  it('[V7] does not count a visit as auto-closed before its auto-close time, even when a later scan is known', () => {
+    const s = new Scenario();
+    s.in('cy', '08:00');
+    s.in('cy', '13:00');
+    const { stats, flags } = s.derive('10:00');
+    expect(stats.currentlyIn.map((p) => p.memberId)).toEqual(['cy']);
+    expect(stats.autoClosedVisits).toBe(0);
+    expect(flags.map((f) => f.code)).not.toContain('auto-closed');
+    expect(s.derive('12:30').stats.autoClosedVisits).toBe(1);
+  });
+
   it('[V7] treats a check-out after the auto-close as unmatched', () => {
     const s = new Scenario();
     s.in('cy', '08:00');
@@ -180,19 +191,44 @@ describe('deriveDay: visits', () => {
     expect(problems).toEqual([]);
   });
 
-  it('[V10] removes a voided visit from every number but keeps it in the audit trail', () => {
+  it('[V10] takes a voided check-in out of every number but keeps it in the audit trail', () => {
     const s = new Scenario();
     const wrong = s.in('gus', '10:00');
-    s.out('gus', '10:30');
     s.in('hal', '10:05');
     s.void(wrong, '10:40', 'typed the wrong number');
     const { stats, visits } = s.derive('11:00');
     expect(stats.visitsToday).toBe(1);
-    expect(stats.completedVisits).toBe(0);
     expect(stats.peak.count).toBe(1);
-    expect(visits.find((v) => v.id === wrong)?.voided).toBe(true);
-    expect(stats.feed.find((i) => i.id === wrong)?.voided).toBe(true);
+    expect(visits.map((v) => v.memberId)).toEqual(['hal']);
+    expect(stats.feed.find((i) => i.id === wrong)).toMatchObject({
+      voided: true,
+      outcome: 'voided',
+    });
     expect(stats.feed[0]).toMatchObject({ kind: 'void', reason: 'typed the wrong number' });
+  });
+
+  it('[V10] leaves the real visit whole when a mistaken scan in the middle of it is voided', () => {
+    const s = new Scenario();
+    s.in('ana', '10:00');
+    const mistake = s.in('ana', '11:00');
+    s.out('ana', '12:00');
+    s.void(mistake, '11:05', 'card scanned by a friend');
+    const { stats, flags } = s.derive('13:00');
+    expect(stats.visitsToday).toBe(1);
+    expect(stats.completedVisits).toBe(1);
+    expect(stats.averageStayMs).toBe(120 * MIN);
+    expect(flags.map((f) => f.code)).not.toContain('closed-by-reentry');
+  });
+
+  it('[V10] flags the check-out of a voided check-in as unmatched, so staff can void it too', () => {
+    const s = new Scenario();
+    const wrong = s.in('gus', '10:00');
+    const out = s.out('gus', '10:30');
+    s.void(wrong, '10:40');
+    expect(s.derive('11:00').flags.map((f) => [f.code, f.ref])).toContainEqual([
+      'unmatched-check-out',
+      out,
+    ]);
   });
 
   it('[V10] applies a void that arrived before its target once the target arrives', () => {
@@ -277,6 +313,14 @@ describe('deriveDay: time', () => {
     expect(flags.map((f) => [f.code, f.ref])).toContainEqual(['clock-clamped', wild]);
   });
 
+  it("[T2] clamps an event dated before the start of its document's day, so some day counts it", () => {
+    const s = new Scenario();
+    const early = s.in('lou', '23:58', { dayOffset: -1, day: s.config.day });
+    const { stats, flags } = s.derive('01:00');
+    expect(stats.visitsToday).toBe(1);
+    expect(flags.map((f) => [f.code, f.ref])).toContainEqual(['clock-clamped', early]);
+  });
+
   it("[T2] keeps a time just past midnight in the previous day's document", () => {
     const s = new Scenario();
     s.in('lou', '00:02', { day: '2026-03-09' });
@@ -304,6 +348,40 @@ describe('deriveDay: time', () => {
 });
 
 describe('deriveDay: numbers', () => {
+  it("[V1] orders a member's events by time, then by id, whatever order they arrive in", () => {
+    const s = new Scenario();
+    const at = s.time('10:00');
+    const lowId = '01900000-0000-7000-8000-000000000001';
+    const highId = '01900000-0000-7000-8000-000000000002';
+    s.out('ana', '10:00', { at, id: highId });
+    s.in('ana', '10:00', { at, id: lowId });
+    const forward = deriveDay(s.config, s.entries, s.time('11:00'));
+    const backward = deriveDay(s.config, [...s.entries].reverse(), s.time('11:00'));
+    expect(forward).toEqual(backward);
+    expect(forward.visits[0]).toMatchObject({ closedBy: 'checkOut', start: at, end: at });
+  });
+
+  it('[S2] counts visits started today and the distinct members behind them', () => {
+    const s = new Scenario();
+    s.in('a', '09:00');
+    s.out('a', '09:30');
+    s.in('a', '18:00');
+    s.in('b', '10:00');
+    s.in('c', '23:30', { dayOffset: -1 });
+    const { stats } = s.derive('20:00');
+    expect([stats.visitsToday, stats.uniqueMembersToday]).toEqual([3, 2]);
+  });
+
+  it('[S3] averages only visits closed by a check-out', () => {
+    const s = new Scenario();
+    s.in('a', '09:00');
+    s.out('a', '09:30');
+    s.in('b', '09:00');
+    s.out('b', '10:30');
+    s.in('c', '09:00');
+    expect(s.derive('20:00').stats.averageStayMs).toBe(60 * MIN);
+  });
+
   it('[S1] lists who is in now, earliest first, with names from the roster', () => {
     const s = new Scenario();
     s.in('b', '10:05');

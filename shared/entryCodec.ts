@@ -1,4 +1,10 @@
-import { deviceTimeOf, eventIdFromBytes, eventIdToBytes, isEventId } from './eventId';
+import {
+  deviceTimeOf,
+  deviceTimeOfBytes,
+  eventIdFromBytes,
+  eventIdToBytes,
+  isEventId,
+} from './eventId';
 import {
   type CheckinEvent,
   DENIAL_REASONS,
@@ -33,8 +39,9 @@ export const MAX_SHORT_TEXT = 64;
 /** Longest void reason accepted. */
 export const MAX_REASON = 500;
 /**
- * How far an event may lie outside its document's day before it is clamped ([T2]): a kiosk that
- * picks the day's document a moment before midnight and records just after it is not an error.
+ * How far past the end of its document's day an event may lie before it is clamped ([T2]): a
+ * kiosk that picks the day's document a moment before midnight and records just after it is not
+ * an error.
  */
 export const CLOCK_TOLERANCE_MS = 5 * 60_000;
 
@@ -75,6 +82,16 @@ export function encodeEntry(event: NewEvent, recording: Recording): EntryTuple {
       break;
   }
   if (memberId.length > MAX_SHORT_TEXT) throw new RangeError('member id too long');
+  if ((event.kind === 'checkIn' || event.kind === 'checkOut') && memberId === '') {
+    throw new RangeError(`${event.kind} needs a member id`);
+  }
+  if (event.kind === 'denied' && !DENIAL_REASONS.includes(event.reason)) {
+    throw new RangeError(`unknown denial reason ${describeValue(event.reason)}`);
+  }
+  if (!METHODS.includes(recording.method))
+    throw new RangeError(`unknown method ${describeValue(recording.method)}`);
+  if (!Number.isFinite(recording.at)) throw new RangeError('at must be a time');
+  if (!isEventId(recording.id)) throw new RangeError('id must be a UUIDv7');
   const tuple: EntryTuple = [
     ENTRY_VERSION,
     eventIdToBytes(recording.id),
@@ -117,12 +134,13 @@ const PERMITTED: Record<Writer['role'], ReadonlySet<EventKind>> = {
 
 /** Reads one raw entry into an event, or says exactly what is wrong with it. Never throws. */
 export function parseEntry(value: unknown, context: EntryContext): ParsedEntry {
-  if (!Array.isArray(value)) return bad('malformed', `entry is ${describe(value)}, not a tuple`);
+  if (!Array.isArray(value))
+    return bad('malformed', `entry is ${describeValue(value)}, not a tuple`);
   const version = value[0];
   if (Number.isInteger(version) && (version as number) > ENTRY_VERSION) {
     return bad('unsupported-version', `entry version ${version} is newer than ${ENTRY_VERSION}`);
   }
-  if (version !== 1) return bad('malformed', `unknown entry version ${describe(version)}`);
+  if (version !== 1) return bad('malformed', `unknown entry version ${describeValue(version)}`);
   return parseV1(value, context);
 }
 
@@ -142,14 +160,14 @@ function parseV1(value: unknown[], { writer, window }: EntryContext): ParsedEntr
   const kind = Number.isInteger(kindIndex) ? EVENT_KINDS[kindIndex as number] : undefined;
   if (kind === undefined) {
     const code = Number.isInteger(kindIndex) ? 'unknown-kind' : 'malformed';
-    return bad(code, `kind ${describe(kindIndex)}`, id);
+    return bad(code, `kind ${describeValue(kindIndex)}`, id);
   }
   const method = Number.isInteger(methodIndex) ? METHODS[methodIndex as number] : undefined;
   if (method === undefined) {
-    return bad('malformed', `method ${describe(methodIndex)}`, id);
+    return bad('malformed', `method ${describeValue(methodIndex)}`, id);
   }
   if (typeof memberId !== 'string' || memberId.length > MAX_SHORT_TEXT) {
-    return bad('malformed', `member id is ${describe(memberId)}`, id);
+    return bad('malformed', `member id is ${describeValue(memberId)}`, id);
   }
   if (!Number.isSafeInteger(correction)) return bad('malformed', 'clock correction', id);
   if (typeof clockTrusted !== 'boolean') return bad('malformed', 'clock-trusted flag', id);
@@ -160,7 +178,7 @@ function parseV1(value: unknown[], { writer, window }: EntryContext): ParsedEntr
   }
 
   // One object per event, fields added by kind: a day's full derivation parses every entry.
-  const deviceTime = deviceTimeFromBytes(idBytes as Uint8Array);
+  const deviceTime = deviceTimeOfBytes(idBytes as Uint8Array);
   const recordedAt = deviceTime + (correction as number);
   const event: Record<string, unknown> = {
     id,
@@ -203,16 +221,14 @@ function parseV1(value: unknown[], { writer, window }: EntryContext): ParsedEntr
 
 const NO_EXTRA: Extra = Object.freeze({});
 
-/** Unix milliseconds from the first 48 bits of a UUIDv7. */
-function deviceTimeFromBytes(bytes: Uint8Array): number {
-  let ms = 0;
-  for (let i = 0; i < 6; i++) ms = ms * 256 + (bytes[i] as number);
-  return ms;
-}
-
-/** An event far outside its document's day was recorded by a wrong clock: pull it to the edge. */
+/**
+ * An event outside its document's day was recorded by a wrong clock: pull it to the edge. Only
+ * the end has a tolerance: an event just after midnight in the previous day's document is still
+ * read by the next day (which reads the day before), while one dated before the start of its
+ * document's day would be counted by no day at all.
+ */
 function clampToWindow(at: number, window: DayWindow): number {
-  if (at < window.start - CLOCK_TOLERANCE_MS) return window.start;
+  if (at < window.start) return window.start;
   if (at >= window.end + CLOCK_TOLERANCE_MS) return window.end - 1;
   return at;
 }
@@ -229,7 +245,7 @@ const EXTRA_LIMITS: Record<keyof Extra, number> = {
 function readExtra(raw: unknown): Extra | string {
   if (raw === undefined) return {};
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || raw instanceof Uint8Array) {
-    return `extra is ${describe(raw)}`;
+    return `extra is ${describeValue(raw)}`;
   }
   const extra: Extra = {};
   for (const [key, value] of Object.entries(raw)) {
@@ -238,7 +254,7 @@ function readExtra(raw: unknown): Extra | string {
     // Unknown keys are tolerated: a newer minor writer may add optional details.
     if (limit === undefined) continue;
     if (typeof value !== 'string' || value.length === 0 || value.length > limit) {
-      return `extra.${key} is ${describe(value)}`;
+      return `extra.${key} is ${describeValue(value)}`;
     }
     extra[key as keyof Extra] = value;
   }
@@ -250,7 +266,7 @@ function bad(code: ProblemCode, detail: string, eventId?: string): ParsedEntry {
 }
 
 /** A short description of a bad value for problem details (never the whole value). */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (value instanceof Uint8Array) return `${value.length} bytes`;

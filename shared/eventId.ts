@@ -57,3 +57,10 @@ export function eventIdFromBytes(bytes: unknown): EventId | null {
 export function deviceTimeOf(id: EventId): number {
   return Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 }
+
+/** The device time of an id from its stored bytes (the first 48 bits, big-endian). */
+export function deviceTimeOfBytes(bytes: Uint8Array): number {
+  let ms = 0;
+  for (let i = 0; i < 6; i++) ms = ms * 256 + (bytes[i] as number);
+  return ms;
+}

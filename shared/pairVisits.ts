@@ -36,8 +36,6 @@ export interface Visit {
   /** Every check-in scan of the visit: the first, then repeats ([V3]). */
   readonly checkInIds: readonly EventId[];
   readonly checkOutId: EventId | null;
-  /** Voided by staff ([V10]): out of every number, still in the audit trail. */
-  readonly voided: boolean;
   readonly startEvent: CheckInEvent;
 }
 
@@ -48,7 +46,8 @@ export type Outcome =
   | { readonly kind: 'visit-end'; readonly visitId: EventId; readonly stayMs: number }
   | { readonly kind: 'repeat-check-out' }
   | { readonly kind: 'unmatched'; readonly afterAutoClose: boolean }
-  | { readonly kind: 'voided-check-out' };
+  /** Voided by staff ([V10]): left out of pairing, kept in the audit trail. */
+  | { readonly kind: 'voided' };
 
 export interface Pairing {
   readonly visits: Visit[];
@@ -69,7 +68,7 @@ export function autoCloseTime(start: number, rules: PairingRules): number {
 }
 
 // Outcomes that carry no data are shared.
-const VOIDED_CHECK_OUT: Outcome = { kind: 'voided-check-out' };
+const VOIDED: Outcome = { kind: 'voided' };
 const REPEAT_CHECK_OUT: Outcome = { kind: 'repeat-check-out' };
 const UNMATCHED: Outcome = { kind: 'unmatched', afterAutoClose: false };
 const UNMATCHED_AFTER_AUTO_CLOSE: Outcome = { kind: 'unmatched', afterAutoClose: true };
@@ -87,7 +86,7 @@ export function pairVisits(
   // Indexes in time order, so outcomes land at their event's index without a lookup table.
   const order: number[] = [];
   events.forEach((event, i) => {
-    if (event.kind === 'checkOut' && isVoided(event.id)) outcomes[i] = VOIDED_CHECK_OUT;
+    if (isVoided(event.id)) outcomes[i] = VOIDED;
     else order.push(i);
   });
   order.sort((a, b) => compareEvents(events[a] as CheckinEvent, events[b] as CheckinEvent));
@@ -139,7 +138,6 @@ export function pairVisits(
         autoCloseAt: autoCloseTime(event.at, rules),
         checkInIds: [event.id],
         checkOutId: null,
-        voided: false,
         startEvent: event,
       };
       lastScanAt = event.at;
@@ -159,6 +157,5 @@ export function pairVisits(
   }
   closeAllUpTo(null);
 
-  for (const visit of visits) visit.voided = visit.checkInIds.some(isVoided);
   return { visits, outcomes };
 }

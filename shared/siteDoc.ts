@@ -1,5 +1,5 @@
 import type * as Y from 'yjs';
-import { describe } from './entryCodec';
+import { describeValue } from './entryCodec';
 import { isLocalDay, isValidTimeZone, parseClockTime } from './localTime';
 
 /**
@@ -83,7 +83,7 @@ export function readSettings(doc: Y.Doc): { settings: SiteSettings; problems: Si
     const check = settingCheck(key);
     if (!check) problems.push({ where: `settings.${key.slice(0, 40)}`, detail: 'unknown setting' });
     else if (!check(value))
-      problems.push({ where: `settings.${key}`, detail: `invalid: ${describe(value)}` });
+      problems.push({ where: `settings.${key}`, detail: `invalid: ${describeValue(value)}` });
     else settings[key] = value;
   }
   return { settings: settings as unknown as SiteSettings, problems };
@@ -93,7 +93,7 @@ export function readSettings(doc: Y.Doc): { settings: SiteSettings; problems: Si
 export function writeSettings(doc: Y.Doc, changes: Partial<SiteSettings>): void {
   for (const [key, value] of Object.entries(changes)) {
     const check = settingCheck(key);
-    if (!check?.(value)) throw new RangeError(`invalid setting ${key}: ${describe(value)}`);
+    if (!check?.(value)) throw new RangeError(`invalid setting ${key}: ${describeValue(value)}`);
   }
   const map = doc.getMap<unknown>(SETTINGS_MAP);
   doc.transact(() => {
@@ -119,12 +119,13 @@ const MEMBER_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The reason a member record is invalid, or null. */
 export function checkMember(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null) return `record is ${describe(value)}`;
+  if (typeof value !== 'object' || value === null) return `record is ${describeValue(value)}`;
   const m = value as Record<string, unknown>;
-  if (m.v !== undefined && m.v !== MEMBER_VERSION) return `unsupported version ${describe(m.v)}`;
-  if (typeof m.id !== 'string' || !MEMBER_ID.test(m.id)) return `id is ${describe(m.id)}`;
+  if (m.v !== undefined && m.v !== MEMBER_VERSION)
+    return `unsupported version ${describeValue(m.v)}`;
+  if (typeof m.id !== 'string' || !MEMBER_ID.test(m.id)) return `id is ${describeValue(m.id)}`;
   if (typeof m.name !== 'string' || m.name.length === 0 || m.name.length > 120) {
-    return `name is ${describe(m.name)}`;
+    return `name is ${describeValue(m.name)}`;
   }
   if (
     !Array.isArray(m.codes) ||
@@ -133,9 +134,10 @@ export function checkMember(value: unknown): string | null {
   ) {
     return 'codes must be up to 10 strings of 1–64 characters';
   }
-  if (!MEMBER_STATUSES.includes(m.status as MemberStatus)) return `status is ${describe(m.status)}`;
+  if (!MEMBER_STATUSES.includes(m.status as MemberStatus))
+    return `status is ${describeValue(m.status)}`;
   if (m.validUntil !== null && !isLocalDay(m.validUntil)) {
-    return `validUntil is ${describe(m.validUntil)}`;
+    return `validUntil is ${describeValue(m.validUntil)}`;
   }
   return null;
 }

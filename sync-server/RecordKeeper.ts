@@ -87,7 +87,7 @@ export class RecordKeeper implements Extension {
         previousDay,
       );
       const insertVisit = db.prepare(
-        `insert into visits (id, site_id, day, member_id, start, end, closed_by, voided) values (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `insert into visits (id, site_id, day, member_id, start, end, closed_by) values (?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const visit of ledger.visits()) {
         const end = visit.end ?? (visit.autoCloseAt <= now ? visit.autoCloseAt : null);
@@ -100,7 +100,6 @@ export class RecordKeeper implements Extension {
           visit.start,
           end,
           closedBy,
-          visit.voided ? 1 : 0,
         );
       }
       db.prepare(

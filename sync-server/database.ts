@@ -33,7 +33,7 @@ const MIGRATIONS: readonly string[] = [
    create index events_by_day on events (site_id, day);
    create table visits (
      id text primary key, site_id text not null, day text not null, member_id text not null,
-     start integer not null, end integer, closed_by text, voided integer not null);
+     start integer not null, end integer, closed_by text);
    create index visits_by_day on visits (site_id, day);
    create table day_problems (
      site_id text not null, day text not null, problems integer not null, flags integer not null,

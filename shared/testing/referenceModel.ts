@@ -26,7 +26,6 @@ export interface ModelVisit {
   end: number | null;
   closedBy: string | null;
   autoCloseAt: number;
-  voided: boolean;
 }
 
 export interface ModelResult {
@@ -60,11 +59,12 @@ export function referenceModel(input: ModelEvent[], config: ModelConfig, now: nu
       .filter(
         (e) =>
           e.kind === 'checkOutAll' ||
-          (e.kind === 'checkIn' && e.memberId === member) ||
-          (e.kind === 'checkOut' && e.memberId === member && !voided.has(e.id)),
+          ((e.kind === 'checkIn' || e.kind === 'checkOut') &&
+            e.memberId === member &&
+            !voided.has(e.id)),
       )
       .sort(before);
-    let current: (ModelVisit & { last: number; ids: string[] }) | null = null;
+    let current: (ModelVisit & { last: number }) | null = null;
     const finish = (end: number, how: string) => {
       if (current) {
         current.end = end;
@@ -76,13 +76,12 @@ export function referenceModel(input: ModelEvent[], config: ModelConfig, now: nu
       if (current !== null && (current as ModelVisit).autoCloseAt < e.at) {
         finish((current as ModelVisit).autoCloseAt, 'auto');
       }
-      const open = current as (ModelVisit & { last: number; ids: string[] }) | null;
+      const open = current as (ModelVisit & { last: number }) | null;
       if (e.kind === 'checkOutAll') {
         if (open && open.start < e.at) finish(e.at, 'checkOutAll');
       } else if (e.kind === 'checkIn') {
         if (open && e.at - open.last <= config.debounceMs) {
           open.last = e.at;
-          open.ids.push(e.id);
         } else {
           if (open) finish(e.at, 'reentry');
           let autoCloseAt = e.at + config.maxStayMs;
@@ -94,9 +93,7 @@ export function referenceModel(input: ModelEvent[], config: ModelConfig, now: nu
             end: null,
             closedBy: null,
             autoCloseAt,
-            voided: false,
             last: e.at,
-            ids: [e.id],
           };
           visits.push(visit);
           current = visit;
@@ -106,15 +103,10 @@ export function referenceModel(input: ModelEvent[], config: ModelConfig, now: nu
       }
     }
   }
-  for (const v of visits) {
-    const ids = (v as unknown as { ids: string[] }).ids;
-    v.voided = ids.some((id) => voided.has(id));
-    delete (v as unknown as { ids?: string[]; last?: number }).ids;
-    delete (v as unknown as { last?: number }).last;
-  }
+  for (const v of visits) delete (v as unknown as { last?: number }).last;
   visits.sort((a, b) => a.start - b.start || (a.memberId < b.memberId ? -1 : 1));
 
-  const counted = visits.filter((v) => !v.voided);
+  const counted = visits;
   const today = counted.filter((v) => v.start >= config.dayStart && v.start < config.dayEnd);
   const completed = today.filter((v) => v.closedBy === 'checkOut');
   const endOf = (v: ModelVisit) => v.end ?? v.autoCloseAt;
@@ -165,7 +157,7 @@ export function referenceModel(input: ModelEvent[], config: ModelConfig, now: nu
             completed.reduce((sum, v) => sum + ((v.end as number) - v.start), 0) / completed.length,
           ),
     autoClosedVisits: today.filter(
-      (v) => v.closedBy === 'auto' || (v.end === null && v.autoCloseAt <= now),
+      (v) => (v.closedBy === 'auto' || v.end === null) && v.autoCloseAt <= now,
     ).length,
     peak:
       peak.count > 0
