@@ -167,10 +167,10 @@ export class AccessControl implements Extension {
     for (const timer of live.timers) clearTimeout(timer);
     const { refreshLeadSeconds, refreshGraceSeconds } = this.configuration;
     const expiresInMs = live.context.principal.expiresAt * 1000 - Date.now();
-    const ask = setTimeout(
-      () => live.connection.requestToken(),
-      Math.max(0, expiresInMs - refreshLeadSeconds * 1000),
-    );
+    // Ask `refreshLeadSeconds` before expiry, but never sooner than half-way: short-lived tokens
+    // would otherwise be asked for again the moment they arrive.
+    const askInMs = Math.max(expiresInMs / 2, expiresInMs - refreshLeadSeconds * 1000);
+    const ask = setTimeout(() => live.connection.requestToken(), Math.max(0, askInMs));
     const deadline = setTimeout(
       () => {
         this.configuration.onRefused('expired');
