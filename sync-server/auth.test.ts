@@ -6,8 +6,18 @@ import { checkinsDocName, siteDocName } from '../shared/docName';
 import { newEventId } from '../shared/eventId';
 import { localDayOf } from '../shared/localTime';
 import { putMember } from '../shared/siteDoc';
+import {
+  connect,
+  forgeToken,
+  pairKiosk,
+  SITE,
+  staffToken,
+  startTestServer,
+  type TestServer,
+  until,
+  ZONE,
+} from './testing/testServer';
 import { AUDIENCE, ISSUER } from './tokens';
-import { connect, forgeToken, pairKiosk, SITE, staffToken, startTestServer, type TestServer, until, ZONE } from './testing/testServer';
 
 let t: TestServer;
 const today = localDayOf(Date.now(), ZONE);
@@ -61,9 +71,24 @@ describe('authentication', () => {
     const { id } = await staffToken(t);
     const claims = { role: 'staff', site: SITE };
     const past = Math.floor(Date.now() / 1000) - 3600;
-    expect(await refusal(await forgeToken(t, claims, (j) => j.setSubject(id).setIssuedAt(past).setExpirationTime(past + 60)))).toBe('expired');
-    expect(await refusal(await forgeToken(t, claims, (j) => j.setSubject(id).setNotBefore('1h')))).toBe('not-yet-valid');
-    expect(await refusal(await forgeToken(t, claims, (j) => j.setSubject(id).setAudience('another-service')))).toBe('wrong-audience');
+    expect(
+      await refusal(
+        await forgeToken(t, claims, (j) =>
+          j
+            .setSubject(id)
+            .setIssuedAt(past)
+            .setExpirationTime(past + 60),
+        ),
+      ),
+    ).toBe('expired');
+    expect(
+      await refusal(await forgeToken(t, claims, (j) => j.setSubject(id).setNotBefore('1h'))),
+    ).toBe('not-yet-valid');
+    expect(
+      await refusal(
+        await forgeToken(t, claims, (j) => j.setSubject(id).setAudience('another-service')),
+      ),
+    ).toBe('wrong-audience');
   });
 
   it("refuses another site's documents and names that are not documents", async () => {
@@ -104,7 +129,13 @@ describe('authorisation: each role gets exactly its scope', () => {
     const watcher = connect(t, site, staff.token);
     const writer = connect(t, site, kiosk.token);
     await Promise.all([watcher.outcome, writer.outcome]);
-    putMember(writer.doc, { id: 'M9', name: 'Sneaky', codes: [], status: 'active', validUntil: null });
+    putMember(writer.doc, {
+      id: 'M9',
+      name: 'Sneaky',
+      codes: [],
+      status: 'active',
+      validUntil: null,
+    });
     // A legitimate write after it proves the channel works and gives the bad one time to land.
     const marker = connect(t, site, staff.token);
     await marker.outcome;
@@ -123,11 +154,23 @@ describe('authorisation: each role gets exactly its scope', () => {
     const writer = connect(t, checkins, viewer.token);
     await Promise.all([watcher.outcome, writer.outcome]);
     const at = Date.now();
-    recordEvent(writer.doc, { role: 'staff', id: viewer.id }, { kind: 'checkOutAll' }, { id: newEventId(at), at, clockTrusted: true, method: 'staff' });
-    recordEvent(watcher.doc, { role: 'kiosk', id: 'x' }, { kind: 'checkIn', memberId: 'M1' }, { id: newEventId(at), at, clockTrusted: true, method: 'qr' });
+    recordEvent(
+      writer.doc,
+      { role: 'staff', id: viewer.id },
+      { kind: 'checkOutAll' },
+      { id: newEventId(at), at, clockTrusted: true, method: 'staff' },
+    );
+    recordEvent(
+      watcher.doc,
+      { role: 'kiosk', id: 'x' },
+      { kind: 'checkIn', memberId: 'M1' },
+      { id: newEventId(at), at, clockTrusted: true, method: 'qr' },
+    );
     await until(() => writer.doc.share.has('kiosk:x'), 'the kiosk write to reach the viewer');
     expect(watcher.doc.share.has(`staff:${viewer.id}`)).toBe(false);
-    expect(t.server.hocuspocus.documents.get(checkins)?.share.has(`staff:${viewer.id}`)).toBe(false);
+    expect(t.server.hocuspocus.documents.get(checkins)?.share.has(`staff:${viewer.id}`)).toBe(
+      false,
+    );
     for (const c of [watcher, writer]) c.destroy();
   });
 });
@@ -146,7 +189,12 @@ describe('live token renewal', () => {
       // Renewal is asked for half-way through a 30 s token.
       await until(() => calls >= 2, 'a token renewal request', 25_000);
       const doc = new Y.Doc();
-      const second = connect(short, checkins, await short.server.tokens.issue({ role: 'staff', siteId: SITE, subject: id }), doc);
+      const second = connect(
+        short,
+        checkins,
+        await short.server.tokens.issue({ role: 'staff', siteId: SITE, subject: id }),
+        doc,
+      );
       await second.outcome;
       expect(client.provider.isAuthenticated).toBe(true);
       client.destroy();

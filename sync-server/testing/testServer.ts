@@ -6,8 +6,8 @@ import { importPKCS8, SignJWT } from 'jose';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { loadConfig } from '../config';
-import { type RunningServer, startServer } from '../server';
 import type { StaffRole } from '../StaffAccounts';
+import { type RunningServer, startServer } from '../server';
 import { AUDIENCE, ISSUER } from '../tokens';
 
 /** A real server on port 0 with its own DATA_DIR, and real providers talking to it. */
@@ -18,11 +18,19 @@ export interface TestServer {
   readonly server: RunningServer;
   readonly dir: string;
   readonly wsUrl: string;
-  api<T = Record<string, unknown>>(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: T }>;
+  api<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+  ): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}, dir?: string): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  dir?: string,
+): Promise<TestServer> {
   const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'headcount-test-'));
   const config = loadConfig({
     PORT: '0',
@@ -57,24 +65,52 @@ export async function startTestServer(env: Record<string, string> = {}, dir?: st
 let accounts = 0;
 
 /** A staff account of `role` and a fresh access token for it. */
-export async function staffToken(t: TestServer, role: StaffRole = 'staff', siteId: string | null = SITE): Promise<{ id: string; token: string }> {
-  const member = await t.server.staff.create({ username: `user${++accounts}`, password: 'correct horse battery', role, siteId: role === 'admin' ? null : siteId });
-  return { id: member.id, token: await t.server.tokens.issue({ role, siteId: member.siteId, subject: member.id }) };
+export async function staffToken(
+  t: TestServer,
+  role: StaffRole = 'staff',
+  siteId: string | null = SITE,
+): Promise<{ id: string; token: string }> {
+  const member = await t.server.staff.create({
+    username: `user${++accounts}`,
+    password: 'correct horse battery',
+    role,
+    siteId: role === 'admin' ? null : siteId,
+  });
+  return {
+    id: member.id,
+    token: await t.server.tokens.issue({ role, siteId: member.siteId, subject: member.id }),
+  };
 }
 
 /** Pairs a kiosk through the API, as a tablet does, and gets it an access token. */
-export async function pairKiosk(t: TestServer, name = 'Front door'): Promise<{ deviceId: string; deviceSecret: string; token: string }> {
+export async function pairKiosk(
+  t: TestServer,
+  name = 'Front door',
+): Promise<{ deviceId: string; deviceSecret: string; token: string }> {
   const { token: staff } = await staffToken(t);
   const code = await t.api<{ code: string }>('POST', '/api/pairing-codes', { name }, staff);
-  const paired = await t.api<{ deviceId: string; deviceSecret: string }>('POST', '/api/devices/pair', { code: code.body.code, appVersion: 'test' });
+  const paired = await t.api<{ deviceId: string; deviceSecret: string }>(
+    'POST',
+    '/api/devices/pair',
+    { code: code.body.code, appVersion: 'test' },
+  );
   const access = await t.api<{ accessToken: string }>('POST', '/api/devices/token', paired.body);
   return { ...paired.body, token: access.body.accessToken };
 }
 
 /** Signs a token with the server's own key, with any claims a test needs (expired, wrong audience…). */
-export async function forgeToken(t: TestServer, claims: Record<string, unknown>, set: (jwt: SignJWT) => SignJWT = (j) => j): Promise<string> {
+export async function forgeToken(
+  t: TestServer,
+  claims: Record<string, unknown>,
+  set: (jwt: SignJWT) => SignJWT = (j) => j,
+): Promise<string> {
   const key = await importPKCS8(readFileSync(join(t.dir, 'signing-key.pem'), 'utf8'), 'EdDSA');
-  const jwt = new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA' }).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('10m');
+  const jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: 'EdDSA' })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime('10m');
   return set(jwt).sign(key);
 }
 
@@ -88,16 +124,32 @@ export interface Client {
   destroy(): void;
 }
 
-export function connect(t: TestServer, name: string, token: string | null | (() => Promise<string>), doc = new Y.Doc()): Client {
+export function connect(
+  t: TestServer,
+  name: string,
+  token: string | null | (() => Promise<string>),
+  doc = new Y.Doc(),
+): Client {
   const closes: { code: number; reason: string }[] = [];
   const socket = new HocuspocusProviderWebsocket({ url: t.wsUrl, WebSocketPolyfill: WebSocket });
-  const provider = new HocuspocusProvider({ websocketProvider: socket, name, document: doc, token });
-  provider.attach();
-  provider.on('close', ({ event }: { event: { code: number; reason: string } }) => closes.push({ code: event.code, reason: String(event.reason) }));
-  const outcome = new Promise<{ ok: true; scope: string } | { ok: false; reason: string }>((resolve) => {
-    provider.on('synced', () => resolve({ ok: true, scope: String(provider.authorizedScope) }));
-    provider.on('authenticationFailed', ({ reason }: { reason: string }) => resolve({ ok: false, reason }));
+  const provider = new HocuspocusProvider({
+    websocketProvider: socket,
+    name,
+    document: doc,
+    token,
   });
+  provider.attach();
+  provider.on('close', ({ event }: { event: { code: number; reason: string } }) =>
+    closes.push({ code: event.code, reason: String(event.reason) }),
+  );
+  const outcome = new Promise<{ ok: true; scope: string } | { ok: false; reason: string }>(
+    (resolve) => {
+      provider.on('synced', () => resolve({ ok: true, scope: String(provider.authorizedScope) }));
+      provider.on('authenticationFailed', ({ reason }: { reason: string }) =>
+        resolve({ ok: false, reason }),
+      );
+    },
+  );
   return {
     provider,
     doc,
@@ -111,7 +163,11 @@ export function connect(t: TestServer, name: string, token: string | null | (() 
 }
 
 /** Polls until `check` holds (no fixed sleeps); throws with `what` after `timeoutMs`. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 8000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);

@@ -1,0 +1,302 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type * as Y from 'yjs';
+import { readEntries, recordEvent } from '../shared/checkinsDoc';
+import { deriveDay } from '../shared/deriveDay';
+import { checkinsDocName } from '../shared/docName';
+import { newEventId } from '../shared/eventId';
+import { localDayOf } from '../shared/localTime';
+import { CLOSE_REVOKED } from './AccessControl';
+import {
+  type Client,
+  connect,
+  pairKiosk,
+  SITE,
+  staffToken,
+  startTestServer,
+  type TestServer,
+  until,
+  ZONE,
+} from './testing/testServer';
+
+const today = localDayOf(Date.now(), ZONE);
+const name = checkinsDocName(SITE, today);
+const config = {
+  day: today,
+  timeZone: ZONE,
+  maxStayMs: 4 * 3_600_000,
+  closingTime: null,
+  debounceMs: 120_000,
+};
+const open: (TestServer | Client)[] = [];
+
+afterEach(async () => {
+  for (const thing of open.splice(0).reverse()) {
+    if ('destroy' in thing) thing.destroy();
+    else await thing.close();
+  }
+});
+
+async function server(env: Record<string, string> = {}, dir?: string): Promise<TestServer> {
+  const t = await startTestServer(env, dir);
+  open.push(t);
+  return t;
+}
+
+function client(t: TestServer, token: string, doc?: Y.Doc): Client {
+  const c = connect(t, name, token, doc);
+  open.push(c);
+  return c;
+}
+
+function checkIn(doc: Y.Doc, deviceId: string, memberId: string, at = Date.now()): string {
+  const id = newEventId(at);
+  recordEvent(
+    doc,
+    { role: 'kiosk', id: deviceId },
+    { kind: 'checkIn', memberId },
+    { id, at, clockTrusted: true, method: 'qr' },
+  );
+  return id;
+}
+
+const entryCount = (doc: Y.Doc) => readEntries(doc, today).length;
+
+describe('sync through the server', () => {
+  it('two kiosks and a dashboard converge to the same numbers', async () => {
+    const t = await server();
+    const a = await pairKiosk(t, 'Front');
+    const b = await pairKiosk(t, 'Back');
+    const staff = await staffToken(t);
+    const kioskA = client(t, a.token);
+    const kioskB = client(t, b.token);
+    const dashboard = client(t, staff.token);
+    await Promise.all([kioskA.outcome, kioskB.outcome, dashboard.outcome]);
+    for (const m of ['M1', 'M2', 'M3']) checkIn(kioskA.doc, a.deviceId, m);
+    for (const m of ['M4', 'M5']) checkIn(kioskB.doc, b.deviceId, m);
+    await until(
+      () => [kioskA, kioskB, dashboard].every((c) => entryCount(c.doc) === 5),
+      'all five check-ins everywhere',
+    );
+    const now = Date.now();
+    const numbers = [kioskA, kioskB, dashboard].map(
+      (c) => deriveDay(config, readEntries(c.doc, today), now).stats,
+    );
+    expect(numbers[0]?.visitsToday).toBe(5);
+    expect(numbers[1]).toEqual(numbers[0]);
+    expect(numbers[2]).toEqual(numbers[0]);
+  });
+
+  it('keeps everything across a restart with the same DATA_DIR, and records it in SQL', async () => {
+    const first = await startTestServer();
+    const kiosk = await pairKiosk(first);
+    const staff = await staffToken(first);
+    const c = connect(first, name, kiosk.token);
+    await c.outcome;
+    for (const m of ['M1', 'M2', 'M3', 'M4']) checkIn(c.doc, kiosk.deviceId, m);
+    await until(
+      () =>
+        first.server.hocuspocus.documents.get(name)
+          ? entryCount(first.server.hocuspocus.documents.get(name) as unknown as Y.Doc) === 4
+          : false,
+      'the server to hold 4 entries',
+    );
+    c.destroy();
+    await first.close();
+
+    const second = await server({}, first.dir);
+    const rows = second.server.db
+      .prepare('select count(*) as n from events where day = ?')
+      .get(today) as { n: number };
+    expect(rows.n).toBe(4);
+    const visits = second.server.db
+      .prepare('select count(*) as n from visits where day = ?')
+      .get(today) as { n: number };
+    expect(visits.n).toBe(4);
+    const fresh = client(
+      second,
+      await second.server.tokens.issue({ role: 'staff', siteId: SITE, subject: staff.id }),
+    );
+    await fresh.outcome;
+    expect(entryCount(fresh.doc)).toBe(4);
+  });
+});
+
+describe('devices', () => {
+  it('pairs with a code only once, not after it expired, and locks out guessing', async () => {
+    const t = await server();
+    const { token } = await staffToken(t);
+    const { body } = await t.api<{ code: string }>(
+      'POST',
+      '/api/pairing-codes',
+      { name: 'Door' },
+      token,
+    );
+    expect(body.code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    const typed = body.code.toLowerCase().replace('-', ' ');
+    expect((await t.api('POST', '/api/devices/pair', { code: typed })).status).toBe(200);
+    expect((await t.api('POST', '/api/devices/pair', { code: body.code })).body).toMatchObject({
+      error: { code: 'bad-pairing-code' },
+    });
+
+    const old = t.server.devices.createPairingCode(SITE, 'Old', 'test', Date.now() - 11 * 60_000);
+    expect((await t.api('POST', '/api/devices/pair', { code: old.code })).status).toBe(403);
+
+    // Two wrong attempts so far; eight more reach the limit of ten per address.
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++)
+      statuses.push((await t.api('POST', '/api/devices/pair', { code: 'AAAA-AAAA' })).status);
+    expect(new Set(statuses)).toEqual(new Set([403]));
+    const fresh = await t.api<{ code: string }>('POST', '/api/pairing-codes', {}, token);
+    const locked = await t.api('POST', '/api/devices/pair', { code: fresh.body.code });
+    expect(locked.status).toBe(429);
+  });
+
+  it('lists, renames and revokes a device; revoking closes only its sockets', async () => {
+    const t = await server();
+    const a = await pairKiosk(t, 'Front');
+    const b = await pairKiosk(t, 'Back');
+    const staff = await staffToken(t);
+    const kioskA = client(t, a.token);
+    const kioskB = client(t, b.token);
+    const dashboard = client(t, staff.token);
+    await Promise.all([kioskA.outcome, kioskB.outcome, dashboard.outcome]);
+
+    const listed = await t.api<{ devices: { id: string; name: string; online: boolean }[] }>(
+      'GET',
+      '/api/devices',
+      undefined,
+      staff.token,
+    );
+    expect(
+      listed.body.devices
+        .filter((d) => d.online)
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(['Back', 'Front']);
+    expect(
+      (await t.api('PATCH', `/api/devices/${a.deviceId}`, { name: 'Main door' }, staff.token))
+        .status,
+    ).toBe(200);
+
+    const revoked = await t.api<{ closedConnections: number }>(
+      'DELETE',
+      `/api/devices/${a.deviceId}`,
+      undefined,
+      staff.token,
+    );
+    expect(revoked.body.closedConnections).toBe(1);
+    await until(
+      () => kioskA.closes.some((c) => c.code === CLOSE_REVOKED),
+      'kiosk A to be disconnected',
+    );
+    checkIn(kioskB.doc, b.deviceId, 'M7');
+    await until(() => entryCount(dashboard.doc) === 1, 'kiosk B to keep syncing');
+    expect(kioskB.closes).toEqual([]);
+    expect(
+      (
+        await t.api('POST', '/api/devices/token', {
+          deviceId: a.deviceId,
+          deviceSecret: a.deviceSecret,
+        })
+      ).body,
+    ).toMatchObject({
+      error: { code: 'revoked' },
+    });
+  });
+
+  it('refuses device management to a viewer and to a kiosk token', async () => {
+    const t = await server();
+    const kiosk = await pairKiosk(t);
+    const viewer = await staffToken(t, 'viewer');
+    expect(
+      (await t.api('DELETE', `/api/devices/${kiosk.deviceId}`, undefined, viewer.token)).status,
+    ).toBe(403);
+    expect((await t.api('GET', '/api/devices', undefined, kiosk.token)).status).toBe(401);
+  });
+});
+
+describe('bad input', () => {
+  it('closes only the connection that sends malformed, truncated or oversized frames', async () => {
+    const t = await server({ MAX_MESSAGE_BYTES: '65536' });
+    const kiosk = await pairKiosk(t);
+    const staff = await staffToken(t);
+    const good = client(t, kiosk.token);
+    const dashboard = client(t, staff.token);
+    await Promise.all([good.outcome, dashboard.outcome]);
+
+    const rawClose = (frame: Uint8Array) =>
+      new Promise<number>((resolve) => {
+        const socket = new WebSocket(t.wsUrl);
+        socket.on('open', () => socket.send(frame));
+        socket.on('close', (code) => resolve(code));
+      });
+    const garbage = await rawClose(new Uint8Array([255, 255, 255, 255, 255, 1, 2, 3]));
+    const truncated = await rawClose(new Uint8Array([name.length, ...Buffer.from(name), 2]));
+    const oversized = await rawClose(new Uint8Array(70_000));
+    expect(garbage).toBeGreaterThanOrEqual(1000);
+    expect(truncated).toBeGreaterThanOrEqual(1000);
+    expect(oversized).toBe(1009);
+
+    checkIn(good.doc, kiosk.deviceId, 'M1');
+    await until(() => entryCount(dashboard.doc) === 1, 'the good kiosk to keep syncing');
+    expect(good.closes).toEqual([]);
+  });
+
+  it('refuses a structurally invalid update and keeps it out of the document', async () => {
+    const t = await server();
+    const kiosk = await pairKiosk(t);
+    const staff = await staffToken(t);
+    const bad = client(t, kiosk.token);
+    const dashboard = client(t, staff.token);
+    await Promise.all([bad.outcome, dashboard.outcome]);
+    bad.doc.getMap('kiosk:x').set('sneaky', 'map entry');
+    await until(
+      () => bad.closes.length > 0 || !bad.provider.isSynced,
+      'the bad connection to be closed',
+    );
+    const honest = await pairKiosk(t);
+    const other = client(t, honest.token);
+    await other.outcome;
+    checkIn(other.doc, honest.deviceId, 'M2');
+    await until(() => entryCount(dashboard.doc) === 1, 'honest writes to flow');
+    const stored = t.server.hocuspocus.documents.get(name) as unknown as Y.Doc;
+    expect(stored.share.has('kiosk:x')).toBe(false);
+    const metrics = await fetch(`${t.wsUrl.replace('ws', 'http')}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/headcount_invalid_updates_total [1-9]/);
+  });
+});
+
+describe('HTTP endpoints', () => {
+  it('answers health, readiness and metrics', async () => {
+    const t = await server();
+    const base = t.wsUrl.replace('ws', 'http');
+    expect(await fetch(`${base}/healthz`).then((r) => r.status)).toBe(200);
+    expect(await fetch(`${base}/readyz`).then((r) => r.json())).toEqual({ status: 'ready' });
+    const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
+    for (const name of [
+      'headcount_connections',
+      'headcount_documents_loaded',
+      'headcount_document_updates_total',
+      'headcount_store_duration_seconds',
+    ]) {
+      expect(metrics).toContain(name);
+    }
+  });
+
+  it('refuses websockets and API calls from a foreign browser origin', async () => {
+    const t = await server();
+    const status = await new Promise<number>((resolve) => {
+      const socket = new WebSocket(t.wsUrl, { headers: { origin: 'https://evil.example' } });
+      socket.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      socket.on('open', () => resolve(101));
+    });
+    expect(status).toBe(403);
+    const response = await fetch(`${t.wsUrl.replace('ws', 'http')}/api/session`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(response.status).toBe(403);
+  });
+});
