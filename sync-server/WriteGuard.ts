@@ -68,8 +68,9 @@ export class WriteGuard implements Extension {
     if (shape.deletes) return 'check-ins documents are append-only';
     for (const item of shape.items) {
       if (item.container === null) return 'content inside a nested type';
-      if (parseWriterName(item.container) === null)
+      if (item.container !== undefined && parseWriterName(item.container) === null) {
         return `top-level type "${item.container.slice(0, 40)}"`;
+      }
       if (item.mapKey !== null) return 'map entry on a writer array';
       if (item.content !== 'any') return 'content that is not an entry';
       if (item.largestElement > this.configuration.maxEntryBytes) return 'oversized entry';
@@ -81,6 +82,7 @@ export class WriteGuard implements Extension {
     for (const item of shape.items) {
       // Overwritten map values arrive as deleted content: that is how maps change.
       if (item.content === 'deleted') continue;
+      if (item.container === undefined) continue;
       if (item.container !== 'settings' && item.container !== 'members') {
         return `top-level type "${String(item.container).slice(0, 40)}"`;
       }

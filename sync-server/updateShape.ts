@@ -9,8 +9,12 @@ import * as Y from 'yjs';
  * it from their origin), so the origin is looked up in the same update or in the document.
  */
 export interface ItemShape {
-  /** Top-level type name, or null when the item sits inside a nested type. */
-  readonly container: string | null;
+  /**
+   * Top-level type name; null when the item sits inside a nested type; undefined while its origin
+   * has not arrived (Yjs keeps such items pending and they inherit the origin's place, which is
+   * judged when the origin itself arrives).
+   */
+  readonly container: string | null | undefined;
   readonly mapKey: string | null;
   /** Plain values, content deleted before it reached us (GC), or anything else. */
   readonly content: 'any' | 'deleted' | 'other';
@@ -29,7 +33,8 @@ export class UnreadableUpdate extends Error {
   override name = 'UnreadableUpdate';
 }
 
-type Parent = { container: string | null; mapKey: string | null };
+type Parent = { container: string | null | undefined; mapKey: string | null };
+const PENDING: Parent = { container: undefined, mapKey: null };
 
 export function shapeOfUpdate(doc: Y.Doc, update: Uint8Array): UpdateShape {
   let decoded: ReturnType<typeof Y.decodeUpdate>;
@@ -47,10 +52,12 @@ export function shapeOfUpdate(doc: Y.Doc, update: Uint8Array): UpdateShape {
     for (const range of local.get(id.client) ?? []) {
       if (id.clock >= range.clock && id.clock < range.end) return range.parent;
     }
-    if (Y.getState(doc.store, id.client) <= id.clock)
-      throw new UnreadableUpdate('origin not found');
+    // A client that reconnects sends updates queued while offline before the sync that carries
+    // their origins; Yjs holds them until the origins arrive.
+    if (Y.getState(doc.store, id.client) <= id.clock) return PENDING;
     const item = Y.getItem(doc.store, id);
-    if (!(item instanceof Y.Item)) throw new UnreadableUpdate('origin was garbage-collected');
+    // An origin that was deleted and collected takes its children with it.
+    if (!(item instanceof Y.Item)) return { container: null, mapKey: null };
     const parent = item.parent as Y.AbstractType<Y.YEvent<Y.Array<unknown>>>;
     return {
       container: parent._item === null ? (names.get(parent) ?? null) : null,

@@ -124,14 +124,21 @@ export interface Client {
   destroy(): void;
 }
 
+/** Reconnect quickly in tests (the default backoff grows to 30 s). */
+const FAST_RECONNECT = { delay: 200, factor: 1.5, minDelay: 100, maxDelay: 1000 };
+
 export function connect(
-  t: TestServer,
+  t: Pick<TestServer, 'wsUrl'>,
   name: string,
   token: string | null | (() => Promise<string>),
   doc = new Y.Doc(),
 ): Client {
   const closes: { code: number; reason: string }[] = [];
-  const socket = new HocuspocusProviderWebsocket({ url: t.wsUrl, WebSocketPolyfill: WebSocket });
+  const socket = new HocuspocusProviderWebsocket({
+    url: t.wsUrl,
+    WebSocketPolyfill: WebSocket,
+    ...FAST_RECONNECT,
+  });
   const provider = new HocuspocusProvider({
     websocketProvider: socket,
     name,
