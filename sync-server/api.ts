@@ -8,6 +8,7 @@ import { RateLimiter } from './RateLimiter';
 import { Refusal } from './refusals';
 import { AccountError, type StaffAccounts } from './StaffAccounts';
 import { hashSecret, newPairingCode } from './secrets';
+import { siteExists } from './sites';
 import type { Principal, Role, TokenIssuer } from './tokens';
 
 /**
@@ -84,9 +85,11 @@ export function createApi(
     return principal;
   };
   const siteFor = (principal: Principal, requested: unknown): string => {
-    if (principal.role === 'admin')
-      return typeof requested === 'string' ? requested : deps.defaultSiteId;
-    return principal.siteId as string;
+    if (principal.role !== 'admin') return principal.siteId as string;
+    const site = typeof requested === 'string' ? requested : deps.defaultSiteId;
+    if (!siteExists(deps.db, site))
+      throw new HttpError(404, 'no-such-site', `no site ${site.slice(0, 64)}`);
+    return site;
   };
   const session = async (member: { id: string; siteId: string | null; role: Role }) => ({
     accessToken: await deps.tokens.issue({

@@ -18,6 +18,7 @@ import { Metrics } from './metrics';
 import { RecordKeeper } from './RecordKeeper';
 import { RetentionJob } from './RetentionJob';
 import { StaffAccounts } from './StaffAccounts';
+import { ensureSite } from './sites';
 import { serveStatic } from './staticFiles';
 import { TokenIssuer } from './tokens';
 import { WriteGuard } from './WriteGuard';
@@ -62,15 +63,7 @@ export async function startServer(
       ],
     });
   const db = openDatabase(config.dataDir);
-  const firstStart = (db.prepare('select count(*) as n from sites').get() as { n: number }).n === 0;
-  if (firstStart) {
-    db.prepare('insert into sites (id, name, time_zone, created_at) values (?, ?, ?, ?)').run(
-      config.siteId,
-      config.siteId,
-      config.siteTimeZone,
-      Date.now(),
-    );
-  }
+  const firstStart = ensureSite(db, config.siteId, config.siteTimeZone);
   const tokens = await TokenIssuer.load({
     pem: config.signingKey,
     dataDir: config.dataDir,

@@ -1,0 +1,148 @@
+/**
+ * `npm run admin -- <command>`: manage a Headcount server's accounts and devices from a shell on
+ * the server machine. Works on the SQLite database in DATA_DIR, also while the server runs.
+ *
+ *   create-admin --username <name>                      an admin of every site
+ *   create-staff --username <name> [--role staff|viewer] [--site <id>]
+ *   pairing-code [--name <kiosk name>] [--site <id>]    a one-time code for a tablet (10 minutes)
+ *   list-devices
+ *   revoke-device <device id>
+ *
+ * Passwords are read from the terminal without echo, or from the first line of standard input
+ * when it is not a terminal (never from arguments, which other users can see in `ps`).
+ */
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config';
+import { DeviceRegistry } from './DeviceRegistry';
+import { openDatabase } from './database';
+import { AccountError, STAFF_ROLES, StaffAccounts, type StaffRole } from './StaffAccounts';
+import { ensureSite, siteExists } from './sites';
+
+const USAGE = `Usage: npm run admin -- <command> [options]
+  create-admin --username <name>
+  create-staff --username <name> [--role staff|viewer] [--site <id>]
+  pairing-code [--name <kiosk name>] [--site <id>]
+  list-devices
+  revoke-device <device id>`;
+
+async function readPassword(): Promise<string> {
+  const input = process.stdin;
+  if (!input.isTTY) {
+    const lines = createInterface({ input });
+    for await (const line of lines) {
+      lines.close();
+      return line;
+    }
+    return '';
+  }
+  process.stdout.write('Password: ');
+  input.setRawMode(true);
+  let typed = '';
+  for await (const chunk of input) {
+    for (const char of String(chunk)) {
+      if (char === '\r' || char === '\n') {
+        input.setRawMode(false);
+        input.pause();
+        process.stdout.write('\n');
+        return typed;
+      }
+      if (char === '\u0003') process.exit(130);
+      typed = char === '\u007f' ? typed.slice(0, -1) : typed + char;
+    }
+  }
+  return typed;
+}
+
+async function main(): Promise<number> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      username: { type: 'string' },
+      role: { type: 'string' },
+      site: { type: 'string' },
+      name: { type: 'string' },
+    },
+  });
+  const [command, argument] = positionals;
+  const config = loadConfig();
+  const db = openDatabase(config.dataDir);
+  const staff = new StaffAccounts(db);
+  const devices = new DeviceRegistry(db);
+  ensureSite(db, config.siteId, config.siteTimeZone);
+  const site = values.site ?? config.siteId;
+  if (!siteExists(db, site)) {
+    console.error(
+      `Error: no site ${site} (this server has: ${(db.prepare('select id from sites').all() as { id: string }[]).map((s) => s.id).join(', ')})`,
+    );
+    db.close();
+    return 1;
+  }
+  try {
+    switch (command) {
+      case 'create-admin':
+      case 'create-staff': {
+        if (!values.username) throw new AccountError('--username is required');
+        const role = (command === 'create-admin' ? 'admin' : (values.role ?? 'staff')) as StaffRole;
+        if (!STAFF_ROLES.includes(role) || (command === 'create-staff' && role === 'admin')) {
+          throw new AccountError('--role must be staff or viewer (use create-admin for admins)');
+        }
+        const member = await staff.create({
+          username: values.username,
+          password: await readPassword(),
+          role,
+          siteId: role === 'admin' ? null : site,
+        });
+        console.log(
+          `Created ${member.role} ${member.username}${member.siteId ? ` for site ${member.siteId}` : ''}.`,
+        );
+        return 0;
+      }
+      case 'pairing-code': {
+        const { code, expiresAt } = devices.createPairingCode(site, values.name ?? 'Kiosk', 'cli');
+        console.log(
+          `Pairing code for site ${site}: ${code} (valid until ${new Date(expiresAt).toLocaleTimeString()}, single use)`,
+        );
+        return 0;
+      }
+      case 'list-devices': {
+        for (const d of devices.list(null)) {
+          const state = d.revokedAt
+            ? 'revoked'
+            : `last seen ${d.lastSeen ? new Date(d.lastSeen).toISOString() : 'never'}`;
+          console.log(`${d.id}  ${d.siteId}  ${d.name}  ${state}  ${d.appVersion ?? ''}`);
+        }
+        return 0;
+      }
+      case 'revoke-device': {
+        if (!argument || !devices.revoke(argument)) throw new AccountError('no such active device');
+        console.log(
+          `Revoked ${argument}. It can no longer get tokens; its open connections end within one token lifetime (revoke from the dashboard to disconnect it at once).`,
+        );
+        return 0;
+      }
+      default:
+        console.error(USAGE);
+        return command ? 2 : 0;
+    }
+  } catch (error) {
+    if (error instanceof AccountError) {
+      console.error(`Error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    db.close();
+  }
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`Configuration error: ${error.message}`);
+    process.exitCode = 1;
+  } else {
+    throw error;
+  }
+}
