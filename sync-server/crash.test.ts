@@ -124,4 +124,46 @@ describe('crash safety', () => {
       45_000,
     );
   }, 90_000);
+
+  it('stores pending changes on SIGTERM before exiting', async () => {
+    const setup = await startTestServer();
+    const kiosk = await pairKiosk(setup);
+    await setup.close();
+    const port = await freePort();
+    const child = await startProcess(setup.dir, port);
+    const target = { wsUrl: `ws://127.0.0.1:${port}` };
+    const tablet = connect(target, name, kiosk.token);
+    clients.push(tablet);
+    await tablet.outcome;
+    for (let i = 0; i < 20; i++) {
+      const at = Date.now();
+      recordEvent(
+        tablet.doc,
+        { role: 'kiosk', id: kiosk.deviceId },
+        { kind: 'checkIn', memberId: `M${i}` },
+        {
+          id: newEventId(at),
+          at,
+          clockTrusted: true,
+          method: 'qr',
+        },
+      );
+    }
+    await until(() => !tablet.provider.hasUnsyncedChanges, 'the server to acknowledge the writes');
+    // Well inside the 2 s store debounce: only the shutdown path can have stored them.
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    tablet.destroy();
+
+    const after = await startTestServer({}, setup.dir);
+    try {
+      const stored = after.server.db.prepare('select count(*) as n from events').get() as {
+        n: number;
+      };
+      expect(stored.n).toBe(20);
+    } finally {
+      await after.close();
+    }
+  }, 60_000);
 });

@@ -32,15 +32,13 @@ export function serveStatic(
       response.end();
       return true;
     }
-    if (path === '/kiosk' || path === '/dashboard') path = `${path}/index.html`;
-    else if (path.endsWith('/')) path = `${path}index.html`;
+    // The two pages of the PWA; vite builds both from kiosk/.
+    if (path === '/kiosk' || path === '/kiosk/') path = '/kiosk/index.html';
+    else if (path === '/dashboard' || path === '/dashboard/') path = '/kiosk/dashboard/index.html';
     const file = normalize(join(root, path));
     if (!file.startsWith(normalize(root) + sep)) return false;
     if (!existsSync(file) || !statSync(file).isFile()) {
-      if (
-        path.endsWith('/index.html') &&
-        (path.startsWith('/kiosk') || path.startsWith('/dashboard'))
-      ) {
+      if (path.endsWith('/index.html') && path.startsWith('/kiosk')) {
         response.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
         response.end(
           'The app is not built yet. `npm start` builds it before starting the server.\n',

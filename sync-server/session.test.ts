@@ -1,0 +1,160 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './testing/testServer';
+
+const run = promisify(execFile);
+const open: TestServer[] = [];
+afterEach(async () => {
+  for (const t of open.splice(0)) await t.close();
+});
+
+async function server(dir?: string): Promise<TestServer> {
+  const t = await startTestServer({}, dir);
+  open.push(t);
+  return t;
+}
+
+/** Runs the admin CLI as a user would, with the password on standard input. */
+async function admin(
+  dir: string,
+  args: string[],
+  password = '',
+): Promise<{ stdout: string; stderr: string; code: number }> {
+  const child = run(process.execPath, ['--import', 'tsx', 'sync-server/cli.ts', ...args], {
+    env: {
+      ...process.env,
+      DATA_DIR: dir,
+      SITE_ID: 'riverside',
+      SITE_TIME_ZONE: 'Europe/Amsterdam',
+    },
+  });
+  child.child.stdin?.end(`${password}\n`);
+  try {
+    const { stdout, stderr } = await child;
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const failed = error as { stdout: string; stderr: string; code: number };
+    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
+  }
+}
+
+describe('staff sign-in', () => {
+  it('creates the first admin with the one-time setup code, once', async () => {
+    const t = await server();
+    expect(t.server.setupCode).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    const wrong = await t.api('POST', '/api/setup', {
+      code: 'AAAA-AAAA-AAAA-AAAA',
+      username: 'boss',
+      password: 'long enough password',
+    });
+    expect(wrong.status).toBe(403);
+    const made = await t.api('POST', '/api/setup', {
+      code: t.server.setupCode,
+      username: 'boss',
+      password: 'long enough password',
+    });
+    expect(made.body).toMatchObject({ staff: { username: 'boss', role: 'admin' } });
+    const again = await t.api('POST', '/api/setup', {
+      code: t.server.setupCode,
+      username: 'boss2',
+      password: 'long enough password',
+    });
+    expect(again.status).toBe(403);
+  });
+
+  it('signs in, refreshes with a rotating credential, and signs out', async () => {
+    const t = await server();
+    await t.server.staff.create({
+      username: 'lee',
+      password: 'long enough password',
+      role: 'staff',
+      siteId: 'riverside',
+    });
+    const signedIn = await t.api<{ accessToken: string; refreshToken: string }>(
+      'POST',
+      '/api/session',
+      { username: 'Lee', password: 'long enough password' },
+    );
+    expect(signedIn.status).toBe(200);
+    const devices = await t.api('GET', '/api/devices', undefined, signedIn.body.accessToken);
+    expect(devices.status).toBe(200);
+    const refreshed = await t.api<{ refreshToken: string }>('POST', '/api/session/refresh', {
+      refreshToken: signedIn.body.refreshToken,
+    });
+    expect(refreshed.status).toBe(200);
+    expect(
+      (await t.api('POST', '/api/session/refresh', { refreshToken: signedIn.body.refreshToken }))
+        .status,
+    ).toBe(401);
+    await t.api('POST', '/api/session/end', { refreshToken: refreshed.body.refreshToken });
+    expect(
+      (await t.api('POST', '/api/session/refresh', { refreshToken: refreshed.body.refreshToken }))
+        .status,
+    ).toBe(401);
+  });
+
+  it('rate-limits repeated wrong passwords', async () => {
+    const t = await server();
+    await t.server.staff.create({
+      username: 'lee',
+      password: 'long enough password',
+      role: 'staff',
+      siteId: 'riverside',
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++)
+      statuses.push(
+        (await t.api('POST', '/api/session', { username: 'lee', password: 'guess' })).status,
+      );
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    expect(
+      (await t.api('POST', '/api/session', { username: 'lee', password: 'long enough password' }))
+        .status,
+    ).toBe(429);
+  }, 20_000);
+
+  it('answers bad request bodies with a clear error', async () => {
+    const t = await server();
+    const response = await fetch(`${t.wsUrl.replace('ws', 'http')}/api/session`, {
+      method: 'POST',
+      body: '{not json',
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: { code: 'bad-json', message: 'the body must be a JSON object' },
+    });
+    expect((await t.api('POST', '/api/session', { username: 42 })).body).toMatchObject({
+      error: { code: 'invalid' },
+    });
+  });
+});
+
+describe('admin CLI', () => {
+  it('creates an admin who can then sign in, and issues pairing codes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'headcount-cli-'));
+    const created = await admin(
+      dir,
+      ['create-admin', '--username', 'boss'],
+      'long enough password',
+    );
+    expect(created).toMatchObject({ code: 0, stdout: 'Created admin boss.\n' });
+    const short = await admin(dir, ['create-staff', '--username', 'kim'], 'short');
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain('password: at least 10 characters');
+    const code = await admin(dir, ['pairing-code', '--name', 'Side door']);
+    const typed = /([A-Z2-9]{4}-[A-Z2-9]{4})/.exec(code.stdout)?.[1];
+    const t = await server(dir);
+    expect(
+      (await t.api('POST', '/api/session', { username: 'boss', password: 'long enough password' }))
+        .status,
+    ).toBe(200);
+    expect((await t.api('POST', '/api/devices/pair', { code: typed })).body).toMatchObject({
+      name: 'Side door',
+      siteId: 'riverside',
+    });
+  }, 30_000);
+});
