@@ -110,6 +110,12 @@ export async function startServer(
   });
   hocuspocus = new Hocuspocus({
     quiet: true,
+    // Before a socket has authenticated it may queue at most this much (GHSA-xwhh-v746-pj9m):
+    // an honest client sends one sync message per document before its token is checked.
+    maxUnauthenticatedQueueSize: Math.min(4 * config.maxMessageBytes, 8 * 1024 * 1024),
+    maxUnauthenticatedQueueMessages: 200,
+    // A kiosk opens at most yesterday, today and the site document; staff a few more.
+    maxPendingDocuments: 20,
     extensions: [
       access,
       new WriteGuard({

@@ -300,3 +300,44 @@ describe('HTTP endpoints', () => {
     expect(response.status).toBe(403);
   });
 });
+
+describe('limits and the record', () => {
+  it('refuses websockets beyond the per-address limit', async () => {
+    const t = await server({ MAX_CONNECTIONS_PER_IP: '2' });
+    const sockets: WebSocket[] = [];
+    const attempt = () =>
+      new Promise<number>((resolve) => {
+        const socket = new WebSocket(t.wsUrl);
+        socket.on('error', () => {});
+        sockets.push(socket);
+        socket.on('open', () => resolve(101));
+        socket.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      });
+    expect([await attempt(), await attempt(), await attempt()]).toEqual([101, 101, 429]);
+    for (const s of sockets) s.close();
+  });
+
+  it('leaves entries that break the schema out of the SQL record and counts them', async () => {
+    const t = await server();
+    const kiosk = await pairKiosk(t);
+    const c = client(t, kiosk.token);
+    await c.outcome;
+    checkIn(c.doc, kiosk.deviceId, 'M1');
+    c.doc.getArray(`kiosk:${kiosk.deviceId}`).push([['not', 'an', 'entry']]);
+    await until(
+      () => entryCount(t.server.hocuspocus.documents.get(name) as unknown as Y.Doc) === 2,
+      'both entries on the server',
+    );
+    t.server.records.record(
+      SITE,
+      today,
+      t.server.hocuspocus.documents.get(name) as unknown as Y.Doc,
+    );
+    const events = t.server.db.prepare('select member_id from events where day = ?').all(today);
+    const problems = t.server.db
+      .prepare('select problems from day_problems where day = ?')
+      .get(today);
+    expect(events).toEqual([{ member_id: 'M1' }]);
+    expect(problems).toEqual({ problems: 1 });
+  });
+});
