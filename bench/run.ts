@@ -5,7 +5,7 @@
  */
 import { cpus, totalmem } from 'node:os';
 import * as Y from 'yjs';
-import { readEntries, recordEvent, watchEntries } from '../shared/checkinsDoc';
+import { type RawEntry, readEntries, recordEvent, watchEntries } from '../shared/checkinsDoc';
 import { DayLedger } from '../shared/DayLedger';
 import { deriveDay } from '../shared/deriveDay';
 import { newEventId } from '../shared/eventId';
@@ -129,7 +129,9 @@ function measureIncremental(): void {
     // Ledger only: entries prepared in a side document.
     const side = new Y.Doc();
     Y.applyUpdate(side, Y.encodeStateAsUpdate(dashboard));
-    const before = Y.encodeStateVector(side);
+    // The watcher hands over exactly the entries each new scan adds.
+    const fresh: RawEntry[] = [];
+    watchEntries(side, BENCH_DAY, (added) => fresh.push(...added));
     for (const e of extra.slice(0, 1000)) {
       recordEvent(side, e.writer, e.event, {
         id: newEventId(e.at),
@@ -138,10 +140,6 @@ function measureIncremental(): void {
         method: 'qr',
       });
     }
-    const fresh = readEntries(side, BENCH_DAY).filter((entry) => {
-      const [client, clock] = entry.key.split(':').map(Number) as [number, number];
-      return clock >= (Y.decodeStateVector(before).get(client) ?? 0);
-    });
     const t0 = performance.now();
     for (const entry of fresh) ledger.add([entry]);
     const ledgerPerEvent = (performance.now() - t0) / fresh.length;
