@@ -75,7 +75,6 @@ export function createApi(
       }
     } catch (error) {
       if (error instanceof Refusal) {
-        deps.metrics.refusals.inc({ reason: error.reason });
         throw new HttpError(401, error.reason, 'sign in again');
       }
       throw error;
@@ -234,7 +233,6 @@ export function createApi(
         const device = deps.devices.authenticate(id, text(body, 'deviceSecret', 100));
         if (!device) {
           const revoked = deps.devices.get(id)?.revokedAt != null;
-          deps.metrics.refusals.inc({ reason: revoked ? 'revoked' : 'bad-signature' });
           throw new HttpError(
             403,
             revoked ? 'revoked' : 'bad-device-credential',
@@ -303,7 +301,6 @@ export function createApi(
     try {
       if (!route) throw new HttpError(404, 'not-found', 'no such API route');
       if (request.method !== 'GET' && !deps.originAllowed(request)) {
-        deps.metrics.refusals.inc({ reason: 'bad-origin' });
         throw new HttpError(403, 'bad-origin', 'this origin may not call the API');
       }
       const body = request.method === 'GET' ? {} : await readJson(request);
@@ -314,6 +311,9 @@ export function createApi(
         error instanceof HttpError ? error : new HttpError(500, 'internal', 'something went wrong');
       status = known.status;
       payload = { error: { code: known.code, message: known.message } };
+      // Every refusal is counted by its machine-readable code (expired, revoked, bad-origin, …).
+      if (status === 401 || status === 403 || status === 429)
+        deps.metrics.refusals.inc({ reason: known.code });
     }
     deps.metrics.httpRequests.inc({
       route: route ? `${route[0]} ${route[1].source}` : 'unknown',

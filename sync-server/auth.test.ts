@@ -97,6 +97,22 @@ describe('authentication', () => {
     expect(await refusal(token, 'notes/secret')).toBe('unknown-document');
   });
 
+  it('counts every refusal in /metrics by its reason', async () => {
+    const metrics = await fetch(`${t.wsUrl.replace('ws', 'http')}/metrics`).then((r) => r.text());
+    for (const reason of [
+      'no-token',
+      'malformed-token',
+      'bad-signature',
+      'bad-algorithm',
+      'expired',
+      'wrong-site',
+    ]) {
+      expect(metrics).toMatch(
+        new RegExp(`headcount_auth_refusals_total\\{reason="${reason}"\\} [1-9]`),
+      );
+    }
+  });
+
   it('refuses a revoked device, even with an unexpired token', async () => {
     const kiosk = await pairKiosk(t);
     expect(await refusal(kiosk.token)).toBe('accepted (read-write)');

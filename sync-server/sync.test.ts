@@ -298,6 +298,8 @@ describe('HTTP endpoints', () => {
       body: '{}',
     });
     expect(response.status).toBe(403);
+    const metrics = await fetch(`${t.wsUrl.replace('ws', 'http')}/metrics`).then((r) => r.text());
+    expect(metrics).toContain('headcount_auth_refusals_total{reason="bad-origin"} 2');
   });
 });
 
