@@ -43,7 +43,11 @@ export class SortedList<T> {
     let c = this.firstChunk((last) => this.compare(last, item) > 0);
     if (c === this.chunks.length) c--;
     const chunk = this.chunks[c] as T[];
-    chunk.splice(upperBound(chunk, item, this.compare), 0, item);
+    chunk.splice(
+      firstIndex(chunk, (other) => this.compare(other, item) > 0),
+      0,
+      item,
+    );
     this.count++;
     if (chunk.length > MAX_CHUNK) this.chunks.splice(c + 1, 0, chunk.splice(MAX_CHUNK / 2));
   }
@@ -56,7 +60,11 @@ export class SortedList<T> {
       c++
     ) {
       const chunk = this.chunks[c] as T[];
-      for (let i = lowerBound(chunk, item, this.compare); i < chunk.length; i++) {
+      for (
+        let i = firstIndex(chunk, (other) => this.compare(other, item) >= 0);
+        i < chunk.length;
+        i++
+      ) {
         const other = chunk[i] as T;
         if (other === item) {
           chunk.splice(i, 1);
@@ -96,37 +104,17 @@ export class SortedList<T> {
 
   /** Index of the first chunk whose last item satisfies `isAfter` (false, then true). */
   private firstChunk(isAfter: (last: T) => boolean): number {
-    let lo = 0;
-    let hi = this.chunks.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const chunk = this.chunks[mid] as T[];
-      if (isAfter(chunk[chunk.length - 1] as T)) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
+    return firstIndex(this.chunks, (chunk) => isAfter(chunk[chunk.length - 1] as T));
   }
 }
 
-/** First index whose item sorts after `item`. */
-function upperBound<T>(items: T[], item: T, compare: (a: T, b: T) => number): number {
+/** Index of the first element for which `isAfter` holds; it must be false, then true. */
+function firstIndex<E>(items: readonly E[], isAfter: (item: E) => boolean): number {
   let lo = 0;
   let hi = items.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (compare(items[mid] as T, item) > 0) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
-/** First index whose item does not sort before `item`. */
-function lowerBound<T>(items: T[], item: T, compare: (a: T, b: T) => number): number {
-  let lo = 0;
-  let hi = items.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compare(items[mid] as T, item) >= 0) hi = mid;
+    if (isAfter(items[mid] as E)) hi = mid;
     else lo = mid + 1;
   }
   return lo;

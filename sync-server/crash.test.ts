@@ -2,13 +2,13 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { readEntries, recordEvent } from '../shared/checkinsDoc';
+import { readEntries } from '../shared/checkinsDoc';
 import { checkinsDocName } from '../shared/docName';
-import { newEventId } from '../shared/eventId';
 import { localDayOf } from '../shared/localTime';
 import {
   type Client,
   connect,
+  kioskCheckIn,
   pairKiosk,
   SITE,
   startTestServer,
@@ -94,18 +94,7 @@ describe('crash safety', () => {
     let written = 0;
     const burst = (async () => {
       for (; written < total; written++) {
-        const at = Date.now();
-        recordEvent(
-          tablet.doc,
-          { role: 'kiosk', id: kiosk.deviceId },
-          { kind: 'checkIn', memberId: `M${written}` },
-          {
-            id: newEventId(at),
-            at,
-            clockTrusted: true,
-            method: 'qr',
-          },
-        );
+        kioskCheckIn(tablet.doc, kiosk.deviceId, `M${written}`);
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
@@ -136,18 +125,7 @@ describe('crash safety', () => {
     clients.push(tablet);
     await tablet.outcome;
     for (let i = 0; i < 20; i++) {
-      const at = Date.now();
-      recordEvent(
-        tablet.doc,
-        { role: 'kiosk', id: kiosk.deviceId },
-        { kind: 'checkIn', memberId: `M${i}` },
-        {
-          id: newEventId(at),
-          at,
-          clockTrusted: true,
-          method: 'qr',
-        },
-      );
+      kioskCheckIn(tablet.doc, kiosk.deviceId, `M${i}`);
     }
     await until(() => !tablet.provider.hasUnsyncedChanges, 'the server to acknowledge the writes');
     // Well inside the 2 s store debounce: only the shutdown path can have stored them.

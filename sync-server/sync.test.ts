@@ -1,15 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type * as Y from 'yjs';
-import { readEntries, recordEvent } from '../shared/checkinsDoc';
+import { readEntries } from '../shared/checkinsDoc';
 import { deriveDay } from '../shared/deriveDay';
 import { checkinsDocName } from '../shared/docName';
-import { newEventId } from '../shared/eventId';
 import { localDayOf } from '../shared/localTime';
 import { CLOSE_REVOKED } from './AccessControl';
 import {
   type Client,
   connect,
+  kioskCheckIn,
   pairKiosk,
   SITE,
   staffToken,
@@ -49,31 +49,26 @@ function client(t: TestServer, token: string, doc?: Y.Doc): Client {
   return c;
 }
 
-function checkIn(doc: Y.Doc, deviceId: string, memberId: string, at = Date.now()): string {
-  const id = newEventId(at);
-  recordEvent(
-    doc,
-    { role: 'kiosk', id: deviceId },
-    { kind: 'checkIn', memberId },
-    { id, at, clockTrusted: true, method: 'qr' },
-  );
-  return id;
-}
-
 const entryCount = (doc: Y.Doc) => readEntries(doc, today).length;
+
+/** A server with two paired kiosks (Front, Back) and a staff dashboard, all synced. */
+async function gym() {
+  const t = await server();
+  const a = await pairKiosk(t, 'Front');
+  const b = await pairKiosk(t, 'Back');
+  const staff = await staffToken(t);
+  const kioskA = client(t, a.token);
+  const kioskB = client(t, b.token);
+  const dashboard = client(t, staff.token);
+  await Promise.all([kioskA.outcome, kioskB.outcome, dashboard.outcome]);
+  return { t, a, b, staff, kioskA, kioskB, dashboard };
+}
 
 describe('sync through the server', () => {
   it('two kiosks and a dashboard converge to the same numbers', async () => {
-    const t = await server();
-    const a = await pairKiosk(t, 'Front');
-    const b = await pairKiosk(t, 'Back');
-    const staff = await staffToken(t);
-    const kioskA = client(t, a.token);
-    const kioskB = client(t, b.token);
-    const dashboard = client(t, staff.token);
-    await Promise.all([kioskA.outcome, kioskB.outcome, dashboard.outcome]);
-    for (const m of ['M1', 'M2', 'M3']) checkIn(kioskA.doc, a.deviceId, m);
-    for (const m of ['M4', 'M5']) checkIn(kioskB.doc, b.deviceId, m);
+    const { t, a, b, staff, kioskA, kioskB, dashboard } = await gym();
+    for (const m of ['M1', 'M2', 'M3']) kioskCheckIn(kioskA.doc, a.deviceId, m);
+    for (const m of ['M4', 'M5']) kioskCheckIn(kioskB.doc, b.deviceId, m);
     await until(
       () => [kioskA, kioskB, dashboard].every((c) => entryCount(c.doc) === 5),
       'all five check-ins everywhere',
@@ -93,7 +88,7 @@ describe('sync through the server', () => {
     const staff = await staffToken(first);
     const c = connect(first, name, kiosk.token);
     await c.outcome;
-    for (const m of ['M1', 'M2', 'M3', 'M4']) checkIn(c.doc, kiosk.deviceId, m);
+    for (const m of ['M1', 'M2', 'M3', 'M4']) kioskCheckIn(c.doc, kiosk.deviceId, m);
     await until(
       () =>
         first.server.hocuspocus.documents.get(name)
@@ -153,14 +148,7 @@ describe('devices', () => {
   });
 
   it('lists, renames and revokes a device; revoking closes only its sockets', async () => {
-    const t = await server();
-    const a = await pairKiosk(t, 'Front');
-    const b = await pairKiosk(t, 'Back');
-    const staff = await staffToken(t);
-    const kioskA = client(t, a.token);
-    const kioskB = client(t, b.token);
-    const dashboard = client(t, staff.token);
-    await Promise.all([kioskA.outcome, kioskB.outcome, dashboard.outcome]);
+    const { t, a, b, staff, kioskA, kioskB, dashboard } = await gym();
 
     const listed = await t.api<{ devices: { id: string; name: string; online: boolean }[] }>(
       'GET',
@@ -190,7 +178,7 @@ describe('devices', () => {
       () => kioskA.closes.some((c) => c.code === CLOSE_REVOKED),
       'kiosk A to be disconnected',
     );
-    checkIn(kioskB.doc, b.deviceId, 'M7');
+    kioskCheckIn(kioskB.doc, b.deviceId, 'M7');
     await until(() => entryCount(dashboard.doc) === 1, 'kiosk B to keep syncing');
     expect(kioskB.closes).toEqual([]);
     expect(
@@ -238,7 +226,7 @@ describe('bad input', () => {
     expect(truncated).toBeGreaterThanOrEqual(1000);
     expect(oversized).toBe(1009);
 
-    checkIn(good.doc, kiosk.deviceId, 'M1');
+    kioskCheckIn(good.doc, kiosk.deviceId, 'M1');
     await until(() => entryCount(dashboard.doc) === 1, 'the good kiosk to keep syncing');
     expect(good.closes).toEqual([]);
   });
@@ -258,7 +246,7 @@ describe('bad input', () => {
     const honest = await pairKiosk(t);
     const other = client(t, honest.token);
     await other.outcome;
-    checkIn(other.doc, honest.deviceId, 'M2');
+    kioskCheckIn(other.doc, honest.deviceId, 'M2');
     await until(() => entryCount(dashboard.doc) === 1, 'honest writes to flow');
     const stored = t.server.hocuspocus.documents.get(name) as unknown as Y.Doc;
     expect(stored.share.has('kiosk:x')).toBe(false);
@@ -324,7 +312,7 @@ describe('limits and the record', () => {
     const kiosk = await pairKiosk(t);
     const c = client(t, kiosk.token);
     await c.outcome;
-    checkIn(c.doc, kiosk.deviceId, 'M1');
+    kioskCheckIn(c.doc, kiosk.deviceId, 'M1');
     c.doc.getArray(`kiosk:${kiosk.deviceId}`).push([['not', 'an', 'entry']]);
     await until(
       () => entryCount(t.server.hocuspocus.documents.get(name) as unknown as Y.Doc) === 2,

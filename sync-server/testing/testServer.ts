@@ -5,6 +5,8 @@ import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/pro
 import { importPKCS8, SignJWT } from 'jose';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
+import { recordEvent } from '../../shared/checkinsDoc';
+import { newEventId } from '../../shared/eventId';
 import { loadConfig } from '../config';
 import type { StaffRole } from '../StaffAccounts';
 import { type RunningServer, startServer } from '../server';
@@ -180,4 +182,21 @@ export async function until(
     if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Records a check-in the way a kiosk does: into its own array, with a fresh id; returns the id. */
+export function kioskCheckIn(
+  doc: Y.Doc,
+  deviceId: string,
+  memberId: string,
+  at = Date.now(),
+): string {
+  const id = newEventId(at);
+  recordEvent(
+    doc,
+    { role: 'kiosk', id: deviceId },
+    { kind: 'checkIn', memberId },
+    { id, at, clockTrusted: true, method: 'qr' },
+  );
+  return id;
 }
