@@ -57,6 +57,13 @@ export interface PresentMember {
   readonly writer: Writer;
 }
 
+/** One member at one moment, as the ledger sees them (see `DayLedger.presenceOf`). */
+export interface Presence {
+  readonly visit: Visit | null;
+  readonly lastCheckInAt: number | null;
+  readonly lastCheckOutAt: number | null;
+}
+
 export interface OccupancyBucket {
   readonly start: number;
   /** Highest occupancy within the bucket up to now; null for a bucket that has not begun. */
@@ -403,6 +410,26 @@ export class DayLedger {
   /** Every usable event held, in time order (duplicates resolved, [E2]). */
   events(): CheckinEvent[] {
     return [...this.timeline];
+  }
+
+  /**
+   * Where one member stands at `now`, for the kiosk's decision at the door ([K1]): the visit they
+   * are in (if any), their latest check-in scan and their latest check-out, all at or before now.
+   */
+  presenceOf(memberId: string, now: number): Presence {
+    const state = this.members.get(memberId);
+    let visit: Visit | null = null;
+    let lastCheckInAt: number | null = null;
+    let lastCheckOutAt: number | null = null;
+    for (const [i, event] of (state?.events ?? []).entries()) {
+      if (event.at > now || state?.outcomes[i]?.kind === 'voided') continue;
+      if (event.kind === 'checkIn') lastCheckInAt = Math.max(lastCheckInAt ?? event.at, event.at);
+      else lastCheckOutAt = Math.max(lastCheckOutAt ?? event.at, event.at);
+    }
+    for (const candidate of state?.visits ?? []) {
+      if (candidate.start <= now && now < effectiveEnd(candidate)) visit = candidate;
+    }
+    return { visit, lastCheckInAt, lastCheckOutAt };
   }
 
   /** Every visit of the loaded days, by start (voided scans start none, [V10]). */

@@ -1,5 +1,6 @@
 export * from './checkinsDoc';
 export * from './DayLedger';
+export * from './decideScan';
 export * from './deriveDay';
 export * from './docName';
 export * from './entryCodec';
