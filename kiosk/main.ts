@@ -1,5 +1,5 @@
 /**
- * Kiosk PWA entry point (placeholder). The kiosk records check-ins with `recordEvent` from
- * shared/ into the day's check-ins document, kept in IndexedDB, and syncs when it can.
+ * Kiosk PWA entry point. The check-in screen is being built (issue 4): for now the page shows the
+ * member-number keypad so the production bundle's Lit elements are exercised in real browsers.
  */
-export {};
+import './elements/hc-keypad';

@@ -32,6 +32,7 @@ export interface TestServer {
 export async function startTestServer(
   env: Record<string, string> = {},
   dir?: string,
+  options: { distDir?: string } = {},
 ): Promise<TestServer> {
   const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'headcount-test-'));
   const config = loadConfig({
@@ -43,7 +44,9 @@ export async function startTestServer(
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const server = await startServer(config, { distDir: join(dataDir, 'no-dist') });
+  const server = await startServer(config, {
+    distDir: options.distDir ?? join(dataDir, 'no-dist'),
+  });
   const base = `http://127.0.0.1:${server.port}`;
   return {
     server,
