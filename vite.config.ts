@@ -52,9 +52,12 @@ export default defineConfig({
               test: {
                 name: 'browser',
                 include: ['kiosk/**/*.browser.test.ts'],
+                globalSetup: ['kiosk/testing/serverForBrowserTests.ts'],
                 browser: {
                   enabled: true,
                   headless: true,
+                  // A fixed port: the test server allows this origin (see serverForBrowserTests.ts).
+                  api: { port: 63315, strictPort: true },
                   provider: playwright({
                     launchOptions: {
                       executablePath: chromium,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { readEntries, recordEvent, watchEntries } from './checkinsDoc';
+import { readEntries, readEntriesSince, recordEvent, watchEntries } from './checkinsDoc';
 import { DayLedger } from './DayLedger';
 import { deriveDay } from './deriveDay';
 import { encodeEntry } from './entryCodec';
@@ -181,5 +181,21 @@ describe('checkinsDoc', () => {
     ]);
     expect(result.stats.problemCount).toBe(codes.length);
     for (const problem of result.problems) expect(problem.detail.length).toBeLessThan(120);
+  });
+});
+
+describe('readEntriesSince', () => {
+  it('returns only the entries after a state vector, also inside merged pushes', () => {
+    const doc = new Y.Doc();
+    checkIn(doc, 'a', '10:00');
+    checkIn(doc, 'b', '10:01');
+    checkIn(doc, 'c', '10:02');
+    const acknowledged = Y.encodeStateVector(doc);
+    checkIn(doc, 'd', '10:03');
+    checkIn(doc, 'e', '10:04');
+    const since = readEntriesSince(doc, TEST_DAY, acknowledged);
+    expect(since.map((e) => (e.value as unknown[])[3])).toEqual(['d', 'e']);
+    expect(readEntriesSince(doc, TEST_DAY, Y.encodeStateVector(doc))).toEqual([]);
+    expect(readEntriesSince(doc, TEST_DAY, Y.encodeStateVector(new Y.Doc()))).toHaveLength(5);
   });
 });

@@ -44,6 +44,18 @@ export function readEntries(doc: Y.Doc, docDay: LocalDay): RawEntry[] {
   return collect(doc, docDay, new Map(), null);
 }
 
+/**
+ * The entries a replica at `stateVector` (from `Y.encodeStateVector`) does not have yet: what a
+ * kiosk still has to deliver since the server last acknowledged its state.
+ */
+export function readEntriesSince(
+  doc: Y.Doc,
+  docDay: LocalDay,
+  stateVector: Uint8Array,
+): RawEntry[] {
+  return collect(doc, docDay, Y.decodeStateVector(stateVector), null);
+}
+
 /** What one transaction changed: entries added and keys of entries deleted. */
 export type EntryListener = (added: RawEntry[], removedKeys: string[]) => void;
 
@@ -87,7 +99,10 @@ function collect(
       const struct = structs[i] as Y.Item | Y.GC;
       if (struct.id.clock >= end) break;
       if (struct instanceof Y.Item && !struct.deleted && struct.content.isCountable()) {
-        addItem(entries, struct, docDay, names);
+        // Consecutive pushes merge into one struct, so the range may begin or end inside one.
+        const first = Math.max(0, start - struct.id.clock);
+        const last = Math.min(struct.length, end - struct.id.clock);
+        addItem(entries, struct, docDay, names, first, last);
       }
     }
   }
@@ -99,6 +114,8 @@ function addItem(
   item: Y.Item,
   docDay: LocalDay,
   names: Map<unknown, string>,
+  first: number,
+  last: number,
 ): void {
   const parent = item.parent as Y.AbstractType<Y.YEvent<Y.Array<unknown>>>;
   const container = names.get(parent) ?? '(nested)';
@@ -107,7 +124,7 @@ function addItem(
   else if (parseWriterName(container) === null) misplaced = `top-level type "${container}"`;
   else if (item.parentSub !== null) misplaced = `map entry "${item.parentSub}" on a writer array`;
   const values = item.content.getContent();
-  for (let i = 0; i < values.length; i++) {
+  for (let i = first; i < Math.min(last, values.length); i++) {
     const value = values[i];
     const nested = value instanceof Y.AbstractType ? 'a nested shared type' : undefined;
     const why = misplaced ?? nested;

@@ -190,6 +190,21 @@ export async function startServer(
         response.writeHead(200, { 'content-type': metrics.registry.contentType });
         response.end(await metrics.registry.metrics());
       } else if (path?.startsWith('/api/')) {
+        // Cross-origin browser clients (ALLOWED_ORIGINS) need CORS headers to read answers.
+        const origin = request.headers.origin;
+        if (origin !== undefined && config.allowedOrigins.includes(origin)) {
+          response.setHeader('access-control-allow-origin', origin);
+          response.setHeader('vary', 'origin');
+          if (request.method === 'OPTIONS') {
+            response.writeHead(204, {
+              'access-control-allow-methods': 'GET, POST, PATCH, DELETE',
+              'access-control-allow-headers': 'content-type, authorization',
+              'access-control-max-age': '600',
+            });
+            response.end();
+            return;
+          }
+        }
         await api(request, response);
       } else if (!statics(request, response)) {
         response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
