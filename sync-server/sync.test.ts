@@ -331,3 +331,18 @@ describe('limits and the record', () => {
     expect(problems).toEqual({ problems: 1 });
   });
 });
+
+describe('cross-origin browser clients', () => {
+  it('answers CORS preflights for ALLOWED_ORIGINS only', async () => {
+    const t = await server({ ALLOWED_ORIGINS: 'https://app.gym.example' });
+    const base = t.wsUrl.replace('ws', 'http');
+    const preflight = await fetch(`${base}/api/devices/pair`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.gym.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.gym.example');
+    const foreign = await fetch(`${base}/api/time`, { headers: { origin: 'https://evil.example' } });
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
