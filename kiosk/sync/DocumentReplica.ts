@@ -1,0 +1,74 @@
+import { HocuspocusProvider, type HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import { IndexeddbPersistence } from 'y-indexeddb';
+import * as Y from 'yjs';
+
+export interface ReplicaOptions {
+  name: string;
+  /** The tablet's one websocket, shared by every document it syncs. */
+  socket: HocuspocusProviderWebsocket;
+  token: () => Promise<string>;
+  /** IndexedDB database name; defaults to `headcount:<document name>`. */
+  storageName?: string;
+}
+
+/**
+ * A document on this device: kept in IndexedDB (y-indexeddb) and synced through the server
+ * whenever a connection exists. Dispatches `change` whenever its content or sync state changes.
+ */
+export class DocumentReplica extends EventTarget {
+  readonly name: string;
+  readonly doc = new Y.Doc();
+  /** Resolves once the document has been read from IndexedDB. */
+  readonly loaded: Promise<void>;
+  protected readonly persistence: IndexeddbPersistence;
+  protected readonly provider: HocuspocusProvider;
+
+  constructor(options: ReplicaOptions) {
+    super();
+    this.name = options.name;
+    this.persistence = new IndexeddbPersistence(
+      options.storageName ?? `headcount:${options.name}`,
+      this.doc,
+    );
+    this.provider = new HocuspocusProvider({
+      websocketProvider: options.socket,
+      name: options.name,
+      document: this.doc,
+      token: options.token,
+    });
+    this.doc.on('update', () => this.changed());
+    this.provider.on('synced', () => this.changed());
+    this.provider.on('status', () => this.changed());
+    this.loaded = this.persistence.whenSynced.then(() => this.afterLoad());
+    // Attach only after IndexedDB is read, so the first sync already carries what was stored.
+    void this.loaded.then(() => this.provider.attach());
+  }
+
+  /** True while the server has this document in sync with us. */
+  get connected(): boolean {
+    return this.provider.isSynced && this.provider.isAuthenticated;
+  }
+
+  /** Stops syncing this document (it stays in IndexedDB). */
+  disconnect(): void {
+    this.provider.detach();
+  }
+
+  connect(): void {
+    this.provider.attach();
+  }
+
+  destroy(): void {
+    this.provider.destroy();
+    this.doc.destroy();
+  }
+
+  /** Runs once IndexedDB has been read, before syncing starts. */
+  protected async afterLoad(): Promise<void> {
+    this.changed();
+  }
+
+  protected changed(): void {
+    this.dispatchEvent(new Event('change'));
+  }
+}
