@@ -1,5 +1,19 @@
 /**
- * Kiosk PWA entry point. The check-in screen is being built (issue 4): for now the page shows the
- * member-number keypad so the production bundle's Lit elements are exercised in real browsers.
+ * Kiosk PWA entry point: one controller for the tablet, the app element on the page.
  */
-import './elements/hc-keypad';
+import { DeviceAuth } from './device/DeviceAuth';
+import { KioskController } from './KioskController';
+import './elements/hc-kiosk-app';
+
+const APP_VERSION = '0.1.0';
+const baseUrl = location.origin;
+const store = localStorage;
+const controller = new KioskController({
+  baseUrl,
+  store,
+  auth: new DeviceAuth({ baseUrl, store, appVersion: APP_VERSION }),
+});
+const app = document.createElement('hc-kiosk-app');
+app.controller = controller;
+document.body.replaceChildren(app);
+void controller.start();

@@ -342,7 +342,9 @@ describe('cross-origin browser clients', () => {
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.gym.example');
-    const foreign = await fetch(`${base}/api/time`, { headers: { origin: 'https://evil.example' } });
+    const foreign = await fetch(`${base}/api/time`, {
+      headers: { origin: 'https://evil.example' },
+    });
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

@@ -1,0 +1,118 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as Y from 'yjs';
+import { readEntries } from '../shared/checkinsDoc';
+import { checkinsDocName, siteDocName } from '../shared/docName';
+import { localDayOf } from '../shared/localTime';
+import { putMember, writeSettings } from '../shared/siteDoc';
+import {
+  connect,
+  SITE,
+  staffToken,
+  startTestServer,
+  type TestServer,
+  until,
+  ZONE,
+} from '../sync-server/testing/testServer';
+import { hasChromium, launchChromium } from './browser';
+
+/**
+ * A new tablet, as a gym uses it: staff make a pairing code, the tablet is paired through its
+ * own screen, members check in and out on the keypad, and the server receives every event.
+ */
+let server: TestServer;
+let browser: Browser;
+let base: string;
+
+// Skipped only where Chromium is missing, with the message from ./browser; CI always has it.
+describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
+  beforeAll(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'headcount-e2e-'));
+    await build({
+      logLevel: 'silent',
+      build: { outDir: join(dataDir, 'dist'), emptyOutDir: true },
+    });
+    server = await startTestServer({}, dataDir, { distDir: join(dataDir, 'dist') });
+    base = server.wsUrl.replace('ws', 'http');
+    const staff = await staffToken(server);
+    const site = connect(server, siteDocName(SITE), staff.token);
+    await site.outcome;
+    writeSettings(site.doc, { timeZone: ZONE });
+    putMember(site.doc, {
+      id: '1042',
+      name: 'Ana Lima',
+      codes: ['0451042'],
+      status: 'active',
+      validUntil: null,
+    });
+    putMember(site.doc, {
+      id: '2001',
+      name: 'Ben Okafor',
+      codes: [],
+      status: 'expired',
+      validUntil: '2026-01-31',
+    });
+    await until(
+      () => server.server.hocuspocus.documents.get(siteDocName(SITE))?.getMap('members').size === 2,
+      'the roster on the server',
+    );
+    site.destroy();
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('pairs through its own screen, then records check-ins and denials that reach the server', async () => {
+    const staff = await staffToken(server);
+    const { body } = await server.api<{ code: string }>(
+      'POST',
+      '/api/pairing-codes',
+      { name: 'Front door' },
+      staff.token,
+    );
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${base}/kiosk`);
+    await page.getByLabel('Pairing code from the staff dashboard').fill(body.code.toLowerCase());
+    await page.getByRole('button', { name: 'Pair this tablet' }).click();
+    await expect.poll(() => page.getByText('Front door').count(), { timeout: 10_000 }).toBe(1);
+
+    const type = async (number: string) => {
+      for (const digit of number)
+        await page.getByRole('button', { name: digit, exact: true }).click();
+      await page.getByRole('button', { name: 'OK, check in or out' }).click();
+    };
+    await type('1042');
+    await expect.poll(() => page.getByText('Welcome, Ana').count()).toBe(1);
+    await expect
+      .poll(() => page.getByText('All check-ins synced').count(), { timeout: 10_000 })
+      .toBe(1);
+
+    const name = checkinsDocName(SITE, localDayOf(Date.now(), ZONE));
+    const entriesOnServer = () => {
+      const doc = server.server.hocuspocus.documents.get(name) as unknown as Y.Doc | undefined;
+      return doc ? readEntries(doc, localDayOf(Date.now(), ZONE)).length : 0;
+    };
+    await until(() => entriesOnServer() === 1, 'the check-in on the server');
+
+    await page.reload();
+    await expect
+      .poll(() => page.getByRole('button', { name: 'OK, check in or out' }).count(), {
+        timeout: 10_000,
+      })
+      .toBe(1);
+    await type('2001');
+    await expect.poll(() => page.getByText('Ben, your membership has expired').count()).toBe(1);
+    await until(() => entriesOnServer() === 2, 'the denied attempt on the server');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

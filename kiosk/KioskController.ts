@@ -1,0 +1,216 @@
+import { HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import { recordEvent, watchEntries } from '../shared/checkinsDoc';
+import { DayLedger } from '../shared/DayLedger';
+import { decideScan, type ScanDecision } from '../shared/decideScan';
+import { dayConfigFor } from '../shared/deriveDay';
+import { checkinsDocName, siteDocName } from '../shared/docName';
+import { newEventId } from '../shared/eventId';
+import type { Method, NewEvent } from '../shared/events';
+import { addDays, localDayOf } from '../shared/localTime';
+import {
+  DEFAULT_SETTINGS,
+  type Member,
+  readRoster,
+  readSettings,
+  type SiteSettings,
+} from '../shared/siteDoc';
+import { type DeviceAuth, DeviceRevokedError } from './device/DeviceAuth';
+import { type KeyValueStore, readJson, writeJson } from './device/KeyValueStore';
+import { ServerClock, serverTimeFrom } from './device/ServerClock';
+import { CheckinsReplica } from './sync/CheckinsReplica';
+import { DocumentReplica } from './sync/DocumentReplica';
+
+/** What the kiosk shows about its connection, in its status strip. */
+export interface KioskStatus {
+  readonly paired: boolean;
+  readonly online: boolean;
+  /** This tablet's check-ins the server has not acknowledged. */
+  readonly pending: number;
+  readonly revoked: boolean;
+}
+
+/** The result of one identification at the door, for the screen. */
+export interface ScanResult {
+  readonly decision: ScanDecision;
+  /** First name only: a public screen shows the minimum (GDPR art. 5, data minimisation). */
+  readonly firstName: string | null;
+}
+
+const SITE_CACHE = 'headcount.site-settings';
+
+/**
+ * Everything a kiosk does between the screen and the documents: pairing, the site's roster and
+ * settings, today's (and yesterday's) check-ins document, the day's ledger for the decision at
+ * the door, recording events with a corrected clock, and the status strip. Works offline from
+ * the first scan: every write goes to the local document first.
+ */
+export class KioskController extends EventTarget {
+  private readonly auth: DeviceAuth;
+  private readonly store: KeyValueStore;
+  private readonly clock: ServerClock;
+  private readonly baseUrl: string;
+  private socket: HocuspocusProviderWebsocket | null = null;
+  private site: DocumentReplica | null = null;
+  private days: CheckinsReplica[] = [];
+  private ledger: DayLedger | null = null;
+  private roster = new Map<string, Member>();
+  private byCode = new Map<string, Member>();
+  private settings: SiteSettings;
+  private revoked = false;
+  private unwatch: (() => void)[] = [];
+
+  constructor(options: { baseUrl: string; auth: DeviceAuth; store: KeyValueStore }) {
+    super();
+    this.baseUrl = options.baseUrl;
+    this.auth = options.auth;
+    this.store = options.store;
+    this.clock = new ServerClock(options.store);
+    this.settings = readJson<SiteSettings>(options.store, SITE_CACHE) ?? DEFAULT_SETTINGS;
+  }
+
+  get status(): KioskStatus {
+    return {
+      paired: this.auth.credential !== null,
+      online: this.days.length > 0 && this.days.every((d) => d.connected),
+      pending: this.days.reduce((sum, d) => sum + d.pending, 0),
+      revoked: this.revoked,
+    };
+  }
+
+  get deviceName(): string | null {
+    return this.auth.credential?.name ?? null;
+  }
+
+  async pair(code: string): Promise<void> {
+    await this.auth.pair(code);
+    this.revoked = false;
+    await this.start();
+  }
+
+  /** Opens the documents of a paired tablet; safe to call again (after pairing or midnight). */
+  async start(): Promise<void> {
+    const credential = this.auth.credential;
+    if (!credential) return this.changed();
+    this.stop();
+    void this.clock.sync(serverTimeFrom(this.baseUrl)).catch(() => {
+      // Offline: the last known offset (or device time, flagged untrusted) is used.
+    });
+    const token = async () => {
+      try {
+        return await this.auth.token();
+      } catch (error) {
+        if (error instanceof DeviceRevokedError) {
+          this.revoked = true;
+          this.changed();
+        }
+        throw error;
+      }
+    };
+    this.socket = new HocuspocusProviderWebsocket({ url: this.baseUrl.replace(/^http/, 'ws') });
+    this.site = new DocumentReplica({
+      name: siteDocName(credential.siteId),
+      socket: this.socket,
+      token,
+    });
+    this.site.addEventListener('change', () => this.readSite());
+    const today = localDayOf(this.clock.now().at, this.settings.timeZone);
+    const writer = `kiosk:${credential.deviceId}`;
+    this.ledger = new DayLedger(dayConfigFor(this.settings, today));
+    const ledger = this.ledger;
+    this.days = [addDays(today, -1), today].map((day) => {
+      const replica = new CheckinsReplica({
+        name: checkinsDocName(credential.siteId, day),
+        socket: this.socket as HocuspocusProviderWebsocket,
+        token,
+        writer,
+      });
+      this.unwatch.push(
+        watchEntries(replica.doc, day, (added, removed) => {
+          ledger.add(added);
+          ledger.remove(removed);
+        }),
+      );
+      replica.addEventListener('change', () => this.changed());
+      return replica;
+    });
+    await Promise.all([this.site.loaded, ...this.days.map((d) => d.loaded)]);
+    this.changed();
+  }
+
+  stop(): void {
+    for (const stop of this.unwatch.splice(0)) stop();
+    for (const replica of [...this.days, ...(this.site ? [this.site] : [])]) replica.destroy();
+    this.days = [];
+    this.site = null;
+    this.socket?.destroy();
+    this.socket = null;
+  }
+
+  /** Decides and records what a typed number, scanned code or chosen name means ([K1]–[K4]). */
+  scan(input: string, method: Method): ScanResult {
+    const ledger = this.ledger;
+    const today = this.days[this.days.length - 1];
+    if (!ledger || !today) throw new Error('the kiosk is not started');
+    const { at, trusted } = this.clock.now();
+    const member = this.roster.get(input) ?? this.byCode.get(input);
+    const stats = ledger.stats(at, { feedSize: 0 });
+    const decision = decideScan({
+      member,
+      presence: ledger.presenceOf(member?.id ?? '', at),
+      now: at,
+      today: localDayOf(at, this.settings.timeZone),
+      policy: this.settings.alertPolicy,
+      occupancy: { count: stats.currentlyIn.length, capacity: this.settings.capacity },
+      debounceMs: this.settings.debounceSeconds * 1000,
+    });
+    const event = eventFor(decision, member, input);
+    if (event) {
+      const credential = this.auth.credential;
+      if (!credential) throw new Error('the kiosk is not paired');
+      recordEvent(today.doc, { role: 'kiosk', id: credential.deviceId }, event, {
+        id: newEventId(Date.now()),
+        at,
+        clockTrusted: trusted,
+        method,
+      });
+    }
+    return { decision, firstName: member ? (member.name.split(/\s+/)[0] ?? member.name) : null };
+  }
+
+  private readSite(): void {
+    if (!this.site) return;
+    const { settings } = readSettings(this.site.doc);
+    const { members } = readRoster(this.site.doc);
+    this.settings = settings;
+    writeJson(this.store, SITE_CACHE, settings);
+    this.roster = members;
+    this.byCode = new Map();
+    for (const member of members.values())
+      for (const code of member.codes) this.byCode.set(code, member);
+    this.changed();
+  }
+
+  private changed(): void {
+    this.dispatchEvent(new Event('change'));
+  }
+}
+
+function eventFor(
+  decision: ScanDecision,
+  member: Member | undefined,
+  input: string,
+): NewEvent | null {
+  switch (decision.action) {
+    case 'check-in':
+      return { kind: 'checkIn', memberId: (member as Member).id };
+    case 'check-out':
+      return { kind: 'checkOut', memberId: (member as Member).id };
+    case 'deny':
+      return member
+        ? { kind: 'denied', memberId: member.id, reason: decision.reason }
+        : { kind: 'denied', memberId: '', reason: decision.reason, code: input.slice(0, 64) };
+    case 'already-in':
+    case 'already-out':
+      return null;
+  }
+}

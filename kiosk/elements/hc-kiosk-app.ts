@@ -1,0 +1,214 @@
+import { css, html, LitElement, nothing } from 'lit';
+import { PairingError } from '../device/DeviceAuth';
+import type { KioskController, ScanResult } from '../KioskController';
+import './hc-keypad';
+import type { KeypadSubmitEvent } from './KeypadSubmitEvent';
+
+/** How long a result stays on screen, ms (the issue asks 3–5 s). */
+const RESULT_MS = 4000;
+
+/**
+ * The kiosk: a pairing screen until the tablet is paired, then the check-in screen with the
+ * keypad, the result of each scan, and a status strip (online or offline, check-ins waiting to
+ * sync). Everything is recorded locally first; the result shows without waiting for the network.
+ */
+export class HcKioskApp extends LitElement {
+  static override properties = {
+    controller: { attribute: false },
+    result: { state: true },
+    pairingError: { state: true },
+    pairing: { state: true },
+  };
+
+  static override styles = css`
+    :host {
+      display: grid;
+      grid-template-rows: 1fr auto;
+      min-height: 100vh;
+      font: 1.25rem/1.5 system-ui, sans-serif;
+      background: #0f3d3e;
+      color: #f4f1de;
+    }
+    main {
+      display: grid;
+      place-items: center;
+      padding: 24px;
+    }
+    form {
+      display: grid;
+      gap: 16px;
+      width: min(420px, 100%);
+    }
+    input {
+      min-height: 64px;
+      font: 600 1.75rem system-ui, sans-serif;
+      text-align: center;
+      letter-spacing: 0.15em;
+      text-transform: uppercase;
+      border-radius: 12px;
+      border: 2px solid #f4f1de;
+    }
+    button.primary {
+      min-height: 64px;
+      border: 0;
+      border-radius: 12px;
+      font: 600 1.25rem system-ui, sans-serif;
+      background: #f4f1de;
+      color: #0f3d3e;
+    }
+    .result {
+      display: grid;
+      gap: 8px;
+      text-align: center;
+      font-size: 2rem;
+      font-weight: 700;
+      padding: 32px;
+      border-radius: 16px;
+      background: #f4f1de;
+      color: #0f3d3e;
+    }
+    .result.deny {
+      background: #fde2e0;
+      color: #7a1d12;
+    }
+    .error {
+      color: #ffd7cf;
+    }
+    footer {
+      display: flex;
+      gap: 24px;
+      justify-content: space-between;
+      padding: 12px 24px;
+      background: #0a2b2c;
+      font-size: 1rem;
+    }
+  `;
+
+  declare controller: KioskController | undefined;
+  declare private result: ScanResult | null;
+  declare private pairingError: string | null;
+  declare private pairing: boolean;
+  private resultTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly onChange = () => this.requestUpdate();
+
+  constructor() {
+    super();
+    this.result = null;
+    this.pairingError = null;
+    this.pairing = false;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.controller?.addEventListener('change', this.onChange);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.controller?.removeEventListener('change', this.onChange);
+    clearTimeout(this.resultTimer);
+  }
+
+  override render() {
+    const status = this.controller?.status;
+    if (!status?.paired) return this.renderPairing(status?.revoked ?? false);
+    return html`
+      <main>
+        ${this.result ? this.renderResult(this.result) : html`<hc-keypad @keypad-submit=${this._onKeypad}></hc-keypad>`}
+      </main>
+      <footer role="status" aria-live="polite">
+        <span>${this.controller?.deviceName}</span>
+        <span>${status.online ? 'Online' : 'Offline: check-ins are kept on this tablet'}</span>
+        <span>${status.pending === 0 ? 'All check-ins synced' : `${status.pending} waiting to sync`}</span>
+      </footer>
+    `;
+  }
+
+  private renderPairing(revoked: boolean) {
+    return html`
+      <main>
+        <form @submit=${this._onPair}>
+          <h1>Set up this tablet</h1>
+          ${revoked ? html`<p role="alert">This tablet was removed by staff. Pair it again to use it.</p>` : nothing}
+          <label for="code">Pairing code from the staff dashboard</label>
+          <input id="code" name="code" autocomplete="off" autocapitalize="characters" spellcheck="false" required />
+          <button class="primary" type="submit" ?disabled=${this.pairing}>Pair this tablet</button>
+          ${this.pairingError ? html`<p class="error" role="alert">${this.pairingError}</p>` : nothing}
+        </form>
+      </main>
+    `;
+  }
+
+  private renderResult({ decision, firstName }: ScanResult) {
+    const name = firstName ?? '';
+    switch (decision.action) {
+      case 'check-in':
+        return html`<div class="result" role="status"><span aria-hidden="true">✓</span>Welcome, ${name}</div>`;
+      case 'check-out':
+        return html`<div class="result" role="status"><span aria-hidden="true">👋</span>See you, ${name} — ${formatStay(decision.stayMs)}</div>`;
+      case 'already-in':
+        return html`<div class="result" role="status"><span aria-hidden="true">✓</span>${name}, you are already checked in</div>`;
+      case 'already-out':
+        return html`<div class="result" role="status"><span aria-hidden="true">✓</span>${name}, you are already checked out</div>`;
+      case 'deny':
+        return html`<div class="result deny" role="alert"><span aria-hidden="true">⛔</span>${denialText(decision.reason, name)}</div>`;
+    }
+  }
+
+  private _onKeypad(event: KeypadSubmitEvent): void {
+    if (!this.controller) return;
+    this.result = this.controller.scan(event.value, 'keypad');
+    clearTimeout(this.resultTimer);
+    this.resultTimer = setTimeout(() => {
+      this.result = null;
+    }, RESULT_MS);
+  }
+
+  private async _onPair(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const input = (event.currentTarget as HTMLFormElement).elements.namedItem(
+      'code',
+    ) as HTMLInputElement;
+    this.pairing = true;
+    this.pairingError = null;
+    try {
+      await this.controller?.pair(input.value);
+    } catch (error) {
+      this.pairingError =
+        error instanceof PairingError
+          ? error.message
+          : 'The server could not be reached. Check the network and try again.';
+    } finally {
+      this.pairing = false;
+    }
+  }
+}
+
+function formatStay(ms: number): string {
+  const minutes = Math.max(1, Math.round(ms / 60_000));
+  const hours = Math.floor(minutes / 60);
+  return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
+}
+
+function denialText(reason: string, name: string): string {
+  switch (reason) {
+    case 'unknown':
+      return 'This number is not known here. Please ask at the desk.';
+    case 'expired':
+      return `${name}, your membership has expired. Please ask at the desk.`;
+    case 'frozen':
+      return `${name}, your membership is on hold. Please ask at the desk.`;
+    case 'capacity':
+      return 'The gym is full right now. Please ask at the desk.';
+    default:
+      return 'Please ask at the desk.';
+  }
+}
+
+customElements.define('hc-kiosk-app', HcKioskApp);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'hc-kiosk-app': HcKioskApp;
+  }
+}
