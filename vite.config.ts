@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { playwright } from '@vitest/browser-playwright';
+import { VitePWA } from 'vite-plugin-pwa';
 import { defineConfig } from 'vitest/config';
 
 // One config serves the PWA build and Vitest. The build has two pages: the kiosk at /kiosk and
@@ -26,6 +27,36 @@ if (!hasChromium && process.env.VITEST) {
 
 export default defineConfig({
   publicDir: 'public',
+  plugins: [
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'kiosk',
+      filename: 'sw.ts',
+      // Updates are applied by the page when the kiosk is idle, never under a member's finger.
+      registerType: 'prompt',
+      injectRegister: false,
+      pwaAssets: { config: true, overrideManifestIcons: true },
+      manifest: {
+        id: '/kiosk',
+        name: 'Headcount kiosk',
+        short_name: 'Headcount',
+        description: 'Gym check-in that keeps working without a network',
+        start_url: '/kiosk',
+        scope: '/',
+        display: 'fullscreen',
+        display_override: ['fullscreen', 'standalone'],
+        orientation: 'landscape',
+        background_color: '#0f3d3e',
+        theme_color: '#0f3d3e',
+      },
+      injectManifest: {
+        // The default globs miss icons and wasm. The plugin adds the manifest itself: listing it
+        // here too makes the worker fail with add-to-cache-list-conflicting-entries.
+        globPatterns: ['**/*.{js,css,html,svg,png,ico,wasm}'],
+      },
+      devOptions: { enabled: false },
+    }),
+  ],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

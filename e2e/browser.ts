@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 
 /**
  * Debian's Chromium driven by playwright-core (Playwright's own browser downloads do not work
@@ -18,19 +18,41 @@ if (!hasChromium) {
   );
 }
 
+// Without the networking flags Chromium keeps calling Google's services from a closed network.
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ARGS });
+}
+
+/** A browser with a profile on disk: closing and relaunching it is a tablet restart. */
+export function launchProfile(userDataDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    // Without the networking flags Chromium keeps calling Google's services from a closed network.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: ARGS,
   });
+}
+
+/**
+ * Builds the PWA as `npm start` does, into `outDir`. Vitest sets NODE_ENV=test, which would make
+ * Vite pick development builds of dependencies (Lit's dev mode): build as production.
+ */
+export async function buildApp(outDir: string): Promise<void> {
+  const { build } = await import('vite');
+  const previous = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ logLevel: 'silent', mode: 'production', build: { outDir, emptyOutDir: true } });
+  } finally {
+    process.env.NODE_ENV = previous;
+  }
 }

@@ -2,10 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../sync-server/testing/testServer';
-import { hasChromium, launchChromium } from './browser';
+import { buildApp, hasChromium, launchChromium } from './browser';
 
 /**
  * The production build, served by the real server, runs in Chromium. Vite 8 leaves standard
@@ -18,10 +17,7 @@ let browser: Browser;
 describe.skipIf(!hasChromium)('the built app', () => {
   beforeAll(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'headcount-e2e-'));
-    await build({
-      logLevel: 'silent',
-      build: { outDir: join(dataDir, 'dist'), emptyOutDir: true },
-    });
+    await buildApp(join(dataDir, 'dist'));
     server = await startTestServer({}, dataDir, { distDir: join(dataDir, 'dist') });
     browser = await launchChromium();
   }, 120_000);

@@ -2,7 +2,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import { readEntries } from '../shared/checkinsDoc';
@@ -18,7 +17,7 @@ import {
   until,
   ZONE,
 } from '../sync-server/testing/testServer';
-import { hasChromium, launchChromium } from './browser';
+import { buildApp, hasChromium, launchChromium } from './browser';
 
 /**
  * A new tablet, as a gym uses it: staff make a pairing code, the tablet is paired through its
@@ -32,10 +31,7 @@ let base: string;
 describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
   beforeAll(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'headcount-e2e-'));
-    await build({
-      logLevel: 'silent',
-      build: { outDir: join(dataDir, 'dist'), emptyOutDir: true },
-    });
+    await buildApp(join(dataDir, 'dist'));
     server = await startTestServer({}, dataDir, { distDir: join(dataDir, 'dist') });
     base = server.wsUrl.replace('ws', 'http');
     const staff = await staffToken(server);

@@ -39,6 +39,13 @@ export interface ScanResult {
 const SITE_CACHE = 'headcount.site-settings';
 
 /**
+ * Reconnection backoff: 1 s, growing by half each try, at most 10 s (the provider's default
+ * grows to 30 s; a kiosk on the gym's LAN should be back within seconds of the network). The
+ * browser's `online` event also triggers an immediate attempt.
+ */
+const RECONNECT = { delay: 1000, factor: 1.5, minDelay: 1000, maxDelay: 10_000 };
+
+/**
  * Everything a kiosk does between the screen and the documents: pairing, the site's roster and
  * settings, today's (and yesterday's) check-ins document, the day's ledger for the decision at
  * the door, recording events with a corrected clock, and the status strip. Works offline from
@@ -61,6 +68,7 @@ export class KioskController extends EventTarget {
 
   constructor(options: { baseUrl: string; auth: DeviceAuth; store: KeyValueStore }) {
     super();
+    globalThis.addEventListener?.('online', () => void this.socket?.connect());
     this.baseUrl = options.baseUrl;
     this.auth = options.auth;
     this.store = options.store;
@@ -106,7 +114,10 @@ export class KioskController extends EventTarget {
         throw error;
       }
     };
-    this.socket = new HocuspocusProviderWebsocket({ url: this.baseUrl.replace(/^http/, 'ws') });
+    this.socket = new HocuspocusProviderWebsocket({
+      url: this.baseUrl.replace(/^http/, 'ws'),
+      ...RECONNECT,
+    });
     this.site = new DocumentReplica({
       name: siteDocName(credential.siteId),
       socket: this.socket,

@@ -1,6 +1,7 @@
 /**
  * Kiosk PWA entry point: one controller for the tablet, the app element on the page.
  */
+import { keepUpToDate } from './appUpdates';
 import { DeviceAuth } from './device/DeviceAuth';
 import { KioskController } from './KioskController';
 import './elements/hc-kiosk-app';
@@ -17,3 +18,4 @@ const app = document.createElement('hc-kiosk-app');
 app.controller = controller;
 document.body.replaceChildren(app);
 void controller.start();
+keepUpToDate(() => app.idle);

@@ -74,6 +74,11 @@ export class HcKioskApp extends LitElement {
     .error {
       color: #ffd7cf;
     }
+    .done {
+      display: grid;
+      gap: 16px;
+      width: min(560px, 100%);
+    }
     footer {
       display: flex;
       gap: 24px;
@@ -89,6 +94,10 @@ export class HcKioskApp extends LitElement {
   declare private pairingError: string | null;
   declare private pairing: boolean;
   private resultTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastInput = Date.now();
+  private readonly onInput = () => {
+    this.lastInput = Date.now();
+  };
   private readonly onChange = () => this.requestUpdate();
 
   constructor() {
@@ -101,6 +110,8 @@ export class HcKioskApp extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.controller?.addEventListener('change', this.onChange);
+    this.addEventListener('pointerdown', this.onInput);
+    this.addEventListener('keydown', this.onInput);
   }
 
   override disconnectedCallback(): void {
@@ -109,14 +120,24 @@ export class HcKioskApp extends LitElement {
     clearTimeout(this.resultTimer);
   }
 
+  /** True when nobody has used the kiosk for a minute and it shows its home screen. */
+  get idle(): boolean {
+    return this.result === null && Date.now() - this.lastInput > 60_000;
+  }
+
   override render() {
     const status = this.controller?.status;
     if (!status?.paired) return this.renderPairing(status?.revoked ?? false);
     return html`
       <main>
-        ${this.result ? this.renderResult(this.result) : html`<hc-keypad @keypad-submit=${this._onKeypad}></hc-keypad>`}
+        ${
+          this.result
+            ? html`<div class="done">${this.renderResult(this.result)}
+                <button class="primary" type="button" @click=${this._onDone}>Done</button></div>`
+            : html`<hc-keypad @keypad-submit=${this._onKeypad}></hc-keypad>`
+        }
       </main>
-      <footer role="status" aria-live="polite">
+      <footer role="status" aria-live="polite" aria-label="Connection">
         <span>${this.controller?.deviceName}</span>
         <span>${status.online ? 'Online' : 'Offline: check-ins are kept on this tablet'}</span>
         <span>${status.pending === 0 ? 'All check-ins synced' : `${status.pending} waiting to sync`}</span>
@@ -157,11 +178,18 @@ export class HcKioskApp extends LitElement {
 
   private _onKeypad(event: KeypadSubmitEvent): void {
     if (!this.controller) return;
+    this.lastInput = Date.now();
     this.result = this.controller.scan(event.value, 'keypad');
     clearTimeout(this.resultTimer);
     this.resultTimer = setTimeout(() => {
       this.result = null;
     }, RESULT_MS);
+  }
+
+  /** The next member need not wait for the result to time out. */
+  private _onDone(): void {
+    clearTimeout(this.resultTimer);
+    this.result = null;
   }
 
   private async _onPair(event: SubmitEvent): Promise<void> {

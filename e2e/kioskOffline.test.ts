@@ -1,0 +1,169 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as Y from 'yjs';
+import { readEntries } from '../shared/checkinsDoc';
+import { deriveDay } from '../shared/deriveDay';
+import { checkinsDocName, siteDocName } from '../shared/docName';
+import { localDayOf } from '../shared/localTime';
+import { putMember, writeSettings } from '../shared/siteDoc';
+import {
+  connect,
+  SITE,
+  staffToken,
+  startTestServer,
+  type TestServer,
+  until,
+  ZONE,
+} from '../sync-server/testing/testServer';
+import { buildApp, hasChromium, launchProfile } from './browser';
+
+/**
+ * The kiosk with the network cut for real (the server stopped and the browser offline): it keeps
+ * checking members in and out, survives a reload and a browser restart with everything in
+ * IndexedDB and the shell from the service worker, and delivers all of it when the server is
+ * back — nothing lost, nothing doubled.
+ */
+let dataDir: string;
+let port: number;
+let server: TestServer | null = null;
+const contexts: BrowserContext[] = [];
+const day = () => localDayOf(Date.now(), ZONE);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = probe.address() as { port: number };
+      probe.close(() => resolve(p));
+    });
+  });
+}
+
+async function startServer(): Promise<TestServer> {
+  server = await startTestServer({ PORT: String(port) }, dataDir, {
+    distDir: join(dataDir, 'dist'),
+  });
+  return server;
+}
+
+async function type(page: Page, number: string): Promise<void> {
+  for (const digit of number) await page.getByRole('button', { name: digit, exact: true }).click();
+  await page.getByRole('button', { name: 'OK, check in or out' }).click();
+}
+
+/** Scans, waits for the result, and taps Done as the next member would. */
+async function scan(page: Page, number: string, expected: string): Promise<void> {
+  await type(page, number);
+  await expect.poll(() => page.getByText(expected).count()).toBe(1);
+  await page.getByRole('button', { name: 'Done' }).click();
+}
+
+const status = (page: Page) => page.getByRole('status', { name: 'Connection' }).textContent();
+
+// Skipped only where Chromium is missing, with the message from ./browser; CI always has it.
+describe.skipIf(!hasChromium)('kiosk offline', () => {
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'headcount-offline-'));
+    port = await freePort();
+    await buildApp(join(dataDir, 'dist'));
+    const t = await startServer();
+    const staff = await staffToken(t);
+    const site = connect(t, siteDocName(SITE), staff.token);
+    await site.outcome;
+    // No debounce: a second scan right away is a check-out, which this test needs.
+    writeSettings(site.doc, { timeZone: ZONE, debounceSeconds: 0 });
+    for (let n = 1; n <= 8; n++) {
+      putMember(site.doc, {
+        id: `100${n}`,
+        name: `Member${n} Test`,
+        codes: [],
+        status: 'active',
+        validUntil: null,
+      });
+    }
+    await until(
+      () => t.server.hocuspocus.documents.get(siteDocName(SITE))?.getMap('members').size === 8,
+      'the roster',
+    );
+    site.destroy();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await server?.close();
+  });
+
+  it('checks members in and out with the network cut, across a reload and a browser restart, and delivers everything', async () => {
+    const t = server as TestServer;
+    const staff = await staffToken(t);
+    const { body } = await t.api<{ code: string }>(
+      'POST',
+      '/api/pairing-codes',
+      { name: 'Front door' },
+      staff.token,
+    );
+    const profile = mkdtempSync(join(tmpdir(), 'headcount-profile-'));
+    const base = `http://127.0.0.1:${port}`;
+
+    let context = await launchProfile(profile);
+    contexts.push(context);
+    let page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${base}/kiosk`);
+    await page.getByLabel('Pairing code from the staff dashboard').fill(body.code);
+    await page.getByRole('button', { name: 'Pair this tablet' }).click();
+    for (const n of [1, 2, 3]) await scan(page, `100${n}`, `Welcome, Member${n}`);
+    await expect.poll(() => status(page), { timeout: 10_000 }).toContain('All check-ins synced');
+    // The service worker takes control from the next load on (registerType 'prompt').
+    await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+    await page.reload();
+    await expect
+      .poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null))
+      .toBe(true);
+
+    // Cut the network for real: the server goes away and the browser goes offline.
+    await t.close();
+    server = null;
+    await context.setOffline(true);
+    await expect.poll(() => status(page), { timeout: 10_000 }).toContain('Offline');
+    for (const n of [4, 5, 6, 7, 8]) await scan(page, `100${n}`, `Welcome, Member${n}`);
+    await scan(page, '1001', 'See you, Member1');
+    await expect.poll(() => status(page)).toContain('6 waiting to sync');
+
+    // Reload while offline: the shell comes from the service worker, the data from IndexedDB.
+    await page.reload();
+    await expect.poll(() => status(page), { timeout: 10_000 }).toContain('6 waiting to sync');
+
+    // Restart the browser with the same profile, still without a server.
+    await context.close();
+    context = await launchProfile(profile);
+    contexts.push(context);
+    page = await context.newPage();
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${base}/kiosk`);
+    await expect.poll(() => status(page), { timeout: 10_000 }).toContain('6 waiting to sync');
+
+    // The network returns.
+    const back = await startServer();
+    await expect.poll(() => status(page), { timeout: 20_000 }).toContain('All check-ins synced');
+    const doc = back.server.hocuspocus.documents.get(
+      checkinsDocName(SITE, day()),
+    ) as unknown as Y.Doc;
+    const entries = readEntries(doc, day());
+    expect(entries).toHaveLength(9);
+    const config = {
+      day: day(),
+      timeZone: ZONE,
+      maxStayMs: 4 * 3_600_000,
+      closingTime: null,
+      debounceMs: 0,
+    };
+    const { stats } = deriveDay(config, entries, Date.now());
+    expect([stats.visitsToday, stats.currentlyIn.length, stats.completedVisits]).toEqual([8, 7, 1]);
+    expect(errors).toEqual([]);
+  }, 120_000);
+});
