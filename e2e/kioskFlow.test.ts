@@ -17,7 +17,7 @@ import {
   until,
   ZONE,
 } from '../sync-server/testing/testServer';
-import { buildApp, hasChromium, launchChromium } from './browser';
+import { accessibilityProblems, buildApp, hasChromium, launchChromium } from './browser';
 
 /**
  * A new tablet, as a gym uses it: staff make a pairing code, the tablet is paired through its
@@ -73,10 +73,12 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
       { name: 'Front door' },
       staff.token,
     );
-    const page = await browser.newPage();
+    const page = await (await browser.newContext()).newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`${base}/kiosk`);
+    await page.getByRole('button', { name: 'Pair this tablet' }).waitFor();
+    expect(await accessibilityProblems(page)).toEqual([]);
     await page.getByLabel('Pairing code from the staff dashboard').fill(body.code.toLowerCase());
     await page.getByRole('button', { name: 'Pair this tablet' }).click();
     await expect.poll(() => page.getByText('Front door').count(), { timeout: 10_000 }).toBe(1);
@@ -86,8 +88,10 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
         await page.getByRole('button', { name: digit, exact: true }).click();
       await page.getByRole('button', { name: 'OK, check in or out' }).click();
     };
+    expect(await accessibilityProblems(page)).toEqual([]);
     await type('1042');
     await expect.poll(() => page.getByText('Welcome, Ana').count()).toBe(1);
+    expect(await accessibilityProblems(page)).toEqual([]);
     await expect
       .poll(() => page.getByText('All check-ins synced').count(), { timeout: 10_000 })
       .toBe(1);
@@ -107,6 +111,7 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
       .toBe(1);
     await type('2001');
     await expect.poll(() => page.getByText('Ben, your membership has expired').count()).toBe(1);
+    expect(await accessibilityProblems(page)).toEqual([]);
     await until(() => entriesOnServer() === 2, 'the denied attempt on the server');
     expect(errors).toEqual([]);
     await page.close();

@@ -124,6 +124,9 @@ describe.skipIf(!hasChromium)('kiosk offline', () => {
     await expect
       .poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null))
       .toBe(true);
+    // Installable: Chromium reports no installability errors (only in a persistent profile).
+    const cdp = await context.newCDPSession(page);
+    expect(await cdp.send('Page.getInstallabilityErrors')).toEqual({ installabilityErrors: [] });
 
     // Cut the network for real: the server goes away and the browser goes offline.
     await t.close();
