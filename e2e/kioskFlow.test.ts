@@ -113,6 +113,12 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
     await expect.poll(() => page.getByText('Ben, your membership has expired').count()).toBe(1);
     expect(await accessibilityProblems(page)).toEqual([]);
     await until(() => entriesOnServer() === 2, 'the denied attempt on the server');
+
+    // A second tab of the same browser does not write: it says where the kiosk is.
+    const second = await page.context().newPage();
+    await second.goto(`${base}/kiosk`);
+    await expect.poll(() => second.getByText('already open in another tab').count()).toBe(1);
+    expect(await second.getByRole('button', { name: 'OK, check in or out' }).count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   });

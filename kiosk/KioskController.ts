@@ -27,6 +27,8 @@ export interface KioskStatus {
   /** This tablet's check-ins the server has not acknowledged. */
   readonly pending: number;
   readonly revoked: boolean;
+  /** Another tab of this browser owns the kiosk; this one must not write. */
+  readonly elsewhere: boolean;
 }
 
 /** The result of one identification at the door, for the screen. */
@@ -64,6 +66,7 @@ export class KioskController extends EventTarget {
   private byCode = new Map<string, Member>();
   private settings: SiteSettings;
   private revoked = false;
+  private elsewhere = false;
   private unwatch: (() => void)[] = [];
 
   constructor(options: { baseUrl: string; auth: DeviceAuth; store: KeyValueStore }) {
@@ -82,11 +85,30 @@ export class KioskController extends EventTarget {
       online: this.days.length > 0 && this.days.every((d) => d.connected),
       pending: this.days.reduce((sum, d) => sum + d.pending, 0),
       revoked: this.revoked,
+      elsewhere: this.elsewhere,
     };
   }
 
   get deviceName(): string | null {
     return this.auth.credential?.name ?? null;
+  }
+
+  /**
+   * Starts the kiosk if no other tab of this browser has: y-indexeddb does not sync two tabs
+   * live, so two owners would decide from different views and could record a member twice. The
+   * Web Lock is held for the life of the page and passes to a waiting tab when this one closes.
+   */
+  async startAsOwner(): Promise<void> {
+    if (!('locks' in navigator)) return this.start();
+    const acquired = new Promise<boolean>((resolve) => {
+      void navigator.locks.request('headcount-kiosk', { ifAvailable: true }, async (lock) => {
+        resolve(lock !== null);
+        if (lock) await new Promise(() => {});
+      });
+    });
+    if (await acquired) return this.start();
+    this.elsewhere = true;
+    this.changed();
   }
 
   async pair(code: string): Promise<void> {

@@ -17,5 +17,5 @@ const controller = new KioskController({
 const app = document.createElement('hc-kiosk-app');
 app.controller = controller;
 document.body.replaceChildren(app);
-void controller.start();
+void controller.startAsOwner();
 keepUpToDate(() => app.idle);

@@ -127,6 +127,9 @@ export class HcKioskApp extends LitElement {
 
   override render() {
     const status = this.controller?.status;
+    if (status?.elsewhere) {
+      return html`<main><p role="alert">This kiosk is already open in another tab or window. Use that one: two would record check-ins twice.</p></main>`;
+    }
     if (!status?.paired) return this.renderPairing(status?.revoked ?? false);
     return html`
       <main>
