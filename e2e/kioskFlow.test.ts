@@ -114,6 +114,12 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
     expect(await accessibilityProblems(page)).toEqual([]);
     await until(() => entriesOnServer() === 2, 'the denied attempt on the server');
 
+    // A wedge scanner types the card code fast and presses Enter, with no field focused.
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.keyboard.type('0451042', { delay: 5 });
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByText('Ana, you are already checked in').count()).toBe(1);
+
     // A second tab of the same browser does not write: it says where the kiosk is.
     const second = await page.context().newPage();
     await second.goto(`${base}/kiosk`);

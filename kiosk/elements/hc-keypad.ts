@@ -85,7 +85,7 @@ export class HcKeypad extends LitElement {
     const digits = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
     return html`
       <output part="display" aria-live="polite" aria-label=${this.label}>${this.value || '\u00a0'}</output>
-      <div class="keys" role="group" aria-label=${this.label} @keydown=${this._onKeydown}>
+      <div class="keys" role="group" aria-label=${this.label}>
         ${digits.map((d) => html`<button type="button" @click=${() => this._onDigit(d)}>${d}</button>`)}
         <button type="button" aria-label="Delete last digit" ?disabled=${this.value === ''} @click=${this._onDelete}>⌫</button>
         <button type="button" @click=${() => this._onDigit('0')}>0</button>
@@ -107,14 +107,6 @@ export class HcKeypad extends LitElement {
     const value = this.value;
     this.value = '';
     this.dispatchEvent(new KeypadSubmitEvent(value));
-  }
-
-  private _onKeydown(event: KeyboardEvent): void {
-    if (/^[0-9]$/.test(event.key)) this._onDigit(event.key);
-    else if (event.key === 'Backspace') this._onDelete();
-    else if (event.key === 'Enter') this._onSubmit();
-    else return;
-    event.preventDefault();
   }
 }
 

@@ -1,5 +1,7 @@
 import { css, html, LitElement, nothing } from 'lit';
+import type { Method } from '../../shared/events';
 import { PairingError } from '../device/DeviceAuth';
+import { WedgeDetector } from '../device/WedgeDetector';
 import type { KioskController, ScanResult } from '../KioskController';
 import './hc-keypad';
 import type { KeypadSubmitEvent } from './KeypadSubmitEvent';
@@ -95,6 +97,18 @@ export class HcKioskApp extends LitElement {
   declare private pairing: boolean;
   private resultTimer: ReturnType<typeof setTimeout> | undefined;
   private lastInput = Date.now();
+  private readonly wedge = new WedgeDetector();
+  /** Keys typed anywhere: a wedge scanner's burst, or a person on a hardware keyboard. */
+  private readonly onWindowKey = (event: KeyboardEvent) => {
+    const target = event.composedPath()[0];
+    if (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement) return;
+    if (!this.controller?.status.paired || this.controller.status.elsewhere) return;
+    // Enter and Space still activate a focused button, unless they end a scanner's burst.
+    const burst = this.wedge.inBurst(event.timeStamp);
+    const typed = this.wedge.key(event.key, event.timeStamp);
+    if (burst || (event.key.length === 1 && event.key !== ' ')) event.preventDefault();
+    if (typed) this.identify(typed.code, typed.scanner ? 'wedge' : 'keypad');
+  };
   private readonly onInput = () => {
     this.lastInput = Date.now();
   };
@@ -112,11 +126,13 @@ export class HcKioskApp extends LitElement {
     this.controller?.addEventListener('change', this.onChange);
     this.addEventListener('pointerdown', this.onInput);
     this.addEventListener('keydown', this.onInput);
+    window.addEventListener('keydown', this.onWindowKey, { capture: true });
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.controller?.removeEventListener('change', this.onChange);
+    window.removeEventListener('keydown', this.onWindowKey, { capture: true });
     clearTimeout(this.resultTimer);
   }
 
@@ -180,9 +196,14 @@ export class HcKioskApp extends LitElement {
   }
 
   private _onKeypad(event: KeypadSubmitEvent): void {
+    this.identify(event.value, 'keypad');
+  }
+
+  /** Decides, records and shows the result for one identification, however it was made. */
+  private identify(input: string, method: Method): void {
     if (!this.controller) return;
     this.lastInput = Date.now();
-    this.result = this.controller.scan(event.value, 'keypad');
+    this.result = this.controller.scan(input, method);
     clearTimeout(this.resultTimer);
     this.resultTimer = setTimeout(() => {
       this.result = null;
