@@ -174,6 +174,40 @@ function measureIncremental(): void {
   print();
 }
 
+/** Kiosk JavaScript shipped to a tablet (issue #4 target: ≤ 60 KB gzip). */
+async function measureBundle(): Promise<void> {
+  const { mkdtempSync, readdirSync, readFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { gzipSync } = await import('node:zlib');
+  const { build } = await import('vite');
+  const outDir = mkdtempSync(join(tmpdir(), 'headcount-bundle-'));
+  process.env.NODE_ENV = 'production';
+  await build({ logLevel: 'silent', mode: 'production', build: { outDir, emptyOutDir: true } });
+  print('### Kiosk bundle (production build, gzip -9)');
+  print();
+  print('| file | raw | gzip |');
+  print('| --- | ---: | ---: |');
+  let total = 0;
+  const files = [
+    ...readdirSync(join(outDir, 'assets'))
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => join('assets', f)),
+    'sw.js',
+  ];
+  for (const file of files) {
+    const bytes = readFileSync(join(outDir, file));
+    const gz = gzipSync(bytes, { level: 9 }).length;
+    if (file !== 'sw.js') total += gz;
+    print(
+      `| ${file.replace(/-[\w-]{8}\.js$/, '.js')} | ${(bytes.length / 1024).toFixed(1)} KB | ${(gz / 1024).toFixed(1)} KB |`,
+    );
+  }
+  print(`| **page JavaScript in total** | | **${(total / 1024).toFixed(1)} KB** |`);
+  print();
+}
+
 measureSize();
 measureFull();
 measureIncremental();
+await measureBundle();
