@@ -1,5 +1,5 @@
 import { HocuspocusProviderWebsocket } from '@hocuspocus/provider';
-import { recordEvent, watchEntries } from '../shared/checkinsDoc';
+import { readEntries, recordEvent, watchEntries } from '../shared/checkinsDoc';
 import { DayLedger } from '../shared/DayLedger';
 import { decideScan, type ScanDecision } from '../shared/decideScan';
 import { dayConfigFor } from '../shared/deriveDay';
@@ -40,6 +40,9 @@ export interface ScanResult {
 
 const SITE_CACHE = 'headcount.site-settings';
 
+/** The corrected clock the kiosk records with (a `ServerClock`; tests pass a controlled one). */
+export type KioskClock = Pick<ServerClock, 'now' | 'sync'>;
+
 /**
  * Reconnection backoff: 1 s, growing by half each try, at most 10 s (the provider's default
  * grows to 30 s; a kiosk on the gym's LAN should be back within seconds of the network). The
@@ -56,7 +59,9 @@ const RECONNECT = { delay: 1000, factor: 1.5, minDelay: 1000, maxDelay: 10_000 }
 export class KioskController extends EventTarget {
   private readonly auth: DeviceAuth;
   private readonly store: KeyValueStore;
-  private readonly clock: ServerClock;
+  private readonly clock: KioskClock;
+  private token: (() => Promise<string>) | null = null;
+  private dayTimer: ReturnType<typeof setInterval> | undefined;
   private readonly baseUrl: string;
   private socket: HocuspocusProviderWebsocket | null = null;
   private site: DocumentReplica | null = null;
@@ -69,13 +74,18 @@ export class KioskController extends EventTarget {
   private elsewhere = false;
   private unwatch: (() => void)[] = [];
 
-  constructor(options: { baseUrl: string; auth: DeviceAuth; store: KeyValueStore }) {
+  constructor(options: {
+    baseUrl: string;
+    auth: DeviceAuth;
+    store: KeyValueStore;
+    clock?: KioskClock;
+  }) {
     super();
     globalThis.addEventListener?.('online', () => void this.socket?.connect());
     this.baseUrl = options.baseUrl;
     this.auth = options.auth;
     this.store = options.store;
-    this.clock = new ServerClock(options.store);
+    this.clock = options.clock ?? new ServerClock(options.store);
     this.settings = readJson<SiteSettings>(options.store, SITE_CACHE) ?? DEFAULT_SETTINGS;
   }
 
@@ -146,31 +156,66 @@ export class KioskController extends EventTarget {
       token,
     });
     this.site.addEventListener('change', () => this.readSite());
-    const today = localDayOf(this.clock.now().at, this.settings.timeZone);
-    const writer = `kiosk:${credential.deviceId}`;
-    this.ledger = new DayLedger(dayConfigFor(this.settings, today));
-    const ledger = this.ledger;
+    this.token = token;
+    this.openDays(localDayOf(this.clock.now().at, this.settings.timeZone));
+    // A kiosk runs for days: look for midnight twice a minute (a scan checks too).
+    this.dayTimer = setInterval(() => this.followTheDay(), 30_000);
+    await Promise.all([this.site.loaded, ...this.days.map((d) => d.loaded)]);
+    this.changed();
+  }
+
+  /** The local day whose document the kiosk writes into. */
+  get today(): string | null {
+    return this.days[this.days.length - 1]?.day ?? null;
+  }
+
+  /**
+   * Opens the documents of `today` and the day before (visits crossing midnight, [V8]) and a
+   * fresh ledger over both. At midnight the old day stays open as "yesterday", so whatever it has
+   * not delivered yet keeps syncing; its unacknowledged entries live on in IndexedDB either way.
+   * Synchronous, so a scan just after midnight is written straight into the new day.
+   */
+  private openDays(today: string): void {
+    const credential = this.auth.credential;
+    const socket = this.socket;
+    const token = this.token;
+    if (!credential || !socket || !token) return;
+    for (const stop of this.unwatch.splice(0)) stop();
+    const keep = new Map(this.days.map((replica) => [replica.day, replica]));
+    const ledger = new DayLedger(dayConfigFor(this.settings, today));
+    this.ledger = ledger;
     this.days = [addDays(today, -1), today].map((day) => {
-      const replica = new CheckinsReplica({
-        name: checkinsDocName(credential.siteId, day),
-        socket: this.socket as HocuspocusProviderWebsocket,
-        token,
-        writer,
-      });
+      let replica = keep.get(day);
+      keep.delete(day);
+      if (!replica) {
+        replica = new CheckinsReplica({
+          name: checkinsDocName(credential.siteId, day),
+          socket,
+          token,
+          writer: `kiosk:${credential.deviceId}`,
+        });
+        replica.addEventListener('change', () => this.changed());
+      }
+      ledger.add(readEntries(replica.doc, day));
       this.unwatch.push(
         watchEntries(replica.doc, day, (added, removed) => {
           ledger.add(added);
           ledger.remove(removed);
         }),
       );
-      replica.addEventListener('change', () => this.changed());
       return replica;
     });
-    await Promise.all([this.site.loaded, ...this.days.map((d) => d.loaded)]);
+    for (const old of keep.values()) old.destroy();
     this.changed();
   }
 
+  private followTheDay(): void {
+    const day = localDayOf(this.clock.now().at, this.settings.timeZone);
+    if (this.today !== null && day !== this.today) this.openDays(day);
+  }
+
   stop(): void {
+    clearInterval(this.dayTimer);
     for (const stop of this.unwatch.splice(0)) stop();
     for (const replica of [...this.days, ...(this.site ? [this.site] : [])]) replica.destroy();
     this.days = [];
@@ -181,6 +226,7 @@ export class KioskController extends EventTarget {
 
   /** Decides and records what a typed number, scanned code or chosen name means ([K1]–[K4]). */
   scan(input: string, method: Method): ScanResult {
+    this.followTheDay();
     const ledger = this.ledger;
     const today = this.days[this.days.length - 1];
     if (!ledger || !today) throw new Error('the kiosk is not started');

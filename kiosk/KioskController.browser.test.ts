@@ -1,0 +1,59 @@
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import { describe, expect, inject, it } from 'vitest';
+import * as Y from 'yjs';
+import { readEntries } from '../shared/checkinsDoc';
+import { checkinsDocName } from '../shared/docName';
+import { DeviceAuth } from './device/DeviceAuth';
+import { memoryStore, writeJson } from './device/KeyValueStore';
+import { KioskController } from './KioskController';
+
+const serverUrl = inject('serverUrl');
+const kiosk = inject('kiosk');
+
+/** Entries the server holds for one document, read through a fresh provider. */
+async function entriesOnServer(day: string): Promise<number> {
+  const socket = new HocuspocusProviderWebsocket({ url: serverUrl.replace('http', 'ws') });
+  const doc = new Y.Doc();
+  const provider = new HocuspocusProvider({
+    websocketProvider: socket,
+    name: checkinsDocName('riverside', day),
+    document: doc,
+    token: async () => kiosk.token,
+  });
+  provider.attach();
+  await new Promise<void>((resolve) => provider.on('synced', () => resolve()));
+  const count = readEntries(doc, day).length;
+  provider.destroy();
+  socket.destroy();
+  return count;
+}
+
+describe('KioskController', () => {
+  it('opens the new day at midnight and writes a scan just after it into the new day', async () => {
+    const store = memoryStore();
+    writeJson(store, 'headcount.device', {
+      deviceId: kiosk.deviceId,
+      deviceSecret: kiosk.deviceSecret,
+      siteId: 'riverside',
+      name: 'Front door',
+    });
+    let now = Date.UTC(2026, 0, 15, 23, 59, 50);
+    const clock = {
+      now: () => ({ at: now, trusted: true }),
+      sync: async () => ({ offsetMs: 0, roundTripMs: 0, measuredAt: now }),
+    };
+    const auth = new DeviceAuth({ baseUrl: serverUrl, store, appVersion: 'test' });
+    const controller = new KioskController({ baseUrl: serverUrl, auth, store, clock });
+    await controller.start();
+    expect(controller.today).toBe('2026-01-15');
+    controller.scan('not-a-member', 'keypad');
+
+    now = Date.UTC(2026, 0, 16, 0, 0, 10);
+    controller.scan('not-a-member-either', 'keypad');
+    expect(controller.today).toBe('2026-01-16');
+    await expect.poll(() => controller.status.pending, { timeout: 10_000 }).toBe(0);
+    expect(await entriesOnServer('2026-01-15')).toBe(1);
+    expect(await entriesOnServer('2026-01-16')).toBe(1);
+    controller.stop();
+  });
+});
