@@ -37,7 +37,7 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
     const staff = await staffToken(server);
     const site = connect(server, siteDocName(SITE), staff.token);
     await site.outcome;
-    writeSettings(site.doc, { timeZone: ZONE });
+    writeSettings(site.doc, { timeZone: ZONE, capacity: 1 });
     putMember(site.doc, {
       id: '1042',
       name: 'Ana Lima',
@@ -52,8 +52,15 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
       status: 'expired',
       validUntil: '2026-01-31',
     });
+    putMember(site.doc, {
+      id: '3003',
+      name: 'Cai Wu',
+      codes: [],
+      status: 'active',
+      validUntil: null,
+    });
     await until(
-      () => server.server.hocuspocus.documents.get(siteDocName(SITE))?.getMap('members').size === 2,
+      () => server.server.hocuspocus.documents.get(siteDocName(SITE))?.getMap('members').size === 3,
       'the roster on the server',
     );
     site.destroy();
@@ -113,6 +120,13 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
     await expect.poll(() => page.getByText('Ben, your membership has expired').count()).toBe(1);
     expect(await accessibilityProblems(page)).toEqual([]);
     await until(() => entriesOnServer() === 2, 'the denied attempt on the server');
+
+    // Capacity is 1 and Ana is in: the site's policy warns, and the member is still let in.
+    await page.getByRole('button', { name: 'Done' }).click();
+    await type('3003');
+    await expect.poll(() => page.getByText('The gym is at capacity right now.').count()).toBe(1);
+    await until(() => entriesOnServer() === 3, 'the warned check-in on the server');
+    expect(await accessibilityProblems(page)).toEqual([]);
 
     // A wedge scanner types the card code fast and presses Enter, with no field focused.
     await page.getByRole('button', { name: 'Done' }).click();

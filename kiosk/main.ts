@@ -3,6 +3,7 @@
  */
 import { keepUpToDate } from './appUpdates';
 import { DeviceAuth } from './device/DeviceAuth';
+import { keepAwake } from './device/keepAwake';
 import { KioskController } from './KioskController';
 import './elements/hc-kiosk-app';
 
@@ -19,3 +20,4 @@ app.controller = controller;
 document.body.replaceChildren(app);
 void controller.startAsOwner();
 keepUpToDate(() => app.idle);
+keepAwake();

@@ -1,5 +1,6 @@
 import { css, html, LitElement, nothing } from 'lit';
 import type { Method } from '../../shared/events';
+import { type ChimeKind, playChime } from '../device/chime';
 import { PairingError } from '../device/DeviceAuth';
 import { WedgeDetector } from '../device/WedgeDetector';
 import type { KioskController, ScanResult } from '../KioskController';
@@ -69,6 +70,14 @@ export class HcKioskApp extends LitElement {
       background: #f4f1de;
       color: #0f3d3e;
     }
+    .result.warn {
+      background: #fff1c2;
+      color: #5c4400;
+    }
+    .result small {
+      font-size: 1.25rem;
+      font-weight: 600;
+    }
     .result.deny {
       background: #fde2e0;
       color: #7a1d12;
@@ -80,6 +89,20 @@ export class HcKioskApp extends LitElement {
       display: grid;
       gap: 16px;
       width: min(560px, 100%);
+    }
+    .corner {
+      position: fixed;
+      top: 12px;
+      right: 12px;
+      min-width: 48px;
+      min-height: 48px;
+      padding: 0 16px;
+      border-radius: 12px;
+      border: 2px solid #f4f1de;
+      background: transparent;
+      color: #f4f1de;
+      font: inherit;
+      font-size: 1rem;
     }
     footer {
       display: flex;
@@ -161,6 +184,11 @@ export class HcKioskApp extends LitElement {
         <span>${status.online ? 'Online' : 'Offline: check-ins are kept on this tablet'}</span>
         <span>${status.pending === 0 ? 'All check-ins synced' : `${status.pending} waiting to sync`}</span>
       </footer>
+      ${
+        document.fullscreenEnabled && !document.fullscreenElement
+          ? html`<button class="corner" type="button" @click=${this._onFullscreen}>Full screen</button>`
+          : nothing
+      }
     `;
   }
 
@@ -183,7 +211,12 @@ export class HcKioskApp extends LitElement {
     const name = firstName ?? '';
     switch (decision.action) {
       case 'check-in':
-        return html`<div class="result" role="status"><span aria-hidden="true">✓</span>Welcome, ${name}</div>`;
+        return decision.alerts.length === 0
+          ? html`<div class="result" role="status"><span aria-hidden="true">✓</span>Welcome, ${name}</div>`
+          : html`<div class="result warn" role="status">
+              <span aria-hidden="true">⚠</span>Welcome, ${name}
+              ${decision.alerts.map((alert) => html`<small>${warningText(alert.kind)}</small>`)}
+            </div>`;
       case 'check-out':
         return html`<div class="result" role="status"><span aria-hidden="true">👋</span>See you, ${name} — ${formatStay(decision.stayMs)}</div>`;
       case 'already-in':
@@ -204,10 +237,27 @@ export class HcKioskApp extends LitElement {
     if (!this.controller) return;
     this.lastInput = Date.now();
     this.result = this.controller.scan(input, method);
+    this.chime(chimeFor(this.result));
     clearTimeout(this.resultTimer);
     this.resultTimer = setTimeout(() => {
       this.result = null;
     }, RESULT_MS);
+  }
+
+  private audio: AudioContext | null = null;
+
+  /** Plays the outcome's sound; the audio context starts on the first tap (browsers require it). */
+  private chime(kind: ChimeKind): void {
+    try {
+      this.audio ??= new AudioContext();
+      playChime(this.audio, kind);
+    } catch {
+      // No audio on this device: text, icon and colour still say it all.
+    }
+  }
+
+  private _onFullscreen(): void {
+    void document.documentElement.requestFullscreen?.().catch(() => {});
   }
 
   /** The next member need not wait for the result to time out. */
@@ -233,6 +283,32 @@ export class HcKioskApp extends LitElement {
     } finally {
       this.pairing = false;
     }
+  }
+}
+
+function chimeFor({ decision }: ScanResult): ChimeKind {
+  switch (decision.action) {
+    case 'check-in':
+      return decision.alerts.length > 0 ? 'warning' : 'welcome';
+    case 'check-out':
+      return 'goodbye';
+    case 'deny':
+      return 'denied';
+    default:
+      return 'warning';
+  }
+}
+
+function warningText(kind: string): string {
+  switch (kind) {
+    case 'expired':
+      return 'Your membership has expired: please see the desk.';
+    case 'frozen':
+      return 'Your membership is on hold: please see the desk.';
+    case 'capacity':
+      return 'The gym is at capacity right now.';
+    default:
+      return 'Please see the desk.';
   }
 }
 
