@@ -76,6 +76,11 @@ export class HcKeypad extends LitElement {
     this.value = '';
   }
 
+  /** True while a number is partly typed. */
+  get hasInput(): boolean {
+    return this.value !== '';
+  }
+
   /** Empties the display (after a check-in, or when the kiosk returns home). */
   clear(): void {
     this.value = '';

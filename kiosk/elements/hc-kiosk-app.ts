@@ -4,11 +4,18 @@ import { type ChimeKind, playChime } from '../device/chime';
 import { PairingError } from '../device/DeviceAuth';
 import { WedgeDetector } from '../device/WedgeDetector';
 import type { KioskController, ScanResult } from '../KioskController';
+import type { HcKeypad } from './hc-keypad';
 import './hc-keypad';
 import type { KeypadSubmitEvent } from './KeypadSubmitEvent';
 
 /** How long a result stays on screen, ms (the issue asks 3–5 s). */
 const RESULT_MS = 4000;
+
+/** What the app needs from its controller (the element tests pass a small stand-in). */
+export type KioskPort = Pick<
+  KioskController,
+  'status' | 'deviceName' | 'scan' | 'pair' | 'addEventListener' | 'removeEventListener'
+>;
 
 /**
  * The kiosk: a pairing screen until the tablet is paired, then the check-in screen with the
@@ -18,6 +25,9 @@ const RESULT_MS = 4000;
 export class HcKioskApp extends LitElement {
   static override properties = {
     controller: { attribute: false },
+    idleMs: { type: Number, attribute: 'idle-ms' },
+    warningMs: { type: Number, attribute: 'warning-ms' },
+    warningUntil: { state: true },
     result: { state: true },
     pairingError: { state: true },
     pairing: { state: true },
@@ -90,6 +100,21 @@ export class HcKioskApp extends LitElement {
       gap: 16px;
       width: min(560px, 100%);
     }
+    .warning {
+      position: fixed;
+      inset: auto 24px 96px 24px;
+      display: grid;
+      gap: 12px;
+      padding: 24px;
+      border-radius: 16px;
+      background: #fff1c2;
+      color: #5c4400;
+      text-align: center;
+      z-index: 1;
+    }
+    .warning h2 {
+      margin: 0;
+    }
     .corner {
       position: fixed;
       top: 12px;
@@ -114,12 +139,18 @@ export class HcKioskApp extends LitElement {
     }
   `;
 
-  declare controller: KioskController | undefined;
+  declare controller: KioskPort | undefined;
+  /** Inactivity before a half-typed number raises "Still there?", ms. */
+  declare idleMs: number;
+  /** How long "Still there?" waits before clearing, ms (WCAG 2.2.1 asks at least 20 s). */
+  declare warningMs: number;
+  declare private warningUntil: number | null;
   declare private result: ScanResult | null;
   declare private pairingError: string | null;
   declare private pairing: boolean;
   private resultTimer: ReturnType<typeof setTimeout> | undefined;
   private lastInput = Date.now();
+  private idleTimer: ReturnType<typeof setInterval> | undefined;
   private readonly wedge = new WedgeDetector();
   /** Keys typed anywhere: a wedge scanner's burst, or a person on a hardware keyboard. */
   private readonly onWindowKey = (event: KeyboardEvent) => {
@@ -142,6 +173,9 @@ export class HcKioskApp extends LitElement {
     this.result = null;
     this.pairingError = null;
     this.pairing = false;
+    this.idleMs = 30_000;
+    this.warningMs = 20_000;
+    this.warningUntil = null;
   }
 
   override connectedCallback(): void {
@@ -150,6 +184,7 @@ export class HcKioskApp extends LitElement {
     this.addEventListener('pointerdown', this.onInput);
     this.addEventListener('keydown', this.onInput);
     window.addEventListener('keydown', this.onWindowKey, { capture: true });
+    this.idleTimer = setInterval(() => this.checkIdle(), 250);
   }
 
   override disconnectedCallback(): void {
@@ -157,6 +192,7 @@ export class HcKioskApp extends LitElement {
     this.controller?.removeEventListener('change', this.onChange);
     window.removeEventListener('keydown', this.onWindowKey, { capture: true });
     clearTimeout(this.resultTimer);
+    clearInterval(this.idleTimer);
   }
 
   /** True when nobody has used the kiosk for a minute and it shows its home screen. */
@@ -171,6 +207,7 @@ export class HcKioskApp extends LitElement {
     }
     if (!status?.paired) return this.renderPairing(status?.revoked ?? false);
     return html`
+      ${this.warningUntil === null ? nothing : this.renderWarning(this.warningUntil)}
       <main>
         ${
           this.result
@@ -190,6 +227,15 @@ export class HcKioskApp extends LitElement {
           : nothing
       }
     `;
+  }
+
+  private renderWarning(until: number) {
+    const seconds = Math.max(0, Math.ceil((until - Date.now()) / 1000));
+    return html`<div class="warning" role="alertdialog" aria-labelledby="still" aria-describedby="clearing">
+      <h2 id="still">Still there?</h2>
+      <p id="clearing">The number you typed will be cleared in ${seconds} s.</p>
+      <button class="primary" type="button" @click=${this._onStillHere}>I'm still here</button>
+    </div>`;
   }
 
   private renderPairing(revoked: boolean) {
@@ -254,6 +300,29 @@ export class HcKioskApp extends LitElement {
     } catch {
       // No audio on this device: text, icon and colour still say it all.
     }
+  }
+
+  /**
+   * A member who walks away mid-number must not leave it on screen for the next one: after
+   * `idleMs` a warning asks "Still there?" for `warningMs`, one tap keeps the number, and then
+   * the screen returns home with nothing about the member left on it.
+   */
+  private checkIdle(): void {
+    const keypad = this.renderRoot.querySelector<HcKeypad>('hc-keypad');
+    const now = Date.now();
+    if (this.warningUntil !== null) {
+      if (now < this.warningUntil) return this.requestUpdate();
+      keypad?.clear();
+      this.warningUntil = null;
+      return;
+    }
+    if (keypad?.hasInput && now - this.lastInput > this.idleMs)
+      this.warningUntil = now + this.warningMs;
+  }
+
+  private _onStillHere(): void {
+    this.lastInput = Date.now();
+    this.warningUntil = null;
   }
 
   private _onFullscreen(): void {

@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { page } from 'vitest/browser';
+import type { KioskStatus, ScanResult } from '../KioskController';
+import './hc-kiosk-app';
+import type { KioskPort } from './hc-kiosk-app';
+
+afterEach(() => {
+  document.body.replaceChildren();
+});
+
+/** A paired, online kiosk that records nothing: enough to exercise the screen itself. */
+function standIn(): KioskPort & { scans: string[] } {
+  const target = new EventTarget();
+  const scans: string[] = [];
+  const status: KioskStatus = {
+    paired: true,
+    online: true,
+    pending: 0,
+    revoked: false,
+    elsewhere: false,
+  };
+  return Object.assign(target, {
+    scans,
+    status,
+    deviceName: 'Front door',
+    scan(input: string): ScanResult {
+      scans.push(input);
+      return { decision: { action: 'check-in', alerts: [] }, firstName: 'Ana' };
+    },
+    pair: async () => {},
+  }) as unknown as KioskPort & { scans: string[] };
+}
+
+async function mount(idleMs: number, warningMs: number) {
+  const app = document.createElement('hc-kiosk-app');
+  app.controller = standIn();
+  app.idleMs = idleMs;
+  app.warningMs = warningMs;
+  document.body.append(app);
+  await app.updateComplete;
+  return app;
+}
+
+const display = () => page.getByRole('status', { name: 'Member number' });
+
+describe('hc-kiosk-app', () => {
+  it('asks "Still there?" about a half-typed number, keeps it on one tap, and clears it otherwise', async () => {
+    await mount(300, 1_000);
+    await page.getByRole('button', { name: '4', exact: true }).click();
+    await page.getByRole('button', { name: '2', exact: true }).click();
+    await expect.element(page.getByRole('alertdialog', { name: 'Still there?' })).toBeVisible();
+    await page.getByRole('button', { name: "I'm still here" }).click();
+    await expect.element(page.getByRole('alertdialog')).not.toBeInTheDocument();
+    await expect.element(display()).toHaveTextContent('42');
+
+    await expect.element(page.getByRole('alertdialog', { name: 'Still there?' })).toBeVisible();
+    await expect
+      .poll(async () => (await display().element().textContent)?.trim(), { timeout: 3_000 })
+      .toBe('');
+    await expect.element(page.getByRole('alertdialog')).not.toBeInTheDocument();
+  });
+
+  it('shows the result and goes back to the keypad on Done', async () => {
+    await mount(30_000, 20_000);
+    await page.getByRole('button', { name: '7', exact: true }).click();
+    await page.getByRole('button', { name: 'OK, check in or out' }).click();
+    await expect.element(page.getByText('Welcome, Ana')).toBeVisible();
+    await page.getByRole('button', { name: 'Done' }).click();
+    await expect.element(page.getByRole('button', { name: 'OK, check in or out' })).toBeVisible();
+  });
+});
