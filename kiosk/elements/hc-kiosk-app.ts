@@ -311,7 +311,11 @@ export class HcKioskApp extends LitElement {
     const keypad = this.renderRoot.querySelector<HcKeypad>('hc-keypad');
     const now = Date.now();
     if (this.warningUntil !== null) {
-      if (now < this.warningUntil) return this.requestUpdate();
+      if (now < this.warningUntil) {
+        // Re-render the countdown.
+        this.requestUpdate();
+        return;
+      }
       keypad?.clear();
       this.warningUntil = null;
       return;
