@@ -118,6 +118,7 @@ describe.skipIf(!hasChromium)('kiosk offline', () => {
     await page.getByRole('button', { name: 'Pair this tablet' }).click();
     for (const n of [1, 2, 3]) await scan(page, `100${n}`, `Welcome, Member${n}`);
     await expect.poll(() => status(page), { timeout: 10_000 }).toContain('All check-ins synced');
+    expect(await status(page)).toMatch(/Last synced \d/);
     // The service worker takes control from the next load on (registerType 'prompt').
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
     await page.reload();

@@ -29,6 +29,8 @@ export interface KioskStatus {
   readonly revoked: boolean;
   /** Another tab of this browser owns the kiosk; this one must not write. */
   readonly elsewhere: boolean;
+  /** When the server last held everything this tablet recorded (ms), if ever. */
+  readonly lastSyncedAt: number | null;
 }
 
 /** The result of one identification at the door, for the screen. */
@@ -72,6 +74,7 @@ export class KioskController extends EventTarget {
   private settings: SiteSettings;
   private revoked = false;
   private elsewhere = false;
+  private lastSyncedAt: number | null = null;
   private unwatch: (() => void)[] = [];
 
   constructor(options: {
@@ -81,7 +84,11 @@ export class KioskController extends EventTarget {
     clock?: KioskClock;
   }) {
     super();
-    globalThis.addEventListener?.('online', () => void this.socket?.connect());
+    globalThis.addEventListener?.('online', () => {
+      void this.socket?.connect();
+      this.changed();
+    });
+    globalThis.addEventListener?.('offline', () => this.changed());
     this.baseUrl = options.baseUrl;
     this.auth = options.auth;
     this.store = options.store;
@@ -89,13 +96,21 @@ export class KioskController extends EventTarget {
     this.settings = readJson<SiteSettings>(options.store, SITE_CACHE) ?? DEFAULT_SETTINGS;
   }
 
+  /**
+   * The status strip. "Online" needs both the browser's network state and synced documents: an
+   * open websocket can look connected for a while after the network is gone.
+   */
   get status(): KioskStatus {
+    const pending = this.days.reduce((sum, d) => sum + d.pending, 0);
+    const synced = this.days.length > 0 && this.days.every((d) => d.connected);
+    if (synced && pending === 0) this.lastSyncedAt = Date.now();
     return {
       paired: this.auth.credential !== null,
-      online: this.days.length > 0 && this.days.every((d) => d.connected),
-      pending: this.days.reduce((sum, d) => sum + d.pending, 0),
+      online: synced && (globalThis.navigator?.onLine ?? true),
+      pending,
       revoked: this.revoked,
       elsewhere: this.elsewhere,
+      lastSyncedAt: this.lastSyncedAt,
     };
   }
 

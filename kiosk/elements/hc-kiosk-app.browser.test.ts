@@ -18,6 +18,7 @@ function standIn(): KioskPort & { scans: string[] } {
     pending: 0,
     revoked: false,
     elsewhere: false,
+    lastSyncedAt: null,
   };
   return Object.assign(target, {
     scans,

@@ -220,6 +220,7 @@ export class HcKioskApp extends LitElement {
         <span>${this.controller?.deviceName}</span>
         <span>${status.online ? 'Online' : 'Offline: check-ins are kept on this tablet'}</span>
         <span>${status.pending === 0 ? 'All check-ins synced' : `${status.pending} waiting to sync`}</span>
+        <span>${status.lastSyncedAt === null ? 'Not synced yet' : `Last synced ${formatClock(status.lastSyncedAt)}`}</span>
       </footer>
       ${
         document.fullscreenEnabled && !document.fullscreenElement
@@ -383,6 +384,10 @@ function warningText(kind: string): string {
     default:
       return 'Please see the desk.';
   }
+}
+
+function formatClock(at: number): string {
+  return new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
 
 function formatStay(ms: number): string {
