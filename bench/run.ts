@@ -11,6 +11,7 @@ import { deriveDay } from '../shared/deriveDay';
 import { newEventId } from '../shared/eventId';
 import { dayWindow } from '../shared/localTime';
 import { BENCH_DAY, BENCH_ZONE, recordDay, syntheticDay } from './dayGenerator';
+import { measureKioskTap } from './kioskTap';
 
 const config = {
   day: BENCH_DAY,
@@ -207,7 +208,29 @@ async function measureBundle(): Promise<void> {
   print();
 }
 
+/** Tap → confirmation on the kiosk in Chromium. */
+async function measureTap(): Promise<void> {
+  const times = await measureKioskTap();
+  print('### Kiosk: tap → confirmation (Chromium, built app, real server)');
+  print();
+  if (!times) {
+    print('Skipped: no Chromium (apt-get install chromium, or set CHROMIUM_PATH).');
+    print();
+    return;
+  }
+  const row = (name: string, t: { p50: number; p95: number; max: number }) =>
+    print(`| ${name} | ${fmt(t.p50, 1)} ms | ${fmt(t.p95, 1)} ms | ${fmt(t.max, 1)} ms |`);
+  print(`${times.samples} members identify one after another on the keypad.`);
+  print();
+  print('| measured until | p50 | p95 | max |');
+  print('| --- | ---: | ---: | ---: |');
+  row('confirmation in the DOM', times.rendered);
+  row('the next animation frame', times.framed);
+  print();
+}
+
 measureSize();
 measureFull();
 measureIncremental();
 await measureBundle();
+await measureTap();

@@ -1,0 +1,103 @@
+/**
+ * Tap → confirmation on the kiosk, in Chromium (issue #4 target: p95 ≤ 16 ms, one frame).
+ * The built app runs against a real server; each sample is one member identifying on the
+ * keypad: the decision, the write into the Yjs document (IndexedDB and sync follow
+ * asynchronously) and Lit's render of the confirmation.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp, hasChromium, launchChromium } from '../e2e/browser';
+import { siteDocName } from '../shared/docName';
+import { putMember, writeSettings } from '../shared/siteDoc';
+import {
+  connect,
+  pairKiosk,
+  SITE,
+  staffToken,
+  startTestServer,
+  until,
+  ZONE,
+} from '../sync-server/testing/testServer';
+
+export interface TapTimes {
+  readonly samples: number;
+  /** Tap until the confirmation is in the DOM, ms. */
+  readonly rendered: { p50: number; p95: number; max: number };
+  /** Tap until the next animation frame after that, ms. */
+  readonly framed: { p50: number; p95: number; max: number };
+}
+
+export async function measureKioskTap(samples = 200): Promise<TapTimes | null> {
+  if (!hasChromium) return null;
+  const dataDir = mkdtempSync(join(tmpdir(), 'headcount-tap-'));
+  await buildApp(join(dataDir, 'dist'));
+  const server = await startTestServer({}, dataDir, { distDir: join(dataDir, 'dist') });
+  const browser = await launchChromium();
+  try {
+    const staff = await staffToken(server);
+    const site = connect(server, siteDocName(SITE), staff.token);
+    await site.outcome;
+    writeSettings(site.doc, { timeZone: ZONE });
+    for (let i = 0; i < samples; i++) {
+      putMember(site.doc, {
+        id: String(5000 + i),
+        name: `Member${i} Test`,
+        codes: [],
+        status: 'active',
+        validUntil: null,
+      });
+    }
+    await until(
+      () =>
+        server.server.hocuspocus.documents.get(siteDocName(SITE))?.getMap('members').size ===
+        samples,
+      'the roster',
+    );
+    site.destroy();
+    const kiosk = await pairKiosk(server);
+    const page = await (await browser.newContext()).newPage();
+    await page.addInitScript(
+      (credential) => {
+        localStorage.setItem('headcount.device', JSON.stringify(credential));
+      },
+      { deviceId: kiosk.deviceId, deviceSecret: kiosk.deviceSecret, siteId: SITE, name: 'Bench' },
+    );
+    await page.goto(`${server.wsUrl.replace('ws', 'http')}/kiosk`);
+    await page.getByRole('button', { name: 'OK, check in or out' }).waitFor();
+    // Let the roster and the day's documents arrive from the server before measuring.
+    await page.waitForTimeout(500);
+    const times = await page.evaluate(async (n) => {
+      type App = HTMLElement & { updateComplete: Promise<boolean>; shadowRoot: ShadowRoot };
+      const app = document.querySelector('hc-kiosk-app') as App;
+      const rendered: number[] = [];
+      const framed: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const keypad = app.shadowRoot.querySelector('hc-keypad') as HTMLElement;
+        const tap = performance.now();
+        keypad.dispatchEvent(
+          Object.assign(new Event('keypad-submit', { bubbles: true, composed: true }), {
+            value: String(5000 + i),
+          }),
+        );
+        await app.updateComplete;
+        rendered.push(performance.now() - tap);
+        await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+        framed.push(performance.now() - tap);
+        (app.shadowRoot.querySelector('.done button') as HTMLButtonElement).click();
+        await app.updateComplete;
+      }
+      return { rendered, framed };
+    }, samples);
+    const summary = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const at = (q: number) =>
+        sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+      return { p50: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1] as number };
+    };
+    return { samples, rendered: summary(times.rendered), framed: summary(times.framed) };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
