@@ -134,6 +134,14 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByText('Ana, you are already checked in').count()).toBe(1);
 
+    // Name search: first name and last initial only, after three letters.
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('button', { name: 'Search by name' }).click();
+    await page.getByLabel('Your name (3 letters or more)').fill('cai');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Cai W.' }).click();
+    await expect.poll(() => page.getByText('Cai, you are already checked in').count()).toBe(1);
+
     // A second tab of the same browser does not write: it says where the kiosk is.
     const second = await page.context().newPage();
     await second.goto(`${base}/kiosk`);

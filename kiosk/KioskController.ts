@@ -17,6 +17,7 @@ import {
 import { type DeviceAuth, DeviceRevokedError } from './device/DeviceAuth';
 import { type KeyValueStore, readJson, writeJson } from './device/KeyValueStore';
 import { ServerClock, serverTimeFrom } from './device/ServerClock';
+import { type SearchHit, searchMembers } from './memberSearch';
 import { CheckinsReplica } from './sync/CheckinsReplica';
 import { DocumentReplica } from './sync/DocumentReplica';
 
@@ -112,6 +113,11 @@ export class KioskController extends EventTarget {
       elsewhere: this.elsewhere,
       lastSyncedAt: this.lastSyncedAt,
     };
+  }
+
+  /** Name search on the kiosk: first name and last initial only. */
+  search(query: string): SearchHit[] {
+    return searchMembers(this.roster.values(), query);
   }
 
   get deviceName(): string | null {

@@ -29,6 +29,7 @@ function standIn(): KioskPort & { scans: string[] } {
       return { decision: { action: 'check-in', alerts: [] }, firstName: 'Ana' };
     },
     pair: async () => {},
+    search: (query: string) => (query.length >= 3 ? [{ id: '1042', label: 'Ana L.' }] : []),
   }) as unknown as KioskPort & { scans: string[] };
 }
 
@@ -68,5 +69,16 @@ describe('hc-kiosk-app', () => {
     await expect.element(page.getByText('Welcome, Ana')).toBeVisible();
     await page.getByRole('button', { name: 'Done' }).click();
     await expect.element(page.getByRole('button', { name: 'OK, check in or out' })).toBeVisible();
+  });
+
+  it('finds a member by name after three letters and checks them in', async () => {
+    const app = await mount(30_000, 20_000);
+    await page.getByRole('button', { name: 'Search by name' }).click();
+    await page.getByLabelText('Your name (3 letters or more)').fill('an');
+    await expect.element(page.getByRole('button', { name: 'Ana L.' })).not.toBeInTheDocument();
+    await page.getByLabelText('Your name (3 letters or more)').fill('ana');
+    await page.getByRole('button', { name: 'Ana L.' }).click();
+    await expect.element(page.getByText('Welcome, Ana')).toBeVisible();
+    expect((app.controller as unknown as { scans: string[] }).scans).toEqual(['1042']);
   });
 });

@@ -14,7 +14,7 @@ const RESULT_MS = 4000;
 /** What the app needs from its controller (the element tests pass a small stand-in). */
 export type KioskPort = Pick<
   KioskController,
-  'status' | 'deviceName' | 'scan' | 'pair' | 'addEventListener' | 'removeEventListener'
+  'status' | 'deviceName' | 'scan' | 'pair' | 'search' | 'addEventListener' | 'removeEventListener'
 >;
 
 /**
@@ -28,6 +28,8 @@ export class HcKioskApp extends LitElement {
     idleMs: { type: Number, attribute: 'idle-ms' },
     warningMs: { type: Number, attribute: 'warning-ms' },
     warningUntil: { state: true },
+    searching: { state: true },
+    query: { state: true },
     result: { state: true },
     pairingError: { state: true },
     pairing: { state: true },
@@ -115,6 +117,36 @@ export class HcKioskApp extends LitElement {
     .warning h2 {
       margin: 0;
     }
+    .home,
+    .search {
+      display: grid;
+      gap: 16px;
+      width: min(420px, 100%);
+    }
+    .search ul {
+      list-style: none;
+      margin: 0;
+      padding: 0;
+      display: grid;
+      gap: 12px;
+    }
+    button.secondary,
+    button.hit {
+      min-height: 64px;
+      border-radius: 12px;
+      font: 600 1.25rem system-ui, sans-serif;
+    }
+    button.secondary {
+      border: 2px solid #f4f1de;
+      background: transparent;
+      color: #f4f1de;
+    }
+    button.hit {
+      width: 100%;
+      border: 0;
+      background: #f4f1de;
+      color: #0f3d3e;
+    }
     .corner {
       position: fixed;
       top: 12px;
@@ -145,6 +177,8 @@ export class HcKioskApp extends LitElement {
   /** How long "Still there?" waits before clearing, ms (WCAG 2.2.1 asks at least 20 s). */
   declare warningMs: number;
   declare private warningUntil: number | null;
+  declare private searching: boolean;
+  declare private query: string;
   declare private result: ScanResult | null;
   declare private pairingError: string | null;
   declare private pairing: boolean;
@@ -176,6 +210,8 @@ export class HcKioskApp extends LitElement {
     this.idleMs = 30_000;
     this.warningMs = 20_000;
     this.warningUntil = null;
+    this.searching = false;
+    this.query = '';
   }
 
   override connectedCallback(): void {
@@ -213,7 +249,12 @@ export class HcKioskApp extends LitElement {
           this.result
             ? html`<div class="done">${this.renderResult(this.result)}
                 <button class="primary" type="button" @click=${this._onDone}>Done</button></div>`
-            : html`<hc-keypad @keypad-submit=${this._onKeypad}></hc-keypad>`
+            : this.searching
+              ? this.renderSearch()
+              : html`<div class="home">
+                  <hc-keypad @keypad-submit=${this._onKeypad}></hc-keypad>
+                  <button class="secondary" type="button" @click=${this._onStartSearch}>Search by name</button>
+                </div>`
         }
       </main>
       <footer role="status" aria-live="polite" aria-label="Connection">
@@ -228,6 +269,19 @@ export class HcKioskApp extends LitElement {
           : nothing
       }
     `;
+  }
+
+  private renderSearch() {
+    const hits = this.controller?.search(this.query) ?? [];
+    return html`<div class="search">
+      <label for="name">Your name (3 letters or more)</label>
+      <input id="name" type="search" autocomplete="off" spellcheck="false" .value=${this.query} @input=${this._onQuery} />
+      <ul aria-label="Members found">
+        ${hits.map((hit) => html`<li><button type="button" class="hit" @click=${() => this._onPick(hit.id)}>${hit.label}</button></li>`)}
+      </ul>
+      ${this.query.trim().length >= 3 && hits.length === 0 ? html`<p role="status">Nobody found. Please ask at the desk.</p>` : nothing}
+      <button class="secondary" type="button" @click=${this._onEndSearch}>Back to the keypad</button>
+    </div>`;
   }
 
   private renderWarning(until: number) {
@@ -273,6 +327,29 @@ export class HcKioskApp extends LitElement {
       case 'deny':
         return html`<div class="result deny" role="alert"><span aria-hidden="true">⛔</span>${denialText(decision.reason, name)}</div>`;
     }
+  }
+
+  private _onStartSearch(): void {
+    this.searching = true;
+    this.query = '';
+    void this.updateComplete.then(() =>
+      this.renderRoot.querySelector<HTMLInputElement>('#name')?.focus(),
+    );
+  }
+
+  private _onQuery(event: InputEvent): void {
+    this.lastInput = Date.now();
+    this.query = (event.target as HTMLInputElement).value;
+  }
+
+  private _onPick(memberId: string): void {
+    this._onEndSearch();
+    this.identify(memberId, 'search');
+  }
+
+  private _onEndSearch(): void {
+    this.searching = false;
+    this.query = '';
   }
 
   private _onKeypad(event: KeypadSubmitEvent): void {
