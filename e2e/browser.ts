@@ -30,8 +30,41 @@ const ARGS = [
   '--disable-sync',
 ];
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ARGS });
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...ARGS, ...extraArgs],
+  });
+}
+
+/**
+ * A fake camera that shows `code` as a QR code: an MJPEG file for Chromium's
+ * `--use-file-for-fake-video-capture`. Returns the launch arguments that use it.
+ */
+export async function fakeCameraShowing(code: string, dir: string): Promise<string[]> {
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { createRequire } = await import('node:module');
+  const sharp = (await import('sharp')).default;
+  const { prepareZXingModule, writeBarcode } = await import('zxing-wasm/writer');
+  const wasm = createRequire(import.meta.url).resolve('zxing-wasm/writer/zxing_writer.wasm');
+  // In Node the wasm is handed over as bytes (emscripten would try to fetch the path).
+  prepareZXingModule({ overrides: { wasmBinary: readFileSync(wasm).buffer as ArrayBuffer } });
+  const { svg } = await writeBarcode(code, { format: 'QRCode', scale: 8 });
+  const frame = await sharp(Buffer.from(svg))
+    .resize(360, 360)
+    .extend({ top: 60, bottom: 60, left: 140, right: 140, background: '#ffffff' })
+    .flatten({ background: '#ffffff' })
+    .jpeg()
+    .toBuffer();
+  const file = join(dir, 'camera.mjpeg');
+  writeFileSync(file, Buffer.concat(Array.from({ length: 30 }, () => frame)));
+  return [
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+    `--use-file-for-fake-video-capture=${file}`,
+  ];
 }
 
 /** A browser with a profile on disk: closing and relaunching it is a tablet restart. */

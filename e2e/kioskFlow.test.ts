@@ -17,7 +17,13 @@ import {
   until,
   ZONE,
 } from '../sync-server/testing/testServer';
-import { accessibilityProblems, buildApp, hasChromium, launchChromium } from './browser';
+import {
+  accessibilityProblems,
+  buildApp,
+  fakeCameraShowing,
+  hasChromium,
+  launchChromium,
+} from './browser';
 
 /**
  * A new tablet, as a gym uses it: staff make a pairing code, the tablet is paired through its
@@ -64,7 +70,7 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
       'the roster on the server',
     );
     site.destroy();
-    browser = await launchChromium();
+    browser = await launchChromium(await fakeCameraShowing('0451042', dataDir));
   }, 120_000);
 
   afterAll(async () => {
@@ -141,6 +147,13 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.getByRole('button', { name: 'Cai W.' }).click();
     await expect.poll(() => page.getByText('Cai, you are already checked in').count()).toBe(1);
+
+    // The camera reads Ana's QR code (Chromium's fake camera shows it); she is already in.
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('button', { name: 'Scan card or QR code' }).click();
+    await expect
+      .poll(() => page.getByText('Ana, you are already checked in').count(), { timeout: 15_000 })
+      .toBe(1);
 
     // A second tab of the same browser does not write: it says where the kiosk is.
     const second = await page.context().newPage();

@@ -4,6 +4,8 @@ import { type ChimeKind, playChime } from '../device/chime';
 import { PairingError } from '../device/DeviceAuth';
 import { WedgeDetector } from '../device/WedgeDetector';
 import type { KioskController, ScanResult } from '../KioskController';
+import type { CodeScannedEvent } from './CodeScannedEvent';
+import './hc-camera-scan';
 import type { HcKeypad } from './hc-keypad';
 import './hc-keypad';
 import type { KeypadSubmitEvent } from './KeypadSubmitEvent';
@@ -29,6 +31,7 @@ export class HcKioskApp extends LitElement {
     warningMs: { type: Number, attribute: 'warning-ms' },
     warningUntil: { state: true },
     searching: { state: true },
+    scanning: { state: true },
     query: { state: true },
     result: { state: true },
     pairingError: { state: true },
@@ -178,6 +181,7 @@ export class HcKioskApp extends LitElement {
   declare warningMs: number;
   declare private warningUntil: number | null;
   declare private searching: boolean;
+  declare private scanning: boolean;
   declare private query: string;
   declare private result: ScanResult | null;
   declare private pairingError: string | null;
@@ -211,6 +215,7 @@ export class HcKioskApp extends LitElement {
     this.warningMs = 20_000;
     this.warningUntil = null;
     this.searching = false;
+    this.scanning = false;
     this.query = '';
   }
 
@@ -249,10 +254,16 @@ export class HcKioskApp extends LitElement {
           this.result
             ? html`<div class="done">${this.renderResult(this.result)}
                 <button class="primary" type="button" @click=${this._onDone}>Done</button></div>`
-            : this.searching
-              ? this.renderSearch()
-              : html`<div class="home">
+            : this.scanning
+              ? html`<div class="search">
+                  <hc-camera-scan @code-scanned=${this._onCode}></hc-camera-scan>
+                  <button class="secondary" type="button" @click=${this._onEndScan}>Back to the keypad</button>
+                </div>`
+              : this.searching
+                ? this.renderSearch()
+                : html`<div class="home">
                   <hc-keypad @keypad-submit=${this._onKeypad}></hc-keypad>
+                  <button class="secondary" type="button" @click=${this._onStartScan}>Scan card or QR code</button>
                   <button class="secondary" type="button" @click=${this._onStartSearch}>Search by name</button>
                 </div>`
         }
@@ -327,6 +338,20 @@ export class HcKioskApp extends LitElement {
       case 'deny':
         return html`<div class="result deny" role="alert"><span aria-hidden="true">⛔</span>${denialText(decision.reason, name)}</div>`;
     }
+  }
+
+  private _onStartScan(): void {
+    this.lastInput = Date.now();
+    this.scanning = true;
+  }
+
+  private _onCode(event: CodeScannedEvent): void {
+    this.scanning = false;
+    this.identify(event.code, 'qr');
+  }
+
+  private _onEndScan(): void {
+    this.scanning = false;
   }
 
   private _onStartSearch(): void {
