@@ -8,15 +8,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, hasChromium, launchChromium } from '../e2e/browser';
-import { siteDocName } from '../shared/docName';
-import { putMember, writeSettings } from '../shared/siteDoc';
 import {
-  connect,
+  activeMember,
   pairKiosk,
   SITE,
-  staffToken,
+  seedSite,
   startTestServer,
-  until,
   ZONE,
 } from '../sync-server/testing/testServer';
 
@@ -35,26 +32,10 @@ export async function measureKioskTap(samples = 200): Promise<TapTimes | null> {
   const server = await startTestServer({}, dataDir, { distDir: join(dataDir, 'dist') });
   const browser = await launchChromium();
   try {
-    const staff = await staffToken(server);
-    const site = connect(server, siteDocName(SITE), staff.token);
-    await site.outcome;
-    writeSettings(site.doc, { timeZone: ZONE });
-    for (let i = 0; i < samples; i++) {
-      putMember(site.doc, {
-        id: String(5000 + i),
-        name: `Member${i} Test`,
-        codes: [],
-        status: 'active',
-        validUntil: null,
-      });
-    }
-    await until(
-      () =>
-        server.server.hocuspocus.documents.get(siteDocName(SITE))?.getMap('members').size ===
-        samples,
-      'the roster',
+    const members = Array.from({ length: samples }, (_, i) =>
+      activeMember(String(5000 + i), `Member${i} Test`),
     );
-    site.destroy();
+    await seedSite(server, { timeZone: ZONE }, members);
     const kiosk = await pairKiosk(server);
     const page = await (await browser.newContext()).newPage();
     await page.addInitScript(

@@ -208,7 +208,9 @@ async function measureBundle(): Promise<void> {
     );
   }
   print(`| **page JavaScript at start** | | **${(total / 1024).toFixed(1)} KB** |`);
-  print(`| loaded with the camera (plus the 1.1 MB reader wasm) | | ${(lazy / 1024).toFixed(1)} KB |`);
+  print(
+    `| loaded with the camera (plus the 1.1 MB reader wasm) | | ${(lazy / 1024).toFixed(1)} KB |`,
+  );
   print();
 }
 

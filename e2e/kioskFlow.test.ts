@@ -5,12 +5,12 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import { readEntries } from '../shared/checkinsDoc';
-import { checkinsDocName, siteDocName } from '../shared/docName';
+import { checkinsDocName } from '../shared/docName';
 import { localDayOf } from '../shared/localTime';
-import { putMember, writeSettings } from '../shared/siteDoc';
 import {
-  connect,
+  activeMember,
   SITE,
+  seedSite,
   staffToken,
   startTestServer,
   type TestServer,
@@ -40,36 +40,11 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
     await buildApp(join(dataDir, 'dist'));
     server = await startTestServer({}, dataDir, { distDir: join(dataDir, 'dist') });
     base = server.wsUrl.replace('ws', 'http');
-    const staff = await staffToken(server);
-    const site = connect(server, siteDocName(SITE), staff.token);
-    await site.outcome;
-    writeSettings(site.doc, { timeZone: ZONE, capacity: 1 });
-    putMember(site.doc, {
-      id: '1042',
-      name: 'Ana Lima',
-      codes: ['0451042'],
-      status: 'active',
-      validUntil: null,
-    });
-    putMember(site.doc, {
-      id: '2001',
-      name: 'Ben Okafor',
-      codes: [],
-      status: 'expired',
-      validUntil: '2026-01-31',
-    });
-    putMember(site.doc, {
-      id: '3003',
-      name: 'Cai Wu',
-      codes: [],
-      status: 'active',
-      validUntil: null,
-    });
-    await until(
-      () => server.server.hocuspocus.documents.get(siteDocName(SITE))?.getMap('members').size === 3,
-      'the roster on the server',
-    );
-    site.destroy();
+    await seedSite(server, { timeZone: ZONE, capacity: 1 }, [
+      activeMember('1042', 'Ana Lima', ['0451042']),
+      { id: '2001', name: 'Ben Okafor', codes: [], status: 'expired', validUntil: '2026-01-31' },
+      activeMember('3003', 'Cai Wu'),
+    ]);
     browser = await launchChromium(await fakeCameraShowing('0451042', dataDir));
   }, 120_000);
 

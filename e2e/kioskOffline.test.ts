@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -7,16 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import { readEntries } from '../shared/checkinsDoc';
 import { deriveDay } from '../shared/deriveDay';
-import { checkinsDocName, siteDocName } from '../shared/docName';
+import { checkinsDocName } from '../shared/docName';
 import { localDayOf } from '../shared/localTime';
-import { putMember, writeSettings } from '../shared/siteDoc';
 import {
-  connect,
+  activeMember,
+  freePort,
   SITE,
+  seedSite,
   staffToken,
   startTestServer,
   type TestServer,
-  until,
   ZONE,
 } from '../sync-server/testing/testServer';
 import { buildApp, hasChromium, launchProfile } from './browser';
@@ -32,15 +31,6 @@ let port: number;
 let server: TestServer | null = null;
 const contexts: BrowserContext[] = [];
 const day = () => localDayOf(Date.now(), ZONE);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port: p } = probe.address() as { port: number };
-      probe.close(() => resolve(p));
-    });
-  });
-}
 
 async function startServer(): Promise<TestServer> {
   server = await startTestServer({ PORT: String(port) }, dataDir, {
@@ -70,25 +60,9 @@ describe.skipIf(!hasChromium)('kiosk offline', () => {
     port = await freePort();
     await buildApp(join(dataDir, 'dist'));
     const t = await startServer();
-    const staff = await staffToken(t);
-    const site = connect(t, siteDocName(SITE), staff.token);
-    await site.outcome;
     // No debounce: a second scan right away is a check-out, which this test needs.
-    writeSettings(site.doc, { timeZone: ZONE, debounceSeconds: 0 });
-    for (let n = 1; n <= 8; n++) {
-      putMember(site.doc, {
-        id: `100${n}`,
-        name: `Member${n} Test`,
-        codes: [],
-        status: 'active',
-        validUntil: null,
-      });
-    }
-    await until(
-      () => t.server.hocuspocus.documents.get(siteDocName(SITE))?.getMap('members').size === 8,
-      'the roster',
-    );
-    site.destroy();
+    const members = [1, 2, 3, 4, 5, 6, 7, 8].map((n) => activeMember(`100${n}`, `Member${n} Test`));
+    await seedSite(t, { timeZone: ZONE, debounceSeconds: 0 }, members);
   }, 120_000);
 
   afterAll(async () => {

@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { readEntries } from '../shared/checkinsDoc';
@@ -8,6 +7,7 @@ import { localDayOf } from '../shared/localTime';
 import {
   type Client,
   connect,
+  freePort,
   kioskCheckIn,
   pairKiosk,
   SITE,
@@ -29,15 +29,6 @@ afterEach(() => {
   for (const c of clients.splice(0)) c.destroy();
   for (const child of children.splice(0)) child.kill('SIGKILL');
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function startProcess(dataDir: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/main.ts'], {

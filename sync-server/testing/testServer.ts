@@ -6,7 +6,9 @@ import { importPKCS8, SignJWT } from 'jose';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { recordEvent } from '../../shared/checkinsDoc';
+import { siteDocName } from '../../shared/docName';
 import { newEventId } from '../../shared/eventId';
+import { type Member, putMember, type SiteSettings, writeSettings } from '../../shared/siteDoc';
 import { loadConfig } from '../config';
 import type { StaffRole } from '../StaffAccounts';
 import { type RunningServer, startServer } from '../server';
@@ -202,4 +204,43 @@ export function kioskCheckIn(
     { id, at, clockTrusted: true, method: 'qr' },
   );
   return id;
+}
+
+/**
+ * Writes site settings and members through a staff connection, as the dashboard does, and
+ * resolves once the server holds them.
+ */
+export async function seedSite(
+  t: TestServer,
+  settings: Partial<SiteSettings>,
+  members: readonly Member[],
+): Promise<void> {
+  const staff = await staffToken(t);
+  const site = connect(t, siteDocName(SITE), staff.token);
+  await site.outcome;
+  writeSettings(site.doc, settings);
+  for (const member of members) putMember(site.doc, member);
+  await until(
+    () =>
+      (t.server.hocuspocus.documents.get(siteDocName(SITE))?.getMap('members').size ?? 0) >=
+      members.length,
+    'the roster on the server',
+  );
+  site.destroy();
+}
+
+/** An active member with no expiry. */
+export function activeMember(id: string, name: string, codes: string[] = []): Member {
+  return { id, name, codes, status: 'active', validUntil: null };
+}
+
+/** A TCP port nobody listens on right now (for servers that must come back on the same port). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }
