@@ -56,4 +56,36 @@ describe('KioskController', () => {
     expect(await entriesOnServer('2026-01-16')).toBe(1);
     controller.stop();
   });
+
+  it('recovers when the server refuses an update: starts the day again from the server and keeps every scan', async () => {
+    const store = memoryStore();
+    writeJson(store, 'headcount.device', {
+      deviceId: kiosk.deviceId,
+      deviceSecret: kiosk.deviceSecret,
+      siteId: 'riverside',
+      name: 'Front door',
+    });
+    const now = Date.UTC(2026, 1, 10, 12, 0, 0);
+    const clock = {
+      now: () => ({ at: now, trusted: true }),
+      sync: async () => ({ offsetMs: 0, roundTripMs: 0, measuredAt: now }),
+    };
+    const auth = new DeviceAuth({ baseUrl: serverUrl, store, appVersion: 'test' });
+    const controller = new KioskController({ baseUrl: serverUrl, auth, store, clock });
+    await controller.start();
+    controller.scan('code-1', 'qr');
+    controller.scan('code-2', 'qr');
+    await expect.poll(() => controller.status.pending, { timeout: 10_000 }).toBe(0);
+
+    // A bug puts content where entries never go; the server refuses the update that carries it.
+    const today = controller.documents[controller.documents.length - 1];
+    today?.doc.getMap('kiosk:rogue').set('oops', 1);
+    controller.scan('code-3', 'qr');
+    await expect.poll(() => controller.recoveries, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => controller.status.pending, { timeout: 10_000 }).toBe(0);
+    expect(await entriesOnServer('2026-02-10')).toBe(3);
+    controller.scan('code-4', 'qr');
+    await expect.poll(() => entriesOnServer('2026-02-10'), { timeout: 10_000 }).toBe(4);
+    controller.stop();
+  });
 });

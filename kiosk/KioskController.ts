@@ -76,6 +76,9 @@ export class KioskController extends EventTarget {
   private revoked = false;
   private elsewhere = false;
   private lastSyncedAt: number | null = null;
+  /** How often a refused update was recovered from (shown to staff in the device list later). */
+  recoveries = 0;
+  private recovering = false;
   private unwatch: (() => void)[] = [];
 
   constructor(options: {
@@ -185,6 +188,11 @@ export class KioskController extends EventTarget {
     this.changed();
   }
 
+  /** The day documents open now, yesterday first (diagnostics and tests). */
+  get documents(): readonly CheckinsReplica[] {
+    return this.days;
+  }
+
   /** The local day whose document the kiosk writes into. */
   get today(): string | null {
     return this.days[this.days.length - 1]?.day ?? null;
@@ -216,6 +224,8 @@ export class KioskController extends EventTarget {
           writer: `kiosk:${credential.deviceId}`,
         });
         replica.addEventListener('change', () => this.changed());
+        const refused = replica;
+        replica.addEventListener('refused', () => void this.recover(refused));
       }
       ledger.add(readEntries(replica.doc, day));
       this.unwatch.push(
@@ -228,6 +238,30 @@ export class KioskController extends EventTarget {
     });
     for (const old of keep.values()) old.destroy();
     this.changed();
+  }
+
+  /**
+   * The server refused an update of ours for this day's document, so that document no longer
+   * syncs (and would be refused again on every reconnect). Start that day again from the server's
+   * copy and append this tablet's entries the server had not acknowledged: nothing recorded here
+   * is lost, and an entry the server did have counts once because its id is the same ([E1]).
+   * Content the server refused that is not one of our entries (a bug's leftovers) is dropped.
+   */
+  private async recover(refused: CheckinsReplica): Promise<void> {
+    if (this.recovering || !this.days.includes(refused)) return;
+    this.recovering = true;
+    try {
+      await refused.discard();
+      // Read after the copy is gone: scans made meanwhile went into `refused` and are included.
+      const unsent = refused.unacknowledged();
+      // A new socket too: the server still routes this document's messages on the old socket to
+      // the connection it closed.
+      await this.start();
+      this.days.find((replica) => replica.day === refused.day)?.reapply(unsent);
+      this.recoveries++;
+    } finally {
+      this.recovering = false;
+    }
   }
 
   private followTheDay(): void {

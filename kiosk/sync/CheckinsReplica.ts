@@ -1,6 +1,9 @@
 import * as Y from 'yjs';
 import { readEntriesSince } from '../../shared/checkinsDoc';
 import { parseDocName } from '../../shared/docName';
+import { parseEntry } from '../../shared/entryCodec';
+import { dayWindow } from '../../shared/localTime';
+import { parseWriterName } from '../../shared/writer';
 import { DocumentReplica, type ReplicaOptions } from './DocumentReplica';
 
 /** Key, in the document's own IndexedDB store, of the state the server last acknowledged. */
@@ -37,9 +40,26 @@ export class CheckinsReplica extends DocumentReplica {
 
   /** This tablet's entries the server has not acknowledged yet. */
   get pending(): number {
-    return readEntriesSince(this.doc, this.day, this.acknowledged).filter(
-      (entry) => entry.container === this.writer,
-    ).length;
+    return this.unacknowledged().length;
+  }
+
+  /**
+   * The raw tuples of this tablet's valid entries the server has not acknowledged yet. Entries
+   * that do not parse are left out: re-sending them could only be refused again.
+   */
+  unacknowledged(): unknown[] {
+    const writer = parseWriterName(this.writer);
+    if (!writer) return [];
+    const context = { writer, window: dayWindow(this.day, 'UTC') };
+    return readEntriesSince(this.doc, this.day, this.acknowledged)
+      .filter((entry) => entry.container === this.writer && entry.misplaced === undefined)
+      .filter((entry) => parseEntry(entry.value, context).ok)
+      .map((entry) => entry.value);
+  }
+
+  /** Appends entries again (same ids: an entry the server already has still counts once, [E1]). */
+  reapply(values: readonly unknown[]): void {
+    if (values.length > 0) this.doc.getArray(this.writer).push([...values]);
   }
 
   protected override async afterLoad(): Promise<void> {

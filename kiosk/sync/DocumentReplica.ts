@@ -39,6 +39,11 @@ export class DocumentReplica extends EventTarget {
     this.doc.on('update', () => this.changed());
     this.provider.on('synced', () => this.changed());
     this.provider.on('status', () => this.changed());
+    // The server closes a document whose update it refused; syncing would silently stop there.
+    this.provider.on('close', ({ event }: { event: { reason?: string } }) => {
+      if (String(event.reason ?? '').startsWith('invalid-update'))
+        this.dispatchEvent(new Event('refused'));
+    });
     this.loaded = this.persistence.whenSynced.then(() => this.afterLoad());
     // Attach only after IndexedDB is read, so the first sync already carries what was stored.
     void this.loaded.then(() => this.provider.attach());
@@ -61,6 +66,15 @@ export class DocumentReplica extends EventTarget {
   destroy(): void {
     this.provider.destroy();
     this.doc.destroy();
+  }
+
+  /**
+   * Stops syncing and deletes this device's stored copy, to start again from the server's. The
+   * document stays readable in memory until `destroy()`, so nothing written meanwhile is lost.
+   */
+  async discard(): Promise<void> {
+    this.provider.destroy();
+    await this.persistence.clearData();
   }
 
   /** Runs once IndexedDB has been read, before syncing starts. */
