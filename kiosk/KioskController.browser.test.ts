@@ -28,22 +28,27 @@ async function entriesOnServer(day: string): Promise<number> {
   return count;
 }
 
+/** A controller for the paired test tablet, on a clock the test moves. */
+function pairedKiosk(now: () => number): KioskController {
+  const store = memoryStore();
+  writeJson(store, 'headcount.device', {
+    deviceId: kiosk.deviceId,
+    deviceSecret: kiosk.deviceSecret,
+    siteId: 'riverside',
+    name: 'Front door',
+  });
+  const clock = {
+    now: () => ({ at: now(), trusted: true }),
+    sync: async () => ({ offsetMs: 0, roundTripMs: 0, measuredAt: now() }),
+  };
+  const auth = new DeviceAuth({ baseUrl: serverUrl, store, appVersion: 'test' });
+  return new KioskController({ baseUrl: serverUrl, auth, store, clock });
+}
+
 describe('KioskController', () => {
   it('opens the new day at midnight and writes a scan just after it into the new day', async () => {
-    const store = memoryStore();
-    writeJson(store, 'headcount.device', {
-      deviceId: kiosk.deviceId,
-      deviceSecret: kiosk.deviceSecret,
-      siteId: 'riverside',
-      name: 'Front door',
-    });
     let now = Date.UTC(2026, 0, 15, 23, 59, 50);
-    const clock = {
-      now: () => ({ at: now, trusted: true }),
-      sync: async () => ({ offsetMs: 0, roundTripMs: 0, measuredAt: now }),
-    };
-    const auth = new DeviceAuth({ baseUrl: serverUrl, store, appVersion: 'test' });
-    const controller = new KioskController({ baseUrl: serverUrl, auth, store, clock });
+    const controller = pairedKiosk(() => now);
     await controller.start();
     expect(controller.today).toBe('2026-01-15');
     controller.scan('not-a-member', 'keypad');
@@ -58,20 +63,8 @@ describe('KioskController', () => {
   });
 
   it('recovers when the server refuses an update: starts the day again from the server and keeps every scan', async () => {
-    const store = memoryStore();
-    writeJson(store, 'headcount.device', {
-      deviceId: kiosk.deviceId,
-      deviceSecret: kiosk.deviceSecret,
-      siteId: 'riverside',
-      name: 'Front door',
-    });
     const now = Date.UTC(2026, 1, 10, 12, 0, 0);
-    const clock = {
-      now: () => ({ at: now, trusted: true }),
-      sync: async () => ({ offsetMs: 0, roundTripMs: 0, measuredAt: now }),
-    };
-    const auth = new DeviceAuth({ baseUrl: serverUrl, store, appVersion: 'test' });
-    const controller = new KioskController({ baseUrl: serverUrl, auth, store, clock });
+    const controller = pairedKiosk(() => now);
     await controller.start();
     controller.scan('code-1', 'qr');
     controller.scan('code-2', 'qr');
