@@ -107,6 +107,11 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
     await type('3003');
     await expect.poll(() => page.getByText('The gym is at capacity right now.').count()).toBe(1);
     await until(() => entriesOnServer() === 3, 'the warned check-in on the server');
+
+    // Cai was leaving, not arriving: she switches, and the check-in is replaced ([K5]).
+    await page.getByRole('button', { name: 'Leaving? Check out instead' }).click();
+    await expect.poll(() => page.getByText('See you, Cai').count()).toBe(1);
+    await until(() => entriesOnServer() === 4, 'the switch on the server');
     expect(await accessibilityProblems(page)).toEqual([]);
 
     // A wedge scanner types the card code fast and presses Enter, with no field focused.
@@ -121,7 +126,7 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
     await page.getByLabel('Your name (3 letters or more)').fill('cai');
     expect(await accessibilityProblems(page)).toEqual([]);
     await page.getByRole('button', { name: 'Cai W.' }).click();
-    await expect.poll(() => page.getByText('Cai, you are already checked in').count()).toBe(1);
+    await expect.poll(() => page.getByText('Cai, you are already checked out').count()).toBe(1);
 
     // The camera reads Ana's QR code (Chromium's fake camera shows it); she is already in.
     await page.getByRole('button', { name: 'Done' }).click();

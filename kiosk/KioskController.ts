@@ -76,6 +76,13 @@ export class KioskController extends EventTarget {
   private revoked = false;
   private elsewhere = false;
   private lastSyncedAt: number | null = null;
+  /** The member's last check-in or check-out on this kiosk, which they may still switch. */
+  private last: {
+    id: string;
+    member: Member;
+    kind: 'checkIn' | 'checkOut';
+    method: Method;
+  } | null = null;
   /** How often a refused update was recovered from (shown to staff in the device list later). */
   recoveries = 0;
   private recovering = false;
@@ -285,7 +292,7 @@ export class KioskController extends EventTarget {
     const ledger = this.ledger;
     const today = this.days[this.days.length - 1];
     if (!ledger || !today) throw new Error('the kiosk is not started');
-    const { at, trusted } = this.clock.now();
+    const { at } = this.clock.now();
     const member = this.roster.get(input) ?? this.byCode.get(input);
     const stats = ledger.stats(at, { feedSize: 0 });
     const decision = decideScan({
@@ -298,17 +305,51 @@ export class KioskController extends EventTarget {
       debounceMs: this.settings.debounceSeconds * 1000,
     });
     const event = eventFor(decision, member, input);
-    if (event) {
-      const credential = this.auth.credential;
-      if (!credential) throw new Error('the kiosk is not paired');
-      recordEvent(today.doc, { role: 'kiosk', id: credential.deviceId }, event, {
-        id: newEventId(Date.now()),
-        at,
-        clockTrusted: trusted,
-        method,
-      });
-    }
-    return { decision, firstName: member ? (member.name.split(/\s+/)[0] ?? member.name) : null };
+    const id = event ? this.write(event, method) : null;
+    this.last =
+      id && member && (event?.kind === 'checkIn' || event?.kind === 'checkOut')
+        ? { id, member, kind: event.kind, method }
+        : null;
+    return { decision, firstName: member ? firstNameOf(member) : null };
+  }
+
+  /** True while the member who just checked in or out may still switch ([K5]). */
+  get canSwitch(): boolean {
+    return this.last !== null;
+  }
+
+  /**
+   * The member says the kiosk guessed wrong ([K1]): records the opposite event naming the one it
+   * replaces ([K5]), and returns what to show instead.
+   */
+  switchLast(): ScanResult | null {
+    const last = this.last;
+    if (!last) return null;
+    const kind = last.kind === 'checkIn' ? 'checkOut' : 'checkIn';
+    const id = this.write({ kind, memberId: last.member.id, corrects: last.id }, last.method);
+    this.last = null;
+    const { at } = this.clock.now();
+    const visit = this.ledger?.visits().find((v) => v.checkOutId === id);
+    const decision: ScanDecision =
+      kind === 'checkIn'
+        ? { action: 'check-in', alerts: [] }
+        : { action: 'check-out', since: visit?.start ?? at, stayMs: visit ? at - visit.start : 0 };
+    return { decision, firstName: firstNameOf(last.member) };
+  }
+
+  private write(event: NewEvent, method: Method): string {
+    const today = this.days[this.days.length - 1];
+    const credential = this.auth.credential;
+    if (!today || !credential) throw new Error('the kiosk is not started');
+    const { at, trusted } = this.clock.now();
+    const id = newEventId(Date.now());
+    recordEvent(today.doc, { role: 'kiosk', id: credential.deviceId }, event, {
+      id,
+      at,
+      clockTrusted: trusted,
+      method,
+    });
+    return id;
   }
 
   private readSite(): void {
@@ -327,6 +368,10 @@ export class KioskController extends EventTarget {
   private changed(): void {
     this.dispatchEvent(new Event('change'));
   }
+}
+
+function firstNameOf(member: Member): string {
+  return member.name.split(/\s+/)[0] ?? member.name;
 }
 
 function eventFor(

@@ -780,6 +780,7 @@ function canonical(event: CheckinEvent): string {
     'reason' in event ? event.reason : null,
     'code' in event ? event.code : null,
     'targetId' in event ? event.targetId : null,
+    'corrects' in event ? (event.corrects ?? null) : null,
     event.docDay,
   ]);
 }

@@ -264,6 +264,28 @@ describe('deriveDay: visits', () => {
     expect(flags).toContainEqual({ code: 'void-target-invalid', at: s.time('10:05'), ref: v });
   });
 
+  it("[K5] replaces a check-in by the member's switch to check-out, from the same kiosk within the window", () => {
+    const s = new Scenario();
+    s.in('ana', '09:00');
+    const guess = s.in('ana', '11:00:00');
+    s.add({ kind: 'checkOut', memberId: 'ana', corrects: guess }, '11:00:05');
+    const { stats, visits } = s.derive('12:00');
+    expect(visits.map((v) => [v.start, v.closedBy])).toEqual([[s.time('09:00'), 'checkOut']]);
+    expect(stats.completedVisits).toBe(1);
+    expect(stats.feed.find((i) => i.id === guess)?.outcome).toBe('corrected');
+  });
+
+  it("[K5] ignores a switch that names another kiosk's event or comes too late", () => {
+    const s = new Scenario();
+    const other = s.in('ana', '10:00', { writer: 'kiosk:back' });
+    s.add({ kind: 'checkOut', memberId: 'ana', corrects: other }, '10:00:05');
+    const late = s.in('bo', '10:00');
+    s.add({ kind: 'checkOut', memberId: 'bo', corrects: late }, '10:05');
+    const { stats, visits } = s.derive('12:00');
+    expect(visits.map((v) => v.memberId).sort()).toEqual(['ana', 'bo']);
+    expect(stats.completedVisits).toBe(2);
+  });
+
   it('[V11] check everyone out closes every open visit and leaves them out of the average', () => {
     const s = new Scenario();
     s.in('a', '18:00');

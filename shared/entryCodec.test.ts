@@ -97,6 +97,7 @@ describe('entryCodec', () => {
       [[1, id, 0, 'M1', 0, true, 0, { loc: 'x'.repeat(65) }], 'malformed'],
       [[1, id, 2, 'M1', 0, true, 0, { reason: 'bored' }], 'malformed'],
       [[1, id, { toString: [] }, 'M1', 0, true, 0], 'malformed'],
+      [[1, id, 0, 'M1', 0, true, 0, { target: 'not-an-id' }], 'malformed'],
       [[1, id, 0, 'M1', 0, true, 0, { toString: 5 }], 'ok'],
       [[1, id, 3, '', 0, true, 4, { reason: 'x' }], 'not-permitted'],
       [[2, id, 0, 'M1', 0, true, 0], 'unsupported-version'],

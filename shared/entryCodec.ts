@@ -30,7 +30,8 @@ import type { ProblemCode } from './problems';
  * - kind, method: indexes into EVENT_KINDS and METHODS.
  * - memberId: '' for kinds without a member.
  * - correctionMs: `at - deviceTime`, the server offset the device applied (0 when unknown).
- * - extra: optional object with `loc`, `override`, `reason`, `code`, `target`.
+ * - extra: optional object with `loc`, `override`, `reason`, `code`, `target` (the event a void
+ *   names, or that a check-in or check-out corrects).
  */
 export const ENTRY_VERSION = 1;
 
@@ -62,11 +63,15 @@ export function encodeEntry(event: NewEvent, recording: Recording): EntryTuple {
   let memberId = '';
   switch (event.kind) {
     case 'checkIn':
-      memberId = event.memberId;
-      if (event.override !== undefined) extra.override = checkText(event.override, MAX_SHORT_TEXT);
-      break;
     case 'checkOut':
       memberId = event.memberId;
+      if (event.kind === 'checkIn' && event.override !== undefined) {
+        extra.override = checkText(event.override, MAX_SHORT_TEXT);
+      }
+      if (event.corrects !== undefined) {
+        if (!isEventId(event.corrects)) throw new RangeError('corrects must be an event id');
+        extra.target = event.corrects;
+      }
       break;
     case 'denied':
       memberId = event.memberId;
@@ -198,6 +203,10 @@ function parseV1(value: unknown[], { writer, window }: EntryContext): ParsedEntr
       if (memberId === '') return bad('malformed', `${kind} without a member id`, id);
       event.memberId = memberId;
       if (kind === 'checkIn' && extra.override !== undefined) event.override = extra.override;
+      if (extra.target !== undefined) {
+        if (!isEventId(extra.target)) return bad('malformed', 'corrects is not an event id', id);
+        event.corrects = extra.target;
+      }
       break;
     case 'denied':
       if (!DENIAL_REASONS.includes(extra.reason as DenialReason)) {

@@ -44,11 +44,15 @@ export interface CheckInEvent extends EventBase {
   readonly memberId: string;
   /** The alert a staff member overrode to let the member in ("check in anyway"). */
   readonly override?: string;
+  /** The event this one replaces: the member switched at the kiosk ([K5]). */
+  readonly corrects?: EventId;
 }
 
 export interface CheckOutEvent extends EventBase {
   readonly kind: 'checkOut';
   readonly memberId: string;
+  /** The event this one replaces: the member switched at the kiosk ([K5]). */
+  readonly corrects?: EventId;
 }
 
 export interface DeniedEvent extends EventBase {
@@ -79,8 +83,8 @@ export type CheckinEvent =
 
 /** What a writer supplies to record an event; the codec derives the rest. */
 export type NewEvent =
-  | { kind: 'checkIn'; memberId: string; override?: string }
-  | { kind: 'checkOut'; memberId: string }
+  | { kind: 'checkIn'; memberId: string; override?: string; corrects?: EventId }
+  | { kind: 'checkOut'; memberId: string; corrects?: EventId }
   | { kind: 'denied'; memberId: string; reason: DenialReason; code?: string }
   | { kind: 'void'; targetId: EventId; reason: string }
   | { kind: 'checkOutAll' };

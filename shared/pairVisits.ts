@@ -47,7 +47,9 @@ export type Outcome =
   | { readonly kind: 'repeat-check-out' }
   | { readonly kind: 'unmatched'; readonly afterAutoClose: boolean }
   /** Voided by staff ([V10]): left out of pairing, kept in the audit trail. */
-  | { readonly kind: 'voided' };
+  | { readonly kind: 'voided' }
+  /** Replaced by the member's switch at the kiosk ([K5]). */
+  | { readonly kind: 'corrected' };
 
 export interface Pairing {
   readonly visits: Visit[];
@@ -69,6 +71,7 @@ export function autoCloseTime(start: number, rules: PairingRules): number {
 
 // Outcomes that carry no data are shared.
 const VOIDED: Outcome = { kind: 'voided' };
+const CORRECTED: Outcome = { kind: 'corrected' };
 const REPEAT_CHECK_OUT: Outcome = { kind: 'repeat-check-out' };
 const UNMATCHED: Outcome = { kind: 'unmatched', afterAutoClose: false };
 const UNMATCHED_AFTER_AUTO_CLOSE: Outcome = { kind: 'unmatched', afterAutoClose: true };
@@ -85,8 +88,10 @@ export function pairVisits(
   const outcomes: Outcome[] = new Array(events.length);
   // Indexes in time order, so outcomes land at their event's index without a lookup table.
   const order: number[] = [];
+  const corrected = correctedBySwitch(events, rules.debounceMs);
   events.forEach((event, i) => {
     if (isVoided(event.id)) outcomes[i] = VOIDED;
+    else if (corrected.has(event.id)) outcomes[i] = CORRECTED;
     else order.push(i);
   });
   order.sort((a, b) => compareEvents(events[a] as CheckinEvent, events[b] as CheckinEvent));
@@ -158,4 +163,30 @@ export function pairVisits(
   closeAllUpTo(null);
 
   return { visits, outcomes };
+}
+
+/**
+ * The events a member's switch replaced ([K5]): a check-in or check-out that names an earlier
+ * event of the same member, written by the same writer within the debounce window. Anything else
+ * that names an event is an ordinary scan (a kiosk cannot undo what it did not record).
+ */
+function correctedBySwitch(
+  events: readonly (CheckInEvent | CheckOutEvent)[],
+  windowMs: number,
+): Set<EventId> {
+  const corrected = new Set<EventId>();
+  for (const event of events) {
+    if (event.corrects === undefined) continue;
+    const target = events.find((other) => other.id === event.corrects);
+    if (
+      target &&
+      target.writer.role === event.writer.role &&
+      target.writer.id === event.writer.id &&
+      event.at >= target.at &&
+      event.at - target.at <= windowMs
+    ) {
+      corrected.add(target.id);
+    }
+  }
+  return corrected;
 }

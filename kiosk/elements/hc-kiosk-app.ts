@@ -16,7 +16,15 @@ const RESULT_MS = 4000;
 /** What the app needs from its controller (the element tests pass a small stand-in). */
 export type KioskPort = Pick<
   KioskController,
-  'status' | 'deviceName' | 'scan' | 'pair' | 'search' | 'addEventListener' | 'removeEventListener'
+  | 'status'
+  | 'deviceName'
+  | 'scan'
+  | 'pair'
+  | 'search'
+  | 'canSwitch'
+  | 'switchLast'
+  | 'addEventListener'
+  | 'removeEventListener'
 >;
 
 /**
@@ -253,6 +261,7 @@ export class HcKioskApp extends LitElement {
         ${
           this.result
             ? html`<div class="done">${this.renderResult(this.result)}
+                ${this.renderSwitch(this.result)}
                 <button class="primary" type="button" @click=${this._onDone}>Done</button></div>`
             : this.scanning
               ? html`<div class="search">
@@ -280,6 +289,18 @@ export class HcKioskApp extends LitElement {
           : nothing
       }
     `;
+  }
+
+  /** Lets the member correct the kiosk's guess between arriving and leaving ([K5]). */
+  private renderSwitch({ decision }: ScanResult) {
+    if (!this.controller?.canSwitch) return nothing;
+    if (decision.action === 'check-in') {
+      return html`<button class="secondary" type="button" @click=${this._onSwitch}>Leaving? Check out instead</button>`;
+    }
+    if (decision.action === 'check-out') {
+      return html`<button class="secondary" type="button" @click=${this._onSwitch}>Arriving? Check in instead</button>`;
+    }
+    return nothing;
   }
 
   private renderSearch() {
@@ -330,7 +351,7 @@ export class HcKioskApp extends LitElement {
               ${decision.alerts.map((alert) => html`<small>${warningText(alert.kind)}</small>`)}
             </div>`;
       case 'check-out':
-        return html`<div class="result" role="status"><span aria-hidden="true">👋</span>See you, ${name} — ${formatStay(decision.stayMs)}</div>`;
+        return html`<div class="result" role="status"><span aria-hidden="true">👋</span>See you, ${name}${decision.stayMs >= 60_000 ? ` — ${formatStay(decision.stayMs)}` : ''}</div>`;
       case 'already-in':
         return html`<div class="result" role="status"><span aria-hidden="true">✓</span>${name}, you are already checked in</div>`;
       case 'already-out':
@@ -338,6 +359,18 @@ export class HcKioskApp extends LitElement {
       case 'deny':
         return html`<div class="result deny" role="alert"><span aria-hidden="true">⛔</span>${denialText(decision.reason, name)}</div>`;
     }
+  }
+
+  private _onSwitch(): void {
+    const switched = this.controller?.switchLast();
+    if (!switched) return;
+    this.lastInput = Date.now();
+    this.result = switched;
+    this.chime(chimeFor(switched));
+    clearTimeout(this.resultTimer);
+    this.resultTimer = setTimeout(() => {
+      this.result = null;
+    }, RESULT_MS);
   }
 
   private _onStartScan(): void {
