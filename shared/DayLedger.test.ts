@@ -31,6 +31,7 @@ const specArb = fc.record({
     'bad',
     'conflict',
     'future',
+    'switch',
   ),
   member: fc.nat({ max: 4 }),
   second: fc.integer({ min: -2 * 3600, max: 24 * 3600 + 600 }),
@@ -42,6 +43,7 @@ type Spec = typeof specArb extends fc.Arbitrary<infer T> ? T : never;
 /** Turns generated specs into raw entries, including bad and conflicting ones. */
 function entriesFrom(specs: Spec[]): RawEntry[] {
   const entries: RawEntry[] = [];
+  const scans: { id: string; at: number; memberId: string; writer: string; docDay: string }[] = [];
   specs.forEach((spec, index) => {
     const at = window.start + spec.second * 1000;
     const docDay = spec.second < 0 ? '2026-03-09' : config.day;
@@ -93,6 +95,26 @@ function entriesFrom(specs: Spec[]): RawEntry[] {
       case 'future':
         id = testEventId(window.end + 86_400_000, index);
         break;
+      case 'switch': {
+        // The member switches right after an earlier scan ([K5]): same member, same writer, 10 s
+        // later, naming it. (It names whatever the earlier entry is, so invalid switches occur too.)
+        const target = scans[spec.target % Math.max(1, scans.length)];
+        if (target) {
+          const value = encodeEntry(
+            { kind: 'checkOut', memberId: target.memberId, corrects: target.id },
+            {
+              id: testEventId(target.at + 10_000, index),
+              at: target.at + 10_000,
+              clockTrusted: true,
+              method: 'qr',
+            },
+          );
+          entries.push({ key, docDay: target.docDay, container: target.writer, value });
+          return;
+        }
+        event = { kind: 'checkOut', memberId };
+        break;
+      }
     }
     const value = encodeEntry(event, {
       id,
@@ -101,6 +123,9 @@ function entriesFrom(specs: Spec[]): RawEntry[] {
       method: staff ? 'staff' : 'qr',
     });
     entries.push({ key, docDay, container: spec.writer, value });
+    if (event.kind === 'checkIn' || event.kind === 'checkOut') {
+      scans.push({ id, at, memberId: event.memberId, writer: spec.writer, docDay });
+    }
   });
   return entries;
 }
