@@ -36,5 +36,5 @@ describe.skipIf(!hasChromium)('the built app', () => {
     await expect.poll(() => page.getByRole('button', { name: 'Pair this tablet' }).count()).toBe(1);
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 60_000);
 });

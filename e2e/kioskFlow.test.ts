@@ -139,8 +139,9 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
     const second = await page.context().newPage();
     await second.goto(`${base}/kiosk`);
     await expect.poll(() => second.getByText('already open in another tab').count()).toBe(1);
+    expect(await accessibilityProblems(second)).toEqual([]);
     expect(await second.getByRole('button', { name: 'OK, check in or out' }).count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 60_000);
 });

@@ -1,3 +1,4 @@
+import axe from 'axe-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
 import type { KioskStatus, ScanResult } from '../KioskController';
@@ -43,6 +44,16 @@ async function mount(idleMs: number, warningMs: number) {
   return app;
 }
 
+/** Serious and critical WCAG A/AA violations on the page now (axe-core). */
+async function seriousViolations(): Promise<string[]> {
+  const { violations } = await axe.run(document, {
+    runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'],
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => v.id);
+}
+
 const display = () => page.getByRole('status', { name: 'Member number' });
 
 describe('hc-kiosk-app', () => {
@@ -51,6 +62,7 @@ describe('hc-kiosk-app', () => {
     await page.getByRole('button', { name: '4', exact: true }).click();
     await page.getByRole('button', { name: '2', exact: true }).click();
     await expect.element(page.getByRole('alertdialog', { name: 'Still there?' })).toBeVisible();
+    expect(await seriousViolations()).toEqual([]);
     await page.getByRole('button', { name: "I'm still here" }).click();
     await expect.element(page.getByRole('alertdialog')).not.toBeInTheDocument();
     await expect.element(display()).toHaveTextContent('42');
