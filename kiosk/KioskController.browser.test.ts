@@ -47,13 +47,15 @@ function pairedKiosk(now: () => number): KioskController {
 
 describe('KioskController', () => {
   it('opens the new day at midnight and writes a scan just after it into the new day', async () => {
-    let now = Date.UTC(2026, 0, 15, 23, 59, 50);
+    // 23:59:50 in Amsterdam, the site's zone (UTC+1 in January).
+    let now = Date.UTC(2026, 0, 15, 22, 59, 50);
     const controller = pairedKiosk(() => now);
     await controller.start();
+    await expect.poll(() => controller.timeZone).toBe('Europe/Amsterdam');
+    controller.scan('first-scan', 'keypad');
     expect(controller.today).toBe('2026-01-15');
-    controller.scan('not-a-member', 'keypad');
 
-    now = Date.UTC(2026, 0, 16, 0, 0, 10);
+    now = Date.UTC(2026, 0, 15, 23, 0, 10);
     controller.scan('not-a-member-either', 'keypad');
     expect(controller.today).toBe('2026-01-16');
     await expect.poll(() => controller.status.pending, { timeout: 10_000 }).toBe(0);

@@ -195,6 +195,11 @@ export class KioskController extends EventTarget {
     this.changed();
   }
 
+  /** The site's time zone as this kiosk knows it (from the site document, cached offline). */
+  get timeZone(): string {
+    return this.settings.timeZone;
+  }
+
   /** The day documents open now, yesterday first (diagnostics and tests). */
   get documents(): readonly CheckinsReplica[] {
     return this.days;

@@ -5,9 +5,10 @@ import { Database } from '@hocuspocus/extension-database';
 import { Hocuspocus, type WebSocketLike } from '@hocuspocus/server';
 import crossws from 'crossws/adapters/node';
 import pino, { type Logger } from 'pino';
+import * as Y from 'yjs';
 import { siteDocName } from '../shared/docName';
 import { localDayOf } from '../shared/localTime';
-import { readSettings } from '../shared/siteDoc';
+import { readSettings, writeSettings } from '../shared/siteDoc';
 import { AccessControl } from './AccessControl';
 import { createApi, createSetupCode } from './api';
 import type { Config } from './config';
@@ -73,6 +74,13 @@ export async function startServer(
   const staff = new StaffAccounts(db);
   const documents = new DocumentStore(db);
   const setupCode = staff.count() === 0 ? createSetupCode(db) : null;
+  // The site document starts with the configured time zone, so every device derives the same
+  // local days from the first scan on (an empty document would mean UTC).
+  if (documents.fetch(siteDocName(config.siteId)) === null) {
+    const site = new Y.Doc();
+    writeSettings(site, { name: config.siteId, timeZone: config.siteTimeZone });
+    documents.store(siteDocName(config.siteId), Y.encodeStateAsUpdate(site));
+  }
 
   const timeZoneOf = (siteId: string): string => {
     const site = documents.load(siteDocName(siteId));

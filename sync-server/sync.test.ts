@@ -3,8 +3,9 @@ import WebSocket from 'ws';
 import type * as Y from 'yjs';
 import { readEntries } from '../shared/checkinsDoc';
 import { deriveDay } from '../shared/deriveDay';
-import { checkinsDocName } from '../shared/docName';
+import { checkinsDocName, siteDocName } from '../shared/docName';
 import { localDayOf } from '../shared/localTime';
+import { readSettings } from '../shared/siteDoc';
 import { CLOSE_REVOKED } from './AccessControl';
 import {
   type Client,
@@ -114,6 +115,17 @@ describe('sync through the server', () => {
     );
     await fresh.outcome;
     expect(entryCount(fresh.doc)).toBe(4);
+  });
+});
+
+describe('the site', () => {
+  it('starts with the configured time zone in its site document', async () => {
+    const t = await server({ SITE_TIME_ZONE: 'Asia/Tokyo' });
+    const staff = await staffToken(t);
+    const site = connect(t, siteDocName(SITE), staff.token);
+    await site.outcome;
+    expect(readSettings(site.doc).settings.timeZone).toBe('Asia/Tokyo');
+    site.destroy();
   });
 });
 
