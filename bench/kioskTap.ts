@@ -65,7 +65,10 @@ export async function measureKioskTap(samples = 200): Promise<TapTimes | null> {
         rendered.push(performance.now() - tap);
         await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
         framed.push(performance.now() - tap);
-        (app.shadowRoot.querySelector('.done button') as HTMLButtonElement).click();
+        const done = [...app.shadowRoot.querySelectorAll('.done button')].find(
+          (b) => b.textContent?.trim() === 'Done',
+        );
+        (done as HTMLButtonElement).click();
         await app.updateComplete;
       }
       return { rendered, framed };
