@@ -18,6 +18,18 @@ async function server(dir?: string): Promise<TestServer> {
   return t;
 }
 
+/** A server with one staff account, `lee`. */
+async function serverWithLee(): Promise<TestServer> {
+  const t = await server();
+  await t.server.staff.create({
+    username: 'lee',
+    password: 'long enough password',
+    role: 'staff',
+    siteId: 'riverside',
+  });
+  return t;
+}
+
 /** Runs the admin CLI as a user would, with the password on standard input. */
 async function admin(
   dir: string,
@@ -67,13 +79,7 @@ describe('staff sign-in', () => {
   });
 
   it('signs in, refreshes with a rotating credential, and signs out', async () => {
-    const t = await server();
-    await t.server.staff.create({
-      username: 'lee',
-      password: 'long enough password',
-      role: 'staff',
-      siteId: 'riverside',
-    });
+    const t = await serverWithLee();
     const signedIn = await t.api<{ accessToken: string; refreshToken: string }>(
       'POST',
       '/api/session',
@@ -98,13 +104,7 @@ describe('staff sign-in', () => {
   });
 
   it('rate-limits repeated wrong passwords', async () => {
-    const t = await server();
-    await t.server.staff.create({
-      username: 'lee',
-      password: 'long enough password',
-      role: 'staff',
-      siteId: 'riverside',
-    });
+    const t = await serverWithLee();
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++)
       statuses.push(
