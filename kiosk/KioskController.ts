@@ -1,12 +1,10 @@
 import { HocuspocusProviderWebsocket } from '@hocuspocus/provider';
-import { readEntries, recordEvent, watchEntries } from '../shared/checkinsDoc';
-import { DayLedger } from '../shared/DayLedger';
+import { recordEvent } from '../shared/checkinsDoc';
 import { decideScan, type ScanDecision } from '../shared/decideScan';
-import { dayConfigFor } from '../shared/deriveDay';
-import { checkinsDocName, siteDocName } from '../shared/docName';
+import { siteDocName } from '../shared/docName';
 import { newEventId } from '../shared/eventId';
 import type { Method, NewEvent } from '../shared/events';
-import { addDays, localDayOf } from '../shared/localTime';
+import { localDayOf } from '../shared/localTime';
 import {
   DEFAULT_SETTINGS,
   type Member,
@@ -18,8 +16,9 @@ import { type DeviceAuth, DeviceRevokedError } from './device/DeviceAuth';
 import { type KeyValueStore, readJson, writeJson } from './device/KeyValueStore';
 import { ServerClock, serverTimeFrom } from './device/ServerClock';
 import { type SearchHit, searchMembers } from './memberSearch';
-import { CheckinsReplica } from './sync/CheckinsReplica';
+import type { CheckinsReplica } from './sync/CheckinsReplica';
 import { DocumentReplica } from './sync/DocumentReplica';
+import { LiveDays } from './sync/LiveDays';
 
 /** What the kiosk shows about its connection, in its status strip. */
 export interface KioskStatus {
@@ -63,13 +62,11 @@ export class KioskController extends EventTarget {
   private readonly auth: DeviceAuth;
   private readonly store: KeyValueStore;
   private readonly clock: KioskClock;
-  private token: (() => Promise<string>) | null = null;
   private dayTimer: ReturnType<typeof setInterval> | undefined;
   private readonly baseUrl: string;
   private socket: HocuspocusProviderWebsocket | null = null;
   private site: DocumentReplica | null = null;
-  private days: CheckinsReplica[] = [];
-  private ledger: DayLedger | null = null;
+  private live: LiveDays | null = null;
   private roster = new Map<string, Member>();
   private byCode = new Map<string, Member>();
   private settings: SiteSettings;
@@ -86,7 +83,6 @@ export class KioskController extends EventTarget {
   /** How often a refused update was recovered from (shown to staff in the device list later). */
   recoveries = 0;
   private recovering = false;
-  private unwatch: (() => void)[] = [];
 
   constructor(options: {
     baseUrl: string;
@@ -112,8 +108,8 @@ export class KioskController extends EventTarget {
    * open websocket can look connected for a while after the network is gone.
    */
   get status(): KioskStatus {
-    const pending = this.days.reduce((sum, d) => sum + d.pending, 0);
-    const synced = this.days.length > 0 && this.days.every((d) => d.connected);
+    const pending = this.live?.pending ?? 0;
+    const synced = this.live?.synced ?? false;
     if (synced && pending === 0) this.lastSyncedAt = Date.now();
     return {
       paired: this.auth.credential !== null,
@@ -187,11 +183,19 @@ export class KioskController extends EventTarget {
       token,
     });
     this.site.addEventListener('change', () => this.readSite());
-    this.token = token;
+    this.live = new LiveDays({
+      siteId: credential.siteId,
+      socket: this.socket,
+      token,
+      writer: `kiosk:${credential.deviceId}`,
+      storagePrefix: 'headcount',
+      onChange: () => this.changed(),
+      onRefused: (replica) => void this.recover(replica),
+    });
     this.openDays(localDayOf(this.clock.now().at, this.settings.timeZone));
     // A kiosk runs for days: look for midnight twice a minute (a scan checks too).
     this.dayTimer = setInterval(() => this.followTheDay(), 30_000);
-    await Promise.all([this.site.loaded, ...this.days.map((d) => d.loaded)]);
+    await Promise.all([this.site.loaded, this.live.loaded()]);
     this.changed();
   }
 
@@ -202,54 +206,17 @@ export class KioskController extends EventTarget {
 
   /** The day documents open now, yesterday first (diagnostics and tests). */
   get documents(): readonly CheckinsReplica[] {
-    return this.days;
+    return this.live?.documents ?? [];
   }
 
   /** The local day whose document the kiosk writes into. */
   get today(): string | null {
-    return this.days[this.days.length - 1]?.day ?? null;
+    return this.live?.today ?? null;
   }
 
-  /**
-   * Opens the documents of `today` and the day before (visits crossing midnight, [V8]) and a
-   * fresh ledger over both. At midnight the old day stays open as "yesterday", so whatever it has
-   * not delivered yet keeps syncing; its unacknowledged entries live on in IndexedDB either way.
-   * Synchronous, so a scan just after midnight is written straight into the new day.
-   */
+  /** Opens `today` and the day before (see `LiveDays.open`) with a fresh ledger over both. */
   private openDays(today: string): void {
-    const credential = this.auth.credential;
-    const socket = this.socket;
-    const token = this.token;
-    if (!credential || !socket || !token) return;
-    for (const stop of this.unwatch.splice(0)) stop();
-    const keep = new Map(this.days.map((replica) => [replica.day, replica]));
-    const ledger = new DayLedger(dayConfigFor(this.settings, today));
-    this.ledger = ledger;
-    this.days = [addDays(today, -1), today].map((day) => {
-      let replica = keep.get(day);
-      keep.delete(day);
-      if (!replica) {
-        replica = new CheckinsReplica({
-          name: checkinsDocName(credential.siteId, day),
-          socket,
-          token,
-          writer: `kiosk:${credential.deviceId}`,
-        });
-        replica.addEventListener('change', () => this.changed());
-        const refused = replica;
-        replica.addEventListener('refused', () => void this.recover(refused));
-      }
-      ledger.add(readEntries(replica.doc, day));
-      this.unwatch.push(
-        watchEntries(replica.doc, day, (added, removed) => {
-          ledger.add(added);
-          ledger.remove(removed);
-        }),
-      );
-      return replica;
-    });
-    for (const old of keep.values()) old.destroy();
-    this.changed();
+    this.live?.open(today, this.settings);
   }
 
   /**
@@ -260,7 +227,7 @@ export class KioskController extends EventTarget {
    * Content the server refused that is not one of our entries (a bug's leftovers) is dropped.
    */
   private async recover(refused: CheckinsReplica): Promise<void> {
-    if (this.recovering || !this.days.includes(refused)) return;
+    if (this.recovering || !this.documents.includes(refused)) return;
     this.recovering = true;
     try {
       await refused.discard();
@@ -269,7 +236,7 @@ export class KioskController extends EventTarget {
       // A new socket too: the server still routes this document's messages on the old socket to
       // the connection it closed.
       await this.start();
-      this.days.find((replica) => replica.day === refused.day)?.reapply(unsent);
+      this.documents.find((replica) => replica.day === refused.day)?.reapply(unsent);
       this.recoveries++;
     } finally {
       this.recovering = false;
@@ -283,9 +250,9 @@ export class KioskController extends EventTarget {
 
   stop(): void {
     clearInterval(this.dayTimer);
-    for (const stop of this.unwatch.splice(0)) stop();
-    for (const replica of [...this.days, ...(this.site ? [this.site] : [])]) replica.destroy();
-    this.days = [];
+    this.live?.close();
+    this.live = null;
+    this.site?.destroy();
     this.site = null;
     this.socket?.destroy();
     this.socket = null;
@@ -294,9 +261,8 @@ export class KioskController extends EventTarget {
   /** Decides and records what a typed number, scanned code or chosen name means ([K1]–[K4]). */
   scan(input: string, method: Method): ScanResult {
     this.followTheDay();
-    const ledger = this.ledger;
-    const today = this.days[this.days.length - 1];
-    if (!ledger || !today) throw new Error('the kiosk is not started');
+    const ledger = this.live?.ledger;
+    if (!ledger) throw new Error('the kiosk is not started');
     const { at } = this.clock.now();
     const member = this.roster.get(input) ?? this.byCode.get(input);
     const stats = ledger.stats(at, { feedSize: 0 });
@@ -334,7 +300,7 @@ export class KioskController extends EventTarget {
     const id = this.write({ kind, memberId: last.member.id, corrects: last.id }, last.method);
     this.last = null;
     const { at } = this.clock.now();
-    const visit = this.ledger?.visits().find((v) => v.checkOutId === id);
+    const visit = this.live?.ledger?.visits().find((v) => v.checkOutId === id);
     const decision: ScanDecision =
       kind === 'checkIn'
         ? { action: 'check-in', alerts: [] }
@@ -343,7 +309,7 @@ export class KioskController extends EventTarget {
   }
 
   private write(event: NewEvent, method: Method): string {
-    const today = this.days[this.days.length - 1];
+    const today = this.documents[this.documents.length - 1];
     const credential = this.auth.credential;
     if (!today || !credential) throw new Error('the kiosk is not started');
     const { at, trusted } = this.clock.now();

@@ -9,7 +9,8 @@ export interface SearchHit {
 /** Letters needed before the search shows anyone (a public screen lists as few people as it can). */
 export const MIN_QUERY = 3;
 
-function fold(text: string): string {
+/** Lower case without accents, for matching what people type against names. */
+export function fold(text: string): string {
   return text
     .normalize('NFD')
     .replace(/\p{Diacritic}/gu, '')

@@ -1,3 +1,4 @@
+import { type ApiAnswer, apiRequest, errorOf } from '../apiRequest';
 import { type KeyValueStore, readJson, writeJson } from './KeyValueStore';
 
 /** What a paired tablet keeps: its credential and what it learned at pairing. */
@@ -55,11 +56,8 @@ export class DeviceAuth {
       appVersion: this.appVersion,
     });
     if (status !== 200) {
-      const error = (body as { error?: { code: string; message: string } }).error;
-      throw new PairingError(
-        error?.code ?? 'failed',
-        error?.message ?? `pairing failed (${status})`,
-      );
+      const { code: reason, message } = errorOf({ status, body, text: '' });
+      throw new PairingError(reason, message);
     }
     const credential = body as unknown as DeviceCredential;
     writeJson(this.store, KEY, {
@@ -98,15 +96,7 @@ export class DeviceAuth {
     this.cached = null;
   }
 
-  private async post(
-    path: string,
-    body: unknown,
-  ): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(new URL(path, this.baseUrl), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  private post(path: string, body: unknown): Promise<ApiAnswer> {
+    return apiRequest(this.baseUrl, 'POST', path, { body });
   }
 }

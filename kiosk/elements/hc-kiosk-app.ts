@@ -3,6 +3,7 @@ import type { Method } from '../../shared/events';
 import { type ChimeKind, playChime } from '../device/chime';
 import { PairingError } from '../device/DeviceAuth';
 import { WedgeDetector } from '../device/WedgeDetector';
+import { formatClock, formatStay } from '../formatting';
 import type { KioskController, ScanResult } from '../KioskController';
 import type { CodeScannedEvent } from './CodeScannedEvent';
 import './hc-camera-scan';
@@ -519,16 +520,6 @@ function warningText(kind: string): string {
     default:
       return 'Please see the desk.';
   }
-}
-
-function formatClock(at: number): string {
-  return new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-}
-
-function formatStay(ms: number): string {
-  const minutes = Math.max(1, Math.round(ms / 60_000));
-  const hours = Math.floor(minutes / 60);
-  return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
 }
 
 function denialText(reason: string, name: string): string {

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { pairKiosk, startTestServer } from '../../sync-server/testing/testServer';
+import { pairKiosk, SITE, startTestServer } from '../../sync-server/testing/testServer';
 
 /**
  * Global setup of the browser test project: a real sync server in Node, reachable from the test
@@ -12,6 +12,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     serverUrl: string;
     kiosk: { deviceId: string; deviceSecret: string; token: string };
+    /** Sign-in details of a staff account and a viewer account of the test site. */
+    accounts: Record<'staff' | 'viewer', { username: string; password: string }>;
   }
 }
 
@@ -23,5 +25,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const server = await startTestServer({ ALLOWED_ORIGINS: origins, ACCESS_TOKEN_TTL: '3600' });
   project.provide('serverUrl', server.wsUrl.replace('ws', 'http'));
   project.provide('kiosk', await pairKiosk(server));
+  const password = 'correct horse battery';
+  for (const role of ['staff', 'viewer'] as const)
+    await server.server.staff.create({ username: `desk-${role}`, password, role, siteId: SITE });
+  project.provide('accounts', {
+    staff: { username: 'desk-staff', password },
+    viewer: { username: 'desk-viewer', password },
+  });
   return () => server.close();
 }

@@ -1,0 +1,62 @@
+import type { FeedItem } from '../../shared/DayLedger';
+
+/** Least time between two toasts, ms: a burst at opening time becomes one summary. */
+export const TOAST_GAP_MS = 5_000;
+/** Least time between two screen-reader announcements, ms (WCAG 4.1.3 without chatter). */
+export const ANNOUNCE_GAP_MS = 15_000;
+
+/**
+ * Turns the live feed into throttled notices of new arrivals. Arrivals are visit starts the
+ * dashboard had not seen; what was already there when the feed first arrived is not news.
+ * Names wait in a queue and come out as one summary at most once per gap.
+ */
+export class ArrivalNotices {
+  private readonly gapMs: number;
+  private seen: Set<string> | null = null;
+  private queued: string[] = [];
+  private lastAt = Number.NEGATIVE_INFINITY;
+
+  constructor(gapMs: number) {
+    this.gapMs = gapMs;
+  }
+
+  /** Takes the newest feed (newest first) and queues members who arrived since the last one. */
+  observe(feed: readonly FeedItem[]): void {
+    const starts = feed.filter((item) => item.outcome === 'visit-start' && !item.voided);
+    if (this.seen === null) {
+      this.seen = new Set(starts.map((item) => item.id));
+      return;
+    }
+    const fresh = starts.filter((item) => !this.seen?.has(item.id)).reverse();
+    for (const item of fresh) {
+      this.seen.add(item.id);
+      this.queued.push(item.name);
+    }
+  }
+
+  /** The summary to show now, or null while nothing is queued or the last one is too recent. */
+  next(now: number): string | null {
+    if (this.queued.length === 0 || now - this.lastAt < this.gapMs) return null;
+    this.lastAt = now;
+    return summarizeArrivals(this.queued.splice(0));
+  }
+
+  /** When `next` can give the queued summary, or null when nothing waits. */
+  dueAt(): number | null {
+    return this.queued.length === 0 ? null : this.lastAt + this.gapMs;
+  }
+
+  /** Forgets what is queued (notices paused: nothing piles up to burst out later). */
+  drop(): void {
+    this.queued = [];
+  }
+}
+
+/** "Ana Lima checked in", "Ana Lima and Bob Stone checked in", "Ana, Bob and 3 others …". */
+export function summarizeArrivals(names: readonly string[]): string {
+  const [first, second] = names;
+  if (names.length === 1) return `${first} checked in`;
+  if (names.length === 2) return `${first} and ${second} checked in`;
+  const others = names.length - 2;
+  return `${first}, ${second} and ${others} other${others === 1 ? '' : 's'} checked in`;
+}

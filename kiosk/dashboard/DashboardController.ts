@@ -1,0 +1,354 @@
+import { HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import { recordEvent } from '../../shared/checkinsDoc';
+import type { DayStats } from '../../shared/DayLedger';
+import { siteDocName } from '../../shared/docName';
+import { type EventId, newEventId } from '../../shared/eventId';
+import type { CheckinEvent, NewEvent } from '../../shared/events';
+import { localDayOf } from '../../shared/localTime';
+import {
+  DEFAULT_SETTINGS,
+  type Member,
+  putMember,
+  readRoster,
+  readSettings,
+  type SiteSettings,
+  writeSettings,
+} from '../../shared/siteDoc';
+import { type ApiAnswer, apiRequest } from '../apiRequest';
+import { type KeyValueStore, readJson, writeJson } from '../device/KeyValueStore';
+import { ServerClock, serverTimeFrom } from '../device/ServerClock';
+import { DocumentReplica } from '../sync/DocumentReplica';
+import { LiveDays } from '../sync/LiveDays';
+import { SignedOutError, type StaffIdentity, type StaffSession } from './StaffSession';
+
+/** What the dashboard shows about its connection. */
+export interface DashboardStatus {
+  /** Every open document is in sync with the server and the browser is online: "LIVE". */
+  readonly live: boolean;
+  /** When the numbers were last known complete (ms), if ever: "as of 10:42" while not live. */
+  readonly asOf: number | null;
+  /** Corrections made here that the server has not acknowledged yet. */
+  readonly pending: number;
+  /** The server ended the session: sign in again. */
+  readonly signedOut: boolean;
+}
+
+/** A kiosk as the server lists it (`GET /api/devices`). */
+export interface DeviceInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: number;
+  readonly lastSeen: number | null;
+  readonly lastSync: number | null;
+  readonly appVersion: string | null;
+  readonly revokedAt: number | null;
+  readonly online: boolean;
+}
+
+/** IndexedDB names of the dashboard's copies start with this (sign-out deletes them). */
+export const DASHBOARD_STORAGE = 'headcount-dashboard';
+const AS_OF = 'headcount.dashboard-as-of';
+const SITE_CACHE = 'headcount.dashboard-settings';
+const DEVICES_CACHE = 'headcount.dashboard-devices';
+/** How many feed items the dashboard derives (the feed screen shows them all). */
+export const FEED_SIZE = 50;
+/** How often the numbers are recomputed without new data (stays grow, visits auto-close), ms. */
+const TICK_MS = 30_000;
+const RECONNECT = { delay: 1000, factor: 1.5, minDelay: 1000, maxDelay: 10_000 };
+
+/**
+ * Everything the staff dashboard does between its screens and the documents: the session, the
+ * site document (settings and roster), today's and yesterday's check-ins with one incremental
+ * ledger, staff corrections written as events, and the JSON API for devices and reports.
+ *
+ * The numbers are derived here from the documents ([S1]–[S8]); the server sends no statistics.
+ * Each change of a document updates the ledger by just the entries it added, then `stats` is
+ * taken again — no full recompute — and a `change` event tells the screens.
+ */
+export class DashboardController extends EventTarget {
+  readonly session: StaffSession;
+  private readonly baseUrl: string;
+  private readonly store: KeyValueStore;
+  private readonly clock: ServerClock;
+  private socket: HocuspocusProviderWebsocket | null = null;
+  private site: DocumentReplica | null = null;
+  private live: LiveDays | null = null;
+  private tick: ReturnType<typeof setInterval> | undefined;
+  private roster = new Map<string, Member>();
+  private settingsNow: SiteSettings;
+  private statsNow: DayStats | null = null;
+  private asOfNow: number | null;
+  private signedOut = false;
+  private deviceList: readonly DeviceInfo[];
+
+  constructor(options: { baseUrl: string; session: StaffSession; store: KeyValueStore }) {
+    super();
+    this.baseUrl = options.baseUrl;
+    this.session = options.session;
+    this.store = options.store;
+    this.clock = new ServerClock(options.store);
+    this.settingsNow = readJson<SiteSettings>(options.store, SITE_CACHE) ?? DEFAULT_SETTINGS;
+    this.asOfNow = readJson<number>(options.store, AS_OF);
+    this.deviceList = readJson<DeviceInfo[]>(options.store, DEVICES_CACHE) ?? [];
+    globalThis.addEventListener?.('online', () => {
+      void this.socket?.connect();
+      this.changed();
+    });
+    globalThis.addEventListener?.('offline', () => this.changed());
+  }
+
+  get staff(): StaffIdentity | null {
+    return this.session.staff;
+  }
+
+  /** Viewers see everything and change nothing (the server refuses their writes as well). */
+  get canEdit(): boolean {
+    const role = this.staff?.role;
+    return role === 'staff' || role === 'admin';
+  }
+
+  get settings(): SiteSettings {
+    return this.settingsNow;
+  }
+
+  get members(): ReadonlyMap<string, Member> {
+    return this.roster;
+  }
+
+  /** The day's numbers and feed as of the last change; null before the documents are read. */
+  get stats(): DayStats | null {
+    return this.statsNow;
+  }
+
+  get status(): DashboardStatus {
+    const synced = (this.live?.synced ?? false) && (this.site?.connected ?? false);
+    const live = synced && (globalThis.navigator?.onLine ?? true);
+    if (live) {
+      this.asOfNow = Date.now();
+      writeJson(this.store, AS_OF, this.asOfNow);
+    }
+    return {
+      live,
+      asOf: this.asOfNow,
+      pending: this.live?.pending ?? 0,
+      signedOut: this.signedOut,
+    };
+  }
+
+  /** The site's kiosks as last fetched (kept for offline use: the feed names kiosks with it). */
+  get devices(): readonly DeviceInfo[] {
+    return this.deviceList;
+  }
+
+  /** Fetches the kiosk list; keeps the last one when offline. */
+  async refreshDevices(): Promise<void> {
+    const answer = await this.api('GET', '/api/devices');
+    if (answer.status !== 200) return;
+    this.deviceList = (answer.body.devices as DeviceInfo[]) ?? [];
+    writeJson(this.store, DEVICES_CACHE, this.deviceList);
+    this.changed();
+  }
+
+  /** Every event of the loaded days, oldest first (the audit list filters staff corrections). */
+  events(): CheckinEvent[] {
+    return this.live?.ledger?.events() ?? [];
+  }
+
+  async signIn(username: string, password: string): Promise<void> {
+    await this.session.signIn(username, password);
+    this.signedOut = false;
+    await this.start();
+  }
+
+  /** Opens the documents of the signed-in site; they come from IndexedDB first, then sync. */
+  async start(): Promise<void> {
+    const staff = this.staff;
+    if (!staff) return this.changed();
+    this.stop();
+    void this.clock.sync(serverTimeFrom(this.baseUrl)).catch(() => {
+      // Offline: the last known offset (or device time, flagged untrusted) is used.
+    });
+    const token = async () => {
+      try {
+        return await this.session.token();
+      } catch (error) {
+        if (error instanceof SignedOutError) {
+          this.signedOut = true;
+          this.changed();
+        }
+        throw error;
+      }
+    };
+    const socket = new HocuspocusProviderWebsocket({
+      url: this.baseUrl.replace(/^http/, 'ws'),
+      ...RECONNECT,
+    });
+    this.socket = socket;
+    const siteName = siteDocName(staff.siteId);
+    this.site = new DocumentReplica({
+      name: siteName,
+      socket,
+      token,
+      storageName: `${DASHBOARD_STORAGE}:${siteName}`,
+    });
+    this.site.addEventListener('change', () => this.readSite());
+    this.live = new LiveDays({
+      siteId: staff.siteId,
+      socket,
+      token,
+      writer: `staff:${staff.id}`,
+      storagePrefix: DASHBOARD_STORAGE,
+      onChange: () => this.recompute(),
+    });
+    this.live.open(this.localDay(), this.settingsNow);
+    this.tick = setInterval(() => this.followTheDay(), TICK_MS);
+    await Promise.all([this.site.loaded, this.live.loaded()]);
+    this.recompute();
+  }
+
+  stop(): void {
+    clearInterval(this.tick);
+    this.live?.close();
+    this.live = null;
+    this.site?.destroy();
+    this.site = null;
+    this.socket?.destroy();
+    this.socket = null;
+    this.statsNow = null;
+  }
+
+  /** Ends the session and deletes everything this dashboard kept on the phone. */
+  async signOut(): Promise<void> {
+    this.stop();
+    await this.session.signOut();
+    await deleteDatabases(DASHBOARD_STORAGE);
+    for (const key of [AS_OF, SITE_CACHE, DEVICES_CACHE]) this.store.removeItem(key);
+    this.deviceList = [];
+    this.asOfNow = null;
+    this.roster = new Map();
+    this.settingsNow = DEFAULT_SETTINGS;
+    this.changed();
+  }
+
+  // Corrections: events in this staff member's own array, like any kiosk's ([E6]).
+
+  checkIn(memberId: string): EventId {
+    return this.write({ kind: 'checkIn', memberId });
+  }
+
+  checkOut(memberId: string): EventId {
+    return this.write({ kind: 'checkOut', memberId });
+  }
+
+  checkOutEveryone(): EventId {
+    return this.write({ kind: 'checkOutAll' });
+  }
+
+  voidEvent(targetId: EventId, reason: string): EventId {
+    const trimmed = reason.trim();
+    if (trimmed.length === 0) throw new RangeError('a reason is required');
+    return this.write({ kind: 'void', targetId, reason: trimmed.slice(0, 200) });
+  }
+
+  // The site document: members and settings.
+
+  putMember(member: Member): void {
+    this.requireEdit();
+    if (this.site) putMember(this.site.doc, member);
+  }
+
+  /** Writes many members in one transaction (one update to sync, one change for the screens). */
+  putMembers(members: readonly Member[]): void {
+    this.requireEdit();
+    const site = this.site;
+    if (site) site.doc.transact(() => members.forEach((m) => putMember(site.doc, m)));
+  }
+
+  saveSettings(changes: Partial<SiteSettings>): void {
+    this.requireEdit();
+    if (this.site) writeSettings(this.site.doc, changes);
+  }
+
+  /** A call to the JSON API with this session's token. */
+  async api(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+    return apiRequest(this.baseUrl, method, path, {
+      token: await this.session.token(),
+      ...(body === undefined ? {} : { body }),
+    });
+  }
+
+  private write(event: NewEvent): EventId {
+    this.requireEdit();
+    const staff = this.staff;
+    this.followTheDay();
+    const today = this.live?.documents.at(-1);
+    if (!staff || !today) throw new Error('the dashboard is not started');
+    const { at, trusted } = this.clock.now();
+    const id = newEventId(Date.now());
+    recordEvent(today.doc, { role: 'staff', id: staff.id }, event, {
+      id,
+      at,
+      clockTrusted: trusted,
+      method: 'staff',
+    });
+    return id;
+  }
+
+  private requireEdit(): void {
+    if (!this.canEdit) throw new Error('a viewer account cannot change anything');
+  }
+
+  private localDay(): string {
+    return localDayOf(this.clock.now().at, this.settingsNow.timeZone);
+  }
+
+  /** Opens the new day after midnight (or after the site's zone changed), then recomputes. */
+  private followTheDay(): void {
+    const day = this.localDay();
+    if (this.live && this.live.today !== day) this.live.open(day, this.settingsNow);
+    else this.recompute();
+  }
+
+  private readSite(): void {
+    if (!this.site) return;
+    const before = this.settingsNow;
+    this.settingsNow = readSettings(this.site.doc).settings;
+    writeJson(this.store, SITE_CACHE, this.settingsNow);
+    this.roster = readRoster(this.site.doc).members;
+    // Settings shape the day (zone, max stay, closing, debounce): a new ledger when they change.
+    const shape = (s: SiteSettings) =>
+      [s.timeZone, s.maxStayMinutes, s.closingTime, s.debounceSeconds].join('|');
+    if (this.live && shape(this.settingsNow) !== shape(before))
+      this.live.open(this.localDay(), this.settingsNow);
+    else this.recompute();
+  }
+
+  private recompute(): void {
+    const ledger = this.live?.ledger;
+    this.statsNow = ledger
+      ? ledger.stats(this.clock.now().at, { roster: this.roster, feedSize: FEED_SIZE })
+      : null;
+    this.changed();
+  }
+
+  private changed(): void {
+    this.dispatchEvent(new Event('change'));
+  }
+}
+
+/** Deletes every IndexedDB database whose name starts with `prefix`. */
+async function deleteDatabases(prefix: string): Promise<void> {
+  const all = (await globalThis.indexedDB?.databases?.()) ?? [];
+  await Promise.all(
+    all
+      .map((info) => info.name)
+      .filter((name): name is string => name?.startsWith(`${prefix}:`) ?? false)
+      .map(
+        (name) =>
+          new Promise<void>((resolve) => {
+            const request = indexedDB.deleteDatabase(name);
+            request.onsuccess = request.onerror = request.onblocked = () => resolve();
+          }),
+      ),
+  );
+}

@@ -1,0 +1,30 @@
+import type { DashboardController } from './DashboardController';
+
+/**
+ * What the dashboard's screens need from the controller. Screens take it as a property and
+ * render again when it dispatches `change`; element tests pass a controller on a real server.
+ */
+export type DashboardPort = Pick<
+  DashboardController,
+  | 'staff'
+  | 'canEdit'
+  | 'settings'
+  | 'members'
+  | 'stats'
+  | 'status'
+  | 'events'
+  | 'devices'
+  | 'refreshDevices'
+  | 'signIn'
+  | 'signOut'
+  | 'checkIn'
+  | 'checkOut'
+  | 'checkOutEveryone'
+  | 'voidEvent'
+  | 'putMember'
+  | 'putMembers'
+  | 'saveSettings'
+  | 'api'
+  | 'addEventListener'
+  | 'removeEventListener'
+>;
