@@ -1,15 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { addDays, localDayOf } from '../shared/localTime';
 import type { AccessControl } from './AccessControl';
 import type { DeviceRegistry } from './DeviceRegistry';
 import type { Db } from './database';
+import { type DayRange, type DayRangeResult, parseDayRange } from './dayRange';
 import type { Metrics } from './metrics';
+import { DEFAULT_PEAK_WEEKS, MAX_PEAK_WEEKS, peakHours, peakHoursPeriod } from './peakHours';
 import { RateLimiter } from './RateLimiter';
 import { Refusal } from './refusals';
 import { AccountError, type StaffAccounts } from './StaffAccounts';
 import { hashSecret, newPairingCode } from './secrets';
 import { siteExists } from './sites';
+import type { SiteView } from './siteView';
 import type { Principal, Role, TokenIssuer } from './tokens';
+import { readVisits } from './visitRecord';
+import { visitsCsv } from './visitsCsv';
 
 /**
  * The JSON API under `/api/`. Credentials travel in request bodies or the Authorization header,
@@ -27,6 +33,8 @@ export interface ApiDependencies {
   defaultSiteId: string;
   /** True when a browser request's Origin may call the API. */
   originAllowed: (request: IncomingMessage) => boolean;
+  /** A site's current settings and roster (reports show names and local times). */
+  siteView: (siteId: string) => SiteView;
 }
 
 export class HttpError extends Error {
@@ -40,7 +48,20 @@ export class HttpError extends Error {
   }
 }
 
+/** A handler's answer that is a CSV file to download rather than JSON (errors stay JSON). */
+export class CsvBody {
+  readonly filename: string;
+  readonly text: string;
+
+  constructor(filename: string, text: string) {
+    this.filename = filename;
+    this.text = text;
+  }
+}
+
 const MAX_BODY = 16 * 1024;
+/** A member's history without from/to covers this many days up to today. */
+const MEMBER_HISTORY_DAYS = 90;
 /** Five wrong passwords per address and username per 15 minutes. */
 const signInLimiter = () => new RateLimiter(5, 15 * 60_000);
 /** Ten wrong pairing codes per address per 10 minutes: codes have ~40 bits, so this suffices. */
@@ -89,6 +110,20 @@ export function createApi(
     if (!siteExists(deps.db, site))
       throw new HttpError(404, 'no-such-site', `no site ${site.slice(0, 64)}`);
     return site;
+  };
+  /**
+   * The reader and site of a report: staff, viewers and admins, scoped like GET /api/devices.
+   * Only an admin may name a site with `?siteId=`; anyone else naming another site is refused
+   * rather than silently shown their own.
+   */
+  const reportScope = async (request: IncomingMessage) => {
+    const principal = await principalOf(request, ['staff', 'viewer', 'admin']);
+    const query = queryOf(request);
+    const requested = query.get('siteId') || undefined;
+    if (principal.role !== 'admin' && requested !== undefined && requested !== principal.siteId)
+      throw new HttpError(403, 'wrong-site', 'you may read only your own site');
+    const siteId = siteFor(principal, requested);
+    return { siteId, query, site: deps.siteView(siteId) };
   };
   const session = async (member: { id: string; siteId: string | null; role: Role }) => ({
     accessToken: await deps.tokens.issue({
@@ -153,6 +188,8 @@ export function createApi(
           ...(await session(member)),
           refreshToken: deps.staff.issueRefresh(member.id),
           staff: member,
+          // The site a dashboard shows: an admin (of every site) starts with the default one.
+          siteId: member.siteId ?? deps.defaultSiteId,
         };
       },
     ],
@@ -166,6 +203,7 @@ export function createApi(
           ...(await session(rotated.member)),
           refreshToken: rotated.refresh,
           staff: rotated.member,
+          siteId: rotated.member.siteId ?? deps.defaultSiteId,
         };
       },
     ],
@@ -267,6 +305,67 @@ export function createApi(
         return { devices: devices.map((d) => ({ ...d, online: (open.get(d.id) ?? 0) > 0 })) };
       },
     ],
+
+    [
+      'GET',
+      /^\/api\/reports\/visits$/,
+      async (request) => {
+        const { siteId, query, site } = await reportScope(request);
+        const { from, to } = validRange(parseDayRange(query));
+        const visits = readVisits(deps.db, { siteId, from, to, order: 'asc' });
+        return new CsvBody(
+          `visits-${siteId}-${from}-to-${to}.csv`,
+          visitsCsv(visits, { timeZone: site.settings.timeZone, names: site.members }),
+        );
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/members\/([A-Za-z0-9_.-]{1,64})\/visits$/,
+      async (request, _body, [memberId]) => {
+        const { siteId, query, site } = await reportScope(request);
+        const today = localDayOf(Date.now(), site.settings.timeZone);
+        const { from, to } = validRange(
+          parseDayRange(query, { to: today, days: MEMBER_HISTORY_DAYS }),
+        );
+        const visits = readVisits(deps.db, { siteId, from, to, memberId, order: 'desc' });
+        return {
+          memberId,
+          name: site.members.get(memberId as string)?.name ?? null,
+          from,
+          to,
+          visits: visits.map(({ id, day, start, end, closedBy }) => ({
+            id,
+            day,
+            start,
+            end,
+            closedBy,
+            stayMs: end === null ? null : end - start,
+          })),
+        };
+      },
+    ],
+    [
+      'GET',
+      /^\/api\/reports\/peak-hours$/,
+      async (request) => {
+        const { siteId, query, site } = await reportScope(request);
+        const weeks = weeksOf(query.get('weeks'));
+        const { timeZone, maxStayMinutes } = site.settings;
+        const now = Date.now();
+        const { from, to } = peakHoursPeriod(localDayOf(now, timeZone), weeks);
+        // Visits of the day before the period may last into its first hours (max stay ≤ 24 h).
+        const visits = readVisits(deps.db, { siteId, from: addDays(from, -1), to, order: 'asc' });
+        const maxStayMs = maxStayMinutes * 60_000;
+        return {
+          timeZone,
+          from,
+          to,
+          weeks,
+          hours: peakHours(visits, { timeZone, from, to, now, maxStayMs }),
+        };
+      },
+    ],
     [
       'PATCH',
       /^\/api\/devices\/([\w-]{1,64})$/,
@@ -319,6 +418,16 @@ export function createApi(
       route: route ? `${route[0]} ${route[1].source}` : 'unknown',
       status: String(status),
     });
+    if (payload instanceof CsvBody) {
+      response.writeHead(status, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="${payload.filename}"`,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+      response.end(payload.text);
+      return;
+    }
     response.writeHead(status, {
       'content-type': 'application/json; charset=utf-8',
       'cache-control': 'no-store',
@@ -374,6 +483,23 @@ function text(body: Record<string, unknown>, field: string, max: number): string
 
 function optionalText(body: Record<string, unknown>, field: string, max: number): string | null {
   return body[field] === undefined ? null : text(body, field, max);
+}
+
+function queryOf(request: IncomingMessage): URLSearchParams {
+  return new URL(request.url ?? '/', 'http://localhost').searchParams;
+}
+
+function validRange(result: DayRangeResult): DayRange {
+  if (!result.ok) throw new HttpError(400, 'invalid', result.message);
+  return result;
+}
+
+function weeksOf(value: string | null): number {
+  if (value === null || value === '') return DEFAULT_PEAK_WEEKS;
+  const weeks = /^\d{1,2}$/.test(value) ? Number(value) : 0;
+  if (weeks < 1 || weeks > MAX_PEAK_WEEKS)
+    throw new HttpError(400, 'invalid', `weeks: a whole number from 1 to ${MAX_PEAK_WEEKS}`);
+  return weeks;
 }
 
 function clientAddress(request: IncomingMessage): string {

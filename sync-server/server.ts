@@ -20,6 +20,7 @@ import { RecordKeeper } from './RecordKeeper';
 import { RetentionJob } from './RetentionJob';
 import { StaffAccounts } from './StaffAccounts';
 import { ensureSite } from './sites';
+import { siteViewOf } from './siteView';
 import { serveStatic } from './staticFiles';
 import { TokenIssuer } from './tokens';
 import { WriteGuard } from './WriteGuard';
@@ -177,6 +178,12 @@ export async function startServer(
     log,
     defaultSiteId: config.siteId,
     originAllowed,
+    // The live document when a client has it open: its latest roster may not be stored yet.
+    siteView: (siteId) => {
+      const name = siteDocName(siteId);
+      const live = (hocuspocus as Hocuspocus).documents.get(name);
+      return siteViewOf(live ?? documents.load(name), () => timeZoneOf(siteId));
+    },
   });
   const statics = serveStatic(options.distDir ?? join(process.cwd(), 'dist'));
   const http: HttpServer = createServer(async (request, response) => {

@@ -261,7 +261,10 @@ export class DashboardController extends EventTarget {
   putMembers(members: readonly Member[]): void {
     this.requireEdit();
     const site = this.site;
-    if (site) site.doc.transact(() => members.forEach((m) => putMember(site.doc, m)));
+    if (!site) return;
+    site.doc.transact(() => {
+      for (const member of members) putMember(site.doc, member);
+    });
   }
 
   saveSettings(changes: Partial<SiteSettings>): void {

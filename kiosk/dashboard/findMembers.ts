@@ -6,11 +6,7 @@ import { fold } from '../memberSearch';
  * ("ana li" finds Ana Lima), accents and case ignored. Unlike the kiosk's public search it shows
  * full names, and a single character is enough. Number matches come first.
  */
-export function findMembers(
-  members: Iterable<Member>,
-  query: string,
-  limit = 20,
-): Member[] {
+export function findMembers(members: Iterable<Member>, query: string, limit = 20): Member[] {
   const text = query.trim();
   if (text.length === 0) return [];
   const words = fold(text).split(/\s+/).filter(Boolean);

@@ -1,0 +1,243 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { siteDocName } from '../shared/docName';
+import { readRoster } from '../shared/siteDoc';
+import {
+  activeMember,
+  freePort,
+  SITE,
+  seedSite,
+  startTestServer,
+  type TestServer,
+  ZONE,
+} from '../sync-server/testing/testServer';
+import { accessibilityProblems, buildApp, hasChromium, launchChromium } from './browser';
+import { type CuttableProxy, startCuttableProxy } from './cuttableProxy';
+
+/**
+ * The staff dashboard on a phone-sized screen, against the built app and a real server: sign
+ * in, pair a kiosk, watch its check-ins arrive live, void a mistake and see it on a second
+ * dashboard, lose the connection (a really closed socket) and catch up, import members from CSV,
+ * and a viewer who can change nothing.
+ */
+let server: TestServer;
+let proxy: CuttableProxy;
+let browser: Browser;
+/** The server directly (kiosks), and through the cuttable proxy (the first dashboard). */
+let base: string;
+let viaProxy: string;
+const PASSWORD = 'correct horse battery';
+const PHONE = { viewport: { width: 360, height: 780 }, isMobile: true, hasTouch: true };
+
+async function phone(
+  url: string,
+  username: string,
+): Promise<{ page: Page; context: BrowserContext; errors: string[] }> {
+  const context = await browser.newContext(PHONE);
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${url}/dashboard`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect.poll(() => badge(page), { timeout: 15_000 }).toContain('LIVE');
+  return { page, context, errors };
+}
+
+const badge = (page: Page) =>
+  page
+    .locator('header [role="status"]')
+    .first()
+    .textContent({ timeout: 2000 })
+    .catch(() => '');
+const currentlyIn = async (page: Page) =>
+  Number(
+    await page
+      .locator('.tile.current .value')
+      .textContent({ timeout: 2000 })
+      .catch(() => -1),
+  );
+const tab = (page: Page, name: string) =>
+  page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name });
+
+/** True when the page is wider than the phone: nothing may scroll sideways at 360 px. */
+const overflows = (page: Page) =>
+  page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+
+async function kioskScan(page: Page, number: string, expected: string): Promise<void> {
+  for (const digit of number) await page.getByRole('button', { name: digit, exact: true }).click();
+  await page.getByRole('button', { name: 'OK, check in or out' }).click();
+  await expect.poll(() => page.getByText(expected).count(), { timeout: 10_000 }).toBe(1);
+  await page.getByRole('button', { name: 'Done' }).click();
+}
+
+// Skipped only where Chromium is missing, with the message from ./browser; CI always has it.
+describe.skipIf(!hasChromium)('staff dashboard on a phone', () => {
+  beforeAll(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'headcount-dashboard-'));
+    await buildApp(join(dataDir, 'dist'));
+    const port = await freePort();
+    proxy = await startCuttableProxy(port);
+    viaProxy = `http://127.0.0.1:${proxy.port}`;
+    server = await startTestServer({ PORT: String(port), ALLOWED_ORIGINS: viaProxy }, dataDir, {
+      distDir: join(dataDir, 'dist'),
+    });
+    base = `http://127.0.0.1:${port}`;
+    await seedSite(server, { timeZone: ZONE, capacity: 10, debounceSeconds: 0 }, [
+      activeMember('1042', 'Ana Lima'),
+      activeMember('2002', 'Ben Okafor'),
+      activeMember('3003', 'Cai Wu'),
+    ]);
+    for (const role of ['staff', 'viewer'] as const)
+      await server.server.staff.create({
+        username: `desk-${role}`,
+        password: PASSWORD,
+        role,
+        siteId: SITE,
+      });
+    browser = await launchChromium();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await proxy?.close();
+  });
+
+  it('pairs a kiosk, shows its check-ins live, voids a mistake on every dashboard, and catches up after losing the connection', async () => {
+    const desk = await phone(viaProxy, 'desk-staff');
+    const { page } = desk;
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    // Pair a tablet from the phone: the code is shown as text and as a QR code.
+    await tab(page, 'Kiosks').click();
+    await page.getByRole('button', { name: 'Get a pairing code' }).click();
+    const code = (await page.locator('.code').textContent())?.trim() ?? '';
+    expect(code).toMatch(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    expect(await page.getByRole('img', { name: 'Pairing code as a QR code' }).count()).toBe(1);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    const tablet = await (
+      await browser.newContext({ viewport: { width: 1280, height: 800 } })
+    ).newPage();
+    await tablet.goto(`${base}/kiosk`);
+    await tablet.getByLabel('Pairing code from the staff dashboard').fill(code);
+    await tablet.getByRole('button', { name: 'Pair this tablet' }).click();
+    await page.getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => page.getByText('Front door').count(), { timeout: 10_000 }).toBe(1);
+
+    // Check-ins at the kiosk arrive live.
+    await tab(page, 'Now').click();
+    await kioskScan(tablet, '1042', 'Welcome, Ana');
+    await kioskScan(tablet, '2002', 'Welcome, Ben');
+    await expect.poll(() => currentlyIn(page), { timeout: 10_000 }).toBe(2);
+    expect(
+      (await page.getByText('2 % of 10').count()) + (await page.getByText('20 % of 10').count()),
+    ).toBe(1);
+    expect(await overflows(page)).toBe(false);
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    // A void on this phone changes the numbers on a second phone.
+    const second = await phone(base, 'desk-staff');
+    await expect.poll(() => currentlyIn(second.page), { timeout: 10_000 }).toBe(2);
+    await tab(page, 'Activity').click();
+    await page.getByRole('button', { name: /^Void Ben Okafor checked in/ }).click();
+    await page.getByLabel('Reason').fill('scanned the wrong card');
+    await page.getByRole('button', { name: 'Void', exact: true }).click();
+    await expect.poll(() => currentlyIn(second.page), { timeout: 10_000 }).toBe(1);
+    expect(await page.getByText('“scanned the wrong card”').count()).toBeGreaterThan(0);
+    expect(await overflows(page)).toBe(false);
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    // The phone loses its connection for real: it says "as of" and keeps what it has.
+    proxy.cut();
+    await desk.context.setOffline(true);
+    await tab(page, 'Now').click();
+    await expect.poll(() => badge(page), { timeout: 10_000 }).toMatch(/Offline — as of \d/);
+    expect(await currentlyIn(page)).toBe(1);
+    await kioskScan(tablet, '3003', 'Welcome, Cai');
+    await expect.poll(() => currentlyIn(second.page), { timeout: 10_000 }).toBe(2);
+    expect(await currentlyIn(page)).toBe(1);
+
+    // The network returns: it catches up by itself.
+    proxy.restore();
+    await desk.context.setOffline(false);
+    await expect.poll(() => badge(page), { timeout: 20_000 }).toContain('LIVE');
+    await expect.poll(() => currentlyIn(page), { timeout: 10_000 }).toBe(2);
+    expect(await page.getByText('Cai Wu', { exact: false }).count()).toBeGreaterThan(0);
+
+    // Every other screen passes axe-core and fits the phone.
+    for (const name of ['Members', 'Kiosks', 'Reports', 'Settings']) {
+      await tab(page, name).click();
+      await page
+        .getByRole('heading', { level: 2, name: new RegExp(name === 'Kiosks' ? 'Kiosks' : name) })
+        .first()
+        .waitFor();
+      expect(await overflows(page), name).toBe(false);
+      expect(await accessibilityProblems(page), name).toEqual([]);
+    }
+    expect([...desk.errors, ...second.errors]).toEqual([]);
+    await second.context.close();
+    await desk.context.close();
+  }, 120_000);
+
+  it('imports members from CSV only after the preview, reports the bad line, and is safe to run again', async () => {
+    const { page, context } = await phone(base, 'desk-staff');
+    await tab(page, 'Members').click();
+    const csv =
+      'id,name,status,valid_until\n5001,Dana Ek,active,\n5002,Eli Fox,paused,\n5003,Fay Gold,frozen,2027-01-31\n';
+    const file = { name: 'members.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) };
+    await page.getByLabel('Import members from a CSV file').setInputFiles(file);
+    await page.getByText(/Line 3: .*paused/).waitFor();
+    expect(await page.getByText('2 new, 0 changed').count()).toBe(1);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    const roster = () =>
+      readRoster(server.server.hocuspocus.documents.get(siteDocName(SITE)) as never).members;
+    // Nothing is written before the confirmation (the server has not heard of 5001).
+    expect(roster().has('5001')).toBe(false);
+
+    await page.getByRole('button', { name: 'Import 2 members' }).click();
+    await expect
+      .poll(() => roster().has('5001') && roster().has('5003'), { timeout: 10_000 })
+      .toBe(true);
+    expect(roster().has('5002')).toBe(false);
+
+    // The same file again changes nothing.
+    await page.getByLabel('Import members from a CSV file').setInputFiles(file);
+    await page.getByText('0 new, 0 changed, 2 already up to date').waitFor();
+    expect(await page.getByRole('button', { name: 'Import 0 members' }).isDisabled()).toBe(true);
+    await context.close();
+  }, 60_000);
+
+  it('shows a viewer everything and no controls, and the server refuses a viewer’s change', async () => {
+    const { page, context } = await phone(base, 'desk-viewer');
+    expect(await page.getByRole('button', { name: /^Check (in|out)/ }).count()).toBe(0);
+    await tab(page, 'Activity').click();
+    await page.getByRole('heading', { name: 'Activity today' }).waitFor();
+    expect(await page.getByRole('button', { name: /^Void/ }).count()).toBe(0);
+    await tab(page, 'Settings').click();
+    expect(await page.getByRole('textbox', { name: 'Name' }).isDisabled()).toBe(true);
+    expect(await accessibilityProblems(page)).toEqual([]);
+
+    // Whatever the screen shows, the server is the judge: a viewer's write is refused.
+    const status = await page.evaluate(async (password) => {
+      const session = await fetch('/api/session', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'desk-viewer', password }),
+      });
+      const { accessToken } = (await session.json()) as { accessToken: string };
+      const attempt = await fetch('/api/pairing-codes', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+        body: JSON.stringify({ name: 'Sneaky' }),
+      });
+      return attempt.status;
+    }, PASSWORD);
+    expect(status).toBe(403);
+    await context.close();
+  }, 60_000);
+});

@@ -1,0 +1,317 @@
+import { css, html, LitElement, nothing } from 'lit';
+import { formatClock } from '../../formatting';
+import type { DashboardPort } from '../DashboardPort';
+import { SignInError } from '../StaffSession';
+import './hc-live-view';
+import './hc-activity-view';
+import './hc-arrival-notices';
+
+/** The dashboard's screens, in the order of the tab bar. */
+export const SCREENS = [
+  { id: 'now', label: 'Now', icon: '◉' },
+  { id: 'activity', label: 'Activity', icon: '☰' },
+  { id: 'members', label: 'Members', icon: '☺' },
+  { id: 'devices', label: 'Kiosks', icon: '▭' },
+  { id: 'reports', label: 'Reports', icon: '▤' },
+  { id: 'settings', label: 'Settings', icon: '⚙' },
+] as const;
+export type ScreenId = (typeof SCREENS)[number]['id'];
+
+/** Screens loaded on first use, so the live numbers need only the first bundle. */
+const LAZY: Partial<Record<ScreenId, () => Promise<unknown>>> = {
+  members: () => import('./hc-members-view'),
+  devices: () => import('./hc-devices-view'),
+  reports: () => import('./hc-reports-view'),
+  settings: () => import('./hc-settings-view'),
+};
+
+/**
+ * The staff dashboard: a sign-in form until someone is signed in, then a header with the site
+ * and the connection (LIVE, or "as of 10:42" with what it has), the chosen screen, and a tab bar
+ * at the bottom, where a thumb reaches on a phone.
+ */
+export class HcDashboardApp extends LitElement {
+  static override properties = {
+    controller: { attribute: false },
+    screen: { state: true },
+    signInError: { state: true },
+    signingIn: { state: true },
+    revision: { state: true },
+  };
+
+  static override styles = css`
+    :host {
+      display: grid;
+      grid-template-rows: auto 1fr auto;
+      /* Only the screen scrolls: the tab bar never covers a focused field (WCAG 2.4.11). */
+      height: 100dvh;
+      font: 1rem/1.45 system-ui, sans-serif;
+      background: #f7f6f2;
+      color: #1b2a2b;
+    }
+    header {
+      display: flex;
+      flex-wrap: wrap;
+      align-items: center;
+      gap: 0.5rem;
+      padding: 0.5rem 0.75rem;
+      background: #0f3d3e;
+      color: #fff;
+    }
+    header h1 {
+      flex: 1;
+      margin: 0;
+      font-size: 1.1rem;
+      overflow: hidden;
+      text-overflow: ellipsis;
+      white-space: nowrap;
+    }
+    .badge {
+      border-radius: 1rem;
+      padding: 0.15rem 0.6rem;
+      font-size: 0.85rem;
+      font-weight: 700;
+    }
+    .live {
+      background: #c8f7d4;
+      color: #0b4d1e;
+    }
+    .stale {
+      background: #ffe3a3;
+      color: #4a3400;
+    }
+    header button {
+      min-height: 44px;
+      min-width: 44px;
+      background: transparent;
+      color: #fff;
+      border: 1px solid #ffffff80;
+      border-radius: 0.5rem;
+      font: inherit;
+    }
+    main {
+      overflow-y: auto;
+      min-height: 0;
+    }
+    .screen {
+      padding: 0.75rem;
+      max-width: 64rem;
+      box-sizing: border-box;
+      margin: 0 auto;
+    }
+    nav {
+      display: grid;
+      grid-template-columns: repeat(6, 1fr);
+      background: #fff;
+      border-top: 1px solid #c9c6bb;
+    }
+    nav button {
+      min-height: 56px;
+      display: grid;
+      place-items: center;
+      gap: 0;
+      border: 0;
+      background: none;
+      font: 0.75rem/1.1 system-ui, sans-serif;
+      color: #3d4b4c;
+    }
+    nav button[aria-current='page'] {
+      color: #0f3d3e;
+      font-weight: 700;
+      box-shadow: inset 0 3px 0 #0f3d3e;
+    }
+    nav .icon {
+      font-size: 1.2rem;
+    }
+    form {
+      display: grid;
+      gap: 0.75rem;
+      max-width: 22rem;
+      margin: 2rem auto;
+    }
+    label {
+      display: grid;
+      gap: 0.25rem;
+      font-weight: 600;
+    }
+    input {
+      font: inherit;
+      min-height: 48px;
+      padding: 0 0.75rem;
+      border: 1px solid #6b7172;
+      border-radius: 0.5rem;
+    }
+    .primary {
+      min-height: 48px;
+      font: inherit;
+      font-weight: 700;
+      background: #0f3d3e;
+      color: #fff;
+      border: 0;
+      border-radius: 0.5rem;
+    }
+    .error {
+      color: #8a1c1c;
+      font-weight: 600;
+    }
+  `;
+
+  declare controller: DashboardPort | undefined;
+  declare screen: ScreenId;
+  declare signInError: string | null;
+  declare signingIn: boolean;
+  declare revision: number;
+  private readonly onChange = () => {
+    this.revision++;
+  };
+
+  constructor() {
+    super();
+    this.screen = 'now';
+    this.signInError = null;
+    this.signingIn = false;
+    this.revision = 0;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.controller?.addEventListener('change', this.onChange);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.controller?.removeEventListener('change', this.onChange);
+  }
+
+  override willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('controller')) {
+      (changed.get('controller') as DashboardPort | undefined)?.removeEventListener(
+        'change',
+        this.onChange,
+      );
+      if (this.isConnected) this.controller?.addEventListener('change', this.onChange);
+    }
+  }
+
+  override render() {
+    const controller = this.controller;
+    if (!controller) return nothing;
+    const staff = controller.staff;
+    if (!staff || controller.status.signedOut) return this.renderSignIn();
+    const status = controller.status;
+    const name = controller.settings.name;
+    return html`
+      <header>
+        <h1>${name}</h1>
+        ${
+          status.live
+            ? html`<span class="badge live" role="status">● LIVE</span>`
+            : html`<span class="badge stale" role="status"
+                >⚠ Offline${status.asOf === null ? '' : ` — as of ${formatClock(status.asOf, controller.settings.timeZone)}`}</span
+              >`
+        }
+        ${status.pending > 0 ? html`<span class="badge stale">${status.pending} to sync</span>` : nothing}
+        <button
+          type="button"
+          @click=${() => void controller.signOut()}
+          aria-label=${`Sign out ${staff.username} (${staff.role})`}
+        >
+          Sign out
+        </button>
+      </header>
+      <main id="screen" aria-label=${this.screenLabel()}>
+        <div class="screen">
+          <hc-arrival-notices .feed=${controller.stats?.feed ?? []}></hc-arrival-notices>
+          ${this.renderScreen(controller)}
+        </div>
+      </main>
+      <nav aria-label="Screens">
+        ${SCREENS.map(
+          (s) => html`<button
+            type="button"
+            aria-current=${s.id === this.screen ? 'page' : 'false'}
+            @click=${() => this.show(s.id)}
+          >
+            <span class="icon" aria-hidden="true">${s.icon}</span>${s.label}
+          </button>`,
+        )}
+      </nav>
+    `;
+  }
+
+  /** Switches screens, loading a screen's code on first use. */
+  async show(screen: ScreenId): Promise<void> {
+    await LAZY[screen]?.();
+    this.screen = screen;
+  }
+
+  private screenLabel(): string {
+    return SCREENS.find((s) => s.id === this.screen)?.label ?? '';
+  }
+
+  private renderScreen(controller: DashboardPort) {
+    const r = this.revision;
+    switch (this.screen) {
+      case 'now':
+        return html`<hc-live-view .controller=${controller} .revision=${r}></hc-live-view>`;
+      case 'activity':
+        return html`<hc-activity-view .controller=${controller} .revision=${r}></hc-activity-view>`;
+      case 'members':
+        return html`<hc-members-view .controller=${controller} .revision=${r}></hc-members-view>`;
+      case 'devices':
+        return html`<hc-devices-view .controller=${controller} .revision=${r}></hc-devices-view>`;
+      case 'reports':
+        return html`<hc-reports-view .controller=${controller} .revision=${r}></hc-reports-view>`;
+      case 'settings':
+        return html`<hc-settings-view .controller=${controller} .revision=${r}></hc-settings-view>`;
+    }
+  }
+
+  private renderSignIn() {
+    return html`
+      <header><h1>Headcount</h1></header>
+      <main>
+        <form @submit=${this.onSignIn} aria-labelledby="sign-in-title">
+          <h2 id="sign-in-title">Staff sign-in</h2>
+          <label>Username <input name="username" autocomplete="username" required /></label>
+          <label
+            >Password
+            <input name="password" type="password" autocomplete="current-password" required
+          /></label>
+          ${this.signInError ? html`<p class="error" role="alert">${this.signInError}</p>` : nothing}
+          <button class="primary" ?disabled=${this.signingIn}>
+            ${this.signingIn ? 'Signing in…' : 'Sign in'}
+          </button>
+        </form>
+      </main>
+      <span></span>
+    `;
+  }
+
+  private async onSignIn(event: SubmitEvent): Promise<void> {
+    event.preventDefault();
+    const data = new FormData(event.target as HTMLFormElement);
+    this.signingIn = true;
+    this.signInError = null;
+    try {
+      await this.controller?.signIn(String(data.get('username')), String(data.get('password')));
+    } catch (error) {
+      this.signInError =
+        error instanceof SignInError
+          ? error.code === 'bad-credentials'
+            ? 'Wrong username or password.'
+            : error.message
+          : 'The server cannot be reached. Sign-in needs a network; try again when online.';
+    } finally {
+      this.signingIn = false;
+    }
+  }
+}
+
+customElements.define('hc-dashboard-app', HcDashboardApp);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'hc-dashboard-app': HcDashboardApp;
+  }
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from './database';
+import { readVisits } from './visitRecord';
+
+describe('readVisits', () => {
+  it('reads a site’s visits of a range of days in order and leaves out rows that are not visits', () => {
+    const db = openDatabase(':memory:');
+    const insert = db.prepare(
+      'insert into visits (id, site_id, day, member_id, start, end, closed_by) values (?, ?, ?, ?, ?, ?, ?)',
+    );
+    insert.run('b', 'riverside', '2026-03-02', 'M1', 2000, 3000, 'checkOut');
+    insert.run('a', 'riverside', '2026-03-01', 'M2', 1000, null, null);
+    insert.run('c', 'riverside', '2026-03-03', 'M1', 4000, 5000, 'auto');
+    insert.run('other-site', 'hilltop', '2026-03-02', 'M1', 2500, null, null);
+    insert.run('too-late', 'riverside', '2026-03-04', 'M1', 6000, null, null);
+    insert.run('text-start', 'riverside', '2026-03-02', 'M3', 'noon', null, null);
+    insert.run('backwards', 'riverside', '2026-03-02', 'M3', 2000, 1000, 'checkOut');
+    insert.run('bad-day', 'riverside', '2026-03-0x', 'M3', 2000, null, null);
+    const range = { siteId: 'riverside', from: '2026-03-01', to: '2026-03-03' };
+    expect(readVisits(db, { ...range, order: 'asc' }).map((v) => v.id)).toEqual(['a', 'b', 'c']);
+    expect(readVisits(db, { ...range, memberId: 'M1', order: 'desc' })).toEqual([
+      { id: 'c', day: '2026-03-03', memberId: 'M1', start: 4000, end: 5000, closedBy: 'auto' },
+      { id: 'b', day: '2026-03-02', memberId: 'M1', start: 2000, end: 3000, closedBy: 'checkOut' },
+    ]);
+  });
+});
