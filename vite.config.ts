@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { playwright } from '@vitest/browser-playwright';
+import type { Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 import { defineConfig } from 'vitest/config';
 
@@ -23,6 +24,26 @@ if (!hasChromium && process.env.VITEST) {
   console.warn(
     `\n  Browser tests SKIPPED: no Chromium at ${chromium}. Install it (apt-get install chromium) or set CHROMIUM_PATH.\n`,
   );
+}
+
+/**
+ * The plugin writes one manifest (the kiosk's: landscape, fullscreen, start at /kiosk) and links
+ * it from every page. A phone installing the dashboard needs its own, so the dashboard page links
+ * `public/dashboard.webmanifest` instead (same generated icons, standalone, start at /dashboard).
+ */
+function dashboardManifest(): Plugin {
+  return {
+    name: 'headcount-dashboard-manifest',
+    // After vite-plugin-pwa's own post hook, which writes the link.
+    enforce: 'post',
+    transformIndexHtml: {
+      order: 'post',
+      handler: (html, context) =>
+        context.path.includes('/dashboard/')
+          ? html.replace('href="/manifest.webmanifest"', 'href="/dashboard.webmanifest"')
+          : html,
+    },
+  };
 }
 
 export default defineConfig({
@@ -56,6 +77,7 @@ export default defineConfig({
       },
       devOptions: { enabled: false },
     }),
+    dashboardManifest(),
   ],
   build: {
     outDir: 'dist',

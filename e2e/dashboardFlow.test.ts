@@ -14,7 +14,13 @@ import {
   type TestServer,
   ZONE,
 } from '../sync-server/testing/testServer';
-import { accessibilityProblems, buildApp, hasChromium, launchChromium } from './browser';
+import {
+  accessibilityProblems,
+  buildApp,
+  hasChromium,
+  launchChromium,
+  launchProfile,
+} from './browser';
 import { type CuttableProxy, startCuttableProxy } from './cuttableProxy';
 
 /**
@@ -239,5 +245,52 @@ describe.skipIf(!hasChromium)('staff dashboard on a phone', () => {
     }, PASSWORD);
     expect(status).toBe(403);
     await context.close();
+  }, 60_000);
+
+  it('installs on a phone as the dashboard, with its own manifest, and opens without a network', async () => {
+    const context = await launchProfile(mkdtempSync(join(tmpdir(), 'headcount-phone-')));
+    try {
+      const page = await context.newPage();
+      await page.goto(`${base}/dashboard`);
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+      await page.reload();
+      await expect
+        .poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null))
+        .toBe(true);
+      const manifest = await page.evaluate(async () => {
+        const link = document.querySelector<HTMLLinkElement>('link[rel="manifest"]');
+        return (await fetch(link?.href ?? '')).json();
+      });
+      expect(manifest).toMatchObject({ id: '/dashboard', start_url: '/dashboard' });
+      const cdp = await context.newCDPSession(page);
+      expect(await cdp.send('Page.getInstallabilityErrors')).toEqual({ installabilityErrors: [] });
+
+      // Signed in once, the phone opens with no network: shell from the service worker, the day
+      // from IndexedDB, and the header says how old the numbers are.
+      await page.getByLabel('Username').fill('desk-staff');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect.poll(() => badge(page), { timeout: 15_000 }).toContain('LIVE');
+      const inBefore = await currentlyIn(page);
+      await context.setOffline(true);
+      await page.reload();
+      await expect.poll(() => badge(page), { timeout: 10_000 }).toMatch(/Offline — as of \d/);
+      expect(await currentlyIn(page)).toBe(inBefore);
+
+      // Sign-out works offline too and leaves nothing behind; signing in again needs the server.
+      await page.getByRole('button', { name: /^Sign out/ }).click();
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      const stored = await page.evaluate(async () =>
+        (await indexedDB.databases()).filter((d) => d.name?.startsWith('headcount-dashboard:')),
+      );
+      expect(stored).toEqual([]);
+      await page.getByLabel('Username').fill('desk-staff');
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByText('Sign-in needs a network').waitFor();
+    } finally {
+      await context.close();
+    }
   }, 60_000);
 });
