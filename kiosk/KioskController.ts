@@ -18,6 +18,7 @@ import { ServerClock, serverTimeFrom } from './device/ServerClock';
 import { type SearchHit, searchMembers } from './memberSearch';
 import type { CheckinsReplica } from './sync/CheckinsReplica';
 import { DocumentReplica } from './sync/DocumentReplica';
+import { KIOSK_PRESENCE, type KioskPresence } from './sync/kioskPresence';
 import { LiveDays } from './sync/LiveDays';
 
 /** What the kiosk shows about its connection, in its status strip. */
@@ -82,6 +83,7 @@ export class KioskController extends EventTarget {
   } | null = null;
   /** How often a refused update was recovered from (shown to staff in the device list later). */
   recoveries = 0;
+  private announced: { replica: CheckinsReplica; pending: number } | null = null;
   private recovering = false;
 
   constructor(options: {
@@ -337,7 +339,22 @@ export class KioskController extends EventTarget {
   }
 
   private changed(): void {
+    this.announce();
     this.dispatchEvent(new Event('change'));
+  }
+
+  /**
+   * Tells staff dashboards how many check-ins this tablet still has to deliver (awareness on
+   * today's document: live while connected, never stored). Only when the number changes.
+   */
+  private announce(): void {
+    const today = this.documents[this.documents.length - 1];
+    const deviceId = this.auth.credential?.deviceId;
+    if (!today || !deviceId) return;
+    const pending = this.live?.pending ?? 0;
+    if (this.announced?.replica === today && this.announced.pending === pending) return;
+    this.announced = { replica: today, pending };
+    today.announce(KIOSK_PRESENCE, { deviceId, pending } satisfies KioskPresence);
   }
 }
 

@@ -69,7 +69,12 @@ describe('DashboardController', () => {
       outcome: 'visit-start',
       writer: { role: 'kiosk', id: kiosk.deviceId },
     });
+    // The kiosk announces what it still has to deliver: nothing, once the server has it.
+    await expect.poll(() => desk.kioskPending().get(kiosk.deviceId), { timeout: 10_000 }).toBe(0);
     door.stop();
+    await expect
+      .poll(() => desk.kioskPending().has(kiosk.deviceId), { timeout: 10_000 })
+      .toBe(false);
     desk.stop();
   });
 

@@ -18,6 +18,7 @@ import { type ApiAnswer, apiRequest } from '../apiRequest';
 import { type KeyValueStore, readJson, writeJson } from '../device/KeyValueStore';
 import { ServerClock, serverTimeFrom } from '../device/ServerClock';
 import { DocumentReplica } from '../sync/DocumentReplica';
+import { KIOSK_PRESENCE, type KioskPresence } from '../sync/kioskPresence';
 import { LiveDays } from '../sync/LiveDays';
 import { SignedOutError, type StaffIdentity, type StaffSession } from './StaffSession';
 
@@ -138,6 +139,20 @@ export class DashboardController extends EventTarget {
   /** The site's kiosks as last fetched (kept for offline use: the feed names kiosks with it). */
   get devices(): readonly DeviceInfo[] {
     return this.deviceList;
+  }
+
+  /**
+   * Check-ins each connected kiosk still has to deliver, by device id, as the kiosks announce it
+   * on today's document. A kiosk that is not connected is not listed (its last sync is).
+   */
+  kioskPending(): ReadonlyMap<string, number> {
+    const pending = new Map<string, number>();
+    for (const value of this.live?.documents.at(-1)?.announced(KIOSK_PRESENCE) ?? []) {
+      const presence = value as Partial<KioskPresence>;
+      if (typeof presence.deviceId === 'string' && Number.isInteger(presence.pending))
+        pending.set(presence.deviceId, presence.pending as number);
+    }
+    return pending;
   }
 
   /** Fetches the kiosk list; keeps the last one when offline. */

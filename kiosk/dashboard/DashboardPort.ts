@@ -14,6 +14,7 @@ export type DashboardPort = Pick<
   | 'status'
   | 'events'
   | 'devices'
+  | 'kioskPending'
   | 'refreshDevices'
   | 'signIn'
   | 'signOut'

@@ -39,6 +39,8 @@ export class DocumentReplica extends EventTarget {
     this.doc.on('update', () => this.changed());
     this.provider.on('synced', () => this.changed());
     this.provider.on('status', () => this.changed());
+    // Other devices' presence (a kiosk's count of check-ins waiting to sync, for staff).
+    this.provider.on('awarenessChange', () => this.changed());
     // The server closes a document whose update it refused; syncing would silently stop there.
     this.provider.on('close', ({ event }: { event: { reason?: string } }) => {
       if (String(event.reason ?? '').startsWith('invalid-update'))
@@ -52,6 +54,23 @@ export class DocumentReplica extends EventTarget {
   /** True while the server has this document in sync with us. */
   get connected(): boolean {
     return this.provider.isSynced && this.provider.isAuthenticated;
+  }
+
+  /**
+   * Tells the other devices on this document something about this one, through Yjs awareness
+   * (never stored; gone when this device disconnects).
+   */
+  announce(field: string, value: unknown): void {
+    this.provider.setAwarenessField(field, value);
+  }
+
+  /** What the other connected devices announced under `field`. */
+  announced(field: string): unknown[] {
+    const states = this.provider.awareness?.getStates() ?? new Map();
+    const own = this.doc.clientID;
+    return [...states.entries()]
+      .filter(([client, state]) => client !== own && state[field] !== undefined)
+      .map(([, state]) => state[field]);
   }
 
   /** Stops syncing this document (it stays in IndexedDB). */

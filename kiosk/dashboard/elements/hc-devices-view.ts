@@ -122,11 +122,20 @@ export class HcDevicesView extends LitElement {
 
   private renderDevice(controller: DashboardPort, device: DeviceInfo, zone: string) {
     const seen = device.lastSeen === null ? 'never' : formatSeen(device.lastSeen, zone);
+    const pending = controller.kioskPending().get(device.id);
+    const sync =
+      pending !== undefined
+        ? pending === 0
+          ? 'all synced'
+          : `${pending} waiting to sync`
+        : device.lastSync === null
+          ? 'never synced'
+          : `last synced ${formatSeen(device.lastSync, zone)}`;
     return html`<li>
       <span>
         <strong>${device.name}</strong>
         <span class="muted">
-          · ${device.online ? '● connected' : '○ not connected'} · last seen ${seen}
+          · ${device.online ? '● connected' : '○ not connected'} · ${sync} · last seen ${seen}
           ${device.appVersion ? ` · app ${device.appVersion}` : ''}
         </span>
       </span>
