@@ -144,4 +144,51 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
+
+  it('passes axe-core on the camera screen, and says so plainly when there is no camera', async () => {
+    // Chromium's default fake camera shows a test pattern with no code: the screen stays open.
+    const camera = await launchChromium([
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+    ]);
+    const noCamera = await launchChromium();
+    try {
+      for (const [which, instance] of [
+        ['camera', camera],
+        ['no camera', noCamera],
+      ] as const) {
+        const staff = await staffToken(server);
+        const { body } = await server.api<{ code: string }>(
+          'POST',
+          '/api/pairing-codes',
+          { name: `Side door (${which})` },
+          staff.token,
+        );
+        const page = await (await instance.newContext()).newPage();
+        await page.goto(`${base}/kiosk`);
+        await page.getByLabel('Pairing code from the staff dashboard').fill(body.code);
+        await page.getByRole('button', { name: 'Pair this tablet' }).click();
+        await page.getByRole('button', { name: 'Scan card or QR code' }).click();
+        if (which === 'camera')
+          await expect
+            .poll(
+              () =>
+                page.evaluate(
+                  () =>
+                    document
+                      .querySelector('hc-kiosk-app')
+                      ?.shadowRoot?.querySelector('hc-camera-scan')
+                      ?.shadowRoot?.querySelector('video')?.readyState ?? 0,
+                ),
+              { timeout: 15_000 },
+            )
+            .toBeGreaterThanOrEqual(2);
+        else await page.getByText('The camera is not available').waitFor({ timeout: 15_000 });
+        expect(await accessibilityProblems(page), which).toEqual([]);
+      }
+    } finally {
+      await camera.close();
+      await noCamera.close();
+    }
+  }, 60_000);
 });

@@ -142,6 +142,31 @@ describe.skipIf(!hasChromium)('kiosk offline', () => {
     };
     const { stats } = deriveDay(config, entries, Date.now());
     expect([stats.visitsToday, stats.currentlyIn.length, stats.completedVisits]).toEqual([8, 7, 1]);
+
+    // A second browser — the staff dashboard on a phone — sees all of it with the same numbers.
+    await back.server.staff.create({
+      username: 'desk',
+      password: 'correct horse battery',
+      role: 'staff',
+      siteId: SITE,
+    });
+    const phone = await launchProfile(mkdtempSync(join(tmpdir(), 'headcount-phone-')));
+    contexts.push(phone);
+    const dashboard = await phone.newPage();
+    await dashboard.setViewportSize({ width: 360, height: 780 });
+    await dashboard.goto(`${base}/dashboard`);
+    await dashboard.getByLabel('Username').fill('desk');
+    await dashboard.getByLabel('Password').fill('correct horse battery');
+    await dashboard.getByRole('button', { name: 'Sign in' }).click();
+    const tile = (label: string) =>
+      dashboard
+        .locator('.tile', { hasText: label })
+        .locator('.value')
+        .textContent({ timeout: 2000 })
+        .catch(() => '');
+    await expect.poll(() => tile('Currently in'), { timeout: 15_000 }).toBe('7');
+    expect(await tile('Visits today')).toBe('8');
+    expect(await tile('Unique members')).toBe('8');
     expect(errors).toEqual([]);
   }, 120_000);
 });
