@@ -190,7 +190,7 @@ describe.skipIf(!hasChromium)('staff dashboard on a phone', () => {
     await desk.context.close();
   }, 120_000);
 
-  it('imports members from CSV only after the preview, reports the bad line, and is safe to run again', async () => {
+  it('[M1] imports members from CSV only after the preview, reports the bad line, and is safe to run again', async () => {
     const { page, context } = await phone(base, 'desk-staff');
     await tab(page, 'Members').click();
     const csv =

@@ -14,13 +14,13 @@ const arrival = (id: string, name: string, voided = false): FeedItem => ({
 });
 
 describe('ArrivalNotices', () => {
-  it('does not announce what was already in the feed when it first arrived', () => {
+  it('[B3] does not announce what was already in the feed when it first arrived', () => {
     const notices = new ArrivalNotices(5000);
     notices.observe([arrival('a', 'Ana')]);
     expect(notices.next(0)).toBeNull();
   });
 
-  it('announces new visit starts oldest first, at most once per gap, summarising a burst', () => {
+  it('[B3] announces new visit starts oldest first, at most once per gap, summarising a burst', () => {
     const notices = new ArrivalNotices(5000);
     notices.observe([]);
     notices.observe([arrival('a', 'Ana')]);
@@ -32,7 +32,7 @@ describe('ArrivalNotices', () => {
     expect(notices.next(20_000)).toBeNull();
   });
 
-  it('ignores repeats, check-outs and voided check-ins', () => {
+  it('[B3] ignores repeats, check-outs and voided check-ins', () => {
     const notices = new ArrivalNotices(0);
     notices.observe([]);
     notices.observe([
@@ -43,7 +43,7 @@ describe('ArrivalNotices', () => {
     expect(notices.next(0)).toBeNull();
   });
 
-  it('forgets queued arrivals when dropped, so a pause does not end in a burst', () => {
+  it('[B3] forgets queued arrivals when dropped, so a pause does not end in a burst', () => {
     const notices = new ArrivalNotices(0);
     notices.observe([]);
     notices.observe([arrival('a', 'Ana')]);

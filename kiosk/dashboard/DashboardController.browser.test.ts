@@ -118,7 +118,7 @@ describe('DashboardController', () => {
     other.stop();
   });
 
-  it('lets a viewer read everything and change nothing', async () => {
+  it('[B2] lets a viewer read everything and change nothing', async () => {
     const viewer = await signedIn('viewer');
     expect(viewer.canEdit).toBe(false);
     expect(viewer.stats).not.toBeNull();
@@ -129,7 +129,7 @@ describe('DashboardController', () => {
     viewer.stop();
   });
 
-  it('keeps showing what it has, "as of" the last sync, when the connection drops', async () => {
+  it('[B1] keeps showing what it has, "as of" the last sync, when the connection drops', async () => {
     const desk = await signedIn('staff');
     const asOf = desk.status.asOf as number;
     expect(asOf).toBeGreaterThan(0);

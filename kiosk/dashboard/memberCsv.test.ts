@@ -68,7 +68,7 @@ describe('parseMemberCsv', () => {
     expect(parsed.rows).toEqual([{ line: 2, member: member('1042', 'José Álvarez') }]);
   });
 
-  it('numbers lines as the file does, across blank lines and a name quoted over two lines', () => {
+  it('[M1] numbers lines as the file does, across blank lines and a name quoted over two lines', () => {
     const parsed = parseMemberCsv(
       csv('id,name,status', '', '1042,"Ana', 'Lima",active', '', '2001,Ben,paused', '3077,Cy,'),
     );
@@ -124,13 +124,13 @@ describe('parseMemberCsv', () => {
     expect(parsed.rows[0]?.member.status).toBe('frozen');
   });
 
-  it('rejects a later line with an id already used, naming the earlier line', () => {
+  it('[M2] rejects a later line with an id already used, naming the earlier line', () => {
     const parsed = parseMemberCsv(csv('id,name', '1042,Ana', '2001,Ben', '1042,Ana Lima'));
     expect(parsed.rows.map((r) => r.member.id)).toEqual(['1042', '2001']);
     expect(parsed.errors).toEqual([{ line: 4, reason: 'the same id as line 2' }]);
   });
 
-  it('rejects a card code already given to a member on an earlier line', () => {
+  it('[M2] rejects a card code already given to a member on an earlier line', () => {
     const parsed = parseMemberCsv(csv('id,name,codes', '1042,Ana,0451001', '2001,Ben,7;0451001'));
     expect(parsed.rows.map((r) => r.member.id)).toEqual(['1042']);
     expect(parsed.errors).toEqual([{ line: 3, reason: 'code "0451001" is already on line 2' }]);
@@ -240,7 +240,7 @@ describe('planImport', () => {
     expect(plan).toEqual({ add: [member('3077', 'Cy New')], update: [], unchanged: 2 });
   });
 
-  it('changes nothing when the same file is imported a second time', () => {
+  it('[M2] changes nothing when the same file is imported a second time', () => {
     const { rows } = parseMemberCsv(file);
     const after = new Map(roster);
     for (const m of planImport(after, rows).add) after.set(m.id, m);
@@ -266,7 +266,7 @@ describe('planImport', () => {
     ]);
   });
 
-  it('never touches members the file does not mention', () => {
+  it('[M2] never touches members the file does not mention', () => {
     const { rows } = parseMemberCsv(csv('id,name', '3077,Cy New'));
     const plan = planImport(roster, rows);
     expect(plan).toEqual({ add: [member('3077', 'Cy New')], update: [], unchanged: 0 });
@@ -295,7 +295,7 @@ describe('membersToCsv', () => {
     expect(parsed.rows.map((r) => r.member)).toEqual([roster[1], roster[0]]);
   });
 
-  it('keeps a spreadsheet from running a cell as a formula, and reads the cell back as it was', () => {
+  it('[M3] keeps a spreadsheet from running a cell as a formula, and reads the cell back as it was', () => {
     const risky = [
       member('-1', '=HYPERLINK("http://evil.example","x")'),
       member('2', '@SUM(A1)\n=1+1', { codes: ['+4412', 'ok'] }),
@@ -313,7 +313,7 @@ describe('membersToCsv', () => {
     expect(parseMemberCsv(text).rows.map((r) => r.member)).toEqual(risky);
   });
 
-  it('round-trips any valid roster whose names and codes have no spaces at the ends', () => {
+  it('[M3] round-trips any valid roster whose names and codes have no spaces at the ends', () => {
     // Often starting like a formula or like an escaped one, which random text rarely does.
     const text = (min: number, max: number) =>
       fc
