@@ -1,4 +1,4 @@
-import { HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import type { HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import { recordEvent } from '../shared/checkinsDoc';
 import { decideScan, type ScanDecision } from '../shared/decideScan';
 import { siteDocName } from '../shared/docName';
@@ -20,6 +20,7 @@ import type { CheckinsReplica } from './sync/CheckinsReplica';
 import { DocumentReplica } from './sync/DocumentReplica';
 import { KIOSK_PRESENCE, type KioskPresence } from './sync/kioskPresence';
 import { LiveDays } from './sync/LiveDays';
+import { openSyncSocket, watchedToken } from './sync/openSyncSocket';
 
 /** What the kiosk shows about its connection, in its status strip. */
 export interface KioskStatus {
@@ -45,13 +46,6 @@ const SITE_CACHE = 'headcount.site-settings';
 
 /** The corrected clock the kiosk records with (a `ServerClock`; tests pass a controlled one). */
 export type KioskClock = Pick<ServerClock, 'now' | 'sync'>;
-
-/**
- * Reconnection backoff: 1 s, growing by half each try, at most 10 s (the provider's default
- * grows to 30 s; a kiosk on the gym's LAN should be back within seconds of the network). The
- * browser's `online` event also triggers an immediate attempt.
- */
-const RECONNECT = { delay: 1000, factor: 1.5, minDelay: 1000, maxDelay: 10_000 };
 
 /**
  * Everything a kiosk does between the screen and the documents: pairing, the site's roster and
@@ -164,21 +158,15 @@ export class KioskController extends EventTarget {
     void this.clock.sync(serverTimeFrom(this.baseUrl)).catch(() => {
       // Offline: the last known offset (or device time, flagged untrusted) is used.
     });
-    const token = async () => {
-      try {
-        return await this.auth.token();
-      } catch (error) {
-        if (error instanceof DeviceRevokedError) {
-          this.revoked = true;
-          this.changed();
-        }
-        throw error;
-      }
-    };
-    this.socket = new HocuspocusProviderWebsocket({
-      url: this.baseUrl.replace(/^http/, 'ws'),
-      ...RECONNECT,
-    });
+    const token = watchedToken(
+      this.auth.token,
+      (error) => error instanceof DeviceRevokedError,
+      () => {
+        this.revoked = true;
+        this.changed();
+      },
+    );
+    this.socket = openSyncSocket(this.baseUrl);
     this.site = new DocumentReplica({
       name: siteDocName(credential.siteId),
       socket: this.socket,

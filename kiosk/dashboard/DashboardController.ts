@@ -1,4 +1,4 @@
-import { HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import type { HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import { recordEvent } from '../../shared/checkinsDoc';
 import type { DayStats } from '../../shared/DayLedger';
 import { siteDocName } from '../../shared/docName';
@@ -20,6 +20,7 @@ import { ServerClock, serverTimeFrom } from '../device/ServerClock';
 import { DocumentReplica } from '../sync/DocumentReplica';
 import { KIOSK_PRESENCE, type KioskPresence } from '../sync/kioskPresence';
 import { LiveDays } from '../sync/LiveDays';
+import { openSyncSocket, watchedToken } from '../sync/openSyncSocket';
 import { SignedOutError, type StaffIdentity, type StaffSession } from './StaffSession';
 
 /** What the dashboard shows about its connection. */
@@ -55,7 +56,6 @@ const DEVICES_CACHE = 'headcount.dashboard-devices';
 export const FEED_SIZE = 50;
 /** How often the numbers are recomputed without new data (stays grow, visits auto-close), ms. */
 const TICK_MS = 30_000;
-const RECONNECT = { delay: 1000, factor: 1.5, minDelay: 1000, maxDelay: 10_000 };
 
 /**
  * Everything the staff dashboard does between its screens and the documents: the session, the
@@ -183,21 +183,15 @@ export class DashboardController extends EventTarget {
     void this.clock.sync(serverTimeFrom(this.baseUrl)).catch(() => {
       // Offline: the last known offset (or device time, flagged untrusted) is used.
     });
-    const token = async () => {
-      try {
-        return await this.session.token();
-      } catch (error) {
-        if (error instanceof SignedOutError) {
-          this.signedOut = true;
-          this.changed();
-        }
-        throw error;
-      }
-    };
-    const socket = new HocuspocusProviderWebsocket({
-      url: this.baseUrl.replace(/^http/, 'ws'),
-      ...RECONNECT,
-    });
+    const token = watchedToken(
+      this.session.token,
+      (error) => error instanceof SignedOutError,
+      () => {
+        this.signedOut = true;
+        this.changed();
+      },
+    );
+    const socket = openSyncSocket(this.baseUrl);
     this.socket = socket;
     const siteName = siteDocName(staff.siteId);
     this.site = new DocumentReplica({

@@ -1,0 +1,34 @@
+import { HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+
+/**
+ * Reconnection backoff: 1 s, growing by half each try, at most 10 s (the provider's default
+ * grows to 30 s; a device on the gym's LAN should be back within seconds of the network). The
+ * browser's `online` event also triggers an immediate attempt. `minDelay` must be given with
+ * `maxDelay`: a `maxDelay` below the default `minDelay` never connects, silently.
+ */
+const RECONNECT = { delay: 1000, factor: 1.5, minDelay: 1000, maxDelay: 10_000 };
+
+/** The device's one websocket to the sync server, shared by every document it syncs. */
+export function openSyncSocket(baseUrl: string): HocuspocusProviderWebsocket {
+  return new HocuspocusProviderWebsocket({ url: baseUrl.replace(/^http/, 'ws'), ...RECONNECT });
+}
+
+/**
+ * Wraps a token source for the provider: when it fails with an error that means "this device or
+ * person may no longer connect" (`isFinal`), `onFinal` runs (the screen says so) before the
+ * provider sees the failure.
+ */
+export function watchedToken(
+  token: () => Promise<string>,
+  isFinal: (error: unknown) => boolean,
+  onFinal: () => void,
+): () => Promise<string> {
+  return async () => {
+    try {
+      return await token();
+    } catch (error) {
+      if (isFinal(error)) onFinal();
+      throw error;
+    }
+  };
+}
