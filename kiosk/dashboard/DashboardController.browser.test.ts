@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import type { Member } from '../../shared/siteDoc';
 import { DeviceAuth } from '../device/DeviceAuth';
-import { memoryStore, writeJson } from '../device/KeyValueStore';
+import { type KeyValueStore, memoryStore, writeJson } from '../device/KeyValueStore';
 import { KioskController } from '../KioskController';
 import { DashboardController } from './DashboardController';
 import { StaffSession } from './StaffSession';
@@ -11,12 +11,16 @@ const kiosk = inject('kiosk');
 const accounts = inject('accounts');
 
 /** A dashboard on its own "phone" (its own storage), signed in as `role`. */
-async function signedIn(role: 'staff' | 'viewer'): Promise<DashboardController> {
-  const store = memoryStore();
+async function signedIn(
+  role: 'staff' | 'viewer',
+  options: { store?: KeyValueStore; storagePrefix?: string } = {},
+): Promise<DashboardController> {
+  const store = options.store ?? memoryStore();
   const controller = new DashboardController({
     baseUrl: serverUrl,
     store,
     session: new StaffSession({ baseUrl: serverUrl, store }),
+    ...(options.storagePrefix ? { storagePrefix: options.storagePrefix } : {}),
   });
   await controller.signIn(accounts[role].username, accounts[role].password);
   await expect.poll(() => controller.status.live, { timeout: 10_000 }).toBe(true);
@@ -139,11 +143,28 @@ describe('DashboardController', () => {
   });
 
   it('forgets the session and the stored documents on sign-out', async () => {
-    const desk = await signedIn('staff');
+    // Its own database names: other test files' dashboards in this browser keep theirs.
+    const prefix = `test-dashboard-${crypto.randomUUID()}`;
+    const desk = await signedIn('staff', { storagePrefix: prefix });
+    const stored = async () =>
+      (await indexedDB.databases()).filter((d) => d.name?.startsWith(`${prefix}:`)).length;
+    expect(await stored()).toBeGreaterThan(0);
     await desk.signOut();
     expect(desk.staff).toBeNull();
     expect(desk.status.asOf).toBeNull();
-    const names = (await indexedDB.databases()).map((d) => d.name ?? '');
-    expect(names.filter((n) => n.startsWith('headcount-dashboard:'))).toEqual([]);
+    await expect.poll(stored).toBe(0);
+  });
+
+  it('follows a sign-out in another tab of the same browser', async () => {
+    const store = memoryStore();
+    const prefix = `test-dashboard-${crypto.randomUUID()}`;
+    const here = await signedIn('staff', { store, storagePrefix: prefix });
+    const otherTab = await signedIn('staff', { store, storagePrefix: prefix });
+    await otherTab.signOut();
+    // The browser tells other tabs that storage changed.
+    window.dispatchEvent(new StorageEvent('storage', { key: 'headcount.staff-session' }));
+    expect(here.staff).toBeNull();
+    expect(here.stats).toBeNull();
+    expect(here.status).toMatchObject({ live: false, asOf: null });
   });
 });

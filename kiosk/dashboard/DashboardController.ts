@@ -81,10 +81,18 @@ export class DashboardController extends EventTarget {
   private asOfNow: number | null;
   private signedOut = false;
   private deviceList: readonly DeviceInfo[];
+  private readonly storagePrefix: string;
 
-  constructor(options: { baseUrl: string; session: StaffSession; store: KeyValueStore }) {
+  constructor(options: {
+    baseUrl: string;
+    session: StaffSession;
+    store: KeyValueStore;
+    /** Prefix of IndexedDB names; default `headcount-dashboard` (tests keep theirs apart). */
+    storagePrefix?: string;
+  }) {
     super();
     this.baseUrl = options.baseUrl;
+    this.storagePrefix = options.storagePrefix ?? DASHBOARD_STORAGE;
     this.session = options.session;
     this.store = options.store;
     this.clock = new ServerClock(options.store);
@@ -96,6 +104,10 @@ export class DashboardController extends EventTarget {
       this.changed();
     });
     globalThis.addEventListener?.('offline', () => this.changed());
+    // Signed out in another tab of this browser: its data is being deleted, follow at once.
+    globalThis.addEventListener?.('storage', (event: StorageEvent) => {
+      if (this.session.isSessionKey(event.key) && this.staff === null && this.live) this.forget();
+    });
   }
 
   get staff(): StaffIdentity | null {
@@ -198,7 +210,7 @@ export class DashboardController extends EventTarget {
       name: siteName,
       socket,
       token,
-      storageName: `${DASHBOARD_STORAGE}:${siteName}`,
+      storageName: `${this.storagePrefix}:${siteName}`,
     });
     this.site.addEventListener('change', () => this.readSite());
     this.live = new LiveDays({
@@ -206,7 +218,7 @@ export class DashboardController extends EventTarget {
       socket,
       token,
       writer: `staff:${staff.id}`,
-      storagePrefix: DASHBOARD_STORAGE,
+      storagePrefix: this.storagePrefix,
       onChange: () => this.recompute(),
     });
     this.live.open(this.localDay(), this.settingsNow);
@@ -230,7 +242,13 @@ export class DashboardController extends EventTarget {
   async signOut(): Promise<void> {
     this.stop();
     await this.session.signOut();
-    await deleteDatabases(DASHBOARD_STORAGE);
+    await deleteDatabases(this.storagePrefix);
+    this.forget();
+  }
+
+  /** Stops and forgets what this dashboard showed (after a sign-out here or in another tab). */
+  private forget(): void {
+    this.stop();
     for (const key of [AS_OF, SITE_CACHE, DEVICES_CACHE]) this.store.removeItem(key);
     this.deviceList = [];
     this.asOfNow = null;

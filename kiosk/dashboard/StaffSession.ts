@@ -68,6 +68,11 @@ export class StaffSession {
     return readJson<Stored>(this.store, KEY)?.staff ?? null;
   }
 
+  /** True for the storage key this session lives under (a `storage` event from another tab). */
+  isSessionKey(key: string | null): boolean {
+    return key === KEY || key === null;
+  }
+
   async signIn(username: string, password: string): Promise<StaffIdentity> {
     const { status, body } = await this.post('/api/session', { username, password });
     if (status !== 200) {

@@ -106,7 +106,8 @@ export class HcDevicesView extends LitElement {
       return html`<section class="pairing" aria-labelledby="pair-title">
         <h3 id="pair-title">Pairing code for “${pairing.name}”</h3>
         <p>On the tablet, open <strong>/kiosk</strong> and enter this code:</p>
-        <p class="code" aria-label=${`Pairing code ${pairing.code.split('').join(' ')}`}>${pairing.code}</p>
+        <p class="code" aria-hidden="true">${pairing.code}</p>
+        <p class="visually-hidden">Pairing code ${pairing.code.split('').join(' ')}</p>
         <hc-qr-code .value=${pairing.code} label="Pairing code as a QR code"></hc-qr-code>
         <p class="muted">Works once, until ${formatClock(pairing.expiresAt)}.</p>
         <button type="button" class="secondary" @click=${() => this.donePairing()}>Done</button>

@@ -1,0 +1,168 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { type Locator, page } from 'vitest/browser';
+import { memoryStore } from '../../device/KeyValueStore';
+import { DashboardController } from '../DashboardController';
+import { StaffSession } from '../StaffSession';
+import './hc-dashboard-app';
+
+const serverUrl = inject('serverUrl');
+const accounts = inject('accounts');
+
+const running: DashboardController[] = [];
+
+afterEach(() => {
+  document.body.replaceChildren();
+  for (const controller of running.splice(0)) controller.stop();
+});
+
+/** A dashboard on a phone where no one has signed in yet. */
+function signedOut(): DashboardController {
+  const store = memoryStore();
+  const controller = new DashboardController({
+    baseUrl: serverUrl,
+    store,
+    session: new StaffSession({ baseUrl: serverUrl, store }),
+  });
+  running.push(controller);
+  return controller;
+}
+
+async function mount(controller: DashboardController) {
+  const app = document.createElement('hc-dashboard-app');
+  app.controller = controller;
+  document.body.append(app);
+  await app.updateComplete;
+  return app;
+}
+
+async function signInWithForm(username: string, password: string) {
+  await page.getByLabelText('Username').fill(username);
+  await page.getByLabelText('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+const tabs = () => page.getByRole('navigation', { name: 'Screens' }).getByRole('button');
+const tab = (name: string) =>
+  page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name });
+
+describe('hc-dashboard-app', () => {
+  it('asks staff to sign in, and says so when the password is wrong', async () => {
+    const controller = signedOut();
+    await mount(controller);
+    await expect.element(page.getByRole('form', { name: 'Staff sign-in' })).toBeVisible();
+    await expect
+      .element(page.getByLabelText('Username'))
+      .toHaveAttribute('autocomplete', 'username');
+    await expect
+      .element(page.getByLabelText('Password'))
+      .toHaveAttribute('autocomplete', 'current-password');
+    expect(tabs().elements()).toEqual([]);
+
+    await signInWithForm(accounts.staff.username, 'not the password');
+
+    await expect.element(page.getByRole('alert')).toHaveTextContent('Wrong username or password.');
+    expect(controller.staff).toBeNull();
+    await expect.element(page.getByRole('button', { name: 'Sign in' })).toBeEnabled();
+  });
+
+  it('says sign-in needs a network when the server cannot be reached', async () => {
+    const store = memoryStore();
+    const unreachable = 'http://127.0.0.1:9';
+    const controller = new DashboardController({
+      baseUrl: unreachable,
+      store,
+      session: new StaffSession({ baseUrl: unreachable, store }),
+    });
+    running.push(controller);
+    await mount(controller);
+
+    await signInWithForm(accounts.staff.username, accounts.staff.password);
+
+    await expect
+      .element(page.getByRole('alert'))
+      .toHaveTextContent(/cannot be reached.*needs a network/);
+  });
+
+  it('signs in to the site, LIVE, on the Now screen with the tab bar below', async () => {
+    const controller = signedOut();
+    const app = await mount(controller);
+
+    await signInWithForm(accounts.staff.username, accounts.staff.password);
+
+    await expect
+      .element(page.getByRole('status').filter({ hasText: 'LIVE' }))
+      .toHaveTextContent('● LIVE');
+    expect(controller.staff).toMatchObject({ username: accounts.staff.username, role: 'staff' });
+    await expect
+      .element(page.getByRole('heading', { level: 1 }))
+      .toHaveTextContent(controller.settings.name);
+    await expect
+      .element(page.getByRole('button', { name: `Sign out ${accounts.staff.username} (staff)` }))
+      .toBeVisible();
+    // Named by their words alone: the icons are hidden from screen readers.
+    const names = ['Now', 'Activity', 'Members', 'Kiosks', 'Reports', 'Settings'];
+    const buttons = tabs().all();
+    expect(buttons).toHaveLength(names.length);
+    for (const [i, name] of names.entries())
+      await expect.element(buttons[i] as Locator).toHaveAccessibleName(name);
+    await expect.element(tab('Now')).toHaveAttribute('aria-current', 'page');
+    await expect.element(page.getByRole('main', { name: 'Now' })).toBeVisible();
+    const root = app.shadowRoot as ShadowRoot;
+    await expect.poll(() => root.querySelector('hc-live-view')).not.toBeNull();
+    expect(root.querySelector('hc-arrival-notices')).not.toBeNull();
+    // The tab bar is the last thing on the screen, where a thumb reaches.
+    const nav = root.querySelector('nav')?.getBoundingClientRect();
+    expect(nav?.bottom).toBeCloseTo(window.innerHeight, 0);
+  });
+
+  it('loads each other screen on first use and marks its tab as the current page', async () => {
+    const controller = signedOut();
+    await controller.signIn(accounts.staff.username, accounts.staff.password);
+    const app = await mount(controller);
+    const root = app.shadowRoot as ShadowRoot;
+    const lazy = [
+      ['Members', 'hc-members-view'],
+      ['Kiosks', 'hc-devices-view'],
+      ['Reports', 'hc-reports-view'],
+      ['Settings', 'hc-settings-view'],
+    ] as const;
+
+    for (const [label, tag] of lazy) {
+      // Nothing in this file has shown the screen yet: its code is not loaded.
+      expect(customElements.get(tag), tag).toBeUndefined();
+      await tab(label).click();
+      await expect.element(tab(label)).toHaveAttribute('aria-current', 'page');
+      await expect.element(page.getByRole('main', { name: label })).toBeVisible();
+      expect(customElements.get(tag), tag).toBeDefined();
+      expect(root.querySelector(tag)?.controller).toBe(controller);
+      expect(root.querySelector('hc-live-view')).toBeNull();
+      expect(
+        tabs()
+          .elements()
+          .filter((b) => b.getAttribute('aria-current') === 'page'),
+      ).toHaveLength(1);
+    }
+
+    await tab('Activity').click();
+    await expect.element(page.getByRole('heading', { name: 'Activity today' })).toBeVisible();
+    await tab('Now').click();
+    await expect.poll(() => root.querySelector('hc-live-view')).not.toBeNull();
+  });
+
+  it('shows "Offline — as of" the last sync when the documents are no longer in sync', async () => {
+    const controller = signedOut();
+    await controller.signIn(accounts.staff.username, accounts.staff.password);
+    await expect.poll(() => controller.status.live, { timeout: 10_000 }).toBe(true);
+    await mount(controller);
+    const badge = page.getByRole('status').filter({ hasText: /LIVE|Offline/ });
+    await expect.element(badge).toHaveTextContent('● LIVE');
+
+    // The documents close (as when the socket is gone); the browser's "offline" event is what
+    // makes the controller tell the screens. The server cannot be taken away from other files.
+    controller.stop();
+    window.dispatchEvent(new Event('offline'));
+
+    await expect.element(badge).toHaveTextContent(/^⚠ Offline — as of \d{1,2}:\d{2}( [AP]M)?$/);
+    expect(controller.status.asOf).not.toBeNull();
+  });
+});

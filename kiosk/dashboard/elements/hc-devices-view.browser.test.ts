@@ -1,0 +1,208 @@
+import axe from 'axe-core';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { page } from 'vitest/browser';
+import { apiRequest } from '../../apiRequest';
+import { createBarcodeReader } from '../../device/barcodeReader';
+import { memoryStore } from '../../device/KeyValueStore';
+import { DashboardController } from '../DashboardController';
+import { StaffSession } from '../StaffSession';
+import './hc-devices-view';
+
+const serverUrl = inject('serverUrl');
+const accounts = inject('accounts');
+const kiosk = inject('kiosk');
+
+// Other files use the site's paired test kiosk: these tests pair, rename and revoke only
+// kiosks of their own, named so that no one else has them.
+const running: DashboardController[] = [];
+
+afterEach(() => {
+  document.body.replaceChildren();
+  for (const controller of running.splice(0)) controller.stop();
+});
+
+/** A dashboard on its own "phone" (its own storage), signed in as `role` and live. */
+async function signedIn(role: 'staff' | 'viewer' = 'staff'): Promise<DashboardController> {
+  const store = memoryStore();
+  const controller = new DashboardController({
+    baseUrl: serverUrl,
+    store,
+    session: new StaffSession({ baseUrl: serverUrl, store }),
+  });
+  running.push(controller);
+  await controller.signIn(accounts[role].username, accounts[role].password);
+  await expect.poll(() => controller.status.live, { timeout: 10_000 }).toBe(true);
+  return controller;
+}
+
+/** The screen as the app shows it: a new revision on every change of the controller. */
+async function mount(controller: DashboardController) {
+  const view = document.createElement('hc-devices-view');
+  view.controller = controller;
+  controller.addEventListener('change', () => view.revision++);
+  document.body.append(view);
+  await view.updateComplete;
+  return view;
+}
+
+const run = Math.random().toString(36).slice(2, 7);
+let serial = 0;
+const kioskName = (what: string) => `${what} ${run}-${++serial}`;
+
+/** Pairs a kiosk through the API, as a tablet typing the code would. */
+async function pair(desk: DashboardController, name: string): Promise<string> {
+  const code = await desk.api('POST', '/api/pairing-codes', { name });
+  const paired = await apiRequest(serverUrl, 'POST', '/api/devices/pair', {
+    body: { code: code.body.code, appVersion: '9.9.9' },
+  });
+  expect(paired.status).toBe(200);
+  return String(paired.body.deviceId);
+}
+
+const listed = (desk: DashboardController, id: string) =>
+  desk.devices.find((d) => d.id === id && d.revokedAt === null);
+
+describe('hc-devices-view', () => {
+  it('shows a pairing code as text and as a QR code that reads back as the code', async () => {
+    const desk = await signedIn();
+    await mount(desk);
+    const name = kioskName('Back door');
+
+    await page.getByLabelText('Kiosk name').fill(name);
+    await page.getByRole('button', { name: 'Get a pairing code' }).click();
+
+    await expect
+      .element(page.getByRole('heading', { name: `Pairing code for “${name}”` }))
+      .toBeVisible();
+    const shown = page.getByText(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    await expect.element(shown).toBeVisible();
+    const code = shown.element().textContent?.trim() ?? '';
+    expect(await seriousViolations(document.body)).toEqual([]);
+    // Spelled out for a screen reader, one character at a time, and the code as shown hidden
+    // from it (an aria-label on a paragraph is not reliably read).
+    await expect
+      .element(page.getByText(`Pairing code ${code.split('').join(' ')}`, { exact: true }))
+      .toBeInTheDocument();
+    await expect.element(shown).toHaveAttribute('aria-hidden', 'true');
+    const qr = page.getByRole('img', { name: 'Pairing code as a QR code' });
+    await expect.element(qr).toBeVisible();
+    const svg = qr.element() as unknown as SVGSVGElement;
+    const reader = await createBarcodeReader({ preferNative: false });
+    expect(await reader.detect(await rasterize(svg, 300))).toEqual([code]);
+
+    // The code works once, for the kiosk named here.
+    const paired = await apiRequest(serverUrl, 'POST', '/api/devices/pair', { body: { code } });
+    expect(paired.body).toMatchObject({ name });
+  });
+
+  it('lists a newly paired kiosk after "Done", with its app version', async () => {
+    const desk = await signedIn();
+    await mount(desk);
+    const name = kioskName('Gate');
+    await page.getByLabelText('Kiosk name').fill(name);
+    await page.getByRole('button', { name: 'Get a pairing code' }).click();
+    const shown = page.getByText(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    const code = (await shown.findElement()).textContent?.trim();
+    await apiRequest(serverUrl, 'POST', '/api/devices/pair', {
+      body: { code, appVersion: '9.9.9' },
+    });
+
+    await page.getByRole('button', { name: 'Done' }).click();
+
+    await expect.element(page.getByText(name, { exact: true })).toBeVisible();
+    await expect.element(page.getByRole('button', { name: 'Get a pairing code' })).toBeVisible();
+    const row = page.getByRole('listitem').filter({ hasText: name });
+    await expect.element(row).toHaveTextContent(/last seen .* · app 9\.9\.9/);
+  });
+
+  it('renames a kiosk', async () => {
+    const desk = await signedIn();
+    const name = kioskName('Lobby');
+    const id = await pair(desk, name);
+    await mount(desk);
+    const renamed = kioskName('Main lobby');
+
+    await page.getByRole('button', { name: `Rename ${name}` }).click();
+    const field = page.getByLabelText('New name');
+    await expect.element(field).toHaveValue(name);
+    await field.fill(renamed);
+    await page.getByRole('button', { name: 'Save' }).click();
+
+    await expect.element(page.getByText(renamed, { exact: true })).toBeVisible();
+    await expect.element(page.getByText(name, { exact: true })).not.toBeInTheDocument();
+    expect(listed(desk, id)?.name).toBe(renamed);
+    const fromServer = await desk.api('GET', '/api/devices');
+    expect(fromServer.body.devices).toContainEqual(expect.objectContaining({ id, name: renamed }));
+  });
+
+  it('revokes a kiosk only after the confirmation, and no longer lists it', async () => {
+    const desk = await signedIn();
+    const name = kioskName('Side');
+    const id = await pair(desk, name);
+    await mount(desk);
+    const ask = page.getByRole('button', { name: `Revoke ${name}` });
+
+    await ask.click();
+    const confirm = page.getByRole('group', { name: `Confirm revoking ${name}` });
+    await expect.element(confirm).toHaveTextContent(`Revoke “${name}”?`);
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await expect.element(confirm).not.toBeInTheDocument();
+    await desk.refreshDevices();
+    expect(listed(desk, id)).toBeDefined();
+
+    await ask.click();
+    await confirm.getByRole('button', { name: 'Revoke', exact: true }).click();
+
+    await expect.element(page.getByText(name, { exact: true })).not.toBeInTheDocument();
+    expect(listed(desk, id)).toBeUndefined();
+    const token = await apiRequest(serverUrl, 'POST', '/api/devices/token', {
+      body: { deviceId: id, deviceSecret: 'whatever' },
+    });
+    expect(token.body).toMatchObject({ error: { code: 'revoked' } });
+  });
+
+  it('shows a viewer the kiosks with nothing to pair, rename or revoke', async () => {
+    const viewer = await signedIn('viewer');
+    await mount(viewer);
+
+    await expect
+      .element(page.getByRole('heading', { name: /^Paired kiosks \(\d+\)$/ }))
+      .toBeVisible();
+    await expect.poll(() => viewer.devices.some((d) => d.id === kiosk.deviceId)).toBe(true);
+    await expect.element(page.getByText('Front door', { exact: true }).first()).toBeVisible();
+    expect(page.getByRole('button', { name: 'Get a pairing code' }).query()).toBeNull();
+    expect(page.getByRole('button', { name: /^(Rename|Revoke) / }).elements()).toEqual([]);
+  });
+});
+
+/** Serious and critical WCAG A/AA violations in `root` now (axe-core). */
+async function seriousViolations(root: Element): Promise<string[]> {
+  const { violations, incomplete } = await axe.run(root, {
+    runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'],
+  });
+  // "Needs review" counts too: an aria-label where it is not read is only ever a "maybe" to axe.
+  return [...violations, ...incomplete]
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => v.id);
+}
+
+/** The SVG drawn onto a canvas with a white margin, as a camera would see it on the screen. */
+async function rasterize(svg: SVGSVGElement, px: number): Promise<HTMLCanvasElement> {
+  const copy = svg.cloneNode(true) as SVGSVGElement;
+  copy.setAttribute('width', String(px));
+  copy.setAttribute('height', String(px));
+  const blob = new Blob([new XMLSerializer().serializeToString(copy)], { type: 'image/svg+xml' });
+  const url = URL.createObjectURL(blob);
+  const image = new Image();
+  image.src = url;
+  await image.decode();
+  URL.revokeObjectURL(url);
+  const margin = px / 4;
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = px + 2 * margin;
+  const context = canvas.getContext('2d') as CanvasRenderingContext2D;
+  context.fillStyle = '#fff';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  context.drawImage(image, margin, margin, px, px);
+  return canvas;
+}
