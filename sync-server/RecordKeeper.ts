@@ -87,7 +87,7 @@ export class RecordKeeper implements Extension {
         previousDay,
       );
       const insertVisit = db.prepare(
-        `insert into visits (id, site_id, day, member_id, start, end, closed_by) values (?, ?, ?, ?, ?, ?, ?)`,
+        `insert into visits (id, site_id, day, member_id, start, end, closed_by, auto_close_at) values (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const visit of ledger.visits()) {
         const end = visit.end ?? (visit.autoCloseAt <= now ? visit.autoCloseAt : null);
@@ -100,6 +100,7 @@ export class RecordKeeper implements Extension {
           visit.start,
           end,
           closedBy,
+          visit.autoCloseAt,
         );
       }
       db.prepare(

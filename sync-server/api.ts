@@ -312,7 +312,7 @@ export function createApi(
       async (request) => {
         const { siteId, query, site } = await reportScope(request);
         const { from, to } = validRange(parseDayRange(query));
-        const visits = readVisits(deps.db, { siteId, from, to, order: 'asc' });
+        const visits = readVisits(deps.db, { siteId, from, to, order: 'asc', now: Date.now() });
         return new CsvBody(
           `visits-${siteId}-${from}-to-${to}.csv`,
           visitsCsv(visits, { timeZone: site.settings.timeZone, names: site.members }),
@@ -328,7 +328,14 @@ export function createApi(
         const { from, to } = validRange(
           parseDayRange(query, { to: today, days: MEMBER_HISTORY_DAYS }),
         );
-        const visits = readVisits(deps.db, { siteId, from, to, memberId, order: 'desc' });
+        const visits = readVisits(deps.db, {
+          siteId,
+          from,
+          to,
+          memberId,
+          order: 'desc',
+          now: Date.now(),
+        });
         return {
           memberId,
           name: site.members.get(memberId as string)?.name ?? null,
@@ -355,7 +362,13 @@ export function createApi(
         const now = Date.now();
         const { from, to } = peakHoursPeriod(localDayOf(now, timeZone), weeks);
         // Visits of the day before the period may last into its first hours (max stay ≤ 24 h).
-        const visits = readVisits(deps.db, { siteId, from: addDays(from, -1), to, order: 'asc' });
+        const visits = readVisits(deps.db, {
+          siteId,
+          from: addDays(from, -1),
+          to,
+          order: 'asc',
+          now,
+        });
         const maxStayMs = maxStayMinutes * 60_000;
         return {
           timeZone,

@@ -38,6 +38,9 @@ const MIGRATIONS: readonly string[] = [
    create table day_problems (
      site_id text not null, day text not null, problems integer not null, flags integer not null,
      updated_at integer not null, primary key (site_id, day));`,
+  // When an open visit closes by itself ([V7]): reports close it then, even if its day's
+  // document is never stored again to rewrite the row.
+  'alter table visits add column auto_close_at integer;',
 ];
 
 export function openDatabase(dataDir: string | ':memory:'): Db {

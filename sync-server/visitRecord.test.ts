@@ -16,11 +16,33 @@ describe('readVisits', () => {
     insert.run('text-start', 'riverside', '2026-03-02', 'M3', 'noon', null, null);
     insert.run('backwards', 'riverside', '2026-03-02', 'M3', 2000, 1000, 'checkOut');
     insert.run('bad-day', 'riverside', '2026-03-0x', 'M3', 2000, null, null);
-    const range = { siteId: 'riverside', from: '2026-03-01', to: '2026-03-03' };
+    const range = { siteId: 'riverside', from: '2026-03-01', to: '2026-03-03', now: 10_000 };
     expect(readVisits(db, { ...range, order: 'asc' }).map((v) => v.id)).toEqual(['a', 'b', 'c']);
     expect(readVisits(db, { ...range, memberId: 'M1', order: 'desc' })).toEqual([
       { id: 'c', day: '2026-03-03', memberId: 'M1', start: 4000, end: 5000, closedBy: 'auto' },
       { id: 'b', day: '2026-03-02', memberId: 'M1', start: 2000, end: 3000, closedBy: 'checkOut' },
+    ]);
+  });
+
+  it('[V7] reads an open visit whose auto-close time has passed as closed by it', () => {
+    const db = openDatabase(':memory:');
+    const insert = db.prepare(
+      `insert into visits (id, site_id, day, member_id, start, end, closed_by, auto_close_at)
+       values (?, 'riverside', '2026-03-01', ?, ?, null, null, ?)`,
+    );
+    insert.run('forgotten', 'M1', 1000, 5000);
+    insert.run('still-in', 'M2', 2000, 9000);
+    insert.run('old-row', 'M3', 3000, null);
+    const range = {
+      siteId: 'riverside',
+      from: '2026-03-01',
+      to: '2026-03-01',
+      order: 'asc',
+    } as const;
+    expect(readVisits(db, { ...range, now: 6000 }).map((v) => [v.id, v.end, v.closedBy])).toEqual([
+      ['forgotten', 5000, 'auto'],
+      ['still-in', null, null],
+      ['old-row', null, null],
     ]);
   });
 });

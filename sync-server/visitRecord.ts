@@ -24,6 +24,8 @@ export interface VisitQuery {
   readonly memberId?: string;
   /** By start, then id: `asc` for a report, `desc` for a member's history (newest first). */
   readonly order: 'asc' | 'desc';
+  /** Open visits whose auto-close time has passed by then read as closed by it ([V7]). */
+  readonly now: number;
 }
 
 /** Instants a Date can hold: a larger number in a row could not be shown as a time. */
@@ -37,7 +39,7 @@ export function readVisits(db: Db, query: VisitQuery): RecordedVisit[] {
   const direction = query.order === 'desc' ? 'desc' : 'asc';
   const rows = db
     .prepare(
-      `select id, day, member_id, start, end, closed_by from visits
+      `select id, day, member_id, start, end, closed_by, auto_close_at from visits
        where site_id = ? and day between ? and ? ${query.memberId === undefined ? '' : 'and member_id = ?'}
        order by start ${direction}, id ${direction}`,
     )
@@ -49,20 +51,25 @@ export function readVisits(db: Db, query: VisitQuery): RecordedVisit[] {
     ) as Record<string, unknown>[];
   const visits: RecordedVisit[] = [];
   for (const row of rows) {
-    const visit = visitOf(row);
+    const visit = visitOf(row, query.now);
     if (visit) visits.push(visit);
   }
   return visits;
 }
 
 /** A row as a visit, or null when it is not one. */
-export function visitOf(row: Record<string, unknown>): RecordedVisit | null {
+export function visitOf(row: Record<string, unknown>, now: number): RecordedVisit | null {
   const { id, day, member_id: memberId, start, end, closed_by: closedBy } = row;
+  const autoCloseAt = row.auto_close_at;
   const instant = (v: unknown): v is number =>
     typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_INSTANT;
   if (typeof id !== 'string' || typeof memberId !== 'string' || !isLocalDay(day)) return null;
   if (!instant(start)) return null;
   if (end !== null && (!instant(end) || end < start)) return null;
   if (closedBy !== null && typeof closedBy !== 'string') return null;
+  // The record is rewritten only when the day's document is stored: a visit nobody closed may
+  // still be open in its row long after it closed by itself.
+  if (end === null && instant(autoCloseAt) && autoCloseAt >= start && autoCloseAt <= now)
+    return { id, day, memberId, start, end: autoCloseAt, closedBy: 'auto' };
   return { id, day, memberId, start, end, closedBy };
 }
