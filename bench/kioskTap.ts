@@ -7,7 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp, hasChromium, launchChromium } from '../e2e/browser';
+import { hasChromium, launchChromium } from '../e2e/browser';
 import {
   activeMember,
   pairKiosk,
@@ -16,20 +16,21 @@ import {
   startTestServer,
   ZONE,
 } from '../sync-server/testing/testServer';
+import { type Percentiles, percentiles } from './percentiles';
 
 export interface TapTimes {
   readonly samples: number;
   /** Tap until the confirmation is in the DOM, ms. */
-  readonly rendered: { p50: number; p95: number; max: number };
+  readonly rendered: Percentiles;
   /** Tap until the next animation frame after that, ms. */
-  readonly framed: { p50: number; p95: number; max: number };
+  readonly framed: Percentiles;
 }
 
-export async function measureKioskTap(samples = 200): Promise<TapTimes | null> {
+/** `distDir` holds the built app (`buildApp`). */
+export async function measureKioskTap(distDir: string, samples = 200): Promise<TapTimes | null> {
   if (!hasChromium) return null;
   const dataDir = mkdtempSync(join(tmpdir(), 'headcount-tap-'));
-  await buildApp(join(dataDir, 'dist'));
-  const server = await startTestServer({}, dataDir, { distDir: join(dataDir, 'dist') });
+  const server = await startTestServer({}, dataDir, { distDir });
   const browser = await launchChromium();
   try {
     const members = Array.from({ length: samples }, (_, i) =>
@@ -73,13 +74,11 @@ export async function measureKioskTap(samples = 200): Promise<TapTimes | null> {
       }
       return { rendered, framed };
     }, samples);
-    const summary = (values: number[]) => {
-      const sorted = [...values].sort((a, b) => a - b);
-      const at = (q: number) =>
-        sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-      return { p50: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1] as number };
+    return {
+      samples,
+      rendered: percentiles(times.rendered),
+      framed: percentiles(times.framed),
     };
-    return { samples, rendered: summary(times.rendered), framed: summary(times.framed) };
   } finally {
     await browser.close();
     await server.close();

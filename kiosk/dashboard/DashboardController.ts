@@ -80,6 +80,7 @@ export class DashboardController extends EventTarget {
   private statsNow: DayStats | null = null;
   private asOfNow: number | null;
   private signedOut = false;
+  private statusNow: DashboardStatus;
   private deviceList: readonly DeviceInfo[];
   private readonly storagePrefix: string;
 
@@ -99,6 +100,7 @@ export class DashboardController extends EventTarget {
     this.settingsNow = readJson<SiteSettings>(options.store, SITE_CACHE) ?? DEFAULT_SETTINGS;
     this.asOfNow = readJson<number>(options.store, AS_OF);
     this.deviceList = readJson<DeviceInfo[]>(options.store, DEVICES_CACHE) ?? [];
+    this.statusNow = this.computeStatus();
     globalThis.addEventListener?.('online', () => {
       void this.socket?.connect();
       this.changed();
@@ -133,7 +135,12 @@ export class DashboardController extends EventTarget {
     return this.statsNow;
   }
 
+  /** The connection as of the last change (worked out once per change: screens read it often). */
   get status(): DashboardStatus {
+    return this.statusNow;
+  }
+
+  private computeStatus(): DashboardStatus {
     const synced = (this.live?.synced ?? false) && (this.site?.connected ?? false);
     const live = synced && (globalThis.navigator?.onLine ?? true);
     if (live) {
@@ -236,6 +243,7 @@ export class DashboardController extends EventTarget {
     this.socket?.destroy();
     this.socket = null;
     this.statsNow = null;
+    this.changed();
   }
 
   /** Ends the session and deletes everything this dashboard kept on the phone. */
@@ -362,6 +370,7 @@ export class DashboardController extends EventTarget {
   }
 
   private changed(): void {
+    this.statusNow = this.computeStatus();
     this.dispatchEvent(new Event('change'));
   }
 }

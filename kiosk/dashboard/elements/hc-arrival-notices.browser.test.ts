@@ -1,11 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
 import type { FeedItem } from '../../../shared/DayLedger';
+import { cleanUpAfterEach } from '../testing/dashboards';
 import './hc-arrival-notices';
 
-afterEach(() => {
-  document.body.replaceChildren();
-});
+cleanUpAfterEach();
 
 let serial = 0;
 /** A feed item as the dashboard derives it: a kiosk check-in that started a visit. */

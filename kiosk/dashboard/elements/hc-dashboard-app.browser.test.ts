@@ -1,39 +1,16 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { type Locator, page } from 'vitest/browser';
-import { memoryStore } from '../../device/KeyValueStore';
-import { DashboardController } from '../DashboardController';
-import { StaffSession } from '../StaffSession';
+import type { DashboardController } from '../DashboardController';
+import { cleanUpAfterEach, mountScreen, newDashboard } from '../testing/dashboards';
 import './hc-dashboard-app';
 
-const serverUrl = inject('serverUrl');
 const accounts = inject('accounts');
 
-const running: DashboardController[] = [];
+cleanUpAfterEach();
 
-afterEach(() => {
-  document.body.replaceChildren();
-  for (const controller of running.splice(0)) controller.stop();
-});
-
-/** A dashboard on a phone where no one has signed in yet. */
-function signedOut(): DashboardController {
-  const store = memoryStore();
-  const controller = new DashboardController({
-    baseUrl: serverUrl,
-    store,
-    session: new StaffSession({ baseUrl: serverUrl, store }),
-  });
-  running.push(controller);
-  return controller;
-}
-
-async function mount(controller: DashboardController) {
-  const app = document.createElement('hc-dashboard-app');
-  app.controller = controller;
-  document.body.append(app);
-  await app.updateComplete;
-  return app;
-}
+/** The app as the page shows it: it follows the controller itself. */
+const mount = (controller: DashboardController) =>
+  mountScreen('hc-dashboard-app', controller, { followChanges: false });
 
 async function signInWithForm(username: string, password: string) {
   await page.getByLabelText('Username').fill(username);
@@ -47,7 +24,7 @@ const tab = (name: string) =>
 
 describe('hc-dashboard-app', () => {
   it('asks staff to sign in, and says so when the password is wrong', async () => {
-    const controller = signedOut();
+    const controller = newDashboard();
     await mount(controller);
     await expect.element(page.getByRole('form', { name: 'Staff sign-in' })).toBeVisible();
     await expect
@@ -66,14 +43,8 @@ describe('hc-dashboard-app', () => {
   });
 
   it('says sign-in needs a network when the server cannot be reached', async () => {
-    const store = memoryStore();
     const unreachable = 'http://127.0.0.1:9';
-    const controller = new DashboardController({
-      baseUrl: unreachable,
-      store,
-      session: new StaffSession({ baseUrl: unreachable, store }),
-    });
-    running.push(controller);
+    const controller = newDashboard({ baseUrl: unreachable });
     await mount(controller);
 
     await signInWithForm(accounts.staff.username, accounts.staff.password);
@@ -84,7 +55,7 @@ describe('hc-dashboard-app', () => {
   });
 
   it('signs in to the site, LIVE, on the Now screen with the tab bar below', async () => {
-    const controller = signedOut();
+    const controller = newDashboard();
     const app = await mount(controller);
 
     await signInWithForm(accounts.staff.username, accounts.staff.password);
@@ -116,7 +87,7 @@ describe('hc-dashboard-app', () => {
   });
 
   it('loads each other screen on first use and marks its tab as the current page', async () => {
-    const controller = signedOut();
+    const controller = newDashboard();
     await controller.signIn(accounts.staff.username, accounts.staff.password);
     const app = await mount(controller);
     const root = app.shadowRoot as ShadowRoot;
@@ -150,7 +121,7 @@ describe('hc-dashboard-app', () => {
   });
 
   it('shows "Offline — as of" the last sync when the documents are no longer in sync', async () => {
-    const controller = signedOut();
+    const controller = newDashboard();
     await controller.signIn(accounts.staff.username, accounts.staff.password);
     await expect.poll(() => controller.status.live, { timeout: 10_000 }).toBe(true);
     await mount(controller);

@@ -1,62 +1,29 @@
 import axe from 'axe-core';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { page } from 'vitest/browser';
 import { apiRequest } from '../../apiRequest';
 import { createBarcodeReader } from '../../device/barcodeReader';
-import { memoryStore } from '../../device/KeyValueStore';
-import { DashboardController } from '../DashboardController';
-import { StaffSession } from '../StaffSession';
+import type { DashboardController } from '../DashboardController';
+import {
+  cleanUpAfterEach,
+  mountScreen,
+  pairKioskDevice,
+  rasterizeSvg,
+  signedInDashboard,
+  uniqueName,
+} from '../testing/dashboards';
 import './hc-devices-view';
 
 const serverUrl = inject('serverUrl');
-const accounts = inject('accounts');
 const kiosk = inject('kiosk');
 
 // Other files use the site's paired test kiosk: these tests pair, rename and revoke only
 // kiosks of their own, named so that no one else has them.
-const running: DashboardController[] = [];
+cleanUpAfterEach();
 
-afterEach(() => {
-  document.body.replaceChildren();
-  for (const controller of running.splice(0)) controller.stop();
-});
-
-/** A dashboard on its own "phone" (its own storage), signed in as `role` and live. */
-async function signedIn(role: 'staff' | 'viewer' = 'staff'): Promise<DashboardController> {
-  const store = memoryStore();
-  const controller = new DashboardController({
-    baseUrl: serverUrl,
-    store,
-    session: new StaffSession({ baseUrl: serverUrl, store }),
-  });
-  running.push(controller);
-  await controller.signIn(accounts[role].username, accounts[role].password);
-  await expect.poll(() => controller.status.live, { timeout: 10_000 }).toBe(true);
-  return controller;
-}
-
-/** The screen as the app shows it: a new revision on every change of the controller. */
-async function mount(controller: DashboardController) {
-  const view = document.createElement('hc-devices-view');
-  view.controller = controller;
-  controller.addEventListener('change', () => view.revision++);
-  document.body.append(view);
-  await view.updateComplete;
-  return view;
-}
-
-const run = Math.random().toString(36).slice(2, 7);
-let serial = 0;
-const kioskName = (what: string) => `${what} ${run}-${++serial}`;
-
-/** Pairs a kiosk through the API, as a tablet typing the code would. */
+/** Pairs a kiosk through the API, as a tablet typing the code would: its id. */
 async function pair(desk: DashboardController, name: string): Promise<string> {
-  const code = await desk.api('POST', '/api/pairing-codes', { name });
-  const paired = await apiRequest(serverUrl, 'POST', '/api/devices/pair', {
-    body: { code: code.body.code, appVersion: '9.9.9' },
-  });
-  expect(paired.status).toBe(200);
-  return String(paired.body.deviceId);
+  return (await pairKioskDevice(desk, name, '9.9.9')).deviceId;
 }
 
 const listed = (desk: DashboardController, id: string) =>
@@ -64,9 +31,9 @@ const listed = (desk: DashboardController, id: string) =>
 
 describe('hc-devices-view', () => {
   it('shows a pairing code as text and as a QR code that reads back as the code', async () => {
-    const desk = await signedIn();
-    await mount(desk);
-    const name = kioskName('Back door');
+    const desk = await signedInDashboard();
+    await mountScreen('hc-devices-view', desk);
+    const name = uniqueName('Back door');
 
     await page.getByLabelText('Kiosk name').fill(name);
     await page.getByRole('button', { name: 'Get a pairing code' }).click();
@@ -88,7 +55,7 @@ describe('hc-devices-view', () => {
     await expect.element(qr).toBeVisible();
     const svg = qr.element() as unknown as SVGSVGElement;
     const reader = await createBarcodeReader({ preferNative: false });
-    expect(await reader.detect(await rasterize(svg, 300))).toEqual([code]);
+    expect(await reader.detect(await rasterizeSvg(svg, 300))).toEqual([code]);
 
     // The code works once, for the kiosk named here.
     const paired = await apiRequest(serverUrl, 'POST', '/api/devices/pair', { body: { code } });
@@ -96,9 +63,9 @@ describe('hc-devices-view', () => {
   });
 
   it('lists a newly paired kiosk after "Done", with its app version', async () => {
-    const desk = await signedIn();
-    await mount(desk);
-    const name = kioskName('Gate');
+    const desk = await signedInDashboard();
+    await mountScreen('hc-devices-view', desk);
+    const name = uniqueName('Gate');
     await page.getByLabelText('Kiosk name').fill(name);
     await page.getByRole('button', { name: 'Get a pairing code' }).click();
     const shown = page.getByText(/^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
@@ -116,11 +83,11 @@ describe('hc-devices-view', () => {
   });
 
   it('renames a kiosk', async () => {
-    const desk = await signedIn();
-    const name = kioskName('Lobby');
+    const desk = await signedInDashboard();
+    const name = uniqueName('Lobby');
     const id = await pair(desk, name);
-    await mount(desk);
-    const renamed = kioskName('Main lobby');
+    await mountScreen('hc-devices-view', desk);
+    const renamed = uniqueName('Main lobby');
 
     await page.getByRole('button', { name: `Rename ${name}` }).click();
     const field = page.getByLabelText('New name');
@@ -136,10 +103,10 @@ describe('hc-devices-view', () => {
   });
 
   it('revokes a kiosk only after the confirmation, and no longer lists it', async () => {
-    const desk = await signedIn();
-    const name = kioskName('Side');
+    const desk = await signedInDashboard();
+    const name = uniqueName('Side');
     const id = await pair(desk, name);
-    await mount(desk);
+    await mountScreen('hc-devices-view', desk);
     const ask = page.getByRole('button', { name: `Revoke ${name}` });
 
     await ask.click();
@@ -162,8 +129,8 @@ describe('hc-devices-view', () => {
   });
 
   it('shows a viewer the kiosks with nothing to pair, rename or revoke', async () => {
-    const viewer = await signedIn('viewer');
-    await mount(viewer);
+    const viewer = await signedInDashboard('viewer');
+    await mountScreen('hc-devices-view', viewer);
 
     await expect
       .element(page.getByRole('heading', { name: /^Paired kiosks \(\d+\)$/ }))
@@ -184,25 +151,4 @@ async function seriousViolations(root: Element): Promise<string[]> {
   return [...violations, ...incomplete]
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => v.id);
-}
-
-/** The SVG drawn onto a canvas with a white margin, as a camera would see it on the screen. */
-async function rasterize(svg: SVGSVGElement, px: number): Promise<HTMLCanvasElement> {
-  const copy = svg.cloneNode(true) as SVGSVGElement;
-  copy.setAttribute('width', String(px));
-  copy.setAttribute('height', String(px));
-  const blob = new Blob([new XMLSerializer().serializeToString(copy)], { type: 'image/svg+xml' });
-  const url = URL.createObjectURL(blob);
-  const image = new Image();
-  image.src = url;
-  await image.decode();
-  URL.revokeObjectURL(url);
-  const margin = px / 4;
-  const canvas = document.createElement('canvas');
-  canvas.width = canvas.height = px + 2 * margin;
-  const context = canvas.getContext('2d') as CanvasRenderingContext2D;
-  context.fillStyle = '#fff';
-  context.fillRect(0, 0, canvas.width, canvas.height);
-  context.drawImage(image, margin, margin, px, px);
-  return canvas;
 }

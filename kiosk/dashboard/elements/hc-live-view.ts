@@ -9,6 +9,11 @@ import './hc-occupancy-chart';
 /** Occupancy shares at which the "currently in" tile warns, in percent of capacity. */
 export const BUSY_PERCENT = 80;
 export const NEARLY_FULL_PERCENT = 90;
+/**
+ * People listed under "In the gym" until staff ask for all: the latest arrivals, who are the
+ * ones a desk looks for; a full list of hundreds would cost every live update a long render.
+ */
+export const IN_LIST_SIZE = 50;
 
 /**
  * "Now": the live numbers (currently in with capacity, visits today, unique members, average
@@ -21,6 +26,7 @@ export class HcLiveView extends LitElement {
     revision: { type: Number },
     query: { state: true },
     confirmingAll: { state: true },
+    showAll: { state: true },
   };
 
   static override styles = [
@@ -73,12 +79,14 @@ export class HcLiveView extends LitElement {
   declare revision: number;
   declare query: string;
   declare confirmingAll: boolean;
+  declare showAll: boolean;
 
   constructor() {
     super();
     this.revision = 0;
     this.query = '';
     this.confirmingAll = false;
+    this.showAll = false;
   }
 
   override render() {
@@ -115,7 +123,7 @@ export class HcLiveView extends LitElement {
           stats.currentlyIn.length === 0
             ? html`<p>No one is in right now.</p>`
             : html`<ul class="rows">
-              ${stats.currentlyIn.map(
+              ${(this.showAll ? stats.currentlyIn : stats.currentlyIn.slice(-IN_LIST_SIZE)).map(
                 (p) => html`<li>
                   <span
                     ><strong>${p.name}</strong>
@@ -136,6 +144,13 @@ export class HcLiveView extends LitElement {
                 </li>`,
               )}
             </ul>`
+        }
+        ${
+          stats.currentlyIn.length > IN_LIST_SIZE
+            ? html`<button type="button" class="secondary" @click=${() => (this.showAll = !this.showAll)}>
+              ${this.showAll ? `Show the latest ${IN_LIST_SIZE}` : `Show all ${stats.currentlyIn.length}`}
+            </button>`
+            : nothing
         }
         ${controller.canEdit && stats.currentlyIn.length > 0 ? this.renderCheckOutAll(controller, stats) : nothing}
       </section>

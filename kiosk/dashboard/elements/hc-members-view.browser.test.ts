@@ -1,68 +1,17 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
-import type { Member } from '../../../shared/siteDoc';
-import { memoryStore } from '../../device/KeyValueStore';
-import { DashboardController } from '../DashboardController';
-import { StaffSession } from '../StaffSession';
+import {
+  cleanUpAfterEach,
+  mountScreen,
+  signedInDashboard,
+  uniqueIdAndSurname,
+  uniqueMember,
+} from '../testing/dashboards';
 import './hc-members-view';
-
-const serverUrl = inject('serverUrl');
-const accounts = inject('accounts');
 
 // The roster lives for the whole run and other files add members at the same time: each test
 // makes members with ids and names no one else uses, and looks only at those.
-const running: DashboardController[] = [];
-
-afterEach(() => {
-  document.body.replaceChildren();
-  for (const controller of running.splice(0)) controller.stop();
-});
-
-/** A dashboard on its own "phone" (its own storage), signed in as `role` and live. */
-async function signedIn(role: 'staff' | 'viewer' = 'staff'): Promise<DashboardController> {
-  const store = memoryStore();
-  const controller = new DashboardController({
-    baseUrl: serverUrl,
-    store,
-    session: new StaffSession({ baseUrl: serverUrl, store }),
-  });
-  running.push(controller);
-  await controller.signIn(accounts[role].username, accounts[role].password);
-  await expect.poll(() => controller.status.live, { timeout: 10_000 }).toBe(true);
-  return controller;
-}
-
-/** The screen as the app shows it: a new revision on every change of the controller. */
-async function mount(controller: DashboardController) {
-  const view = document.createElement('hc-members-view');
-  view.controller = controller;
-  controller.addEventListener('change', () => view.revision++);
-  document.body.append(view);
-  await view.updateComplete;
-  return view;
-}
-
-const run = Math.random().toString(36).slice(2, 7);
-const randomIndex = (n: number) => Math.floor(Math.random() * n);
-let serial = 0;
-/** A member number and a made-up surname (letters only) that no other test uses. */
-function unique(): { id: string; surname: string } {
-  serial += 1;
-  const letters = Array.from({ length: 8 }, () => 'abcdefghijklmnopqrstuvwxyz'[randomIndex(26)]);
-  return { id: `members-${run}-${serial}`, surname: `Q${letters.join('')}` };
-}
-
-function newMember(first: string, changes: Partial<Member> = {}): Member {
-  const { id, surname } = unique();
-  return {
-    id,
-    name: `${first} ${surname}`,
-    codes: [],
-    status: 'active',
-    validUntil: null,
-    ...changes,
-  };
-}
+cleanUpAfterEach();
 
 /** The add form, filled in as a person at the desk would. */
 async function fillAddForm(fields: { id: string; name: string; codes?: string }) {
@@ -76,9 +25,9 @@ async function fillAddForm(fields: { id: string; name: string; codes?: string })
 
 describe('hc-members-view', () => {
   it('adds a member from the form and lists them', async () => {
-    const desk = await signedIn();
-    await mount(desk);
-    const { id, surname } = unique();
+    const desk = await signedInDashboard();
+    await mountScreen('hc-members-view', desk);
+    const { id, surname } = uniqueIdAndSurname();
     const name = `Ana ${surname}`;
 
     const form = await fillAddForm({ id, name, codes: '0451042; 0451043' });
@@ -104,9 +53,9 @@ describe('hc-members-view', () => {
   });
 
   it('refuses an invalid member with the reason and writes nothing', async () => {
-    const desk = await signedIn();
-    await mount(desk);
-    const { id, surname } = unique();
+    const desk = await signedInDashboard();
+    await mountScreen('hc-members-view', desk);
+    const { id, surname } = uniqueIdAndSurname();
     const codes = Array.from({ length: 11 }, (_, i) => `card-${i}`).join('; ');
 
     const form = await fillAddForm({ id, name: `Bob ${surname}`, codes });
@@ -121,10 +70,10 @@ describe('hc-members-view', () => {
   });
 
   it('refuses a member number that is taken and leaves its member as it was', async () => {
-    const desk = await signedIn();
-    const existing = newMember('Cem');
+    const desk = await signedInDashboard();
+    const existing = uniqueMember('Cem');
     desk.putMember(existing);
-    await mount(desk);
+    await mountScreen('hc-members-view', desk);
 
     const form = await fillAddForm({ id: existing.id, name: 'Someone Else' });
     await form.getByRole('button', { name: 'Save' }).click();
@@ -136,10 +85,10 @@ describe('hc-members-view', () => {
   });
 
   it('edits a member: the number stays, the rest changes', async () => {
-    const desk = await signedIn();
-    const member = newMember('Dee', { codes: ['dee-card'] });
+    const desk = await signedInDashboard();
+    const member = uniqueMember('Dee', { codes: ['dee-card'] });
     desk.putMember(member);
-    await mount(desk);
+    await mountScreen('hc-members-view', desk);
     await page.getByLabelText('Search by name, number or card').fill(member.id);
 
     await page.getByRole('button', { name: `Edit ${member.name}` }).click();
@@ -158,11 +107,11 @@ describe('hc-members-view', () => {
   });
 
   it('previews a CSV import with its bad lines and writes nothing until "Import N members"', async () => {
-    const desk = await signedIn();
-    const changed = newMember('Eli');
+    const desk = await signedInDashboard();
+    const changed = uniqueMember('Eli');
     desk.putMember(changed);
-    await mount(desk);
-    const fresh = [unique(), unique()];
+    await mountScreen('hc-members-view', desk);
+    const fresh = [uniqueIdAndSurname(), uniqueIdAndSurname()];
     const csv = [
       'id,name,status,valid_until,codes',
       `${fresh[0]?.id},Fay ${fresh[0]?.surname},active,,fay-card`,
@@ -200,9 +149,9 @@ describe('hc-members-view', () => {
   });
 
   it('drops a previewed import on Cancel', async () => {
-    const desk = await signedIn();
-    await mount(desk);
-    const { id, surname } = unique();
+    const desk = await signedInDashboard();
+    await mountScreen('hc-members-view', desk);
+    const { id, surname } = uniqueIdAndSurname();
     const file = new File([`id,name\n${id},Ivy ${surname}\n`], 'one.csv', { type: 'text/csv' });
 
     await page.getByLabelText('Import members from a CSV file').upload(file);
@@ -215,12 +164,12 @@ describe('hc-members-view', () => {
   });
 
   it('shows a viewer the roster with nothing to add, import or edit', async () => {
-    const desk = await signedIn();
-    const member = newMember('Jo');
+    const desk = await signedInDashboard();
+    const member = uniqueMember('Jo');
     desk.putMember(member);
-    const viewer = await signedIn('viewer');
+    const viewer = await signedInDashboard('viewer');
     await expect.poll(() => viewer.members.has(member.id), { timeout: 10_000 }).toBe(true);
-    await mount(viewer);
+    await mountScreen('hc-members-view', viewer);
 
     await page.getByLabelText('Search by name, number or card').fill(member.id);
     await expect.element(page.getByText(member.name, { exact: true })).toBeVisible();

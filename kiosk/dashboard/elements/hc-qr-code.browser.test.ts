@@ -1,11 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
 import { createBarcodeReader } from '../../device/barcodeReader';
+import { cleanUpAfterEach, rasterizeSvg } from '../testing/dashboards';
 import './hc-qr-code';
 
-afterEach(() => {
-  document.body.replaceChildren();
-});
+cleanUpAfterEach();
 
 /** Modules of quiet zone the element draws around the code. */
 const BORDER = 2;
@@ -28,37 +27,13 @@ function darkModules(svg: SVGSVGElement): Set<string> {
   return new Set(squares.map(([, x, y]) => `${x},${y}`));
 }
 
-/**
- * The SVG as a phone would show it, drawn onto a canvas with a wide white margin as a camera
- * would see it on the screen: what a scanner reads, not what the element meant to draw.
- */
-async function rasterize(svg: SVGSVGElement, px: number): Promise<HTMLCanvasElement> {
-  const copy = svg.cloneNode(true) as SVGSVGElement;
-  copy.setAttribute('width', String(px));
-  copy.setAttribute('height', String(px));
-  const blob = new Blob([new XMLSerializer().serializeToString(copy)], { type: 'image/svg+xml' });
-  const url = URL.createObjectURL(blob);
-  const image = new Image();
-  image.src = url;
-  await image.decode();
-  URL.revokeObjectURL(url);
-  const margin = px / 4;
-  const canvas = document.createElement('canvas');
-  canvas.width = canvas.height = px + 2 * margin;
-  const context = canvas.getContext('2d') as CanvasRenderingContext2D;
-  context.fillStyle = '#fff';
-  context.fillRect(0, 0, canvas.width, canvas.height);
-  context.imageSmoothingEnabled = false;
-  context.drawImage(image, margin, margin, px, px);
-  return canvas;
-}
-
 describe('hc-qr-code', () => {
   it('draws a QR code that a scanner reads back as the pairing code', async () => {
     const { svg } = await mount('K7QM-2XWP');
     expect(svg).not.toBeNull();
     const reader = await createBarcodeReader({ preferNative: false });
-    expect(await reader.detect(await rasterize(svg as SVGSVGElement, 300))).toEqual(['K7QM-2XWP']);
+    const image = await rasterizeSvg(svg as SVGSVGElement, 300, { smoothing: false });
+    expect(await reader.detect(image)).toEqual(['K7QM-2XWP']);
   });
 
   it('draws a square grid of whole modules with a blank quiet zone around it', async () => {
@@ -96,7 +71,8 @@ describe('hc-qr-code', () => {
     expect(after.viewBox.baseVal.width).toBeGreaterThan(21 + 2 * BORDER);
     expect(darkModules(after)).not.toEqual(before);
     const reader = await createBarcodeReader({ preferNative: false });
-    expect(await reader.detect(await rasterize(after, 400))).toEqual([qr.value]);
+    const image = await rasterizeSvg(after, 400, { smoothing: false });
+    expect(await reader.detect(image)).toEqual([qr.value]);
   });
 
   it('is an image named by its label', async () => {

@@ -1,52 +1,21 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
-import { memoryStore } from '../../device/KeyValueStore';
-import { DashboardController } from '../DashboardController';
-import { StaffSession } from '../StaffSession';
+import {
+  cleanUpAfterEach,
+  mountScreen,
+  signedInDashboard,
+  uniqueName,
+} from '../testing/dashboards';
 import './hc-settings-view';
-
-const serverUrl = inject('serverUrl');
-const accounts = inject('accounts');
 
 // The site's settings are shared by every test of the run: a test that changes one puts it back,
 // and changes none that shape the day (zone, maximum stay, closing time, repeat-scan window).
-const running: DashboardController[] = [];
-
-afterEach(() => {
-  document.body.replaceChildren();
-  for (const controller of running.splice(0)) controller.stop();
-});
-
-/** A dashboard on its own "phone" (its own storage), signed in as `role` and live. */
-async function signedIn(role: 'staff' | 'viewer' = 'staff'): Promise<DashboardController> {
-  const store = memoryStore();
-  const controller = new DashboardController({
-    baseUrl: serverUrl,
-    store,
-    session: new StaffSession({ baseUrl: serverUrl, store }),
-  });
-  running.push(controller);
-  await controller.signIn(accounts[role].username, accounts[role].password);
-  await expect.poll(() => controller.status.live, { timeout: 10_000 }).toBe(true);
-  return controller;
-}
-
-/** The screen as the app shows it: a new revision on every change of the controller. */
-async function mount(controller: DashboardController) {
-  const view = document.createElement('hc-settings-view');
-  view.controller = controller;
-  controller.addEventListener('change', () => view.revision++);
-  document.body.append(view);
-  await view.updateComplete;
-  return view;
-}
-
-const run = Math.random().toString(36).slice(2, 7);
+cleanUpAfterEach();
 
 describe('hc-settings-view', () => {
   it("shows the site's settings in the form", async () => {
-    const desk = await signedIn();
-    const view = await mount(desk);
+    const desk = await signedInDashboard();
+    const view = await mountScreen('hc-settings-view', desk);
     const s = desk.settings;
     await expect.element(page.getByLabelText('Name', { exact: true })).toHaveValue(s.name);
     await expect.element(page.getByLabelText('Time zone')).toHaveValue(s.timeZone);
@@ -60,13 +29,13 @@ describe('hc-settings-view', () => {
   });
 
   it('writes the settings into the site document, where another phone reads them', async () => {
-    const desk = await signedIn();
-    const other = await signedIn();
+    const desk = await signedInDashboard();
+    const other = await signedInDashboard();
     const before = desk.settings;
-    const name = `Riverside ${run}`;
+    const name = uniqueName('Riverside');
     const retentionDays = before.retentionDays === 365 ? 366 : 365;
     try {
-      await mount(desk);
+      await mountScreen('hc-settings-view', desk);
       await page.getByLabelText('Name', { exact: true }).fill(name);
       await page.getByLabelText(/^Keep visit records/).fill(String(retentionDays));
       await page.getByRole('button', { name: 'Save settings' }).click();
@@ -91,11 +60,11 @@ describe('hc-settings-view', () => {
   });
 
   it('writes a changed door policy', async () => {
-    const desk = await signedIn();
+    const desk = await signedInDashboard();
     const before = desk.settings;
     const frozen = before.alertPolicy.frozen === 'warn' ? 'deny' : 'warn';
     try {
-      const view = await mount(desk);
+      const view = await mountScreen('hc-settings-view', desk);
       await page.getByLabelText('Membership frozen').selectOptions(frozen);
       await page.getByRole('button', { name: 'Save settings' }).click();
 
@@ -108,9 +77,9 @@ describe('hc-settings-view', () => {
   });
 
   it('keeps an out-of-range value in the form and writes nothing', async () => {
-    const desk = await signedIn();
+    const desk = await signedInDashboard();
     const before = desk.settings;
-    await mount(desk);
+    await mountScreen('hc-settings-view', desk);
     const maxStay = page.getByLabelText(/^Maximum stay/);
     let invalid = 0;
     maxStay.element().addEventListener('invalid', () => invalid++);
@@ -124,8 +93,8 @@ describe('hc-settings-view', () => {
   });
 
   it('shows a viewer the settings in a disabled form without a Save button', async () => {
-    const viewer = await signedIn('viewer');
-    const view = await mount(viewer);
+    const viewer = await signedInDashboard('viewer');
+    const view = await mountScreen('hc-settings-view', viewer);
 
     await expect
       .element(page.getByText('Your account can read these settings, not change them.'))

@@ -1,0 +1,258 @@
+import { afterEach, expect, inject } from 'vitest';
+import type { Member } from '../../../shared/siteDoc';
+import { apiRequest } from '../../apiRequest';
+import { DeviceAuth, type DeviceCredential } from '../../device/DeviceAuth';
+import { type KeyValueStore, memoryStore, writeJson } from '../../device/KeyValueStore';
+import { KioskController } from '../../KioskController';
+import { DashboardController } from '../DashboardController';
+import type { DashboardPort } from '../DashboardPort';
+import { StaffSession } from '../StaffSession';
+
+/**
+ * What the dashboard's browser tests (`*.browser.test.ts` under `kiosk/dashboard/`) share: real
+ * dashboards and kiosks on the server that `kiosk/testing/serverForBrowserTests.ts` starts, the
+ * screens mounted as the app mounts them, and members and names that no other test uses.
+ *
+ * That server lives for the whole run and the files run at the same time, writing to the same
+ * site and the same day: a test makes its own members, kiosks and names and looks only at those.
+ * Nothing here loads an element module: the app's test checks that its screens load on first use.
+ */
+
+const serverUrl = inject('serverUrl');
+const accounts = inject('accounts');
+
+/** Everything made here that holds a socket, stopped by `cleanUpAfterEach`. */
+const running: { stop(): void }[] = [];
+
+/**
+ * Installs, in the calling file, the `afterEach` that empties the page and stops every dashboard
+ * and kiosk the test made through this module (also when the test failed half-way).
+ */
+export function cleanUpAfterEach(): void {
+  afterEach(() => {
+    document.body.replaceChildren();
+    for (const started of running.splice(0)) started.stop();
+  });
+}
+
+/** A staff account with the right to change things, or one that can only read. */
+export type TestRole = 'staff' | 'viewer';
+
+/** Where a test dashboard runs. Each dashboard is its own "phone" unless it is given a `store`. */
+export interface TestDashboardOptions {
+  /** The server; default the test server. An unreachable address tests the offline sign-in. */
+  readonly baseUrl?: string;
+  /** The phone's storage; share one between two dashboards to have two tabs of one browser. */
+  readonly store?: KeyValueStore;
+  /** The IndexedDB names' prefix; a test that deletes its databases needs its own. */
+  readonly storagePrefix?: string;
+}
+
+/** A dashboard on a phone where no one has signed in yet, stopped after the test. */
+export function newDashboard(options: TestDashboardOptions = {}): DashboardController {
+  const baseUrl = options.baseUrl ?? serverUrl;
+  const store = options.store ?? memoryStore();
+  const controller = new DashboardController({
+    baseUrl,
+    store,
+    session: new StaffSession({ baseUrl, store }),
+    storagePrefix: options.storagePrefix,
+  });
+  running.push(controller);
+  return controller;
+}
+
+/** A dashboard signed in as the test site's `role` account and live, stopped after the test. */
+export async function signedInDashboard(
+  role: TestRole = 'staff',
+  options: TestDashboardOptions = {},
+): Promise<DashboardController> {
+  const controller = newDashboard(options);
+  await controller.signIn(accounts[role].username, accounts[role].password);
+  await expect.poll(() => controller.status.live, { timeout: 10_000 }).toBe(true);
+  return controller;
+}
+
+/**
+ * A new member checked in at a staff desk, and a viewer's dashboard that already counts them in:
+ * where a test of what a viewer sees starts. The test checks the member out at its end.
+ */
+export async function viewerSeeingCheckIn(
+  firstName: string,
+): Promise<{ desk: DashboardController; viewer: DashboardController; member: Member }> {
+  const desk = await signedInDashboard();
+  const member = uniqueMember(firstName);
+  desk.putMember(member);
+  desk.checkIn(member.id);
+  const viewer = await signedInDashboard('viewer');
+  await expect.poll(() => isCheckedIn(viewer, member.id), { timeout: 10_000 }).toBe(true);
+  return { desk, viewer, member };
+}
+
+/** The tags of the elements that show a dashboard: the app and each of its screens. */
+export type ScreenTag = {
+  [K in keyof HTMLElementTagNameMap]: HTMLElementTagNameMap[K] extends {
+    controller: DashboardPort | undefined;
+    revision: number;
+  }
+    ? K
+    : never;
+}[keyof HTMLElementTagNameMap];
+
+/**
+ * `tagName` on the page, showing `controller`, as the app shows it: the app gives a screen a new
+ * `revision` on every change of the controller. The app itself follows the controller on its
+ * own: mount it with `followChanges: false`.
+ */
+export async function mountScreen<K extends ScreenTag>(
+  tagName: K,
+  controller: DashboardController,
+  options: { followChanges?: boolean } = {},
+): Promise<HTMLElementTagNameMap[K]> {
+  const screen = document.createElement(tagName);
+  screen.controller = controller;
+  if (options.followChanges ?? true) controller.addEventListener('change', () => screen.revision++);
+  document.body.append(screen);
+  await screen.updateComplete;
+  return screen;
+}
+
+/** Whether `memberId` is among the people `controller` counts as in the gym now. */
+export function isCheckedIn(controller: DashboardController, memberId: string): boolean {
+  return controller.stats?.currentlyIn.some((p) => p.memberId === memberId) ?? false;
+}
+
+/** An element's text as a person reads it: white space folded, '' for no element. */
+export function textOf(element: Element | null | undefined): string {
+  return element?.textContent?.replace(/\s+/g, ' ').trim() ?? '';
+}
+
+// The random part sets this file's names and member numbers apart from other files' and runs'.
+const run = Math.random().toString(36).slice(2, 7);
+let serial = 0;
+const randomLetter = () => 'abcdefghijklmnopqrstuvwxyz'[Math.floor(Math.random() * 26)];
+
+/** `what` and a suffix no other test uses, for a kiosk or a site name that a test looks for. */
+export function uniqueName(what: string): string {
+  return `${what} ${run}-${++serial}`;
+}
+
+const nextMemberId = () => `member-${run}-${++serial}`;
+
+/**
+ * A member number and a made-up surname ("Q" and eight random letters) that no other test uses:
+ * a search for either finds this test's member alone.
+ */
+export function uniqueIdAndSurname(): { id: string; surname: string } {
+  return { id: nextMemberId(), surname: `Q${Array.from({ length: 8 }, randomLetter).join('')}` };
+}
+
+const activeMember = (id: string, name: string, changes: Partial<Member>): Member => ({
+  id,
+  name,
+  codes: [],
+  status: 'active',
+  validUntil: null,
+  ...changes,
+});
+
+/** An active member without cards, with a member number no other test uses and exactly `name`. */
+export function memberNamed(name: string, changes: Partial<Member> = {}): Member {
+  return activeMember(nextMemberId(), name, changes);
+}
+
+/** An active member without cards that no other test knows: `firstName` and a unique surname. */
+export function uniqueMember(firstName: string, changes: Partial<Member> = {}): Member {
+  const { id, surname } = uniqueIdAndSurname();
+  return activeMember(id, `${firstName} ${surname}`, changes);
+}
+
+/** New members (see `uniqueMember`), one for each first name, added at `desk` and checked in. */
+export function checkedInMembers<const Names extends readonly string[]>(
+  desk: DashboardController,
+  ...firstNames: Names
+): { [I in keyof Names]: Member } {
+  const members = firstNames.map((firstName) => uniqueMember(firstName));
+  desk.putMembers(members);
+  for (const member of members) desk.checkIn(member.id);
+  return members as { [I in keyof Names]: Member };
+}
+
+/**
+ * Pairs a kiosk named `name` through the API, as a tablet typing the code that `desk` got would:
+ * the credential the tablet keeps.
+ */
+export async function pairKioskDevice(
+  desk: DashboardController,
+  name: string,
+  appVersion = 'test',
+): Promise<DeviceCredential> {
+  const code = await desk.api('POST', '/api/pairing-codes', { name });
+  const paired = await apiRequest(serverUrl, 'POST', '/api/devices/pair', {
+    body: { code: code.body.code, appVersion },
+  });
+  expect(paired.status).toBe(200);
+  return paired.body as unknown as DeviceCredential;
+}
+
+/**
+ * A kiosk on its own tablet (its own storage) holding `credential`: not started, stopped after
+ * the test.
+ */
+export function kioskWith(credential: DeviceCredential): KioskController {
+  const store = memoryStore();
+  writeJson(store, 'headcount.device', credential);
+  const auth = new DeviceAuth({ baseUrl: serverUrl, store, appVersion: 'test' });
+  const kiosk = new KioskController({ baseUrl: serverUrl, auth, store });
+  running.push(kiosk);
+  return kiosk;
+}
+
+/** A tablet paired just for this test under `name`, started and in sync, stopped after the test. */
+export async function pairedTestKiosk(
+  desk: DashboardController,
+  name: string,
+): Promise<KioskController> {
+  const kiosk = kioskWith(await pairKioskDevice(desk, name));
+  await kiosk.start();
+  return kiosk;
+}
+
+/**
+ * The test site's own kiosk, "Front door", that the global setup paired (`inject('kiosk')`) and
+ * other files use too: a new tablet with its credential, not started, stopped after the test.
+ */
+export function frontDoorKiosk(): KioskController {
+  const { deviceId, deviceSecret } = inject('kiosk');
+  return kioskWith({ deviceId, deviceSecret, siteId: 'riverside', name: 'Front door' });
+}
+
+/**
+ * The SVG as a phone would show it, `px` wide, drawn onto a canvas with a wide white margin as a
+ * camera would see it on the screen: what a scanner reads, not what the element meant to draw.
+ * `smoothing: false` scales it without smoothing, so the modules keep hard edges.
+ */
+export async function rasterizeSvg(
+  svg: SVGSVGElement,
+  px: number,
+  options: { smoothing?: boolean } = {},
+): Promise<HTMLCanvasElement> {
+  const copy = svg.cloneNode(true) as SVGSVGElement;
+  copy.setAttribute('width', String(px));
+  copy.setAttribute('height', String(px));
+  const blob = new Blob([new XMLSerializer().serializeToString(copy)], { type: 'image/svg+xml' });
+  const url = URL.createObjectURL(blob);
+  const image = new Image();
+  image.src = url;
+  await image.decode();
+  URL.revokeObjectURL(url);
+  const margin = px / 4;
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = px + 2 * margin;
+  const context = canvas.getContext('2d') as CanvasRenderingContext2D;
+  context.fillStyle = '#fff';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  if (options.smoothing === false) context.imageSmoothingEnabled = false;
+  context.drawImage(image, margin, margin, px, px);
+  return canvas;
+}
