@@ -1,14 +1,17 @@
 import { describe, expect, inject, it } from 'vitest';
+import { apiRequest } from '../apiRequest';
 import { memoryStore } from '../device/KeyValueStore';
 import {
   cleanUpAfterEach,
   frontDoorKiosk,
   isCheckedIn,
   memberNamed,
+  newDashboard,
   signedInDashboard,
 } from './testing/dashboards';
 
 const kiosk = inject('kiosk');
+const serverUrl = inject('serverUrl');
 
 cleanUpAfterEach();
 
@@ -127,5 +130,29 @@ describe('DashboardController', () => {
     expect(here.staff).toBeNull();
     expect(here.stats).toBeNull();
     expect(here.status).toMatchObject({ live: false, asOf: null });
+  });
+
+  it('forgets everything when the server has ended the session', async () => {
+    const store = memoryStore();
+    const prefix = `test-dashboard-${crypto.randomUUID()}`;
+    const first = await signedInDashboard('staff', { store, storagePrefix: prefix });
+    first.stop();
+    // Signed out from another device: the server no longer takes this phone's refresh credential.
+    const { refreshToken } = JSON.parse(store.getItem('headcount.staff-session') ?? '{}');
+    expect(
+      (await apiRequest(serverUrl, 'POST', '/api/session/end', { body: { refreshToken } })).status,
+    ).toBe(200);
+
+    // The phone opens again (a reload: no access token in memory) and must refresh.
+    const reopened = newDashboard({ store, storagePrefix: prefix });
+    await reopened.start();
+    await expect.poll(() => reopened.status.signedOut, { timeout: 10_000 }).toBe(true);
+    expect(reopened.staff).toBeNull();
+    await expect
+      .poll(
+        async () =>
+          (await indexedDB.databases()).filter((d) => d.name?.startsWith(`${prefix}:`)).length,
+      )
+      .toBe(0);
   });
 });

@@ -206,8 +206,10 @@ export class DashboardController extends EventTarget {
       this.session.token,
       (error) => error instanceof SignedOutError,
       () => {
+        // The server ended the session (signed out elsewhere, account disabled): the phone
+        // forgets what it kept, as at a sign-out here.
         this.signedOut = true;
-        this.changed();
+        void this.signOut();
       },
     );
     const socket = openSyncSocket(this.baseUrl);

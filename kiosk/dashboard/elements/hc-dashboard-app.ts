@@ -273,6 +273,11 @@ export class HcDashboardApp extends LitElement {
       <main>
         <form @submit=${this.onSignIn} aria-labelledby="sign-in-title">
           <h2 id="sign-in-title">Staff sign-in</h2>
+          ${
+            this.controller?.status.signedOut
+              ? html`<p role="status">Your session ended. Please sign in again.</p>`
+              : nothing
+          }
           <label>Username <input name="username" autocomplete="username" required /></label>
           <label
             >Password
