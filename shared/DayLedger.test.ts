@@ -217,6 +217,11 @@ describe('DayLedger', () => {
     ];
     const result = deriveDay(config, entries, at + 3_600_000);
     expect(result.stats.visitsToday).toBe(0);
+    // Looking an event up by id gives the variant every replica keeps.
+    const ledger = new DayLedger(config);
+    ledger.add(entries);
+    expect(ledger.event(voidId)).toMatchObject({ kind: 'void', writer: { role: 'staff' } });
+    expect(ledger.event(testEventId(at, 99))).toBeUndefined();
     expect(result.problems.map((p) => [p.code, p.container])).toEqual([
       ['conflicting-duplicate', 'kiosk:rogue'],
     ]);

@@ -407,6 +407,11 @@ export class DayLedger {
     return target.kind === 'checkIn' || target.kind === 'checkOut' ? null : 'void-target-invalid';
   }
 
+  /** The usable event with this id (the chosen variant of duplicates, [E2]), if held. */
+  event(id: EventId): CheckinEvent | undefined {
+    return this.chosen.get(id);
+  }
+
   /** Every usable event held, in time order (duplicates resolved, [E2]). */
   events(): CheckinEvent[] {
     return [...this.timeline];

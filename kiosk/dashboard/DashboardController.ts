@@ -183,6 +183,11 @@ export class DashboardController extends EventTarget {
     this.changed();
   }
 
+  /** One event of the loaded days by id (what a void names, for the audit list). */
+  event(id: EventId): CheckinEvent | undefined {
+    return this.live?.ledger?.event(id);
+  }
+
   /** Every event of the loaded days, oldest first (the audit list filters staff corrections). */
   events(): CheckinEvent[] {
     return this.live?.ledger?.events() ?? [];

@@ -13,6 +13,7 @@ export type DashboardPort = Pick<
   | 'stats'
   | 'status'
   | 'events'
+  | 'event'
   | 'devices'
   | 'kioskPending'
   | 'refreshDevices'

@@ -184,7 +184,7 @@ export class HcActivityView extends LitElement {
     const name = (id: string) => controller.members.get(id)?.name ?? id;
     switch (event.kind) {
       case 'void': {
-        const target = controller.events().find((e) => e.id === event.targetId);
+        const target = controller.event(event.targetId);
         const what =
           target && 'memberId' in target
             ? `${name(target.memberId)}'s ${target.kind === 'checkIn' ? 'check-in' : 'check-out'} at ${formatClock(target.at, zone)}`
