@@ -142,6 +142,12 @@ export function createApi(
       /^\/api\/setup$/,
       async (_request, body) => {
         const code = text(body, 'code', 40);
+        // Only ever for the first account: once anyone exists (an admin made with the CLI, say),
+        // a code seen in an old start-up log must not make another admin.
+        if (deps.staff.count() > 0) {
+          clearSetupCode(deps.db);
+          throw new HttpError(409, 'already-set-up', 'an admin exists: sign in instead');
+        }
         const stored = deps.db.prepare("select value from meta where key = 'setup_code'").get() as
           | { value: string }
           | undefined;
@@ -160,7 +166,7 @@ export function createApi(
             siteId: null,
           }),
         );
-        deps.db.prepare("delete from meta where key = 'setup_code'").run();
+        clearSetupCode(deps.db);
         return { staff: admin };
       },
     ],
@@ -517,6 +523,11 @@ function weeksOf(value: string | null): number {
 
 function clientAddress(request: IncomingMessage): string {
   return request.socket.remoteAddress ?? 'unknown';
+}
+
+/** Forgets the setup code: there is an account, so it may never be used. */
+export function clearSetupCode(db: Db): void {
+  db.prepare("delete from meta where key = 'setup_code'").run();
 }
 
 /** A one-time code that lets the first admin be created through the API (printed at start). */

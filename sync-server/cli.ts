@@ -13,6 +13,7 @@
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { clearSetupCode } from './api';
 import { ConfigError, loadConfig } from './config';
 import { DeviceRegistry } from './DeviceRegistry';
 import { openDatabase } from './database';
@@ -93,6 +94,8 @@ async function main(): Promise<number> {
           role,
           siteId: role === 'admin' ? null : site,
         });
+        // The printed setup code is for the first account only; now there is one.
+        clearSetupCode(db);
         console.log(
           `Created ${member.role} ${member.username}${member.siteId ? ` for site ${member.siteId}` : ''}.`,
         );

@@ -29,10 +29,19 @@ export type RefusalReason = (typeof REFUSAL_REASONS)[number];
  */
 export class Refusal extends Error {
   readonly reason: RefusalReason;
+  readonly detail: string | null;
 
   constructor(reason: RefusalReason, detail?: string) {
-    super(detail ? `${reason}: ${detail}` : reason);
+    // No message: Hocuspocus prints the message of every error a hook throws with console.error,
+    // which would put unstructured lines into the JSON log for what is an expected refusal
+    // (counted by reason in /metrics instead).
+    super('');
     this.name = 'Refusal';
     this.reason = reason;
+    this.detail = detail ?? null;
+  }
+
+  override toString(): string {
+    return `Refusal: ${this.reason}${this.detail ? `: ${this.detail}` : ''}`;
   }
 }

@@ -10,7 +10,7 @@ import { siteDocName } from '../shared/docName';
 import { localDayOf } from '../shared/localTime';
 import { readSettings, writeSettings } from '../shared/siteDoc';
 import { AccessControl } from './AccessControl';
-import { createApi, createSetupCode } from './api';
+import { clearSetupCode, createApi, createSetupCode } from './api';
 import type { Config } from './config';
 import { DeviceRegistry } from './DeviceRegistry';
 import { DocumentStore } from './DocumentStore';
@@ -75,6 +75,7 @@ export async function startServer(
   const staff = new StaffAccounts(db);
   const documents = new DocumentStore(db);
   const setupCode = staff.count() === 0 ? createSetupCode(db) : null;
+  if (setupCode === null) clearSetupCode(db);
   // The site document starts with the configured time zone, so every device derives the same
   // local days from the first scan on (an empty document would mean UTC).
   if (documents.fetch(siteDocName(config.siteId)) === null) {

@@ -75,7 +75,7 @@ describe('staff sign-in', () => {
       username: 'boss2',
       password: 'long enough password',
     });
-    expect(again.status).toBe(403);
+    expect(again).toMatchObject({ status: 409, body: { error: { code: 'already-set-up' } } });
   });
 
   it('signs in, refreshes with a rotating credential, and signs out', async () => {
@@ -157,5 +157,25 @@ describe('admin CLI', () => {
       name: 'Side door',
       siteId: 'riverside',
     });
+  }, 30_000);
+
+  it('refuses the printed setup code once an admin was made with the CLI', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'headcount-setup-'));
+    const t = await server(dir);
+    const code = t.server.setupCode as string;
+    expect(
+      (await admin(dir, ['create-admin', '--username', 'boss'], 'long enough password')).code,
+    ).toBe(0);
+    const attempt = await t.api('POST', '/api/setup', {
+      code,
+      username: 'intruder',
+      password: 'long enough password',
+    });
+    expect(attempt.status).toBe(409);
+    expect(t.server.staff.count()).toBe(1);
+    await t.close();
+    open.splice(open.indexOf(t), 1);
+    // No code is printed (or kept) at the next start either.
+    expect((await server(dir)).server.setupCode).toBeNull();
   }, 30_000);
 });
