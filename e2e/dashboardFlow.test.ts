@@ -70,9 +70,25 @@ const currentlyIn = async (page: Page) =>
 const tab = (page: Page, name: string) =>
   page.getByRole('navigation', { name: 'Screens' }).getByRole('button', { name });
 
-/** True when the page is wider than the phone: nothing may scroll sideways at 360 px. */
+/**
+ * True when anything is wider than the phone: the page, or the screen area (which scrolls by
+ * itself, so its overflow would not widen the page), or any element in it.
+ */
 const overflows = (page: Page) =>
-  page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+  page.evaluate(() => {
+    const main = document.querySelector('hc-dashboard-app')?.shadowRoot?.querySelector('main');
+    const tooWide = (root: Document | ShadowRoot): boolean =>
+      [...root.querySelectorAll('*')].some(
+        (el) =>
+          el.getBoundingClientRect().right > window.innerWidth + 0.5 ||
+          (el.shadowRoot !== null && tooWide(el.shadowRoot)),
+      );
+    return (
+      document.documentElement.scrollWidth > window.innerWidth ||
+      (main ? main.scrollWidth > main.clientWidth : false) ||
+      tooWide(document)
+    );
+  });
 
 async function kioskScan(page: Page, number: string, expected: string): Promise<void> {
   for (const digit of number) await page.getByRole('button', { name: digit, exact: true }).click();
@@ -185,6 +201,14 @@ describe.skipIf(!hasChromium)('staff dashboard on a phone', () => {
       expect(await overflows(page), name).toBe(false);
       expect(await accessibilityProblems(page), name).toEqual([]);
     }
+
+    // Revoking the tablet from the phone stops it at once, although it is connected.
+    await tab(page, 'Kiosks').click();
+    await page.getByRole('button', { name: 'Revoke Front door' }).click();
+    await page.getByRole('button', { name: 'Revoke', exact: true }).click();
+    await tablet.getByText('This tablet was removed by staff').waitFor({ timeout: 15_000 });
+    expect(await tablet.getByRole('button', { name: 'OK, check in or out' }).count()).toBe(0);
+
     expect([...desk.errors, ...second.errors]).toEqual([]);
     await second.context.close();
     await desk.context.close();

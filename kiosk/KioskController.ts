@@ -20,7 +20,7 @@ import type { CheckinsReplica } from './sync/CheckinsReplica';
 import { DocumentReplica } from './sync/DocumentReplica';
 import { KIOSK_PRESENCE, type KioskPresence } from './sync/kioskPresence';
 import { LiveDays } from './sync/LiveDays';
-import { openSyncSocket, watchedToken } from './sync/openSyncSocket';
+import { openSyncSocket, retryWithFreshToken, watchedToken } from './sync/openSyncSocket';
 
 /** What the kiosk shows about its connection, in its status strip. */
 export interface KioskStatus {
@@ -77,6 +77,15 @@ export class KioskController extends EventTarget {
   } | null = null;
   /** How often a refused update was recovered from (shown to staff in the device list later). */
   recoveries = 0;
+  private readonly afterDenial = retryWithFreshToken({
+    dropToken: () => this.auth.dropToken(),
+    token: () => this.tokenSource(),
+    reconnect: () => this.start(),
+  });
+  /** The token function the documents use (it marks the tablet revoked when refused). */
+  private tokenSource: () => Promise<string> = async () => {
+    throw new Error('the kiosk is not started');
+  };
   private announced: { replica: CheckinsReplica; pending: number } | null = null;
   private recovering = false;
 
@@ -166,6 +175,7 @@ export class KioskController extends EventTarget {
         this.changed();
       },
     );
+    this.tokenSource = token;
     this.socket = openSyncSocket(this.baseUrl);
     this.site = new DocumentReplica({
       name: siteDocName(credential.siteId),
@@ -173,6 +183,9 @@ export class KioskController extends EventTarget {
       token,
     });
     this.site.addEventListener('change', () => this.readSite());
+    // Revoked while connected: the server closed the sockets, and refuses the cached token when
+    // they reconnect. Asking for a new token finds out at once (and says so on screen).
+    this.site.addEventListener('denied', () => void this.afterDenial());
     this.live = new LiveDays({
       siteId: credential.siteId,
       socket: this.socket,

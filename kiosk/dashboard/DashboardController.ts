@@ -20,7 +20,7 @@ import { ServerClock, serverTimeFrom } from '../device/ServerClock';
 import { DocumentReplica } from '../sync/DocumentReplica';
 import { KIOSK_PRESENCE, type KioskPresence } from '../sync/kioskPresence';
 import { LiveDays } from '../sync/LiveDays';
-import { openSyncSocket, watchedToken } from '../sync/openSyncSocket';
+import { openSyncSocket, retryWithFreshToken, watchedToken } from '../sync/openSyncSocket';
 import { SignedOutError, type StaffIdentity, type StaffSession } from './StaffSession';
 
 /** What the dashboard shows about its connection. */
@@ -83,6 +83,14 @@ export class DashboardController extends EventTarget {
   private statusNow: DashboardStatus;
   private deviceList: readonly DeviceInfo[];
   private readonly storagePrefix: string;
+  private readonly afterDenial = retryWithFreshToken({
+    dropToken: () => this.session.dropToken(),
+    token: () => this.tokenSource(),
+    reconnect: () => this.start(),
+  });
+  private tokenSource: () => Promise<string> = async () => {
+    throw new Error('the dashboard is not started');
+  };
 
   constructor(options: {
     baseUrl: string;
@@ -217,6 +225,7 @@ export class DashboardController extends EventTarget {
         void this.signOut();
       },
     );
+    this.tokenSource = token;
     const socket = openSyncSocket(this.baseUrl);
     this.socket = socket;
     const siteName = siteDocName(staff.siteId);
@@ -227,6 +236,9 @@ export class DashboardController extends EventTarget {
       storageName: `${this.storagePrefix}:${siteName}`,
     });
     this.site.addEventListener('change', () => this.readSite());
+    // The server refused the token in memory (account disabled, session ended): a refresh finds
+    // out for good, or reconnects with a new token.
+    this.site.addEventListener('denied', () => void this.afterDenial());
     this.live = new LiveDays({
       siteId: staff.siteId,
       socket,

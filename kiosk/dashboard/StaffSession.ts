@@ -107,6 +107,11 @@ export class StaffSession {
     }
   }
 
+  /** Forgets the access token in memory: the next `token()` refreshes. */
+  dropToken(): void {
+    this.cached = null;
+  }
+
   forget(): void {
     this.store.removeItem(KEY);
     this.cached = null;

@@ -91,6 +91,11 @@ export class DeviceAuth {
     return accessToken;
   };
 
+  /** Forgets the access token in memory: the next `token()` asks the server for a new one. */
+  dropToken(): void {
+    this.cached = null;
+  }
+
   forget(): void {
     this.store.removeItem(KEY);
     this.cached = null;

@@ -39,6 +39,11 @@ export class DocumentReplica extends EventTarget {
     this.doc.on('update', () => this.changed());
     this.provider.on('synced', () => this.changed());
     this.provider.on('status', () => this.changed());
+    // The server refused this device's token (revoked, expired, account disabled): the owner
+    // decides whether to fetch a new one or to stop.
+    this.provider.on('authenticationFailed', ({ reason }: { reason: string }) =>
+      this.dispatchEvent(new CustomEvent('denied', { detail: String(reason) })),
+    );
     // Other devices' presence (a kiosk's count of check-ins waiting to sync, for staff).
     this.provider.on('awarenessChange', () => this.changed());
     // The server closes a document whose update it refused; syncing would silently stop there.

@@ -32,3 +32,32 @@ export function watchedToken(
     }
   };
 }
+
+/** Least time between two reconnections after a refusal, ms: a server that keeps refusing for
+ * another reason (clock skew, a bug) is not hammered. */
+const RETRY_AFTER_DENIAL_MS = 60_000;
+
+/**
+ * What to do when the server refuses a connection's token. A token cached in memory may have
+ * been revoked on the server (a revoked tablet, a disabled account) or have expired: drop it and
+ * ask for a new one. If that fails for good, the token source's own handling says so (see
+ * `watchedToken`); if it works, reconnect with it.
+ */
+export function retryWithFreshToken(options: {
+  dropToken: () => void;
+  token: () => Promise<string>;
+  reconnect: () => Promise<void>;
+}): () => Promise<void> {
+  let last = Number.NEGATIVE_INFINITY;
+  return async () => {
+    options.dropToken();
+    try {
+      await options.token();
+    } catch {
+      return;
+    }
+    if (Date.now() - last < RETRY_AFTER_DENIAL_MS) return;
+    last = Date.now();
+    await options.reconnect();
+  };
+}

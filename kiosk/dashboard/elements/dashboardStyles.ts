@@ -63,6 +63,12 @@ export const dashboardStyles = css`
     color: inherit;
     box-sizing: border-box;
     max-width: 100%;
+    /* Long options (time zones) must not widen the form past a 360-px screen. */
+    min-width: 0;
+  }
+  fieldset {
+    min-width: 0;
+    margin: 0;
   }
   button {
     font: inherit;
