@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { FeedItem } from '../../shared/DayLedger';
 import { ArrivalNotices, summarizeArrivals } from './ArrivalNotices';
 
-const arrival = (id: string, name: string, voided = false): FeedItem => ({
+const arrival = (id: string, name: string, voided = false, at = 1000): FeedItem => ({
   id,
   kind: 'checkIn',
-  at: 0,
+  at,
   memberId: id,
   name,
   writer: { role: 'kiosk', id: 'door' },
@@ -14,14 +14,18 @@ const arrival = (id: string, name: string, voided = false): FeedItem => ({
 });
 
 describe('ArrivalNotices', () => {
-  it('[B3] does not announce what was already in the feed when it first arrived', () => {
-    const notices = new ArrivalNotices(5000);
-    notices.observe([arrival('a', 'Ana')]);
-    expect(notices.next(0)).toBeNull();
+  it('[B3] does not announce check-ins from before the dashboard opened, however late they sync in', () => {
+    const notices = new ArrivalNotices(5000, 1000);
+    // The feed is empty at first (IndexedDB, then the server), then the day arrives.
+    notices.observe([]);
+    notices.observe([arrival('b', 'Bea', false, 999), arrival('a', 'Ana', false, 500)]);
+    expect(notices.next(2000)).toBeNull();
+    notices.observe([arrival('c', 'Cem', false, 1000), arrival('b', 'Bea', false, 999)]);
+    expect(notices.next(2000)).toBe('Cem checked in');
   });
 
   it('[B3] announces new visit starts oldest first, at most once per gap, summarising a burst', () => {
-    const notices = new ArrivalNotices(5000);
+    const notices = new ArrivalNotices(5000, 0);
     notices.observe([]);
     notices.observe([arrival('a', 'Ana')]);
     expect(notices.next(1000)).toBe('Ana checked in');
@@ -33,7 +37,7 @@ describe('ArrivalNotices', () => {
   });
 
   it('[B3] ignores repeats, check-outs and voided check-ins', () => {
-    const notices = new ArrivalNotices(0);
+    const notices = new ArrivalNotices(0, 0);
     notices.observe([]);
     notices.observe([
       { ...arrival('r', 'Rae'), outcome: 'repeat-check-in' },
@@ -44,7 +48,7 @@ describe('ArrivalNotices', () => {
   });
 
   it('[B3] forgets queued arrivals when dropped, so a pause does not end in a burst', () => {
-    const notices = new ArrivalNotices(0);
+    const notices = new ArrivalNotices(0, 0);
     notices.observe([]);
     notices.observe([arrival('a', 'Ana')]);
     notices.drop();

@@ -6,28 +6,35 @@ export const TOAST_GAP_MS = 5_000;
 export const ANNOUNCE_GAP_MS = 15_000;
 
 /**
- * Turns the live feed into throttled notices of new arrivals. Arrivals are visit starts the
- * dashboard had not seen; what was already there when the feed first arrived is not news.
- * Names wait in a queue and come out as one summary at most once per gap.
+ * Turns the live feed into throttled notices of new arrivals ([B3]). Arrivals are visit starts
+ * dated from when the dashboard opened on: the day that syncs in after opening (or after a
+ * network drop) is not news, however late it arrives. Names wait in a queue and come out as one
+ * summary at most once per gap.
  */
 export class ArrivalNotices {
   private readonly gapMs: number;
-  private seen: Set<string> | null = null;
+  private readonly since: number;
+  private readonly seen = new Set<string>();
   private queued: string[] = [];
   private lastAt = Number.NEGATIVE_INFINITY;
 
-  constructor(gapMs: number) {
+  /** `since`: when the dashboard opened (ms); earlier check-ins are never announced. */
+  constructor(gapMs: number, since = Date.now()) {
     this.gapMs = gapMs;
+    this.since = since;
   }
 
   /** Takes the newest feed (newest first) and queues members who arrived since the last one. */
   observe(feed: readonly FeedItem[]): void {
-    const starts = feed.filter((item) => item.outcome === 'visit-start' && !item.voided);
-    if (this.seen === null) {
-      this.seen = new Set(starts.map((item) => item.id));
-      return;
-    }
-    const fresh = starts.filter((item) => !this.seen?.has(item.id)).reverse();
+    const fresh = feed
+      .filter(
+        (item) =>
+          item.outcome === 'visit-start' &&
+          !item.voided &&
+          item.at >= this.since &&
+          !this.seen.has(item.id),
+      )
+      .reverse();
     for (const item of fresh) {
       this.seen.add(item.id);
       this.queued.push(item.name);

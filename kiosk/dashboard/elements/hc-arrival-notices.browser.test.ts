@@ -44,7 +44,7 @@ async function mount(feed: readonly FeedItem[] = []) {
 
 describe('hc-arrival-notices', () => {
   it('shows a toast and announces a member who arrives after the dashboard opened', async () => {
-    const earlier = arrival('Bea Early');
+    const earlier = arrival('Bea Early', { at: Date.now() - 60_000 });
     const { notices, show, toast, spoken } = await mount([earlier]);
     expect(toast()).toBeNull();
     expect(spoken()).toBe('');

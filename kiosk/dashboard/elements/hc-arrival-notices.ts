@@ -34,6 +34,8 @@ export class HcArrivalNotices extends LitElement {
       box-shadow: 0 4px 12px #0004;
       font-weight: 600;
       z-index: 10;
+      /* Taps go through to what is under it: a notice must never block a button. */
+      pointer-events: none;
     }
     button {
       font: inherit;
