@@ -71,6 +71,17 @@ export class StaffAccounts {
     return row && ok ? toMember(row) : null;
   }
 
+  /**
+   * Accounts that can work at a site: its staff and viewers, and the admins of every site.
+   * Disabled accounts too — the audit list still has to name who made an old correction.
+   */
+  listFor(siteId: string): StaffMember[] {
+    const rows = this.db
+      .prepare('select * from staff where site_id = ? or site_id is null order by username')
+      .all(siteId) as StaffRow[];
+    return rows.map(toMember);
+  }
+
   get(id: string): StaffMember | null {
     const row = this.db
       .prepare('select * from staff where id = ? and disabled_at is null')

@@ -303,6 +303,18 @@ export function createApi(
     ],
     [
       'GET',
+      /^\/api\/staff$/,
+      async (request) => {
+        // Names for the audit list: which account made a correction. No secrets, no hashes.
+        const principal = await principalOf(request, ['staff', 'viewer', 'admin']);
+        const site = siteFor(principal, queryOf(request).get('siteId') ?? undefined);
+        return {
+          staff: deps.staff.listFor(site).map(({ id, username, role }) => ({ id, username, role })),
+        };
+      },
+    ],
+    [
+      'GET',
       /^\/api\/devices$/,
       async (request) => {
         const principal = await principalOf(request, ['staff', 'viewer', 'admin']);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './testing/testServer';
+import { staffToken, startTestServer, type TestServer } from './testing/testServer';
 
 const run = promisify(execFile);
 const open: TestServer[] = [];
@@ -178,4 +178,34 @@ describe('admin CLI', () => {
     // No code is printed (or kept) at the next start either.
     expect((await server(dir)).server.setupCode).toBeNull();
   }, 30_000);
+
+  it('names the accounts of a site for the audit list, and nothing more about them', async () => {
+    const t = await serverWithLee();
+    await t.server.staff.create({
+      username: 'owner',
+      password: 'long enough password',
+      role: 'admin',
+      siteId: null,
+    });
+    await t.server.staff.create({
+      username: 'elsewhere',
+      password: 'long enough password',
+      role: 'staff',
+      siteId: 'hilltop',
+    });
+    const token = await staffToken(t, 'viewer');
+    const { status, body } = await t.api<{ staff: Record<string, unknown>[] }>(
+      'GET',
+      '/api/staff',
+      undefined,
+      token.token,
+    );
+    expect(status).toBe(200);
+    const names = body.staff.map((s) => s.username);
+    expect(names).toEqual(expect.arrayContaining(['lee', 'owner']));
+    expect(names).not.toContain('elsewhere');
+    for (const account of body.staff)
+      expect(Object.keys(account).sort()).toEqual(['id', 'role', 'username']);
+    expect((await t.api('GET', '/api/staff')).status).toBe(401);
+  });
 });

@@ -155,4 +155,16 @@ describe('DashboardController', () => {
       )
       .toBe(0);
   });
+
+  it('names staff accounts for the audit list, and keeps the names for offline use', async () => {
+    const store = memoryStore();
+    const desk = await signedInDashboard('staff', { store });
+    const id = desk.staff?.id as string;
+    expect(desk.staffName(id)).toBeNull();
+    await desk.refreshStaff();
+    expect(desk.staffName(id)).toBe('desk-staff');
+    desk.stop();
+    // A reload with no network: the names come from what was kept.
+    expect(newDashboard({ store }).staffName(id)).toBe('desk-staff');
+  });
 });

@@ -52,6 +52,7 @@ export const DASHBOARD_STORAGE = 'headcount-dashboard';
 const AS_OF = 'headcount.dashboard-as-of';
 const SITE_CACHE = 'headcount.dashboard-settings';
 const DEVICES_CACHE = 'headcount.dashboard-devices';
+const STAFF_CACHE = 'headcount.dashboard-staff';
 /** How many feed items the dashboard derives (the feed screen shows them all). */
 export const FEED_SIZE = 50;
 /** How often the numbers are recomputed without new data (stays grow, visits auto-close), ms. */
@@ -82,6 +83,7 @@ export class DashboardController extends EventTarget {
   private signedOut = false;
   private statusNow: DashboardStatus;
   private deviceList: readonly DeviceInfo[];
+  private staffNames: Readonly<Record<string, string>>;
   private readonly storagePrefix: string;
   private readonly afterDenial = retryWithFreshToken({
     dropToken: () => this.session.dropToken(),
@@ -108,6 +110,7 @@ export class DashboardController extends EventTarget {
     this.settingsNow = readJson<SiteSettings>(options.store, SITE_CACHE) ?? DEFAULT_SETTINGS;
     this.asOfNow = readJson<number>(options.store, AS_OF);
     this.deviceList = readJson<DeviceInfo[]>(options.store, DEVICES_CACHE) ?? [];
+    this.staffNames = readJson<Record<string, string>>(options.store, STAFF_CACHE) ?? {};
     this.statusNow = this.computeStatus();
     globalThis.addEventListener?.('online', () => {
       void this.socket?.connect();
@@ -188,6 +191,21 @@ export class DashboardController extends EventTarget {
     if (answer.status !== 200) return;
     this.deviceList = (answer.body.devices as DeviceInfo[]) ?? [];
     writeJson(this.store, DEVICES_CACHE, this.deviceList);
+    this.changed();
+  }
+
+  /** The username of a staff account, as last fetched (the audit list names who corrected). */
+  staffName(id: string): string | null {
+    return this.staffNames[id] ?? null;
+  }
+
+  /** Fetches the site's account names; keeps the last ones when offline. */
+  async refreshStaff(): Promise<void> {
+    const answer = await this.api('GET', '/api/staff');
+    if (answer.status !== 200) return;
+    const accounts = (answer.body.staff as { id: string; username: string }[]) ?? [];
+    this.staffNames = Object.fromEntries(accounts.map((a) => [a.id, a.username]));
+    writeJson(this.store, STAFF_CACHE, this.staffNames);
     this.changed();
   }
 
@@ -276,8 +294,9 @@ export class DashboardController extends EventTarget {
   /** Stops and forgets what this dashboard showed (after a sign-out here or in another tab). */
   private forget(): void {
     this.stop();
-    for (const key of [AS_OF, SITE_CACHE, DEVICES_CACHE]) this.store.removeItem(key);
+    for (const key of [AS_OF, SITE_CACHE, DEVICES_CACHE, STAFF_CACHE]) this.store.removeItem(key);
     this.deviceList = [];
+    this.staffNames = {};
     this.asOfNow = null;
     this.roster = new Map();
     this.settingsNow = DEFAULT_SETTINGS;

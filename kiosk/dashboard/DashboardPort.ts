@@ -17,6 +17,8 @@ export type DashboardPort = Pick<
   | 'devices'
   | 'kioskPending'
   | 'refreshDevices'
+  | 'staffName'
+  | 'refreshStaff'
   | 'signIn'
   | 'signOut'
   | 'checkIn'

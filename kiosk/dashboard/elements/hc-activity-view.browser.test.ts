@@ -53,9 +53,9 @@ describe('hc-activity-view', () => {
         `✓ ${ana.name} checked in`,
       ]);
     for (const line of feedLines(view, [ana, bob]))
-      expect(line).toMatch(/ · \d{1,2}:\d{2}( [AP]M)? · desk \(you\)/);
+      expect(line).toMatch(/ · \d{1,2}:\d{2}( [AP]M)? · you/);
     // Desk corrections are also listed for the audit.
-    expect(auditLines(view, ana).map((l) => l.replace(/^.* · desk \(you\) /, ''))).toEqual([
+    expect(auditLines(view, ana).map((l) => l.replace(/^.* · you /, ''))).toEqual([
       `checked out ${ana.name}`,
       `checked in ${ana.name}`,
     ]);
@@ -119,7 +119,7 @@ describe('hc-activity-view', () => {
       .toMatch(new RegExp(`^✎ ${member.name} checked in \\(voided\\) · `));
     expect(auditLines(view, member)[0]).toMatch(
       new RegExp(
-        ` · desk \\(you\\) voided ${member.name}'s check-in at \\d{1,2}:\\d{2}( [AP]M)?: “scanned the wrong card”$`,
+        ` · you voided ${member.name}'s check-in at \\d{1,2}:\\d{2}( [AP]M)?: “scanned the wrong card”$`,
       ),
     );
     await expect.element(open).not.toBeInTheDocument();

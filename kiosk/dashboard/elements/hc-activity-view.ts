@@ -73,9 +73,9 @@ export class HcActivityView extends LitElement {
     super.connectedCallback();
     if (!this.askedForDevices && this.controller) {
       this.askedForDevices = true;
-      void this.controller.refreshDevices().catch(() => {
-        // Offline: kiosks keep the names fetched last time.
-      });
+      // Offline: kiosks and staff keep the names fetched last time.
+      void this.controller.refreshDevices().catch(() => {});
+      void this.controller.refreshStaff().catch(() => {});
     }
   }
 
@@ -173,7 +173,11 @@ export class HcActivityView extends LitElement {
   }
 
   private writerName(controller: DashboardPort, writer: Writer): string {
-    if (writer.role === 'staff') return writer.id === controller.staff?.id ? 'desk (you)' : 'desk';
+    if (writer.role === 'staff') {
+      if (writer.id === controller.staff?.id) return 'you';
+      const name = controller.staffName(writer.id);
+      return name ? `staff: ${name}` : 'staff';
+    }
     return controller.devices.find((d) => d.id === writer.id)?.name ?? 'kiosk';
   }
 
