@@ -135,6 +135,11 @@ export class HcKioskApp extends LitElement {
       gap: 16px;
       width: min(420px, 100%);
     }
+    .prompt {
+      margin: 0;
+      font-size: 1.5rem;
+      text-align: center;
+    }
     .search ul {
       list-style: none;
       margin: 0;
@@ -272,6 +277,7 @@ export class HcKioskApp extends LitElement {
               : this.searching
                 ? this.renderSearch()
                 : html`<div class="home">
+                  <h1 class="prompt">Type your member number</h1>
                   <hc-keypad @keypad-submit=${this._onKeypad}></hc-keypad>
                   <button class="secondary" type="button" @click=${this._onStartScan}>Scan card or QR code</button>
                   <button class="secondary" type="button" @click=${this._onStartSearch}>Search by name</button>
