@@ -413,7 +413,17 @@ export class DashboardController extends EventTarget {
   }
 }
 
-/** Deletes every IndexedDB database whose name starts with `prefix`. */
+/**
+ * How long sign-out waits for a deletion that another tab's open connection blocks, ms. That tab
+ * follows the sign-out and closes its copy, and the deletion then completes by itself.
+ */
+const DELETE_WAIT_MS = 5_000;
+
+/**
+ * Deletes every IndexedDB database whose name starts with `prefix`, waiting until each is gone:
+ * the sign-in screen must not appear while the last user's data is still on the phone. (A
+ * connection this page just closed can block for a moment; that is waited out too.)
+ */
 async function deleteDatabases(prefix: string): Promise<void> {
   const all = (await globalThis.indexedDB?.databases?.()) ?? [];
   await Promise.all(
@@ -424,7 +434,8 @@ async function deleteDatabases(prefix: string): Promise<void> {
         (name) =>
           new Promise<void>((resolve) => {
             const request = indexedDB.deleteDatabase(name);
-            request.onsuccess = request.onerror = request.onblocked = () => resolve();
+            request.onsuccess = request.onerror = () => resolve();
+            setTimeout(resolve, DELETE_WAIT_MS);
           }),
       ),
   );
