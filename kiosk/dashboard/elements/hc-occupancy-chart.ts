@@ -1,6 +1,7 @@
 import { css, html, LitElement, nothing, type PropertyValues, svg } from 'lit';
 import { styleMap } from 'lit/directives/style-map.js';
 import type { OccupancyBucket } from '../../../shared/DayLedger';
+import { figureStyles, tableToggle } from './figureToggle';
 
 /** Length of a bucket, ms: the ledger's 15 minutes ([S5]); only the last bucket needs it. */
 const BUCKET_MS = 15 * 60_000;
@@ -166,35 +167,9 @@ export class HcOccupancyChart extends LitElement {
     showTable: { state: true },
   };
 
-  static override styles = css`
-    :host {
-      display: block;
-      container-type: inline-size;
-      font: 0.875rem/1.4 system-ui, sans-serif;
-      color: #0f3d3e;
-    }
-    [hidden] {
-      display: none !important;
-    }
-    .bar {
-      display: flex;
-      justify-content: flex-end;
-      margin-bottom: 12px;
-    }
-    button {
-      min-height: 44px;
-      padding: 0 14px;
-      border: 2px solid #0f3d3e;
-      border-radius: 8px;
-      font: inherit;
-      font-weight: 600;
-      background: #fff;
-      color: #0f3d3e;
-    }
-    button:focus-visible {
-      outline: 3px solid #e07a5f;
-      outline-offset: 2px;
-    }
+  static override styles = [
+    figureStyles,
+    css`
     .chart {
       display: grid;
       grid-template-columns: 2.5em minmax(0, 1fr);
@@ -306,7 +281,8 @@ export class HcOccupancyChart extends LitElement {
       font-weight: 600;
       padding-bottom: 4px;
     }
-  `;
+  `,
+  ];
 
   /** Today's 15-minute buckets, oldest first (`DaySnapshot.occupancy`). */
   declare buckets: readonly OccupancyBucket[];
@@ -352,14 +328,7 @@ export class HcOccupancyChart extends LitElement {
       `${latest} in the latest quarter hour${capacity !== null ? `, capacity ${capacity}` : ''}`;
 
     return html`
-      <div class="bar">
-        <button
-          type="button"
-          aria-expanded=${this.showTable ? 'true' : 'false'}
-          aria-controls="table"
-          @click=${this._onToggle}
-        >${this.showTable ? 'Show as chart' : 'Show as table'}</button>
-      </div>
+      ${tableToggle(this.showTable, () => this._onToggle())}
       <div class="chart" ?hidden=${this.showTable}>
         <div class="y-axis" aria-hidden="true">
           ${yTicks.map((y) => html`<span style=${styleMap({ bottom: `${(y / top) * 100}%` })}>${y}</span>`)}

@@ -1,5 +1,6 @@
 import { css, html, LitElement, type PropertyValues } from 'lit';
 import { styleMap } from 'lit/directives/style-map.js';
+import { figureStyles, tableToggle } from './figureToggle';
 
 const DAYS = 7;
 const HOURS = 24;
@@ -91,35 +92,9 @@ export class HcPeakHours extends LitElement {
     showTable: { state: true },
   };
 
-  static override styles = css`
-    :host {
-      display: block;
-      container-type: inline-size;
-      font: 0.875rem/1.4 system-ui, sans-serif;
-      color: #0f3d3e;
-    }
-    [hidden] {
-      display: none !important;
-    }
-    .bar {
-      display: flex;
-      justify-content: flex-end;
-      margin-bottom: 12px;
-    }
-    button {
-      min-height: 44px;
-      padding: 0 14px;
-      border: 2px solid #0f3d3e;
-      border-radius: 8px;
-      font: inherit;
-      font-weight: 600;
-      background: #fff;
-      color: #0f3d3e;
-    }
-    button:focus-visible {
-      outline: 3px solid #e07a5f;
-      outline-offset: 2px;
-    }
+  static override styles = [
+    figureStyles,
+    css`
     .grid {
       display: grid;
       grid-template-columns: auto repeat(var(--hours), minmax(0, 1fr));
@@ -203,7 +178,8 @@ export class HcPeakHours extends LitElement {
       font-weight: 600;
       padding-bottom: 4px;
     }
-  `;
+  `,
+  ];
 
   /** Average people present, 7 rows (Monday → Sunday) × 24 columns (local hours 0–23). */
   declare hours: readonly (readonly number[])[];
@@ -233,14 +209,7 @@ export class HcPeakHours extends LitElement {
       : `${this.label}. No one was present.`;
 
     return html`
-      <div class="bar">
-        <button
-          type="button"
-          aria-expanded=${this.showTable ? 'true' : 'false'}
-          aria-controls="table"
-          @click=${this._onToggle}
-        >${this.showTable ? 'Show as chart' : 'Show as table'}</button>
-      </div>
+      ${tableToggle(this.showTable, () => this._onToggle())}
       <div ?hidden=${this.showTable}>
         <div
           class="grid"
