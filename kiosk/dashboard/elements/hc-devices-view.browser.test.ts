@@ -120,8 +120,11 @@ describe('hc-devices-view', () => {
     await ask.click();
     await confirm.getByRole('button', { name: 'Revoke', exact: true }).click();
 
-    await expect.element(page.getByText(name, { exact: true })).not.toBeInTheDocument();
+    // Gone from the paired kiosks; kept, folded away, under the revoked ones.
+    await expect.element(page.getByText(name, { exact: true })).not.toBeVisible();
     expect(listed(desk, id)).toBeUndefined();
+    await page.getByText(/^Revoked kiosks \(\d+\)$/).click();
+    await expect.element(page.getByText(name, { exact: true })).toBeVisible();
     const token = await apiRequest(serverUrl, 'POST', '/api/devices/token', {
       body: { deviceId: id, deviceSecret: 'whatever' },
     });

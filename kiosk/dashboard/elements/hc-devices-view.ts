@@ -47,6 +47,13 @@ export class HcDevicesView extends LitElement {
       form label {
         flex: 1 1 10rem;
       }
+      summary {
+        min-height: 44px;
+        display: flex;
+        align-items: center;
+        cursor: pointer;
+        font-weight: 600;
+      }
       .actions {
         display: flex;
         gap: 0.5rem;
@@ -83,6 +90,7 @@ export class HcDevicesView extends LitElement {
     if (!controller) return nothing;
     const zone = controller.settings.timeZone;
     const devices = controller.devices.filter((d) => d.revokedAt === null);
+    const revoked = controller.devices.filter((d) => d.revokedAt !== null);
     return html`
       <h2>Kiosks</h2>
       ${controller.canEdit ? this.renderPairing() : nothing}
@@ -91,10 +99,24 @@ export class HcDevicesView extends LitElement {
         <h3 id="list-title">Paired kiosks (${devices.length})</h3>
         ${
           devices.length === 0
-            ? html`<p>No kiosks yet.</p>`
+            ? html`<p>${revoked.length === 0 ? 'No kiosks yet.' : 'No kiosk is paired now.'}</p>`
             : html`<ul class="rows">
               ${devices.map((d) => this.renderDevice(controller, d, zone))}
             </ul>`
+        }
+        ${
+          revoked.length === 0
+            ? nothing
+            : html`<details>
+              <summary>Revoked kiosks (${revoked.length})</summary>
+              <ul class="rows">
+                ${revoked.map(
+                  (d) =>
+                    html`<li><span><strong>${d.name}</strong>
+                      <span class="muted">· revoked ${formatSeen(d.revokedAt as number, zone)}</span></span></li>`,
+                )}
+              </ul>
+            </details>`
         }
       </section>
     `;
