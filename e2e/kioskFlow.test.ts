@@ -191,4 +191,26 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
       await noCamera.close();
     }
   }, 60_000);
+
+  it('pairs by scanning the QR code of the pairing code, as the dashboard shows it', async () => {
+    const staff = await staffToken(server);
+    const { body } = await server.api<{ code: string }>(
+      'POST',
+      '/api/pairing-codes',
+      { name: 'Back door' },
+      staff.token,
+    );
+    const camera = await launchChromium(
+      await fakeCameraShowing(body.code, mkdtempSync(join(tmpdir(), 'headcount-qr-'))),
+    );
+    try {
+      const page = await (await camera.newContext()).newPage();
+      await page.goto(`${base}/kiosk`);
+      await page.getByRole('button', { name: 'Scan the QR code instead' }).click();
+      await page.getByRole('button', { name: 'OK, check in or out' }).waitFor({ timeout: 15_000 });
+      await expect.poll(() => page.getByText('Back door').count(), { timeout: 10_000 }).toBe(1);
+    } finally {
+      await camera.close();
+    }
+  }, 60_000);
 });

@@ -333,6 +333,14 @@ export class HcKioskApp extends LitElement {
   }
 
   private renderPairing(revoked: boolean) {
+    if (this.scanning)
+      return html`<main>
+        <div class="search">
+          <h1>Hold the pairing QR code up to the camera</h1>
+          <hc-camera-scan @code-scanned=${this._onPairingCode}></hc-camera-scan>
+          <button class="secondary" type="button" @click=${this._onEndScan}>Type the code instead</button>
+        </div>
+      </main>`;
     return html`
       <main>
         <form @submit=${this._onPair}>
@@ -341,6 +349,7 @@ export class HcKioskApp extends LitElement {
           <label for="code">Pairing code from the staff dashboard</label>
           <input id="code" name="code" autocomplete="off" autocapitalize="characters" spellcheck="false" required />
           <button class="primary" type="submit" ?disabled=${this.pairing}>Pair this tablet</button>
+          <button class="secondary" type="button" @click=${this._onStartScan}>Scan the QR code instead</button>
           ${this.pairingError ? html`<p class="error" role="alert">${this.pairingError}</p>` : nothing}
         </form>
       </main>
@@ -487,10 +496,20 @@ export class HcKioskApp extends LitElement {
     const input = (event.currentTarget as HTMLFormElement).elements.namedItem(
       'code',
     ) as HTMLInputElement;
+    await this.pairWith(input.value);
+  }
+
+  /** The dashboard shows the pairing code as a QR code too: scanning it is typing it. */
+  private _onPairingCode(event: CodeScannedEvent): void {
+    this.scanning = false;
+    void this.pairWith(event.code);
+  }
+
+  private async pairWith(code: string): Promise<void> {
     this.pairing = true;
     this.pairingError = null;
     try {
-      await this.controller?.pair(input.value);
+      await this.controller?.pair(code);
     } catch (error) {
       this.pairingError =
         error instanceof PairingError

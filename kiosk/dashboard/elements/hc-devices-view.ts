@@ -127,7 +127,7 @@ export class HcDevicesView extends LitElement {
     if (pairing)
       return html`<section class="pairing" aria-labelledby="pair-title">
         <h3 id="pair-title">Pairing code for “${pairing.name}”</h3>
-        <p>On the tablet, open <strong>/kiosk</strong> and enter this code:</p>
+        <p>On the tablet, open <strong>/kiosk</strong> and enter this code, or scan the QR code with it:</p>
         <p class="code" aria-hidden="true">${pairing.code}</p>
         <p class="visually-hidden">Pairing code ${pairing.code.split('').join(' ')}</p>
         <hc-qr-code .value=${pairing.code} label="Pairing code as a QR code"></hc-qr-code>
