@@ -24,6 +24,7 @@ import {
   hasChromium,
   launchChromium,
 } from './browser';
+import { newPairingCode, pairThroughScreen } from './tablet';
 
 /**
  * A new tablet, as a gym uses it: staff make a pairing code, the tablet is paired through its
@@ -157,17 +158,9 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
         ['camera', camera],
         ['no camera', noCamera],
       ] as const) {
-        const staff = await staffToken(server);
-        const { body } = await server.api<{ code: string }>(
-          'POST',
-          '/api/pairing-codes',
-          { name: `Side door (${which})` },
-          staff.token,
-        );
+        const code = await newPairingCode(server, `Side door (${which})`);
         const page = await (await instance.newContext()).newPage();
-        await page.goto(`${base}/kiosk`);
-        await page.getByLabel('Pairing code from the staff dashboard').fill(body.code);
-        await page.getByRole('button', { name: 'Pair this tablet' }).click();
+        await pairThroughScreen(page, base, code);
         await page.getByRole('button', { name: 'Scan card or QR code' }).click();
         if (which === 'camera')
           await expect
@@ -193,15 +186,9 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
   }, 60_000);
 
   it('pairs by scanning the QR code of the pairing code, as the dashboard shows it', async () => {
-    const staff = await staffToken(server);
-    const { body } = await server.api<{ code: string }>(
-      'POST',
-      '/api/pairing-codes',
-      { name: 'Back door' },
-      staff.token,
-    );
+    const code = await newPairingCode(server, 'Back door');
     const camera = await launchChromium(
-      await fakeCameraShowing(body.code, mkdtempSync(join(tmpdir(), 'headcount-qr-'))),
+      await fakeCameraShowing(code, mkdtempSync(join(tmpdir(), 'headcount-qr-'))),
     );
     try {
       const page = await (await camera.newContext()).newPage();

@@ -13,12 +13,12 @@ import {
   freePort,
   SITE,
   seedSite,
-  staffToken,
   startTestServer,
   type TestServer,
   ZONE,
 } from '../sync-server/testing/testServer';
 import { buildApp, hasChromium, launchProfile } from './browser';
+import { newPairingCode, pairThroughScreen } from './tablet';
 
 /**
  * The kiosk with the network cut for real (the server stopped and the browser offline): it keeps
@@ -72,13 +72,7 @@ describe.skipIf(!hasChromium)('kiosk offline', () => {
 
   it('checks members in and out with the network cut, across a reload and a browser restart, and delivers everything', async () => {
     const t = server as TestServer;
-    const staff = await staffToken(t);
-    const { body } = await t.api<{ code: string }>(
-      'POST',
-      '/api/pairing-codes',
-      { name: 'Front door' },
-      staff.token,
-    );
+    const code = await newPairingCode(t, 'Front door');
     const profile = mkdtempSync(join(tmpdir(), 'headcount-profile-'));
     const base = `http://127.0.0.1:${port}`;
 
@@ -87,9 +81,7 @@ describe.skipIf(!hasChromium)('kiosk offline', () => {
     let page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
-    await page.goto(`${base}/kiosk`);
-    await page.getByLabel('Pairing code from the staff dashboard').fill(body.code);
-    await page.getByRole('button', { name: 'Pair this tablet' }).click();
+    await pairThroughScreen(page, base, code);
     for (const n of [1, 2, 3]) await scan(page, `100${n}`, `Welcome, Member${n}`);
     await expect.poll(() => status(page), { timeout: 10_000 }).toContain('All check-ins synced');
     expect(await status(page)).toMatch(/Last synced \d/);

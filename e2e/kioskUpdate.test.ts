@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   activeMember,
   seedSite,
-  staffToken,
   startTestServer,
   type TestServer,
   ZONE,
 } from '../sync-server/testing/testServer';
 import { buildApp, hasChromium, launchChromium } from './browser';
+import { newPairingCode, pairThroughScreen } from './tablet';
 
 /**
  * A new version is deployed while a kiosk is running. The kiosk finds it, and applies it (the
@@ -46,18 +46,10 @@ describe.skipIf(!hasChromium)('kiosk updates', () => {
 
   it('applies a waiting update only when the kiosk is idle on its home screen', async () => {
     const base = server.wsUrl.replace('ws', 'http');
-    const staff = await staffToken(server);
-    const { body } = await server.api<{ code: string }>(
-      'POST',
-      '/api/pairing-codes',
-      { name: 'Front door' },
-      staff.token,
-    );
+    const code = await newPairingCode(server, 'Front door');
     const page = await (await browser.newContext()).newPage();
     await page.clock.install();
-    await page.goto(`${base}/kiosk`);
-    await page.getByLabel('Pairing code from the staff dashboard').fill(body.code);
-    await page.getByRole('button', { name: 'Pair this tablet' }).click();
+    await pairThroughScreen(page, base, code);
     await page.getByRole('button', { name: 'OK, check in or out' }).waitFor();
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
     await page.reload();
