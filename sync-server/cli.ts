@@ -55,16 +55,33 @@ async function readPassword(): Promise<string> {
   return typed;
 }
 
-async function main(): Promise<number> {
-  const { positionals, values } = parseArgs({
+function readArgs() {
+  return parseArgs({
     allowPositionals: true,
     options: {
       username: { type: 'string' },
       role: { type: 'string' },
       site: { type: 'string' },
       name: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
+}
+
+async function main(): Promise<number> {
+  let args: ReturnType<typeof readArgs>;
+  try {
+    args = readArgs();
+  } catch (error) {
+    // An unknown option: say which, and how it is used (not a stack trace).
+    console.error(`Error: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { positionals, values } = args;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const [command, argument] = positionals;
   const config = loadConfig();
   const db = openDatabase(config.dataDir);

@@ -13,6 +13,11 @@ export const dashboardStyles = css`
   h3 {
     margin: 0.25rem 0;
   }
+  section {
+    display: grid;
+    gap: 0.5rem;
+    justify-items: stretch;
+  }
   h3 {
     font-size: 1.05rem;
   }

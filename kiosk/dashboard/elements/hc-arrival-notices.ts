@@ -23,10 +23,12 @@ export class HcArrivalNotices extends LitElement {
     }
     .toast {
       position: fixed;
-      left: 50%;
+      left: 1rem;
+      right: 1rem;
       bottom: 5rem;
-      transform: translateX(-50%);
-      max-width: calc(100vw - 2rem);
+      width: fit-content;
+      max-width: 32rem;
+      margin: 0 auto;
       background: #0b4d1e;
       color: #fff;
       padding: 0.6rem 1rem;

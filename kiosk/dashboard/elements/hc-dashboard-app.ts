@@ -94,6 +94,8 @@ export class HcDashboardApp extends LitElement {
       min-height: 0;
     }
     .screen {
+      display: grid;
+      gap: 0.75rem;
       padding: 0.75rem;
       max-width: 64rem;
       box-sizing: border-box;
@@ -242,6 +244,8 @@ export class HcDashboardApp extends LitElement {
   /** Switches screens, loading a screen's code on first use. */
   async show(screen: ScreenId): Promise<void> {
     await LAZY[screen]?.();
+    // A new screen starts at its top, not where the last one was scrolled to.
+    if (screen !== this.screen) this.renderRoot.querySelector('main')?.scrollTo(0, 0);
     this.screen = screen;
   }
 

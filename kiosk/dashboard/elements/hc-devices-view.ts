@@ -6,6 +6,9 @@ import type { DashboardPort } from '../DashboardPort';
 import { dashboardStyles } from './dashboardStyles';
 import './hc-qr-code';
 
+/** How often the kiosk list is fetched again while it is on screen, ms. */
+const REFRESH_EVERY_MS = 10_000;
+
 /**
  * "Kiosks": pair a new tablet (a one-time code, as text and as a QR code), and the site's
  * kiosks with when they were last seen and their app version, to rename or revoke. Changes go
@@ -48,9 +51,8 @@ export class HcDevicesView extends LitElement {
         flex: 1 1 10rem;
       }
       summary {
-        min-height: 44px;
-        display: flex;
-        align-items: center;
+        /* A list item keeps the disclosure triangle, which says it opens. */
+        padding: 0.7rem 0;
         cursor: pointer;
         font-weight: 600;
       }
@@ -69,6 +71,7 @@ export class HcDevicesView extends LitElement {
   declare renaming: string | null;
   declare revoking: string | null;
   declare busy: boolean;
+  private poll: ReturnType<typeof setInterval> | undefined;
 
   constructor() {
     super();
@@ -83,6 +86,14 @@ export class HcDevicesView extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     void this.refresh();
+    // Connected, last seen and app version change on the server: keep the list current while
+    // it is on screen (a tablet just paired shows as connected within seconds).
+    this.poll = setInterval(() => void this.refresh(), REFRESH_EVERY_MS);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearInterval(this.poll);
   }
 
   override render() {
