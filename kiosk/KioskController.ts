@@ -1,7 +1,5 @@
-import type { HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import { recordEvent } from '../shared/checkinsDoc';
 import { decideScan, type ScanDecision } from '../shared/decideScan';
-import { siteDocName } from '../shared/docName';
 import { newEventId } from '../shared/eventId';
 import type { Method, NewEvent } from '../shared/events';
 import { localDayOf } from '../shared/localTime';
@@ -17,10 +15,11 @@ import { type KeyValueStore, readJson, writeJson } from './device/KeyValueStore'
 import { ServerClock, serverTimeFrom } from './device/ServerClock';
 import { type SearchHit, searchMembers } from './memberSearch';
 import type { CheckinsReplica } from './sync/CheckinsReplica';
-import { DocumentReplica } from './sync/DocumentReplica';
+import type { DocumentReplica } from './sync/DocumentReplica';
 import { KIOSK_PRESENCE, type KioskPresence } from './sync/kioskPresence';
-import { LiveDays } from './sync/LiveDays';
-import { openSyncSocket, retryWithFreshToken, watchedToken } from './sync/openSyncSocket';
+import type { LiveDays } from './sync/LiveDays';
+import { retryWithFreshToken, watchedToken } from './sync/openSyncSocket';
+import { SiteConnection } from './sync/SiteConnection';
 
 /** What the kiosk shows about its connection, in its status strip. */
 export interface KioskStatus {
@@ -59,9 +58,7 @@ export class KioskController extends EventTarget {
   private readonly clock: KioskClock;
   private dayTimer: ReturnType<typeof setInterval> | undefined;
   private readonly baseUrl: string;
-  private socket: HocuspocusProviderWebsocket | null = null;
-  private site: DocumentReplica | null = null;
-  private live: LiveDays | null = null;
+  private connection: SiteConnection | null = null;
   private roster = new Map<string, Member>();
   private byCode = new Map<string, Member>();
   private settings: SiteSettings;
@@ -89,6 +86,14 @@ export class KioskController extends EventTarget {
   private announced: { replica: CheckinsReplica; pending: number } | null = null;
   private recovering = false;
 
+  private get site(): DocumentReplica | null {
+    return this.connection?.site ?? null;
+  }
+
+  private get live(): LiveDays | null {
+    return this.connection?.days ?? null;
+  }
+
   constructor(options: {
     baseUrl: string;
     auth: DeviceAuth;
@@ -97,7 +102,7 @@ export class KioskController extends EventTarget {
   }) {
     super();
     globalThis.addEventListener?.('online', () => {
-      void this.socket?.connect();
+      void this.connection?.socket.connect();
       this.changed();
     });
     globalThis.addEventListener?.('offline', () => this.changed());
@@ -176,29 +181,23 @@ export class KioskController extends EventTarget {
       },
     );
     this.tokenSource = token;
-    this.socket = openSyncSocket(this.baseUrl);
-    this.site = new DocumentReplica({
-      name: siteDocName(credential.siteId),
-      socket: this.socket,
-      token,
-    });
-    this.site.addEventListener('change', () => this.readSite());
-    // Revoked while connected: the server closed the sockets, and refuses the cached token when
-    // they reconnect. Asking for a new token finds out at once (and says so on screen).
-    this.site.addEventListener('denied', () => void this.afterDenial());
-    this.live = new LiveDays({
+    this.connection = new SiteConnection({
+      baseUrl: this.baseUrl,
       siteId: credential.siteId,
-      socket: this.socket,
-      token,
       writer: `kiosk:${credential.deviceId}`,
       storagePrefix: 'headcount',
-      onChange: () => this.changed(),
+      token,
+      onSiteChange: () => this.readSite(),
+      onDaysChange: () => this.changed(),
+      // Revoked while connected: the server closed the sockets, and refuses the cached token
+      // when they reconnect. Asking for a new token finds out at once (and says so on screen).
+      onDenied: () => void this.afterDenial(),
       onRefused: (replica) => void this.recover(replica),
     });
     this.openDays(localDayOf(this.clock.now().at, this.settings.timeZone));
     // A kiosk runs for days: look for midnight twice a minute (a scan checks too).
     this.dayTimer = setInterval(() => this.followTheDay(), 30_000);
-    await Promise.all([this.site.loaded, this.live.loaded()]);
+    await this.connection.loaded();
     this.changed();
   }
 
@@ -253,12 +252,8 @@ export class KioskController extends EventTarget {
 
   stop(): void {
     clearInterval(this.dayTimer);
-    this.live?.close();
-    this.live = null;
-    this.site?.destroy();
-    this.site = null;
-    this.socket?.destroy();
-    this.socket = null;
+    this.connection?.close();
+    this.connection = null;
   }
 
   /** Decides and records what a typed number, scanned code or chosen name means ([K1]–[K4]). */

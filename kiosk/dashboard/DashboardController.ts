@@ -1,7 +1,5 @@
-import type { HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import { recordEvent } from '../../shared/checkinsDoc';
 import type { DayStats } from '../../shared/DayLedger';
-import { siteDocName } from '../../shared/docName';
 import { type EventId, newEventId } from '../../shared/eventId';
 import type { CheckinEvent, NewEvent } from '../../shared/events';
 import { localDayOf } from '../../shared/localTime';
@@ -17,10 +15,11 @@ import {
 import { type ApiAnswer, apiRequest } from '../apiRequest';
 import { type KeyValueStore, readJson, writeJson } from '../device/KeyValueStore';
 import { ServerClock, serverTimeFrom } from '../device/ServerClock';
-import { DocumentReplica } from '../sync/DocumentReplica';
+import type { DocumentReplica } from '../sync/DocumentReplica';
 import { KIOSK_PRESENCE, type KioskPresence } from '../sync/kioskPresence';
-import { LiveDays } from '../sync/LiveDays';
-import { openSyncSocket, retryWithFreshToken, watchedToken } from '../sync/openSyncSocket';
+import type { LiveDays } from '../sync/LiveDays';
+import { retryWithFreshToken, watchedToken } from '../sync/openSyncSocket';
+import { SiteConnection } from '../sync/SiteConnection';
 import { SignedOutError, type StaffIdentity, type StaffSession } from './StaffSession';
 
 /** What the dashboard shows about its connection. */
@@ -72,9 +71,7 @@ export class DashboardController extends EventTarget {
   private readonly baseUrl: string;
   private readonly store: KeyValueStore;
   private readonly clock: ServerClock;
-  private socket: HocuspocusProviderWebsocket | null = null;
-  private site: DocumentReplica | null = null;
-  private live: LiveDays | null = null;
+  private connection: SiteConnection | null = null;
   private tick: ReturnType<typeof setInterval> | undefined;
   private roster = new Map<string, Member>();
   private settingsNow: SiteSettings;
@@ -93,6 +90,14 @@ export class DashboardController extends EventTarget {
   private tokenSource: () => Promise<string> = async () => {
     throw new Error('the dashboard is not started');
   };
+
+  private get site(): DocumentReplica | null {
+    return this.connection?.site ?? null;
+  }
+
+  private get live(): LiveDays | null {
+    return this.connection?.days ?? null;
+  }
 
   constructor(options: {
     baseUrl: string;
@@ -113,7 +118,7 @@ export class DashboardController extends EventTarget {
     this.staffNames = readJson<Record<string, string>>(options.store, STAFF_CACHE) ?? {};
     this.statusNow = this.computeStatus();
     globalThis.addEventListener?.('online', () => {
-      void this.socket?.connect();
+      void this.connection?.socket.connect();
       this.changed();
     });
     globalThis.addEventListener?.('offline', () => this.changed());
@@ -244,41 +249,29 @@ export class DashboardController extends EventTarget {
       },
     );
     this.tokenSource = token;
-    const socket = openSyncSocket(this.baseUrl);
-    this.socket = socket;
-    const siteName = siteDocName(staff.siteId);
-    this.site = new DocumentReplica({
-      name: siteName,
-      socket,
-      token,
-      storageName: `${this.storagePrefix}:${siteName}`,
-    });
-    this.site.addEventListener('change', () => this.readSite());
-    // The server refused the token in memory (account disabled, session ended): a refresh finds
-    // out for good, or reconnects with a new token.
-    this.site.addEventListener('denied', () => void this.afterDenial());
-    this.live = new LiveDays({
+    const connection = new SiteConnection({
+      baseUrl: this.baseUrl,
       siteId: staff.siteId,
-      socket,
-      token,
       writer: `staff:${staff.id}`,
       storagePrefix: this.storagePrefix,
-      onChange: () => this.recompute(),
+      token,
+      onSiteChange: () => this.readSite(),
+      onDaysChange: () => this.recompute(),
+      // The server refused the token in memory (account disabled, session ended): a refresh
+      // finds out for good, or reconnects with a new token.
+      onDenied: () => void this.afterDenial(),
     });
-    this.live.open(this.localDay(), this.settingsNow);
+    this.connection = connection;
+    connection.days.open(this.localDay(), this.settingsNow);
     this.tick = setInterval(() => this.followTheDay(), TICK_MS);
-    await Promise.all([this.site.loaded, this.live.loaded()]);
+    await connection.loaded();
     this.recompute();
   }
 
   stop(): void {
     clearInterval(this.tick);
-    this.live?.close();
-    this.live = null;
-    this.site?.destroy();
-    this.site = null;
-    this.socket?.destroy();
-    this.socket = null;
+    this.connection?.close();
+    this.connection = null;
     this.statsNow = null;
     this.changed();
   }
