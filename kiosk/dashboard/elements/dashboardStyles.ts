@@ -1,10 +1,23 @@
 import { css } from 'lit';
 
+/** Text for screen readers only (a live region, a spelled-out code). */
+export const visuallyHidden = css`
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    white-space: nowrap;
+  }
+`;
+
 /**
  * Styles every dashboard screen shares: phone-first lists and forms, touch targets of at least
  * 44 px (WCAG 2.5.8 asks 24; thumbs on a busy desk need more), AA contrast on white.
  */
 export const dashboardStyles = css`
+  ${visuallyHidden}
   :host {
     display: grid;
     gap: 1rem;
@@ -20,14 +33,6 @@ export const dashboardStyles = css`
   }
   h3 {
     font-size: 1.05rem;
-  }
-  .visually-hidden {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    overflow: hidden;
-    clip: rect(0 0 0 0);
-    white-space: nowrap;
   }
   .rows {
     list-style: none;

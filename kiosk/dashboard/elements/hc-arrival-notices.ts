@@ -1,6 +1,7 @@
 import { css, html, LitElement, nothing } from 'lit';
 import type { FeedItem } from '../../../shared/DayLedger';
 import { ANNOUNCE_GAP_MS, ArrivalNotices, TOAST_GAP_MS } from '../ArrivalNotices';
+import { visuallyHidden } from './dashboardStyles';
 
 /** How long a toast stays, ms. */
 const TOAST_MS = 4_000;
@@ -17,7 +18,9 @@ export class HcArrivalNotices extends LitElement {
     announcement: { state: true },
   };
 
-  static override styles = css`
+  static override styles = [
+    visuallyHidden,
+    css`
     :host {
       display: block;
     }
@@ -49,15 +52,8 @@ export class HcArrivalNotices extends LitElement {
       border-radius: 0.5rem;
       padding: 0 0.75rem;
     }
-    .visually-hidden {
-      position: absolute;
-      width: 1px;
-      height: 1px;
-      overflow: hidden;
-      clip: rect(0 0 0 0);
-      white-space: nowrap;
-    }
-  `;
+  `,
+  ];
 
   declare feed: readonly FeedItem[];
   declare paused: boolean;
