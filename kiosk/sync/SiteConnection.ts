@@ -1,0 +1,72 @@
+import type { HocuspocusProviderWebsocket } from '@hocuspocus/provider';
+import { siteDocName } from '../../shared/docName';
+import type { CheckinsReplica } from './CheckinsReplica';
+import { DocumentReplica } from './DocumentReplica';
+import { LiveDays } from './LiveDays';
+import { openSyncSocket } from './openSyncSocket';
+
+export interface SiteConnectionOptions {
+  baseUrl: string;
+  siteId: string;
+  /** This device's writer array, `kiosk:<deviceId>` or `staff:<userId>`. */
+  writer: string;
+  /** Prefix of the IndexedDB names (the kiosk and the dashboard keep separate copies). */
+  storagePrefix: string;
+  /** The device's token source (see `watchedToken`). */
+  token: () => Promise<string>;
+  /** The site document (settings, roster) changed. */
+  onSiteChange: () => void;
+  /** A day document's content or sync state changed. */
+  onDaysChange: () => void;
+  /** The server refused the token (see `retryWithFreshToken`). */
+  onDenied: () => void;
+  /** The server refused an update of ours to a day's document. */
+  onRefused?: (replica: CheckinsReplica) => void;
+}
+
+/**
+ * What a kiosk and a dashboard both hold while started: one websocket, the site document and
+ * today's and yesterday's check-ins (`LiveDays`), all kept in IndexedDB and synced over it.
+ * Starting again means closing this and opening a new one (a new socket: see the README on
+ * refused updates).
+ */
+export class SiteConnection {
+  readonly socket: HocuspocusProviderWebsocket;
+  readonly site: DocumentReplica;
+  readonly days: LiveDays;
+
+  constructor(options: SiteConnectionOptions) {
+    const { baseUrl, siteId, writer, storagePrefix, token } = options;
+    this.socket = openSyncSocket(baseUrl);
+    const siteName = siteDocName(siteId);
+    this.site = new DocumentReplica({
+      name: siteName,
+      socket: this.socket,
+      token,
+      storageName: `${storagePrefix}:${siteName}`,
+    });
+    this.site.addEventListener('change', options.onSiteChange);
+    // The site document is always open, so its refusals stand for the whole connection.
+    this.site.addEventListener('denied', options.onDenied);
+    this.days = new LiveDays({
+      siteId,
+      socket: this.socket,
+      token,
+      writer,
+      storagePrefix,
+      onChange: options.onDaysChange,
+      ...(options.onRefused ? { onRefused: options.onRefused } : {}),
+    });
+  }
+
+  /** Resolves once the site and the open days have been read from IndexedDB. */
+  async loaded(): Promise<void> {
+    await Promise.all([this.site.loaded, this.days.loaded()]);
+  }
+
+  close(): void {
+    this.days.close();
+    this.site.destroy();
+    this.socket.destroy();
+  }
+}
