@@ -42,6 +42,8 @@ export interface ScanResult {
 }
 
 const SITE_CACHE = 'headcount.site-settings';
+/** How soon after a change the tablet tells dashboards its unsynced count, ms. */
+const ANNOUNCE_AFTER_MS = 500;
 
 /** The corrected clock the kiosk records with (a `ServerClock`; tests pass a controlled one). */
 export type KioskClock = Pick<ServerClock, 'now' | 'sync'>;
@@ -84,6 +86,7 @@ export class KioskController extends EventTarget {
     throw new Error('the kiosk is not started');
   };
   private announced: { replica: CheckinsReplica; pending: number } | null = null;
+  private announceTimer: ReturnType<typeof setTimeout> | undefined;
   private recovering = false;
 
   private get site(): DocumentReplica | null {
@@ -335,7 +338,11 @@ export class KioskController extends EventTarget {
   }
 
   private changed(): void {
-    this.announce();
+    // Not on the tap's path: counting unsynced entries can wait a moment, the screen cannot.
+    this.announceTimer ??= setTimeout(() => {
+      this.announceTimer = undefined;
+      this.announce();
+    }, ANNOUNCE_AFTER_MS);
     this.dispatchEvent(new Event('change'));
   }
 
