@@ -16,7 +16,7 @@ import { ServerClock, serverTimeFrom } from './device/ServerClock';
 import { type SearchHit, searchMembers } from './memberSearch';
 import type { CheckinsReplica } from './sync/CheckinsReplica';
 import type { DocumentReplica } from './sync/DocumentReplica';
-import { KIOSK_PRESENCE, type KioskPresence } from './sync/kioskPresence';
+import { KIOSK_PRESENCE, type KioskPresence } from '../shared/kioskPresence';
 import type { LiveDays } from './sync/LiveDays';
 import { retryWithFreshToken, watchedToken } from './sync/openSyncSocket';
 import { SiteConnection } from './sync/SiteConnection';

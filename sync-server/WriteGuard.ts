@@ -1,36 +1,81 @@
 import type { beforeSyncPayload, Extension } from '@hocuspocus/server';
+import type * as Y from 'yjs';
+import { parseDocName } from '../shared/docName';
+import { type EntryContext, parseEntry } from '../shared/entryCodec';
+import { dayWindow } from '../shared/localTime';
+import type { UpdateRefusal } from '../shared/refusals';
 import { parseWriterName } from '../shared/writer';
 import type { ConnectionContext } from './AccessControl';
+import { DocumentWriters } from './DocumentWriters';
 import { Refusal } from './refusals';
-import { shapeOfUpdate, UnreadableUpdate, type UpdateShape } from './updateShape';
+import { encodedSize, shapeOfUpdate, UnreadableUpdate, type UpdateShape } from './updateShape';
 
 export interface WriteGuardConfiguration {
-  /** Largest check-in entry accepted, bytes (estimated). Default 2 KiB: a v1 entry is ~40 B. */
+  /**
+   * Largest check-in entry accepted, bytes as stored. Default 2 KiB: a check-in is ~30 B, the
+   * largest valid entry (a void with a 500-character reason) under 1.6 KiB.
+   */
   maxEntryBytes: number;
-  /** Largest roster or settings value accepted, bytes (estimated). Default 16 KiB. */
+  /**
+   * Entries one writer may hold in one day's document. Default 25 000: a door with 5 000 visits
+   * a day writes about 10 000 (check-in, check-out, some repeats and denials).
+   */
+  maxEntriesPerWriterDay: number;
+  /** Bytes of entries one writer may hold in one day's document. Default 2 MiB (about 5× a busy door). */
+  maxBytesPerWriterDay: number;
+  /** Largest roster or settings value accepted, bytes as stored. Default 16 KiB. */
   maxSiteValueBytes: number;
-  /** Called with the reason whenever an update is refused (metrics, logs). */
-  onRefused: (documentName: string, problem: string) => void;
+  /** Called whenever an update is refused (metrics, logs). */
+  onRefused: (refused: RefusedUpdate) => void;
+}
+
+export type WriteLimits = Pick<
+  WriteGuardConfiguration,
+  'maxEntryBytes' | 'maxEntriesPerWriterDay' | 'maxBytesPerWriterDay' | 'maxSiteValueBytes'
+>;
+
+export interface RefusedUpdate {
+  readonly documentName: string;
+  readonly reason: UpdateRefusal;
+  readonly problem: string;
+  readonly context: ConnectionContext;
+}
+
+class Refused extends Error {
+  constructor(
+    readonly reason: UpdateRefusal,
+    readonly problem: string,
+  ) {
+    super('');
+  }
 }
 
 /**
- * Refuses updates whose shape does not fit the document kind, before they are applied:
- * check-ins documents take only new entries in writer arrays ([D4], [D5]: no deletions, no
- * nested or map content, no oversized entries); site documents take only values in the
- * `settings` and `members` maps.
+ * Admits an update only if everything new in it belongs to the connection ([W1]–[W4] in
+ * shared/SPEC.md), before it is applied, stored or relayed:
  *
- * Refusing closes that document's connection, and the client keeps the refused structs (see the
- * README's security section for how a kiosk recovers). Which writer array a client appends to is
- * not checked here: on reconnect a client's sync message legitimately carries other writers'
- * entries the server lacks (after a crash, any device can bring them back).
+ * - check-ins documents take only new entries appended to the connection's own writer array,
+ *   written by Yjs clients bound to that writer (`foreign-writer` otherwise);
+ * - each new entry must read as an event with the same codec every device derives with, and
+ *   be at most `maxEntryBytes` (`invalid-entry`);
+ * - a writer's entries in one day stay within the quotas (`quota-exceeded`);
+ * - no deletions, nested types, map entries or other top-level types (`invalid-update`);
+ * - site documents take only values in the `settings` and `members` maps.
+ *
+ * Refusing closes that document's connection with the reason; the client keeps the refused
+ * structs, and a kiosk or dashboard starts that day again from the server's copy (README,
+ * "Refused updates and recovery").
  */
 export class WriteGuard implements Extension {
   extensionName = 'WriteGuard';
   private readonly configuration: WriteGuardConfiguration;
+  private readonly writers = new DocumentWriters();
 
   constructor(configuration: Partial<WriteGuardConfiguration> = {}) {
     this.configuration = {
       maxEntryBytes: 2048,
+      maxEntriesPerWriterDay: 25_000,
+      maxBytesPerWriterDay: 2 * 1024 * 1024,
       maxSiteValueBytes: 16 * 1024,
       onRefused: () => {},
       ...configuration,
@@ -47,49 +92,126 @@ export class WriteGuard implements Extension {
   }: beforeSyncPayload<ConnectionContext>): Promise<void> {
     // SyncStep1 carries only a state vector; read-only connections' writes are dropped by Hocuspocus.
     if (type === 0 || connection.readOnly) return;
-    let shape: UpdateShape;
     try {
-      shape = shapeOfUpdate(document, payload);
-    } catch (error) {
-      if (!(error instanceof UnreadableUpdate)) throw error;
-      this.refuse(documentName, error.message);
-    }
-    const problem =
-      context.access.kind === 'checkins' ? this.checkCheckins(shape) : this.checkSite(shape);
-    if (problem) this.refuse(documentName, problem);
-  }
-
-  private refuse(documentName: string, problem: string): never {
-    this.configuration.onRefused(documentName, problem);
-    throw new Refusal('invalid-update', problem);
-  }
-
-  private checkCheckins(shape: UpdateShape): string | null {
-    if (shape.deletes) return 'check-ins documents are append-only';
-    for (const item of shape.items) {
-      if (item.container === null) return 'content inside a nested type';
-      if (item.container !== undefined && parseWriterName(item.container) === null) {
-        return `top-level type "${item.container.slice(0, 40)}"`;
+      const shape = readShape(document, payload);
+      if (context.access.kind === 'checkins') {
+        const writer = context.access.writer;
+        if (writer === null) throw new Refused('foreign-writer', 'this connection writes no array');
+        this.admitCheckins(document, documentName, writer, shape);
+      } else {
+        this.admitSite(shape);
       }
-      if (item.mapKey !== null) return 'map entry on a writer array';
-      if (item.content !== 'any') return 'content that is not an entry';
-      if (item.largestElement > this.configuration.maxEntryBytes) return 'oversized entry';
+    } catch (error) {
+      if (!(error instanceof Refused)) throw error;
+      this.configuration.onRefused({
+        documentName,
+        reason: error.reason,
+        problem: error.problem,
+        context,
+      });
+      throw new Refusal(error.reason, error.problem);
     }
-    return null;
   }
 
-  private checkSite(shape: UpdateShape): string | null {
+  private admitCheckins(doc: Y.Doc, documentName: string, writer: string, shape: UpdateShape) {
+    if (shape.deletes) throw new Refused('invalid-update', 'check-ins documents are append-only');
+    const binds = new Map<number, string>();
+    const owner = (client: number) => binds.get(client) ?? this.writers.ownerOf(doc, client);
+    const claim = (client: number, what: string) => {
+      const held = owner(client);
+      if (held !== undefined && held !== writer) {
+        throw new Refused('foreign-writer', `${what} ${client} writes for ${held ?? 'nothing'}`);
+      }
+      binds.set(client, writer);
+    };
+    let entries = 0;
+    let bytes = 0;
+    let context: EntryContext | undefined;
+    for (const item of shape.items) {
+      if (item.content === 'deleted') {
+        throw new Refused('invalid-update', 'check-ins documents are append-only');
+      }
+      claim(item.client, 'Yjs client');
+      if (item.container === undefined) {
+        // Lands next to an origin not seen yet: that origin's client must write for us too.
+        claim(item.pendingOn as number, 'origin of a pending item: Yjs client');
+      } else if (item.container === null) {
+        throw new Refused('invalid-update', 'content inside a nested type');
+      } else if (item.container !== writer) {
+        if (parseWriterName(item.container) !== null) {
+          throw new Refused('foreign-writer', `entries for ${item.container}`);
+        }
+        throw new Refused('invalid-update', `top-level type "${item.container.slice(0, 40)}"`);
+      }
+      if (item.mapKey !== null) throw new Refused('invalid-update', 'map entry on a writer array');
+      if (item.content !== 'any') throw new Refused('invalid-update', 'content that is not an entry');
+      context ??= contextOf(documentName, writer);
+      for (const value of item.values) {
+        const size = encodedSize(value);
+        if (size > this.configuration.maxEntryBytes) {
+          throw new Refused('invalid-entry', `entry of ${size} bytes`);
+        }
+        const parsed = parseEntry(value, context);
+        if (!parsed.ok) throw new Refused('invalid-entry', `${parsed.code}: ${parsed.detail}`);
+        entries++;
+        bytes += size;
+      }
+    }
+    const usage = this.writers.usageOf(doc, writer);
+    const { maxEntriesPerWriterDay, maxBytesPerWriterDay } = this.configuration;
+    if (usage.entries + entries > maxEntriesPerWriterDay) {
+      throw new Refused('quota-exceeded', `more than ${maxEntriesPerWriterDay} entries in a day`);
+    }
+    if (usage.bytes + bytes > maxBytesPerWriterDay) {
+      throw new Refused('quota-exceeded', `more than ${maxBytesPerWriterDay} bytes in a day`);
+    }
+    // Admitted: the update is applied right after this hook.
+    for (const [client, bound] of binds) this.writers.bind(doc, client, bound);
+    usage.entries += entries;
+    usage.bytes += bytes;
+  }
+
+  private admitSite(shape: UpdateShape): void {
     for (const item of shape.items) {
       // Overwritten map values arrive as deleted content: that is how maps change.
       if (item.content === 'deleted') continue;
       if (item.container === undefined) continue;
       if (item.container !== 'settings' && item.container !== 'members') {
-        return `top-level type "${String(item.container).slice(0, 40)}"`;
+        throw new Refused(
+          'invalid-update',
+          `top-level type "${String(item.container).slice(0, 40)}"`,
+        );
       }
-      if (item.mapKey === null) return 'site documents hold map values only';
-      if (item.content !== 'any') return 'content that is not a plain value';
-      if (item.largestElement > this.configuration.maxSiteValueBytes) return 'oversized value';
+      if (item.mapKey === null) {
+        throw new Refused('invalid-update', 'site documents hold map values only');
+      }
+      if (item.content !== 'any') {
+        throw new Refused('invalid-update', 'content that is not a plain value');
+      }
+      for (const value of item.values) {
+        if (encodedSize(value) > this.configuration.maxSiteValueBytes) {
+          throw new Refused('invalid-update', 'oversized value');
+        }
+      }
     }
-    return null;
   }
+}
+
+function readShape(doc: Y.Doc, payload: Uint8Array): UpdateShape {
+  try {
+    return shapeOfUpdate(doc, payload);
+  } catch (error) {
+    if (error instanceof UnreadableUpdate) throw new Refused('invalid-update', error.message);
+    throw error;
+  }
+}
+
+/** The codec's context for this document's entries (validity does not depend on the zone). */
+function contextOf(documentName: string, writer: string): EntryContext {
+  const parsedWriter = parseWriterName(writer);
+  const name = parseDocName(documentName);
+  if (!parsedWriter || name?.kind !== 'checkins') {
+    throw new Refused('invalid-update', 'not a check-ins document');
+  }
+  return { writer: parsedWriter, window: dayWindow(name.day, 'UTC') };
 }

@@ -30,12 +30,16 @@ describe('accessTo', () => {
     });
   });
 
-  it('lets a kiosk deliver old days but not days after tomorrow', () => {
-    expect(accessTo(who('kiosk'), 'checkins/riverside/2026-01-02', today).readOnly).toBe(false);
+  it('[W3] lets a kiosk write from a week back to tomorrow, and staff any day', () => {
+    expect(accessTo(who('kiosk'), 'checkins/riverside/2026-03-03', today).readOnly).toBe(false);
     expect(accessTo(who('kiosk'), 'checkins/riverside/2026-03-11', today).readOnly).toBe(false);
     expect(reason(() => accessTo(who('kiosk'), 'checkins/riverside/2026-03-12', today))).toBe(
       'future-day',
     );
+    expect(reason(() => accessTo(who('kiosk'), 'checkins/riverside/2026-03-02', today))).toBe(
+      'past-day',
+    );
+    expect(accessTo(who('staff'), 'checkins/riverside/2026-01-02', today).readOnly).toBe(false);
   });
 
   it('gives staff read-write on both kinds and a viewer read-only on both', () => {

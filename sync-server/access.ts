@@ -1,5 +1,6 @@
 import { parseDocName } from '../shared/docName';
-import { addDays, type LocalDay } from '../shared/localTime';
+import type { LocalDay } from '../shared/localTime';
+import { kioskWindow } from '../shared/writableDays';
 import { Refusal } from './refusals';
 import type { Principal } from './tokens';
 
@@ -10,7 +11,7 @@ import type { Principal } from './tokens';
  *
  * | role   | its site's check-ins documents | its site document | other sites |
  * | ------ | ------------------------------ | ----------------- | ----------- |
- * | kiosk  | read-write (up to tomorrow)    | read-only         | refused     |
+ * | kiosk  | read-write (a week back to tomorrow) | read-only   | refused     |
  * | staff  | read-write                     | read-write        | refused     |
  * | viewer | read-only                      | read-only         | refused     |
  * | admin  | read-write                     | read-write        | read-write  |
@@ -33,8 +34,15 @@ export function accessTo(principal: Principal, documentName: string, today: Loca
     case 'kiosk':
       if (doc.kind === 'site') return { ...base, readOnly: true, writer: null };
       // A kiosk just past midnight may be a moment ahead; a kiosk that was offline for days must
-      // still deliver its old days, so only the future is refused.
-      if (doc.day > addDays(today, 1)) throw new Refusal('future-day');
+      // still deliver its old days ([W3]).
+      switch (kioskWindow(doc.day, today)) {
+        case 'future':
+          throw new Refusal('future-day');
+        case 'past':
+          throw new Refusal('past-day');
+        case 'open':
+          break;
+      }
       return { ...base, readOnly: false, writer: `kiosk:${principal.subject}` };
     case 'viewer':
       return { ...base, readOnly: true, writer: null };

@@ -178,11 +178,14 @@ describe('authorisation: each role gets exactly its scope', () => {
     );
     recordEvent(
       watcher.doc,
-      { role: 'kiosk', id: 'x' },
+      { role: 'kiosk', id: kiosk.deviceId },
       { kind: 'checkIn', memberId: 'M1' },
       { id: newEventId(at), at, clockTrusted: true, method: 'qr' },
     );
-    await until(() => writer.doc.share.has('kiosk:x'), 'the kiosk write to reach the viewer');
+    await until(
+      () => writer.doc.share.has(`kiosk:${kiosk.deviceId}`),
+      'the kiosk write to reach the viewer',
+    );
     expect(watcher.doc.share.has(`staff:${viewer.id}`)).toBe(false);
     expect(t.server.hocuspocus.documents.get(checkins)?.share.has(`staff:${viewer.id}`)).toBe(
       false,

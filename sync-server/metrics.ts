@@ -8,6 +8,7 @@ export class Metrics {
   readonly updates: Counter;
   readonly refusals: Counter<'reason'>;
   readonly invalidUpdates: Counter;
+  readonly awarenessDropped: Counter<'reason'>;
   readonly storeSeconds: Histogram;
   readonly recordSeconds: Histogram;
   readonly httpRequests: Counter<'route' | 'status'>;
@@ -44,7 +45,13 @@ export class Metrics {
     });
     this.invalidUpdates = new Counter({
       name: 'headcount_invalid_updates_total',
-      help: 'Updates refused by the write guard',
+      help: 'Updates refused by the write guard (by reason: headcount_auth_refusals_total)',
+      registers,
+    });
+    this.awarenessDropped = new Counter({
+      name: 'headcount_awareness_dropped_total',
+      help: 'Awareness states dropped by the awareness guard, by reason',
+      labelNames: ['reason'],
       registers,
     });
     this.storeSeconds = new Histogram({

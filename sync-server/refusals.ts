@@ -1,27 +1,6 @@
-/**
- * Why the server refused a connection, a document or a write. Each reason is sent to the client
- * (Hocuspocus `PermissionDenied` reason or an HTTP error body) and counted in `/metrics`.
- */
-export const REFUSAL_REASONS = [
-  'no-token',
-  'malformed-token',
-  'bad-algorithm',
-  'bad-signature',
-  'expired',
-  'not-yet-valid',
-  'wrong-issuer',
-  'wrong-audience',
-  'bad-claims',
-  'revoked',
-  'wrong-site',
-  'unknown-document',
-  'future-day',
-  'bad-origin',
-  'subject-changed',
-  'invalid-update',
-] as const;
+import type { RefusalReason } from '../shared/refusals';
 
-export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+export { REFUSAL_REASONS, type RefusalReason } from '../shared/refusals';
 
 /**
  * Thrown by hooks to refuse. Hocuspocus sends `reason` in its PermissionDenied message, so the

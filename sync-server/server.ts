@@ -1,19 +1,20 @@
 import { createServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
-import { Database } from '@hocuspocus/extension-database';
 import { Hocuspocus, type WebSocketLike } from '@hocuspocus/server';
 import crossws from 'crossws/adapters/node';
 import pino, { type Logger } from 'pino';
 import * as Y from 'yjs';
-import { siteDocName } from '../shared/docName';
+import { parseDocName, siteDocName } from '../shared/docName';
 import { localDayOf } from '../shared/localTime';
 import { readSettings, writeSettings } from '../shared/siteDoc';
 import { AccessControl } from './AccessControl';
+import { AwarenessGuard } from './AwarenessGuard';
 import { clearSetupCode, createApi, createSetupCode } from './api';
 import type { Config } from './config';
 import { DeviceRegistry } from './DeviceRegistry';
 import { DocumentStore } from './DocumentStore';
+import { DurableDocuments } from './DurableDocuments';
 import { type Db, openDatabase } from './database';
 import { Metrics } from './metrics';
 import { RecordKeeper } from './RecordKeeper';
@@ -23,7 +24,7 @@ import { ensureSite } from './sites';
 import { siteViewOf } from './siteView';
 import { serveStatic } from './staticFiles';
 import { TokenIssuer } from './tokens';
-import { WriteGuard } from './WriteGuard';
+import { WriteGuard, type WriteLimits } from './WriteGuard';
 
 export interface RunningServer {
   readonly url: string;
@@ -35,6 +36,8 @@ export interface RunningServer {
   readonly staff: StaffAccounts;
   readonly access: AccessControl;
   readonly records: RecordKeeper;
+  /** Stored document states and the update log. */
+  readonly documents: DocumentStore;
   /** Printed at start while no admin exists; null once one does. */
   readonly setupCode: string | null;
   /** True on the start that created the site and the signing key. */
@@ -45,7 +48,12 @@ export interface RunningServer {
 
 export async function startServer(
   config: Config,
-  options: { log?: Logger; distDir?: string } = {},
+  options: {
+    log?: Logger;
+    distDir?: string;
+    /** Quotas and sizes for the write guard (tests use small ones); documented defaults otherwise. */
+    writeLimits?: Partial<WriteLimits>;
+  } = {},
 ): Promise<RunningServer> {
   const log =
     options.log ??
@@ -118,6 +126,13 @@ export async function startServer(
     documents,
     onRecorded: (seconds) => metrics.recordSeconds.observe(seconds),
   });
+  // A crash left accepted updates in the log: fold them into their documents, and into the
+  // record, before anyone connects ([W5]).
+  for (const name of documents.namesWithUpdates()) {
+    const doc = documents.fold(name);
+    const parsed = parseDocName(name);
+    if (doc && parsed?.kind === 'checkins') records.record(parsed.siteId, parsed.day, doc);
+  }
   hocuspocus = new Hocuspocus({
     quiet: true,
     // Before a socket has authenticated it may queue at most this much (GHSA-xwhh-v746-pj9m):
@@ -129,19 +144,28 @@ export async function startServer(
     extensions: [
       access,
       new WriteGuard({
-        onRefused: (documentName, problem) => {
+        ...options.writeLimits,
+        onRefused: ({ documentName, reason, problem, context }) => {
           metrics.invalidUpdates.inc();
-          metrics.refusals.inc({ reason: 'invalid-update' });
-          log.warn({ documentName, problem }, 'update refused');
+          metrics.refusals.inc({ reason });
+          log.warn(
+            {
+              documentName,
+              reason,
+              problem,
+              role: context.principal.role,
+              subject: context.principal.subject,
+            },
+            'update refused',
+          );
         },
       }),
-      new Database({
-        fetch: async ({ documentName }) => documents.fetch(documentName),
-        store: async ({ documentName, state }) => {
-          const end = metrics.storeSeconds.startTimer();
-          documents.store(documentName, state);
-          end();
-        },
+      new AwarenessGuard({
+        onDropped: (reason) => metrics.awarenessDropped.inc({ reason }),
+      }),
+      new DurableDocuments({
+        documents,
+        onStored: (seconds) => metrics.storeSeconds.observe(seconds),
       }),
       records,
       {
@@ -308,6 +332,7 @@ export async function startServer(
     staff,
     access,
     records,
+    documents,
     setupCode,
     firstStart,
     close() {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import { readEntries } from '../shared/checkinsDoc';
 import { deriveDay } from '../shared/deriveDay';
 import { checkinsDocName, siteDocName } from '../shared/docName';
@@ -320,21 +320,12 @@ describe('limits and the record', () => {
   });
 
   it('leaves entries that break the schema out of the SQL record and counts them', async () => {
+    // The write guard refuses such entries now ([W2]); documents stored before it may hold them.
     const t = await server();
-    const kiosk = await pairKiosk(t);
-    const c = client(t, kiosk.token);
-    await c.outcome;
-    kioskCheckIn(c.doc, kiosk.deviceId, 'M1');
-    c.doc.getArray(`kiosk:${kiosk.deviceId}`).push([['not', 'an', 'entry']]);
-    await until(
-      () => entryCount(t.server.hocuspocus.documents.get(name) as unknown as Y.Doc) === 2,
-      'both entries on the server',
-    );
-    t.server.records.record(
-      SITE,
-      today,
-      t.server.hocuspocus.documents.get(name) as unknown as Y.Doc,
-    );
+    const doc = new Y.Doc();
+    kioskCheckIn(doc, 'old-tablet', 'M1');
+    doc.getArray('kiosk:old-tablet').push([['not', 'an', 'entry']]);
+    t.server.records.record(SITE, today, doc);
     const events = t.server.db.prepare('select member_id from events where day = ?').all(today);
     const problems = t.server.db
       .prepare('select problems from day_problems where day = ?')

@@ -1,27 +1,37 @@
+import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 
 /**
- * What a Yjs update would change in a document, read without applying it: for every inserted
- * item, the top-level type it lands in, its map key if any, its content kind and an estimate of
- * its size; and whether it deletes anything. The write guard judges updates by this shape.
+ * What a Yjs update would add to a document, read without applying it: for every struct the
+ * document does not hold yet, the Yjs client that wrote it, the top-level type it lands in, its
+ * map key if any, its content kind and values; and whether the update deletes anything. The write
+ * guard judges updates by this shape.
+ *
+ * Structs the document already holds are left out: re-sending them changes nothing, and old
+ * documents may hold content written under earlier rules.
  *
  * Items inserted next to an existing item do not name their parent in the update (they inherit
- * it from their origin), so the origin is looked up in the same update or in the document.
+ * it from their origin), so the origin is looked up in the same update or in the document. When
+ * it is in neither, Yjs keeps the item pending until the origin arrives, and the item will land
+ * wherever its origin is: `pendingOn` names the client whose struct decides.
  */
 export interface ItemShape {
+  /** The Yjs client id that wrote the struct. */
+  readonly client: number;
   /**
-   * Top-level type name; null when the item sits inside a nested type; undefined while its origin
-   * has not arrived (Yjs keeps such items pending and they inherit the origin's place, which is
-   * judged when the origin itself arrives).
+   * Top-level type name; null when the item sits inside a nested type (or is deleted content);
+   * undefined while its origin has not arrived (see `pendingOn`).
    */
   readonly container: string | null | undefined;
+  /** While `container` is undefined: the client whose missing struct the item's place follows. */
+  readonly pendingOn: number | null;
   readonly mapKey: string | null;
   /** Plain values, content deleted before it reached us (GC), or anything else. */
   readonly content: 'any' | 'deleted' | 'other';
-  /** Number of elements (array) or 1 (map value). */
+  /** The new plain values (content 'any'), in order; empty otherwise. */
+  readonly values: readonly unknown[];
+  /** Number of new elements (array) or 1 (map value). */
   readonly length: number;
-  /** Largest single element, estimated in bytes. */
-  readonly largestElement: number;
 }
 
 export interface UpdateShape {
@@ -33,8 +43,12 @@ export class UnreadableUpdate extends Error {
   override name = 'UnreadableUpdate';
 }
 
-type Parent = { container: string | null | undefined; mapKey: string | null };
-const PENDING: Parent = { container: undefined, mapKey: null };
+type Parent = {
+  container: string | null | undefined;
+  mapKey: string | null;
+  pendingOn: number | null;
+};
+const NESTED: Parent = { container: null, mapKey: null, pendingOn: null };
 
 export function shapeOfUpdate(doc: Y.Doc, update: Uint8Array): UpdateShape {
   let decoded: ReturnType<typeof Y.decodeUpdate>;
@@ -54,73 +68,79 @@ export function shapeOfUpdate(doc: Y.Doc, update: Uint8Array): UpdateShape {
     }
     // A client that reconnects sends updates queued while offline before the sync that carries
     // their origins; Yjs holds them until the origins arrive.
-    if (Y.getState(doc.store, id.client) <= id.clock) return PENDING;
+    if (Y.getState(doc.store, id.client) <= id.clock)
+      return { container: undefined, mapKey: null, pendingOn: id.client };
     const item = Y.getItem(doc.store, id);
     // An origin that was deleted and collected takes its children with it.
-    if (!(item instanceof Y.Item)) return { container: null, mapKey: null };
+    if (!(item instanceof Y.Item)) return NESTED;
     const parent = item.parent as Y.AbstractType<Y.YEvent<Y.Array<unknown>>>;
     return {
       container: parent._item === null ? (names.get(parent) ?? null) : null,
       mapKey: item.parentSub,
+      pendingOn: null,
     };
   };
 
   const items: ItemShape[] = [];
   for (const struct of decoded.structs) {
     if (struct instanceof Y.Skip) continue;
+    const { client, clock } = struct.id;
+    const held = Y.getState(doc.store, client);
+    // Only the part the document lacks is new (an update may overlap what it holds).
+    const skip = Math.max(0, held - clock);
+    if (skip >= struct.length) continue;
     if (!(struct instanceof Y.Item)) {
       // GC structs stand for deleted content.
       items.push({
+        client,
         container: null,
+        pendingOn: null,
         mapKey: null,
         content: 'deleted',
-        length: struct.length,
-        largestElement: 0,
+        values: [],
+        length: struct.length - skip,
       });
       continue;
     }
     let parent: Parent;
     if (typeof struct.parent === 'string')
-      parent = { container: struct.parent, mapKey: struct.parentSub };
-    else if (struct.parent instanceof Y.ID) parent = { container: null, mapKey: struct.parentSub };
+      parent = { container: struct.parent, mapKey: struct.parentSub, pendingOn: null };
+    else if (struct.parent instanceof Y.ID)
+      parent = { ...NESTED, mapKey: struct.parentSub, pendingOn: null };
     else if (struct.origin) parent = parentOfId(struct.origin);
     else if (struct.rightOrigin) parent = parentOfId(struct.rightOrigin);
     else throw new UnreadableUpdate('item without parent or origin');
-    const ranges = local.get(struct.id.client) ?? [];
-    ranges.push({ clock: struct.id.clock, end: struct.id.clock + struct.length, parent });
-    local.set(struct.id.client, ranges);
+    const ranges = local.get(client) ?? [];
+    ranges.push({ clock, end: clock + struct.length, parent });
+    local.set(client, ranges);
     const isAny = struct.content instanceof Y.ContentAny;
     items.push({
+      client,
       container: parent.container,
+      pendingOn: parent.pendingOn,
       mapKey: parent.mapKey,
       content: isAny ? 'any' : struct.content instanceof Y.ContentDeleted ? 'deleted' : 'other',
-      length: struct.length,
-      largestElement: isAny
-        ? Math.max(
-            0,
-            ...(struct.content as Y.ContentAny).arr.map((value) => estimateSize(value, 0)),
-          )
-        : 0,
+      values: isAny ? (struct.content as Y.ContentAny).arr.slice(skip) : [],
+      length: struct.length - skip,
     });
   }
   return { items, deletes: decoded.ds.clients.size > 0 };
 }
 
-/** Rough encoded size of a JSON-like value; stops early once it is clearly too big. */
-function estimateSize(value: unknown, depth: number): number {
-  if (depth > 8) return Number.POSITIVE_INFINITY;
-  if (typeof value === 'string') return value.length * 3 + 2;
-  if (value instanceof Uint8Array) return value.length + 2;
-  if (Array.isArray(value)) {
-    let size = 2;
-    for (const element of value) size += estimateSize(element, depth + 1);
-    return size;
+const sizer = encoding.createEncoder();
+
+/**
+ * The bytes a plain value takes in a Yjs update (lib0's `writeAny`, what `ContentAny` stores),
+ * or Infinity for a value that cannot be stored.
+ */
+export function encodedSize(value: unknown): number {
+  // Reuse one encoder: clearing it is cheaper than allocating one per entry.
+  sizer.cpos = 0;
+  sizer.bufs.length = 0;
+  try {
+    encoding.writeAny(sizer, value as encoding.AnyEncodable);
+  } catch {
+    return Number.POSITIVE_INFINITY;
   }
-  if (value !== null && typeof value === 'object') {
-    let size = 2;
-    for (const [key, element] of Object.entries(value))
-      size += key.length + estimateSize(element, depth + 1);
-    return size;
-  }
-  return 9;
+  return encoding.length(sizer);
 }

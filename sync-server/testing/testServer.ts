@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import { importPKCS8, SignJWT } from 'jose';
+import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { recordEvent } from '../../shared/checkinsDoc';
@@ -13,6 +14,7 @@ import { loadConfig } from '../config';
 import type { StaffRole } from '../StaffAccounts';
 import { type RunningServer, startServer } from '../server';
 import { AUDIENCE, ISSUER } from '../tokens';
+import type { WriteLimits } from '../WriteGuard';
 
 /** A real server on port 0 with its own DATA_DIR, and real providers talking to it. */
 export const SITE = 'riverside';
@@ -34,7 +36,7 @@ export interface TestServer {
 export async function startTestServer(
   env: Record<string, string> = {},
   dir?: string,
-  options: { distDir?: string } = {},
+  options: { distDir?: string; writeLimits?: Partial<WriteLimits> } = {},
 ): Promise<TestServer> {
   const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'headcount-test-'));
   const config = loadConfig({
@@ -48,6 +50,7 @@ export async function startTestServer(
   });
   const server = await startServer(config, {
     distDir: options.distDir ?? join(dataDir, 'no-dist'),
+    ...(options.writeLimits ? { writeLimits: options.writeLimits } : {}),
   });
   const base = `http://127.0.0.1:${server.port}`;
   return {
@@ -174,6 +177,19 @@ export function connect(
       socket.destroy();
     },
   };
+}
+
+/**
+ * Sends `update` as a Yjs update message for `documentName` on the client's socket, bypassing
+ * its Y.Doc: for updates no honest provider would send.
+ */
+export function sendRawUpdate(c: Client, documentName: string, update: Uint8Array): void {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarString(encoder, documentName);
+  encoding.writeVarUint(encoder, 0); // Hocuspocus message type: Sync
+  encoding.writeVarUint(encoder, 2); // y-protocols sync message type: Update
+  encoding.writeVarUint8Array(encoder, update);
+  c.provider.configuration.websocketProvider.send(encoding.toUint8Array(encoder));
 }
 
 /** Polls until `check` holds (no fixed sleeps); throws with `what` after `timeoutMs`. */

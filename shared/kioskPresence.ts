@@ -1,0 +1,37 @@
+/**
+ * What a kiosk tells staff dashboards about itself through Yjs awareness on today's document:
+ * live while it is connected, never stored. The server rebuilds every kiosk's state from these
+ * fields only, with the device id from its token ([W6]); dashboards read it with
+ * `readKioskPresence` and ignore anything else.
+ */
+export const KIOSK_PRESENCE = 'kiosk';
+
+export interface KioskPresence {
+  readonly deviceId: string;
+  /** Check-ins recorded on the tablet that the server has not acknowledged yet. */
+  readonly pending: number;
+  /** The kiosk app's version (the build it runs). */
+  readonly appVersion?: string;
+}
+
+/** Largest pending count a kiosk can announce (far above any real backlog). */
+export const MAX_ANNOUNCED_PENDING = 1_000_000;
+const MAX_TEXT = 64;
+
+/** A kiosk's announced state, or null when `value` is not one. Never throws. */
+export function readKioskPresence(value: unknown): KioskPresence | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const { deviceId, pending, appVersion } = value as Record<string, unknown>;
+  if (typeof deviceId !== 'string' || deviceId.length === 0 || deviceId.length > MAX_TEXT) {
+    return null;
+  }
+  if (!Number.isSafeInteger(pending) || (pending as number) < 0) return null;
+  const presence: { deviceId: string; pending: number; appVersion?: string } = {
+    deviceId,
+    pending: Math.min(pending as number, MAX_ANNOUNCED_PENDING),
+  };
+  if (typeof appVersion === 'string' && appVersion.length > 0 && appVersion.length <= MAX_TEXT) {
+    presence.appVersion = appVersion;
+  }
+  return presence;
+}
