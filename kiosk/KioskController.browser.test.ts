@@ -3,6 +3,7 @@ import { describe, expect, inject, it } from 'vitest';
 import * as Y from 'yjs';
 import { readEntries } from '../shared/checkinsDoc';
 import { checkinsDocName } from '../shared/docName';
+import { addDays, dayWindow, localDayOf } from '../shared/localTime';
 import { DeviceAuth } from './device/DeviceAuth';
 import { memoryStore, writeJson } from './device/KeyValueStore';
 import { KioskController } from './KioskController';
@@ -47,26 +48,30 @@ function pairedKiosk(now: () => number): KioskController {
 
 describe('KioskController', () => {
   it('opens the new day at midnight and writes a scan just after it into the new day', async () => {
-    // 23:59:50 in Amsterdam, the site's zone (UTC+1 in January).
-    let now = Date.UTC(2026, 0, 15, 22, 59, 50);
+    // Last midnight in Amsterdam, the site's zone: the server lets a kiosk write only recent
+    // days ([W3]), so the test's days are real ones.
+    const today = localDayOf(Date.now(), 'Europe/Amsterdam');
+    const yesterday = addDays(today, -1);
+    const midnight = dayWindow(today, 'Europe/Amsterdam').start;
+    let now = midnight - 10_000;
     const controller = pairedKiosk(() => now);
     await controller.start();
     await expect.poll(() => controller.timeZone).toBe('Europe/Amsterdam');
     controller.scan('first-scan', 'keypad');
-    expect(controller.today).toBe('2026-01-15');
+    expect(controller.today).toBe(yesterday);
 
-    now = Date.UTC(2026, 0, 15, 23, 0, 10);
+    now = midnight + 10_000;
     controller.scan('not-a-member-either', 'keypad');
-    expect(controller.today).toBe('2026-01-16');
+    expect(controller.today).toBe(today);
     await expect.poll(() => controller.status.pending, { timeout: 10_000 }).toBe(0);
-    expect(await entriesOnServer('2026-01-15')).toBe(1);
-    expect(await entriesOnServer('2026-01-16')).toBe(1);
+    expect(await entriesOnServer(yesterday)).toBe(1);
+    expect(await entriesOnServer(today)).toBe(1);
     controller.stop();
   });
 
   it('recovers when the server refuses an update: starts the day again from the server and keeps every scan', async () => {
-    const now = Date.UTC(2026, 1, 10, 12, 0, 0);
-    const controller = pairedKiosk(() => now);
+    const controller = pairedKiosk(() => Date.now());
+    const day = localDayOf(Date.now(), 'Europe/Amsterdam');
     await controller.start();
     controller.scan('code-1', 'qr');
     controller.scan('code-2', 'qr');
@@ -78,9 +83,9 @@ describe('KioskController', () => {
     controller.scan('code-3', 'qr');
     await expect.poll(() => controller.recoveries, { timeout: 10_000 }).toBe(1);
     await expect.poll(() => controller.status.pending, { timeout: 10_000 }).toBe(0);
-    expect(await entriesOnServer('2026-02-10')).toBe(3);
+    expect(await entriesOnServer(day)).toBe(3);
     controller.scan('code-4', 'qr');
-    await expect.poll(() => entriesOnServer('2026-02-10'), { timeout: 10_000 }).toBe(4);
+    await expect.poll(() => entriesOnServer(day), { timeout: 10_000 }).toBe(4);
     controller.stop();
   });
 });

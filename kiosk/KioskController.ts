@@ -2,6 +2,7 @@ import { recordEvent } from '../shared/checkinsDoc';
 import { decideScan, type ScanDecision } from '../shared/decideScan';
 import { newEventId } from '../shared/eventId';
 import type { Method, NewEvent } from '../shared/events';
+import { KIOSK_PRESENCE, type KioskPresence } from '../shared/kioskPresence';
 import { localDayOf } from '../shared/localTime';
 import {
   DEFAULT_SETTINGS,
@@ -16,9 +17,9 @@ import { ServerClock, serverTimeFrom } from './device/ServerClock';
 import { type SearchHit, searchMembers } from './memberSearch';
 import type { CheckinsReplica } from './sync/CheckinsReplica';
 import type { DocumentReplica } from './sync/DocumentReplica';
-import { KIOSK_PRESENCE, type KioskPresence } from '../shared/kioskPresence';
 import type { LiveDays } from './sync/LiveDays';
 import { retryWithFreshToken, watchedToken } from './sync/openSyncSocket';
+import { RefusalRecovery } from './sync/RefusalRecovery';
 import { SiteConnection } from './sync/SiteConnection';
 
 /** What the kiosk shows about its connection, in its status strip. */
@@ -74,8 +75,11 @@ export class KioskController extends EventTarget {
     kind: 'checkIn' | 'checkOut';
     method: Method;
   } | null = null;
-  /** How often a refused update was recovered from (shown to staff in the device list later). */
-  recoveries = 0;
+  /** Starts a refused day again from the server's copy, keeping every scan ([W5]). */
+  private readonly recovery = new RefusalRecovery(async () => {
+    await this.start();
+    return this.live;
+  });
   private readonly afterDenial = retryWithFreshToken({
     dropToken: () => this.auth.dropToken(),
     token: () => this.tokenSource(),
@@ -87,7 +91,6 @@ export class KioskController extends EventTarget {
   };
   private announced: { replica: CheckinsReplica; pending: number } | null = null;
   private announceTimer: ReturnType<typeof setTimeout> | undefined;
-  private recovering = false;
 
   private get site(): DocumentReplica | null {
     return this.connection?.site ?? null;
@@ -195,7 +198,7 @@ export class KioskController extends EventTarget {
       // Revoked while connected: the server closed the sockets, and refuses the cached token
       // when they reconnect. Asking for a new token finds out at once (and says so on screen).
       onDenied: () => void this.afterDenial(),
-      onRefused: (replica) => void this.recover(replica),
+      onRefused: (replica) => void this.recovery.recover(replica),
     });
     this.openDays(localDayOf(this.clock.now().at, this.settings.timeZone));
     // A kiosk runs for days: look for midnight twice a minute (a scan checks too).
@@ -207,6 +210,11 @@ export class KioskController extends EventTarget {
   /** The site's time zone as this kiosk knows it (from the site document, cached offline). */
   get timeZone(): string {
     return this.settings.timeZone;
+  }
+
+  /** How often a refused update was recovered from (diagnostics and tests). */
+  get recoveries(): number {
+    return this.recovery.recoveries;
   }
 
   /** The day documents open now, yesterday first (diagnostics and tests). */
@@ -222,30 +230,6 @@ export class KioskController extends EventTarget {
   /** Opens `today` and the day before (see `LiveDays.open`) with a fresh ledger over both. */
   private openDays(today: string): void {
     this.live?.open(today, this.settings);
-  }
-
-  /**
-   * The server refused an update of ours for this day's document, so that document no longer
-   * syncs (and would be refused again on every reconnect). Start that day again from the server's
-   * copy and append this tablet's entries the server had not acknowledged: nothing recorded here
-   * is lost, and an entry the server did have counts once because its id is the same ([E1]).
-   * Content the server refused that is not one of our entries (a bug's leftovers) is dropped.
-   */
-  private async recover(refused: CheckinsReplica): Promise<void> {
-    if (this.recovering || !this.documents.includes(refused)) return;
-    this.recovering = true;
-    try {
-      await refused.discard();
-      // Read after the copy is gone: scans made meanwhile went into `refused` and are included.
-      const unsent = refused.unacknowledged();
-      // A new socket too: the server still routes this document's messages on the old socket to
-      // the connection it closed.
-      await this.start();
-      this.documents.find((replica) => replica.day === refused.day)?.reapply(unsent);
-      this.recoveries++;
-    } finally {
-      this.recovering = false;
-    }
   }
 
   private followTheDay(): void {

@@ -15,12 +15,19 @@ export class DocumentStore {
   constructor(db: Db) {
     this.db = db;
     // Prepared once: appending is on the path of every accepted update.
-    this.appendStatement = db.prepare('insert into document_updates (name, update_data) values (?, ?)');
+    this.appendStatement = db.prepare(
+      'insert into document_updates (name, update_data) values (?, ?)',
+    );
   }
 
   /** Appends an accepted update to the document's log; returns its sequence number. */
   append(name: string, update: Uint8Array): number {
-    return Number(this.appendStatement.run(name, Buffer.from(update.buffer, update.byteOffset, update.byteLength)).lastInsertRowid);
+    return Number(
+      this.appendStatement.run(
+        name,
+        Buffer.from(update.buffer, update.byteOffset, update.byteLength),
+      ).lastInsertRowid,
+    );
   }
 
   /** The document's logged updates, oldest first. */
@@ -58,7 +65,9 @@ export class DocumentStore {
       this.store(name, state);
       const drop = this.db.prepare('delete from document_updates where name = ? and seq = ?');
       if (keep.size === 0) {
-        this.db.prepare('delete from document_updates where name = ? and seq <= ?').run(name, through);
+        this.db
+          .prepare('delete from document_updates where name = ? and seq <= ?')
+          .run(name, through);
         return;
       }
       for (const { seq } of this.updatesOf(name)) {
@@ -99,11 +108,7 @@ export class DocumentStore {
    * binding of a pending item to its writer outlives the process ([W1]). A logged update that
    * does not apply (it was admitted, so this means a damaged row) is skipped.
    */
-  replay(
-    doc: Y.Doc,
-    state: Uint8Array | null,
-    updates: readonly { update: Uint8Array }[],
-  ): void {
+  replay(doc: Y.Doc, state: Uint8Array | null, updates: readonly { update: Uint8Array }[]): void {
     doc.transact(() => {
       if (state) Y.applyUpdate(doc, state);
       for (const { update } of updates) {

@@ -56,12 +56,7 @@ export class DurableDocuments implements Extension {
     if (last) documents.compact(documentName, Y.encodeStateAsUpdate(document), last.seq, new Set());
   }
 
-  async beforeSync({
-    type,
-    payload,
-    documentName,
-    connection,
-  }: beforeSyncPayload): Promise<void> {
+  async beforeSync({ type, payload, documentName, connection }: beforeSyncPayload): Promise<void> {
     // SyncStep1 is a state vector; read-only writes are dropped; [0, 0] is the empty update
     // every reconnect sends when it has nothing new.
     if (type === 0 || connection.readOnly || payload.length <= 2) return;

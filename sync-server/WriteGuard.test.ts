@@ -68,7 +68,9 @@ async function refusal(c: Client): Promise<string> {
 
 async function refusalsCounted(t: TestServer, reason: string): Promise<number> {
   const text = await fetch(`http://127.0.0.1:${t.server.port}/metrics`).then((r) => r.text());
-  const line = text.split('\n').find((l) => l.startsWith(`headcount_auth_refusals_total{reason="${reason}"}`));
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith(`headcount_auth_refusals_total{reason="${reason}"}`));
   return Number(line?.split(' ').at(-1) ?? 0);
 }
 
@@ -78,7 +80,10 @@ const loggedUpdates = (t: TestServer) =>
 /** A v1 check-in entry as a kiosk writes it. */
 function checkIn(memberId: string): unknown[] {
   const id = newEventId(Date.now());
-  return encodeEntry({ kind: 'checkIn', memberId }, { id, at: Date.now(), clockTrusted: true, method: 'qr' });
+  return encodeEntry(
+    { kind: 'checkIn', memberId },
+    { id, at: Date.now(), clockTrusted: true, method: 'qr' },
+  );
 }
 
 describe('WriteGuard: whose array', () => {
@@ -145,7 +150,10 @@ describe('WriteGuard: whose array', () => {
 describe('WriteGuard: what an entry is', () => {
   const cases: [string, (deviceId: string) => unknown][] = [
     ['a value that is not an entry', () => ['not', 'an', 'entry']],
-    ['an unknown kind', () => [1, new Uint8Array(checkIn('M1')[1] as Uint8Array), 9, 'M1', 0, true, 1]],
+    [
+      'an unknown kind',
+      () => [1, new Uint8Array(checkIn('M1')[1] as Uint8Array), 9, 'M1', 0, true, 1],
+    ],
     [
       'a correction from a kiosk',
       () =>

@@ -144,7 +144,8 @@ export class WriteGuard implements Extension {
         throw new Refused('invalid-update', `top-level type "${item.container.slice(0, 40)}"`);
       }
       if (item.mapKey !== null) throw new Refused('invalid-update', 'map entry on a writer array');
-      if (item.content !== 'any') throw new Refused('invalid-update', 'content that is not an entry');
+      if (item.content !== 'any')
+        throw new Refused('invalid-update', 'content that is not an entry');
       context ??= contextOf(documentName, writer);
       for (const value of item.values) {
         const size = encodedSize(value);

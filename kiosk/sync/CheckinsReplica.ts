@@ -1,7 +1,8 @@
 import * as Y from 'yjs';
-import { readEntriesSince } from '../../shared/checkinsDoc';
+import { type RawEntry, readEntries, readEntriesSince } from '../../shared/checkinsDoc';
 import { parseDocName } from '../../shared/docName';
 import { parseEntry } from '../../shared/entryCodec';
+import { eventIdFromBytes } from '../../shared/eventId';
 import { dayWindow } from '../../shared/localTime';
 import { parseWriterName } from '../../shared/writer';
 import { DocumentReplica, type ReplicaOptions } from './DocumentReplica';
@@ -48,18 +49,33 @@ export class CheckinsReplica extends DocumentReplica {
    * that do not parse are left out: re-sending them could only be refused again.
    */
   unacknowledged(): unknown[] {
-    const writer = parseWriterName(this.writer);
-    if (!writer) return [];
-    const context = { writer, window: dayWindow(this.day, 'UTC') };
-    return readEntriesSince(this.doc, this.day, this.acknowledged)
-      .filter((entry) => entry.container === this.writer && entry.misplaced === undefined)
-      .filter((entry) => parseEntry(entry.value, context).ok)
-      .map((entry) => entry.value);
+    return this.ownValid(readEntriesSince(this.doc, this.day, this.acknowledged));
+  }
+
+  /** The raw tuples of every valid entry of this device in this document. */
+  ownEntries(): unknown[] {
+    return this.ownValid(readEntries(this.doc, this.day));
   }
 
   /** Appends entries again (same ids: an entry the server already has still counts once, [E1]). */
   reapply(values: readonly unknown[]): void {
     if (values.length > 0) this.doc.getArray(this.writer).push([...values]);
+  }
+
+  /** Appends those of `values` whose event id this device's array does not hold yet. */
+  reapplyMissing(values: readonly unknown[]): void {
+    const held = new Set(this.ownEntries().map(idOf));
+    this.reapply(values.filter((value) => !held.has(idOf(value))));
+  }
+
+  private ownValid(entries: readonly RawEntry[]): unknown[] {
+    const writer = parseWriterName(this.writer);
+    if (!writer) return [];
+    const context = { writer, window: dayWindow(this.day, 'UTC') };
+    return entries
+      .filter((entry) => entry.container === this.writer && entry.misplaced === undefined)
+      .filter((entry) => parseEntry(entry.value, context).ok)
+      .map((entry) => entry.value);
   }
 
   protected override async afterLoad(): Promise<void> {
@@ -74,4 +90,9 @@ export class CheckinsReplica extends DocumentReplica {
     // y-indexeddb's key-value store takes ArrayBuffers, not views.
     await this.persistence.set(ACKNOWLEDGED, this.acknowledged.slice().buffer);
   }
+}
+
+/** The event id of a valid entry tuple (its second field holds the id's bytes). */
+function idOf(value: unknown): string | null {
+  return Array.isArray(value) ? eventIdFromBytes(value[1]) : null;
 }

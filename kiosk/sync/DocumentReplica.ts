@@ -1,6 +1,7 @@
 import { HocuspocusProvider, type HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import * as Y from 'yjs';
+import { isUpdateRefusal, type UpdateRefusal } from '../../shared/refusals';
 
 export interface ReplicaOptions {
   name: string;
@@ -20,6 +21,8 @@ export class DocumentReplica extends EventTarget {
   readonly doc = new Y.Doc();
   /** Resolves once the document has been read from IndexedDB. */
   readonly loaded: Promise<void>;
+  /** Why the server last refused an update of ours to this document, if it did. */
+  refusedWith: UpdateRefusal | null = null;
   protected readonly persistence: IndexeddbPersistence;
   protected readonly provider: HocuspocusProvider;
 
@@ -46,10 +49,14 @@ export class DocumentReplica extends EventTarget {
     );
     // Other devices' presence (a kiosk's count of check-ins waiting to sync, for staff).
     this.provider.on('awarenessChange', () => this.changed());
-    // The server closes a document whose update it refused; syncing would silently stop there.
+    // The server closes a document whose update it refused ([W1]–[W4]); syncing would silently
+    // stop there. The reason says whether starting again can help (see `refusedWith`).
     this.provider.on('close', ({ event }: { event: { reason?: string } }) => {
-      if (String(event.reason ?? '').startsWith('invalid-update'))
-        this.dispatchEvent(new Event('refused'));
+      const reason = String(event.reason ?? '');
+      if (isUpdateRefusal(reason)) {
+        this.refusedWith = reason;
+        this.dispatchEvent(new CustomEvent('refused', { detail: reason }));
+      }
     });
     this.loaded = this.persistence.whenSynced.then(() => this.afterLoad());
     // Attach only after IndexedDB is read, so the first sync already carries what was stored.
@@ -76,6 +83,19 @@ export class DocumentReplica extends EventTarget {
     return [...states.entries()]
       .filter(([client, state]) => client !== own && state[field] !== undefined)
       .map(([, state]) => state[field]);
+  }
+
+  /** Resolves the next time the server has this document in sync with us. */
+  whenSynced(): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!this.connected) return;
+        this.removeEventListener('change', check);
+        resolve();
+      };
+      this.addEventListener('change', check);
+    });
   }
 
   /** Stops syncing this document (it stays in IndexedDB). */

@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { readEntries } from '../shared/checkinsDoc';
+import { checkinsDocName } from '../shared/docName';
+import { localDayOf } from '../shared/localTime';
+import { DocumentStore } from './DocumentStore';
+import { openDatabase } from './database';
+import {
+  type Client,
+  connect,
+  kioskCheckIn,
+  pairKiosk,
+  SITE,
+  startTestServer,
+  type TestServer,
+  until,
+  ZONE,
+} from './testing/testServer';
+
+const today = localDayOf(Date.now(), ZONE);
+const name = checkinsDocName(SITE, today);
+const open: (TestServer | Client)[] = [];
+
+afterEach(async () => {
+  for (const thing of open.splice(0).reverse()) {
+    if ('destroy' in thing) thing.destroy();
+    else await thing.close();
+  }
+});
+
+const logged = (t: TestServer) =>
+  (t.server.db.prepare('select count(*) as n from document_updates').get() as { n: number }).n;
+const storedState = (t: TestServer): Y.Doc => {
+  const doc = new Y.Doc();
+  const state = t.server.documents.fetch(name);
+  if (state) Y.applyUpdate(doc, state);
+  return doc;
+};
+
+describe('DurableDocuments', () => {
+  it('[W5] has an update in its log by the time the writer hears it was accepted', async () => {
+    const t = await startTestServer();
+    open.push(t);
+    const kiosk = await pairKiosk(t);
+    const c = connect(t, name, kiosk.token);
+    open.push(c);
+    await c.outcome;
+    kioskCheckIn(c.doc, kiosk.deviceId, 'M1');
+    await until(() => !c.provider.hasUnsyncedChanges, 'the acknowledgement');
+    // Well inside the 2 s store debounce: the state is not stored yet, the log holds it.
+    expect(readEntries(storedState(t), today)).toHaveLength(0);
+    expect(logged(t)).toBeGreaterThan(0);
+    expect(readEntries(t.server.documents.load(name) as Y.Doc, today)).toHaveLength(1);
+  });
+
+  it('[W5] folds the log into the stored state when the document is stored', async () => {
+    const t = await startTestServer();
+    open.push(t);
+    const kiosk = await pairKiosk(t);
+    const c = connect(t, name, kiosk.token);
+    open.push(c);
+    await c.outcome;
+    for (const m of ['M1', 'M2', 'M3']) kioskCheckIn(c.doc, kiosk.deviceId, m);
+    await until(() => !c.provider.hasUnsyncedChanges, 'the acknowledgements');
+    t.server.hocuspocus.flushPendingStores();
+    await until(() => logged(t) === 0, 'the log to be folded');
+    expect(readEntries(storedState(t), today)).toHaveLength(3);
+  });
+
+  it('[W5] folds a log a crash left behind into the documents and the record at start', async () => {
+    const setup = await startTestServer();
+    const dir = setup.dir;
+    await setup.close();
+    // What a process killed between acknowledging and storing leaves: log rows, no state.
+    const db = openDatabase(dir);
+    const writer = new Y.Doc();
+    const updates: Uint8Array[] = [];
+    writer.on('update', (update: Uint8Array) => updates.push(update));
+    kioskCheckIn(writer, 'front', 'M1');
+    kioskCheckIn(writer, 'front', 'M2');
+    const store = new DocumentStore(db);
+    for (const update of updates) store.append(name, update);
+    db.close();
+
+    const t = await startTestServer({}, dir);
+    open.push(t);
+    expect(logged(t)).toBe(0);
+    expect(readEntries(storedState(t), today)).toHaveLength(2);
+    const events = t.server.db.prepare('select member_id from events order by member_id').all();
+    expect(events).toEqual([{ member_id: 'M1' }, { member_id: 'M2' }]);
+  });
+
+  it('drops items whose origins never arrived when it loads a document', () => {
+    const store = new DocumentStore(openDatabase(':memory:'));
+    const writer = new Y.Doc();
+    kioskCheckIn(writer, 'front', 'M1');
+    const before = Y.encodeStateVector(writer);
+    kioskCheckIn(writer, 'front', 'M2');
+    // Only the second entry reaches the log: it waits for the first, which never comes.
+    store.append(name, Y.encodeStateAsUpdate(writer, before));
+    const loaded = store.load(name) as Y.Doc;
+    expect(loaded.store.pendingStructs).toBeNull();
+    expect(readEntries(loaded, today)).toEqual([]);
+  });
+});
