@@ -26,8 +26,12 @@ import { SiteConnection } from './sync/SiteConnection';
 export interface KioskStatus {
   readonly paired: boolean;
   readonly online: boolean;
-  /** This tablet's check-ins the server has not acknowledged. */
+  /** This tablet's check-ins the server has not acknowledged, whatever their day ([D6]). */
   readonly pending: number;
+  /** When the oldest of them was recorded (ms); null when none waits. */
+  readonly oldestPendingAt: number | null;
+  /** Of `pending`, those in days the server no longer takes from a kiosk ([W3]): staff must know. */
+  readonly tooOld: number;
   readonly revoked: boolean;
   /** Another tab of this browser owns the kiosk; this one must not write. */
   readonly elsewhere: boolean;
@@ -89,7 +93,7 @@ export class KioskController extends EventTarget {
   private tokenSource: () => Promise<string> = async () => {
     throw new Error('the kiosk is not started');
   };
-  private announced: { replica: CheckinsReplica; pending: number } | null = null;
+  private announced: { replica: CheckinsReplica; key: string } | null = null;
   private announceTimer: ReturnType<typeof setTimeout> | undefined;
 
   private get site(): DocumentReplica | null {
@@ -124,13 +128,16 @@ export class KioskController extends EventTarget {
    * open websocket can look connected for a while after the network is gone.
    */
   get status(): KioskStatus {
-    const pending = this.live?.pending ?? 0;
+    const backlog = this.live?.backlogState() ?? { pending: 0, oldestAt: null, tooOld: 0 };
+    const pending = backlog.pending;
     const synced = this.live?.synced ?? false;
     if (synced && pending === 0) this.lastSyncedAt = Date.now();
     return {
       paired: this.auth.credential !== null,
       online: synced && (globalThis.navigator?.onLine ?? true),
       pending,
+      oldestPendingAt: backlog.oldestAt,
+      tooOld: backlog.tooOld,
       revoked: this.revoked,
       elsewhere: this.elsewhere,
       lastSyncedAt: this.lastSyncedAt,
@@ -192,6 +199,7 @@ export class KioskController extends EventTarget {
       siteId: credential.siteId,
       writer: `kiosk:${credential.deviceId}`,
       storagePrefix: 'headcount',
+      store: this.store,
       token,
       onSiteChange: () => this.readSite(),
       onDaysChange: () => this.changed(),
@@ -338,10 +346,22 @@ export class KioskController extends EventTarget {
     const today = this.documents[this.documents.length - 1];
     const deviceId = this.auth.credential?.deviceId;
     if (!today || !deviceId) return;
-    const pending = this.live?.pending ?? 0;
-    if (this.announced?.replica === today && this.announced.pending === pending) return;
-    this.announced = { replica: today, pending };
-    today.announce(KIOSK_PRESENCE, { deviceId, pending } satisfies KioskPresence);
+    const { pending, oldestAt, tooOld } = this.live?.backlogState() ?? {
+      pending: 0,
+      oldestAt: null,
+      tooOld: 0,
+    };
+    const key = `${pending}/${oldestAt}/${tooOld}`;
+    if (this.announced?.replica === today && this.announced.key === key) return;
+    this.announced = { replica: today, key };
+    const presence: KioskPresence = {
+      deviceId,
+      pending,
+      appVersion: this.auth.appVersion,
+      ...(oldestAt === null ? {} : { oldestPendingAt: oldestAt }),
+      ...(tooOld === 0 ? {} : { tooOld }),
+    };
+    today.announce(KIOSK_PRESENCE, presence);
   }
 }
 

@@ -12,6 +12,10 @@ export interface KioskPresence {
   readonly pending: number;
   /** The kiosk app's version (the build it runs). */
   readonly appVersion?: string;
+  /** When the oldest of the pending check-ins was recorded (ms since the epoch) ([D6]). */
+  readonly oldestPendingAt?: number;
+  /** Pending check-ins in days the server no longer takes from a kiosk ([W3]). */
+  readonly tooOld?: number;
 }
 
 /** Largest pending count a kiosk can announce (far above any real backlog). */
@@ -21,17 +25,26 @@ const MAX_TEXT = 64;
 /** A kiosk's announced state, or null when `value` is not one. Never throws. */
 export function readKioskPresence(value: unknown): KioskPresence | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
-  const { deviceId, pending, appVersion } = value as Record<string, unknown>;
+  const { deviceId, pending, appVersion, oldestPendingAt, tooOld } = value as Record<
+    string,
+    unknown
+  >;
   if (typeof deviceId !== 'string' || deviceId.length === 0 || deviceId.length > MAX_TEXT) {
     return null;
   }
   if (!Number.isSafeInteger(pending) || (pending as number) < 0) return null;
-  const presence: { deviceId: string; pending: number; appVersion?: string } = {
-    deviceId,
-    pending: Math.min(pending as number, MAX_ANNOUNCED_PENDING),
-  };
+  const count = Math.min(pending as number, MAX_ANNOUNCED_PENDING);
+  const presence: Mutable<KioskPresence> = { deviceId, pending: count };
   if (typeof appVersion === 'string' && appVersion.length > 0 && appVersion.length <= MAX_TEXT) {
     presence.appVersion = appVersion;
   }
+  if (Number.isSafeInteger(oldestPendingAt) && (oldestPendingAt as number) > 0) {
+    presence.oldestPendingAt = oldestPendingAt as number;
+  }
+  if (Number.isSafeInteger(tooOld) && (tooOld as number) > 0) {
+    presence.tooOld = Math.min(tooOld as number, count);
+  }
   return presence;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -37,7 +37,8 @@ const RENEW_BEFORE_MS = 60_000;
 export class DeviceAuth {
   private readonly baseUrl: string;
   private readonly store: KeyValueStore;
-  private readonly appVersion: string;
+  /** The build this tablet runs, told to the server and to staff. */
+  readonly appVersion: string;
   private cached: { token: string; expiresAt: number } | null = null;
 
   constructor(options: { baseUrl: string; store: KeyValueStore; appVersion: string }) {

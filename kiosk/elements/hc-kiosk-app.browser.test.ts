@@ -17,6 +17,8 @@ function standIn(): KioskPort & { scans: string[] } {
     paired: true,
     online: true,
     pending: 0,
+    oldestPendingAt: null,
+    tooOld: 0,
     revoked: false,
     elsewhere: false,
     lastSyncedAt: null,

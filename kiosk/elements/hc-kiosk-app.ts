@@ -3,7 +3,7 @@ import type { Method } from '../../shared/events';
 import { type ChimeKind, playChime } from '../device/chime';
 import { PairingError } from '../device/DeviceAuth';
 import { WedgeDetector } from '../device/WedgeDetector';
-import { formatClock, formatStay } from '../formatting';
+import { formatBacklog, formatClock, formatStay } from '../formatting';
 import type { KioskController, ScanResult } from '../KioskController';
 import type { CodeScannedEvent } from './CodeScannedEvent';
 import './hc-camera-scan';
@@ -287,7 +287,7 @@ export class HcKioskApp extends LitElement {
       <footer role="status" aria-live="polite" aria-label="Connection">
         <span>${this.controller?.deviceName}</span>
         <span>${status.online ? 'Online' : 'Offline: check-ins are kept on this tablet'}</span>
-        <span>${status.pending === 0 ? 'All check-ins synced' : `${status.pending} waiting to sync`}</span>
+        <span>${formatBacklog({ pending: status.pending, oldestAt: status.oldestPendingAt, tooOld: status.tooOld }, Date.now())}</span>
         <span>${status.lastSyncedAt === null ? 'Not synced yet' : `Last synced ${formatClock(status.lastSyncedAt)}`}</span>
       </footer>
       ${

@@ -3,6 +3,7 @@ import { type RawEntry, readEntries, readEntriesSince } from '../../shared/check
 import { parseDocName } from '../../shared/docName';
 import { parseEntry } from '../../shared/entryCodec';
 import { eventIdFromBytes } from '../../shared/eventId';
+import type { CheckinEvent } from '../../shared/events';
 import { dayWindow } from '../../shared/localTime';
 import { parseWriterName } from '../../shared/writer';
 import { DocumentReplica, type ReplicaOptions } from './DocumentReplica';
@@ -33,15 +34,44 @@ export class CheckinsReplica extends DocumentReplica {
       throw new RangeError(`not a check-ins document: ${options.name}`);
     this.day = parsed.day;
     this.writer = options.writer;
+    // A local write (not loaded from IndexedDB, not from the server): this day now has
+    // something to deliver ([D6]).
+    this.doc.on('update', (_update: Uint8Array, origin: unknown) => {
+      if (origin !== this.provider && origin !== this.persistence) {
+        this.dispatchEvent(new Event('written'));
+      }
+    });
+    this.addEventListener('denied', (event) => {
+      const reason = (event as CustomEvent<string>).detail;
+      if (reason === 'past-day') {
+        this.refusedDay = reason;
+        this.changed();
+      }
+    });
     this.provider.on('unsyncedChanges', ({ number }: { number: number }) => {
       if (number === 0 && this.provider.isSynced) void this.acknowledge();
       else this.changed();
     });
   }
 
+  /**
+   * Why the server refused to open this day for this device at all (a kiosk's day older than
+   * the server takes, [W3]); its entries stay here, counted as waiting.
+   */
+  refusedDay: string | null = null;
+
   /** This tablet's entries the server has not acknowledged yet. */
   get pending(): number {
     return this.unacknowledged().length;
+  }
+
+  /** When the oldest entry the server has not acknowledged was recorded; null if none. */
+  oldestPendingAt(): number | null {
+    let oldest: number | null = null;
+    for (const event of this.parsedOwn(readEntriesSince(this.doc, this.day, this.acknowledged))) {
+      if (oldest === null || event.recordedAt < oldest) oldest = event.recordedAt;
+    }
+    return oldest;
   }
 
   /**
@@ -69,13 +99,25 @@ export class CheckinsReplica extends DocumentReplica {
   }
 
   private ownValid(entries: readonly RawEntry[]): unknown[] {
+    const values: unknown[] = [];
+    this.parsedOwn(entries, values);
+    return values;
+  }
+
+  /** This device's entries among `entries` that parse, as events (and their raw values). */
+  private parsedOwn(entries: readonly RawEntry[], values?: unknown[]): CheckinEvent[] {
     const writer = parseWriterName(this.writer);
     if (!writer) return [];
     const context = { writer, window: dayWindow(this.day, 'UTC') };
-    return entries
-      .filter((entry) => entry.container === this.writer && entry.misplaced === undefined)
-      .filter((entry) => parseEntry(entry.value, context).ok)
-      .map((entry) => entry.value);
+    const events: CheckinEvent[] = [];
+    for (const entry of entries) {
+      if (entry.container !== this.writer || entry.misplaced !== undefined) continue;
+      const parsed = parseEntry(entry.value, context);
+      if (!parsed.ok) continue;
+      events.push(parsed.event);
+      values?.push(entry.value);
+    }
+    return events;
   }
 
   protected override async afterLoad(): Promise<void> {

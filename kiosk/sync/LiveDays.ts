@@ -5,7 +5,9 @@ import { dayConfigFor } from '../../shared/deriveDay';
 import { checkinsDocName } from '../../shared/docName';
 import { addDays, type LocalDay } from '../../shared/localTime';
 import type { SiteSettings } from '../../shared/siteDoc';
+import type { KeyValueStore } from '../device/KeyValueStore';
 import { CheckinsReplica } from './CheckinsReplica';
+import { UndeliveredDays } from './UndeliveredDays';
 
 export interface LiveDaysOptions {
   siteId: string;
@@ -15,30 +17,59 @@ export interface LiveDaysOptions {
   writer: string;
   /** Prefix of the IndexedDB database names (the kiosk and the dashboard keep separate copies). */
   storagePrefix: string;
+  /** Where the list of days with undelivered entries is kept across reloads ([D6]). */
+  store: KeyValueStore;
   /** Called whenever a document's content or sync state changes. */
   onChange: () => void;
   /** Called when the server refused an update of ours to a day's document. */
   onRefused?: (replica: CheckinsReplica) => void;
 }
 
+/** What this device still has to deliver, over every day it holds ([D6]). */
+export interface Backlog {
+  /** Entries of this device the server has not acknowledged, whatever their day. */
+  readonly pending: number;
+  /** When the oldest of them was recorded; null when there is none. */
+  readonly oldestAt: number | null;
+  /** Of `pending`, those in days the server no longer takes from this device ([W3]). */
+  readonly tooOld: number;
+}
+
 /**
  * Today's and yesterday's check-ins documents of a site on this device (visits crossing
- * midnight, [V8]) and one `DayLedger` over both, kept up to date entry by entry. Shared by the
- * kiosk (which decides at the door from it) and the dashboard (which shows its numbers).
+ * midnight, [V8]) and one `DayLedger` over both, kept up to date entry by entry; and every
+ * older day that still holds entries of this device the server has not acknowledged ([D6]),
+ * kept open and syncing until it has delivered them. Shared by the kiosk (which decides at the
+ * door from it) and the dashboard (which shows its numbers).
+ *
+ * A day no longer needed (not today or yesterday, nothing left to deliver) is closed and its
+ * copy on this device deleted, so the device's storage does not grow with every day it has seen.
  */
 export class LiveDays {
   private readonly options: LiveDaysOptions;
+  private readonly undelivered: UndeliveredDays;
   private replicas: CheckinsReplica[] = [];
+  /** Older days still delivering, by day. */
+  private readonly backlog = new Map<LocalDay, CheckinsReplica>();
   private unwatch: (() => void)[] = [];
   private current: DayLedger | null = null;
 
   constructor(options: LiveDaysOptions) {
     this.options = options;
+    this.undelivered = new UndeliveredDays(
+      options.store,
+      `${options.storagePrefix}:undelivered:${options.siteId}`,
+    );
   }
 
-  /** The day documents open now, yesterday first. */
+  /** The day documents open for the numbers, yesterday first. */
   get documents(): readonly CheckinsReplica[] {
     return this.replicas;
+  }
+
+  /** Older days open only to deliver what this device wrote into them, oldest first. */
+  get delivering(): readonly CheckinsReplica[] {
+    return [...this.backlog.values()].sort((a, b) => (a.day < b.day ? -1 : 1));
   }
 
   get ledger(): DayLedger | null {
@@ -55,39 +86,45 @@ export class LiveDays {
     return this.replicas.length > 0 && this.replicas.every((d) => d.connected);
   }
 
-  /** This device's entries the server has not acknowledged yet. */
+  /** This device's entries the server has not acknowledged yet, over every day. */
   get pending(): number {
-    return this.replicas.reduce((sum, d) => sum + d.pending, 0);
+    return this.backlogState().pending;
+  }
+
+  /** What this device still has to deliver, and since when ([D6]). */
+  backlogState(): Backlog {
+    let pending = 0;
+    let tooOld = 0;
+    let oldestAt: number | null = null;
+    for (const replica of [...this.backlog.values(), ...this.replicas]) {
+      const count = replica.pending;
+      if (count === 0) continue;
+      pending += count;
+      if (replica.refusedDay === 'past-day') tooOld += count;
+      const at = replica.oldestPendingAt();
+      if (at !== null && (oldestAt === null || at < oldestAt)) oldestAt = at;
+    }
+    return { pending, oldestAt, tooOld };
   }
 
   /**
-   * Opens `today` and the day before with a fresh ledger over both. A day already open is kept
-   * (at midnight today becomes yesterday and keeps syncing what it has not delivered); a day no
-   * longer needed is closed, its unacknowledged entries safe in IndexedDB. Synchronous, so a
+   * Opens `today` and the day before with a fresh ledger over both, and every older day this
+   * device has not delivered yet. A day already open is kept (at midnight today becomes
+   * yesterday and keeps syncing); a day that leaves the window keeps syncing while it has
+   * entries to deliver and is closed and deleted from the device otherwise. Synchronous, so a
    * write just after midnight goes straight into the new day.
    */
   open(today: LocalDay, settings: SiteSettings): DayLedger {
-    const { siteId, socket, token, writer, storagePrefix } = this.options;
     for (const stop of this.unwatch.splice(0)) stop();
     const keep = new Map(this.replicas.map((replica) => [replica.day, replica]));
+    for (const [day, replica] of this.backlog) keep.set(day, replica);
+    this.backlog.clear();
     const ledger = new DayLedger(dayConfigFor(settings, today));
     this.current = ledger;
-    this.replicas = [addDays(today, -1), today].map((day) => {
-      let replica = keep.get(day);
+    const window = [addDays(today, -1), today];
+    this.replicas = window.map((day) => {
+      const replica = keep.get(day) ?? this.replica(day);
       keep.delete(day);
-      if (!replica) {
-        const name = checkinsDocName(siteId, day);
-        replica = new CheckinsReplica({
-          name,
-          socket,
-          token,
-          writer,
-          storageName: `${storagePrefix}:${name}`,
-        });
-        replica.addEventListener('change', () => this.options.onChange());
-        const refused = replica;
-        replica.addEventListener('refused', () => this.options.onRefused?.(refused));
-      }
       ledger.add(readEntries(replica.doc, day));
       this.unwatch.push(
         watchEntries(replica.doc, day, (added, removed) => {
@@ -97,20 +134,62 @@ export class LiveDays {
       );
       return replica;
     });
-    for (const old of keep.values()) old.destroy();
+    for (const day of this.undelivered.days()) {
+      if (window.includes(day) || keep.has(day)) continue;
+      keep.set(day, this.replica(day));
+    }
+    for (const [day, replica] of keep) {
+      this.backlog.set(day, replica);
+      void this.settleBacklog(replica);
+    }
     this.options.onChange();
     return ledger;
   }
 
   /** Resolves once every open day has been read from IndexedDB. */
   async loaded(): Promise<void> {
-    await Promise.all(this.replicas.map((d) => d.loaded));
+    await Promise.all([...this.replicas, ...this.backlog.values()].map((d) => d.loaded));
   }
 
   close(): void {
     for (const stop of this.unwatch.splice(0)) stop();
-    for (const replica of this.replicas) replica.destroy();
+    for (const replica of [...this.replicas, ...this.backlog.values()]) replica.destroy();
     this.replicas = [];
+    this.backlog.clear();
     this.current = null;
+  }
+
+  private replica(day: LocalDay): CheckinsReplica {
+    const { siteId, socket, token, writer, storagePrefix } = this.options;
+    const name = checkinsDocName(siteId, day);
+    const replica = new CheckinsReplica({
+      name,
+      socket,
+      token,
+      writer,
+      storageName: `${storagePrefix}:${name}`,
+    });
+    // Noted at the moment of writing, before anything can be lost: this day must be delivered.
+    replica.addEventListener('written', () => this.undelivered.add(day));
+    replica.addEventListener('change', () => {
+      if (replica.pending === 0 && replica.connected) this.undelivered.remove(day);
+      if (this.backlog.get(day) === replica) void this.settleBacklog(replica);
+      this.options.onChange();
+    });
+    replica.addEventListener('refused', () => this.options.onRefused?.(replica));
+    return replica;
+  }
+
+  /** Closes an older day once it has nothing left to deliver, and deletes its copy here. */
+  private async settleBacklog(replica: CheckinsReplica): Promise<void> {
+    await replica.loaded;
+    if (this.backlog.get(replica.day) !== replica) return;
+    // Pending counts against what the server acknowledged, so zero means delivered.
+    if (replica.pending > 0) return;
+    this.backlog.delete(replica.day);
+    this.undelivered.remove(replica.day);
+    await replica.discard();
+    replica.destroy();
+    this.options.onChange();
   }
 }

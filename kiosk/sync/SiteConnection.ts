@@ -1,5 +1,6 @@
 import type { HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import { siteDocName } from '../../shared/docName';
+import type { KeyValueStore } from '../device/KeyValueStore';
 import type { CheckinsReplica } from './CheckinsReplica';
 import { DocumentReplica } from './DocumentReplica';
 import { LiveDays } from './LiveDays';
@@ -12,6 +13,8 @@ export interface SiteConnectionOptions {
   writer: string;
   /** Prefix of the IndexedDB names (the kiosk and the dashboard keep separate copies). */
   storagePrefix: string;
+  /** The device's small store (the list of days with undelivered entries lives there). */
+  store: KeyValueStore;
   /** The device's token source (see `watchedToken`). */
   token: () => Promise<string>;
   /** The site document (settings, roster) changed. */
@@ -36,7 +39,7 @@ export class SiteConnection {
   readonly days: LiveDays;
 
   constructor(options: SiteConnectionOptions) {
-    const { baseUrl, siteId, writer, storagePrefix, token } = options;
+    const { baseUrl, siteId, writer, storagePrefix, token, store } = options;
     this.socket = openSyncSocket(baseUrl);
     const siteName = siteDocName(siteId);
     this.site = new DocumentReplica({
@@ -54,6 +57,7 @@ export class SiteConnection {
       token,
       writer,
       storagePrefix,
+      store,
       onChange: options.onDaysChange,
       ...(options.onRefused ? { onRefused: options.onRefused } : {}),
     });
