@@ -42,6 +42,11 @@ export class AwarenessGuard implements Extension {
   }: beforeHandleAwarenessPayload<ConnectionContext>): Promise<void> {
     // Server-internal changes carry no connection.
     if (!connection || !context) return;
+    // Hocuspocus (4.7, pinned) decodes each message into a scratch Awareness, whose constructor
+    // puts its own random client with an empty state first in `states`. It is not the sender:
+    // relayed, it would add a stray client to every dashboard on every message.
+    const scratch = states.keys().next();
+    if (!scratch.done) states.delete(scratch.value);
     for (const [client, state] of states) {
       const own = this.clientOf.get(connection);
       if (own === undefined) this.clientOf.set(connection, client);
