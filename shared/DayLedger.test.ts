@@ -5,10 +5,11 @@ import { DayLedger } from './DayLedger';
 import { deriveDay } from './deriveDay';
 import { encodeEntry } from './entryCodec';
 import { eventIdFromBytes } from './eventId';
-import type { NewEvent } from './events';
+import type { NewEvent, VoidEvent, Writer } from './events';
 import { dayWindow } from './localTime';
-import { TEST_CONFIG } from './testing/entries';
+import { TEST_CONFIG, withoutTargetWriter } from './testing/entries';
 import { testEventId } from './testing/ids';
+import { parseWriterName } from './writer';
 
 /**
  * [S8] The ledger fed entries a few at a time — in any order, with replays and deletions —
@@ -32,11 +33,14 @@ const specArb = fc.record({
     'conflict',
     'future',
     'switch',
+    'reuse',
   ),
   member: fc.nat({ max: 4 }),
   second: fc.integer({ min: -2 * 3600, max: 24 * 3600 + 600 }),
   writer: fc.constantFrom('kiosk:a', 'kiosk:b', 'staff:s'),
   target: fc.nat(),
+  /** A legacy void (no target writer), or a switch written by another writer. */
+  other: fc.boolean(),
 });
 type Spec = typeof specArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -63,11 +67,31 @@ function entriesFrom(specs: Spec[]): RawEntry[] {
         event = { kind: 'denied', memberId, reason: 'unknown', code: 'X1' };
         break;
       case 'void': {
+        // Names an earlier entry's writer and id, or nothing held yet ([V10]).
         const target = earlier[spec.target % Math.max(1, earlier.length)];
         const targetId =
           eventIdFromBytes((target?.value as unknown[] | undefined)?.[1]) ??
           testEventId(at + 1, index + 1);
-        event = { kind: 'void', targetId, reason: 'wrong member' };
+        const targetWriter = parseWriterName(target?.container ?? spec.writer) as Writer;
+        const value = encodeEntry(
+          { kind: 'void', targetId, targetWriter, reason: 'wrong member' },
+          { id, at, clockTrusted: spec.member !== 3, method: staff ? 'staff' : 'qr' },
+        );
+        // A void written before voids named the writer names the id in any array.
+        entries.push({
+          key,
+          docDay,
+          container: spec.writer,
+          value: spec.other ? withoutTargetWriter(value) : value,
+        });
+        return;
+      }
+      case 'reuse': {
+        // An earlier entry's id in this writer's array: another writer's is another event, the
+        // same writer's is a retry or a conflict ([E1], [E2]).
+        const target = earlier[spec.target % Math.max(1, earlier.length)];
+        const reused = eventIdFromBytes((target?.value as unknown[] | undefined)?.[1]);
+        if (reused) id = reused;
         break;
       }
       case 'all':
@@ -98,8 +122,10 @@ function entriesFrom(specs: Spec[]): RawEntry[] {
       case 'switch': {
         // The member switches right after an earlier scan ([K5]): same member, same writer, 10 s
         // later, naming it. (It names whatever the earlier entry is, so invalid switches occur too.)
+        // With `other`, another writer names it: that switch is an ordinary scan.
         const target = scans[spec.target % Math.max(1, scans.length)];
         if (target) {
+          const container = spec.other ? spec.writer : target.writer;
           const value = encodeEntry(
             { kind: 'checkOut', memberId: target.memberId, corrects: target.id },
             {
@@ -109,7 +135,7 @@ function entriesFrom(specs: Spec[]): RawEntry[] {
               method: 'qr',
             },
           );
-          entries.push({ key, docDay: target.docDay, container: target.writer, value });
+          entries.push({ key, docDay: target.docDay, container, value });
           return;
         }
         event = { kind: 'checkOut', memberId };
@@ -173,7 +199,7 @@ describe('DayLedger', () => {
     );
   });
 
-  it('[E2] keeps the same variant of a conflicting duplicate whichever arrives first', () => {
+  it("[E2] keeps the same variant of one writer's conflicting duplicate whichever arrives first", () => {
     const at = window.start + 10 * 3_600_000;
     const id = testEventId(at, 1);
     const a = encodeEntry(
@@ -186,13 +212,39 @@ describe('DayLedger', () => {
     );
     const entries: RawEntry[] = [
       { key: '1:0', docDay: config.day, container: 'kiosk:a', value: a },
-      { key: '2:0', docDay: config.day, container: 'kiosk:b', value: b },
+      { key: '2:0', docDay: config.day, container: 'kiosk:a', value: b },
     ];
     const forward = deriveDay(config, entries, at + 60_000);
     const backward = deriveDay(config, [...entries].reverse(), at + 60_000);
     expect(forward).toEqual(backward);
     expect(forward.stats.visitsToday).toBe(1);
-    expect(forward.problems.map((p) => p.code)).toEqual(['conflicting-duplicate']);
+    expect(forward.problems.map((p) => [p.code, p.container, p.key])).toEqual([
+      ['conflicting-duplicate', 'kiosk:a', '2:0'],
+    ]);
+  });
+
+  it("[E2] holds two writers' entries with one id as two events, each found by its ref", () => {
+    const at = window.start + 10 * 3_600_000;
+    const id = testEventId(at, 1);
+    const entry = (key: string, container: string, memberId: string): RawEntry => ({
+      key,
+      docDay: config.day,
+      container,
+      value: encodeEntry(
+        { kind: 'checkIn', memberId },
+        { id, at, clockTrusted: true, method: 'qr' },
+      ),
+    });
+    const ledger = new DayLedger(config);
+    ledger.add([entry('1:0', 'kiosk:a', 'ana'), entry('2:0', 'kiosk:b', 'bob')]);
+    expect(ledger.event(`kiosk:a/${id}`)).toMatchObject({ memberId: 'ana' });
+    expect(ledger.event(`kiosk:b/${id}`)).toMatchObject({ memberId: 'bob' });
+    expect(ledger.event(id)).toBeUndefined();
+    expect(ledger.stats(at + 1000).visitsToday).toBe(2);
+    expect(ledger.problems()).toEqual([]);
+    ledger.remove(['1:0']);
+    expect(ledger.event(`kiosk:a/${id}`)).toBeUndefined();
+    expect(ledger.stats(at + 1000).currentlyIn.map((p) => p.memberId)).toEqual(['bob']);
   });
 
   it('[E2][E6] keeps a staff correction when a kiosk writes something else under its id', () => {
@@ -203,9 +255,15 @@ describe('DayLedger', () => {
     );
     const voidId = testEventId(at + 60_000, 2);
     const correction = encodeEntry(
-      { kind: 'void', targetId: testEventId(at, 1), reason: 'wrong member' },
+      {
+        kind: 'void',
+        targetId: testEventId(at, 1),
+        targetWriter: { role: 'kiosk', id: 'a' },
+        reason: 'wrong member',
+      },
       { id: voidId, at: at + 60_000, clockTrusted: true, method: 'staff' },
     );
+    // Sorts before the void by content: under id-only identity it would have replaced it.
     const forgery = encodeEntry(
       { kind: 'checkIn', memberId: 'zed' },
       { id: voidId, at: at + 60_000, clockTrusted: true, method: 'qr' },
@@ -216,14 +274,16 @@ describe('DayLedger', () => {
       { key: 'd/3:0', docDay: config.day, container: 'kiosk:rogue', value: forgery },
     ];
     const result = deriveDay(config, entries, at + 3_600_000);
-    expect(result.stats.visitsToday).toBe(0);
-    // Looking an event up by id gives the variant every replica keeps.
+    expect(result.stats.currentlyIn.map((p) => p.memberId)).toEqual(['zed']);
+    expect(result.problems).toEqual([]);
     const ledger = new DayLedger(config);
     ledger.add(entries);
-    expect(ledger.event(voidId)).toMatchObject({ kind: 'void', writer: { role: 'staff' } });
-    expect(ledger.event(testEventId(at, 99))).toBeUndefined();
-    expect(result.problems.map((p) => [p.code, p.container])).toEqual([
-      ['conflicting-duplicate', 'kiosk:rogue'],
+    const correctionEvent = ledger.event(`staff:s/${voidId}`);
+    expect(correctionEvent).toMatchObject({ kind: 'void', writer: { role: 'staff' } });
+    expect(ledger.event(`kiosk:rogue/${voidId}`)).toMatchObject({ kind: 'checkIn' });
+    expect(ledger.event(`kiosk:a/${testEventId(at, 99)}`)).toBeUndefined();
+    expect(ledger.targetsOf(correctionEvent as VoidEvent)).toEqual([
+      ledger.event(`kiosk:a/${testEventId(at, 1)}`),
     ]);
   });
 

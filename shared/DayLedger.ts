@@ -1,12 +1,15 @@
 import type { RawEntry } from './checkinsDoc';
 import { type EntryContext, parseEntry } from './entryCodec';
 import type { EventId } from './eventId';
+import { type EventRef, refOf, sameWriter } from './eventRef';
 import {
   type CheckInEvent,
   type CheckinEvent,
   type CheckOutAllEvent,
   type CheckOutEvent,
   compareEvents,
+  compareWriters,
+  type VoidEvent,
   type Writer,
 } from './events';
 import {
@@ -53,8 +56,12 @@ export interface PresentMember {
   readonly memberId: string;
   readonly name: string;
   readonly since: number;
+  /** The id of the check-in that started the visit. */
   readonly visitId: EventId;
+  /** That check-in's writer. */
   readonly writer: Writer;
+  /** That check-in by writer and id, which names it unambiguously ([E2]). */
+  readonly ref: EventRef;
 }
 
 /** One member at one moment, as the ledger sees them (see `DayLedger.presenceOf`). */
@@ -74,6 +81,8 @@ export type FeedOutcome = Outcome['kind'] | 'denied' | 'void' | 'check-out-all';
 
 export interface FeedItem {
   readonly id: EventId;
+  /** The event by writer and id: what names it unambiguously ([E2]), e.g. to void it. */
+  readonly ref: EventRef;
   readonly kind: CheckinEvent['kind'];
   readonly at: number;
   readonly memberId: string;
@@ -125,8 +134,8 @@ export type FlagCode = (typeof FLAG_CODES)[number];
 export interface Flag {
   readonly code: FlagCode;
   readonly at: number;
-  /** The event, or for visit flags the visit (its first check-in). */
-  readonly ref: EventId;
+  /** The event, or for visit flags the visit (its first check-in), by writer and id. */
+  readonly ref: EventRef;
   readonly memberId?: string;
 }
 
@@ -156,14 +165,24 @@ export class DayLedger {
   /** Every entry held, by key: its event, or null when it is a problem. */
   private readonly entries = new Map<string, CheckinEvent | null>();
   private readonly entryProblems = new Map<string, Problem>();
-  /** The keys of the entries carrying each event id; more than one means duplicates ([E2]). */
+  /**
+   * The keys of the entries carrying each event id, in any writer's array. An event is its
+   * writer and id ([E2]), but nearly every id is held by one writer, so the maps are keyed by
+   * id and split by writer only when needed: a ref string per entry would be garbage a full
+   * day's derivation pays for 100 000 times (docs/BENCHMARKS.md).
+   */
   private readonly keysById = new Map<EventId, string | string[]>();
+  /** Ids one writer wrote with different content ([E2]). */
   private readonly conflicted = new Set<EventId>();
-  /** The winning variant of each event id. */
-  private readonly chosen = new Map<EventId, CheckinEvent>();
+  /** The winning variant of each event, by id: one per writer holding the id. */
+  private readonly chosen = new Map<EventId, CheckinEvent | CheckinEvent[]>();
   private readonly timeline = new SortedList<CheckinEvent>(compareEvents);
   private readonly members = new Map<string, MemberState>();
-  private readonly voidsByTarget = new Map<EventId, Set<EventId>>();
+  /**
+   * Voids by the id they name. Keyed by the bare id, so that a legacy void and a void naming a
+   * writer are found the same way, and pairing looks up an event without building its ref.
+   */
+  private readonly voidsByTarget = new Map<EventId, Set<VoidEvent>>();
   private readonly closeAlls = new SortedList<CheckOutAllEvent>(compareEvents);
 
   private readonly byEnd = new SortedList<Visit>(compareByEnd);
@@ -180,7 +199,7 @@ export class DayLedger {
   private untrustedToday = 0;
   private unmatchedToday = 0;
   private reentryToday = 0;
-  private readonly voidEvents = new Set<CheckinEvent & { kind: 'void' }>();
+  private readonly voidEvents = new Set<VoidEvent>();
   // Changes to the sorted lists, applied once per `settle` (a document load is one big batch).
   private readonly endedAdds: Visit[] = [];
   private readonly endedRemoves: Visit[] = [];
@@ -257,6 +276,7 @@ export class DayLedger {
           since: visit.start,
           visitId: visit.id,
           writer: visit.startEvent.writer,
+          ref: refOf(visit.startEvent),
         });
       }
       return true;
@@ -310,7 +330,7 @@ export class DayLedger {
   /** Doubtful data for staff, today's only, oldest first. */
   flags(now: number): Flag[] {
     const flags: Flag[] = [];
-    const push = (code: FlagCode, at: number, ref: EventId, memberId?: string): void => {
+    const push = (code: FlagCode, at: number, ref: EventRef, memberId?: string): void => {
       if (!this.inDay(at)) return;
       flags.push(memberId === undefined ? { code, at, ref } : { code, at, ref, memberId });
     };
@@ -322,23 +342,22 @@ export class DayLedger {
     }
     for (const event of this.timeline) {
       const memberId = 'memberId' in event && event.memberId !== '' ? event.memberId : undefined;
-      if (event.at !== event.recordedAt) push('clock-clamped', event.at, event.id, memberId);
-      if (!event.clockTrusted) push('clock-untrusted', event.at, event.id, memberId);
-      if (event.at > now + FUTURE_TOLERANCE_MS) push('future-dated', event.at, event.id, memberId);
-      if (unmatched.has(event)) {
-        push('unmatched-check-out', event.at, event.id, memberId);
-      }
+      const ref = refOf(event);
+      if (event.at !== event.recordedAt) push('clock-clamped', event.at, ref, memberId);
+      if (!event.clockTrusted) push('clock-untrusted', event.at, ref, memberId);
+      if (event.at > now + FUTURE_TOLERANCE_MS) push('future-dated', event.at, ref, memberId);
+      if (unmatched.has(event)) push('unmatched-check-out', event.at, ref, memberId);
       if (event.kind === 'void') {
         const problem = this.voidProblem(event);
-        if (problem) push(problem, event.at, event.id);
+        if (problem) push(problem, event.at, ref);
       }
     }
     for (const state of this.members.values()) {
       for (const visit of state.visits) {
         if (visit.closedBy === 'reentry')
-          push('closed-by-reentry', visit.start, visit.id, visit.memberId);
+          push('closed-by-reentry', visit.start, refOf(visit.startEvent), visit.memberId);
         if ((visit.closedBy === 'auto' || visit.end === null) && visit.autoCloseAt <= now) {
-          push('auto-closed', visit.start, visit.id, visit.memberId);
+          push('auto-closed', visit.start, refOf(visit.startEvent), visit.memberId);
         }
       }
     }
@@ -356,17 +375,18 @@ export class DayLedger {
   private conflictingEntries(): Problem[] {
     const problems: Problem[] = [];
     for (const id of this.conflicted) {
-      const chosen = this.chosen.get(id);
+      const chosen = this.chosenOf(id);
       for (const key of this.keysOf(id)) {
         const variant = this.entries.get(key) as CheckinEvent;
-        if (chosen && canonical(variant) !== canonical(chosen)) {
+        const kept = chosen.find((c) => sameWriter(c.writer, variant.writer));
+        if (kept && canonical(variant) !== canonical(kept)) {
           problems.push({
             code: 'conflicting-duplicate',
             key,
             docDay: variant.docDay,
             container: writerName(variant.writer),
-            detail: 'another entry with this id and different content was kept',
-            eventId: id,
+            detail: 'another entry of this writer with this id and different content was kept',
+            eventId: variant.id,
           });
         }
       }
@@ -401,15 +421,37 @@ export class DayLedger {
     };
   }
 
-  private voidProblem(event: CheckinEvent & { kind: 'void' }): FlagCode | null {
-    const target = this.chosen.get(event.targetId);
-    if (!target) return 'void-target-missing';
-    return target.kind === 'checkIn' || target.kind === 'checkOut' ? null : 'void-target-invalid';
+  private voidProblem(event: VoidEvent): FlagCode | null {
+    const targets = this.targetsOf(event);
+    if (targets.length === 0) return 'void-target-missing';
+    return targets.some((t) => t.kind === 'checkIn' || t.kind === 'checkOut')
+      ? null
+      : 'void-target-invalid';
   }
 
-  /** The usable event with this id (the chosen variant of duplicates, [E2]), if held. */
-  event(id: EventId): CheckinEvent | undefined {
-    return this.chosen.get(id);
+  /**
+   * The usable event with this ref (writer and id; the chosen variant of duplicates, [E2]), if
+   * held.
+   */
+  event(ref: EventRef): CheckinEvent | undefined {
+    const id = ref.slice(ref.indexOf('/') + 1);
+    return this.chosenOf(id).find((event) => refOf(event) === ref);
+  }
+
+  /**
+   * The held events a void names ([V10]): its target writer's event with the target id, or for
+   * a void that names no writer (written before voids did) every writer's event with that id.
+   */
+  targetsOf(event: VoidEvent): CheckinEvent[] {
+    const { targetWriter } = event;
+    return this.chosenOf(event.targetId).filter(
+      (target) => targetWriter === null || sameWriter(target.writer, targetWriter),
+    );
+  }
+
+  private chosenOf(id: EventId): readonly CheckinEvent[] {
+    const chosen = this.chosen.get(id);
+    return chosen === undefined ? [] : Array.isArray(chosen) ? chosen : [chosen];
   }
 
   /** Every usable event held, in time order (duplicates resolved, [E2]). */
@@ -441,7 +483,7 @@ export class DayLedger {
   visits(): Visit[] {
     const visits: Visit[] = [];
     for (const state of this.members.values()) visits.push(...state.visits);
-    return visits.sort((a, b) => a.start - b.start || compareText(a.id, b.id));
+    return visits.sort((a, b) => a.start - b.start || compareVisits(a, b));
   }
 
   /** Parses one entry and files its key under its event id; returns the event or the problem. */
@@ -468,26 +510,29 @@ export class DayLedger {
     return keys === undefined ? [] : Array.isArray(keys) ? keys : [keys];
   }
 
-  /** Brings the chosen variant of each touched id up to date, then re-pairs affected members. */
+  /** Brings the chosen variants of each touched id up to date, then re-pairs affected members. */
   private settle(touched: Set<EventId>): void {
     const dirty = new Set<string>();
     let everyone = false;
     const attached: CheckinEvent[] = [];
     const detached: CheckinEvent[] = [];
     for (const id of touched) {
-      const previous = this.chosen.get(id);
-      const chosen = this.choose(id, previous);
-      if (chosen === previous) continue;
-      if (previous) {
-        detached.push(previous);
-        everyone = this.detach(previous, dirty) || everyone;
+      const held = this.chosen.get(id);
+      const chosen = this.choose(id, held);
+      if (chosen === held) continue;
+      const previous = held === undefined ? [] : Array.isArray(held) ? held : [held];
+      const next = chosen === undefined ? [] : Array.isArray(chosen) ? chosen : [chosen];
+      for (const event of previous) {
+        if (next.includes(event)) continue;
+        detached.push(event);
+        everyone = this.detach(event, dirty) || everyone;
       }
-      if (chosen) {
-        this.chosen.set(id, chosen);
-        attached.push(chosen);
-        everyone = this.attach(chosen, dirty) || everyone;
-      } else {
-        this.chosen.delete(id);
+      if (chosen === undefined) this.chosen.delete(id);
+      else this.chosen.set(id, chosen);
+      for (const event of next) {
+        if (previous.includes(event)) continue;
+        attached.push(event);
+        everyone = this.attach(event, dirty) || everyone;
       }
     }
     this.timeline.removeAll(detached);
@@ -498,10 +543,16 @@ export class DayLedger {
   }
 
   /**
-   * The variant every replica keeps: the one with the smallest canonical form. Identical
-   * duplicates (a retried scan) are not a conflict; different content under one id is ([E2]).
+   * The variants every replica keeps, one per writer holding the id: each writer's entry with
+   * the smallest canonical form. Identical duplicates (a retried scan) are not a conflict;
+   * different content from one writer under one id is ([E2]). Another writer's entry with the id
+   * is another event. Returns `held` itself when nothing changed, and keeps a held variant
+   * object when its content is still the one chosen (no needless re-pairing).
    */
-  private choose(id: EventId, previous: CheckinEvent | undefined): CheckinEvent | undefined {
+  private choose(
+    id: EventId,
+    held: CheckinEvent | CheckinEvent[] | undefined,
+  ): CheckinEvent | CheckinEvent[] | undefined {
     const keys = this.keysById.get(id);
     if (keys === undefined) {
       this.conflicted.delete(id);
@@ -510,23 +561,32 @@ export class DayLedger {
     if (!Array.isArray(keys)) {
       this.conflicted.delete(id);
       const only = this.entries.get(keys) as CheckinEvent;
-      return previous && canonical(previous) === canonical(only) ? previous : only;
+      return held && !Array.isArray(held) && sameContent(held, only) ? held : only;
     }
-    let best: CheckinEvent | undefined;
-    let bestForm = '';
-    const forms = new Set<string>();
+    const best: { event: CheckinEvent; form: string; conflict: boolean }[] = [];
     for (const key of keys) {
       const variant = this.entries.get(key) as CheckinEvent;
       const form = canonical(variant);
-      forms.add(form);
-      if (best === undefined || form < bestForm) {
-        best = variant;
-        bestForm = form;
+      const mine = best.find((b) => sameWriter(b.event.writer, variant.writer));
+      if (!mine) best.push({ event: variant, form, conflict: false });
+      else if (form !== mine.form) {
+        // Any second form differs from the smallest seen so far.
+        mine.conflict = true;
+        if (form < mine.form) {
+          mine.event = variant;
+          mine.form = form;
+        }
       }
     }
-    if (forms.size > 1) this.conflicted.add(id);
+    if (best.some((b) => b.conflict)) this.conflicted.add(id);
     else this.conflicted.delete(id);
-    return previous && canonical(previous) === bestForm ? previous : best;
+    const previous = held === undefined ? [] : Array.isArray(held) ? held : [held];
+    const chosen = best.map(
+      ({ event, form }) =>
+        previous.find((p) => sameWriter(p.writer, event.writer) && canonical(p) === form) ?? event,
+    );
+    if (chosen.length === previous.length && chosen.every((c) => previous.includes(c))) return held;
+    return chosen.length === 1 ? chosen[0] : chosen;
   }
 
   /** Counts an event's own flags (clock) in or out. */
@@ -554,9 +614,9 @@ export class DayLedger {
           voids = new Set();
           this.voidsByTarget.set(event.targetId, voids);
         }
-        voids.add(event.id);
+        voids.add(event);
         this.voidEvents.add(event);
-        this.markTarget(event.targetId, dirty);
+        this.markTargets(event, dirty);
         return false;
       }
       case 'checkOutAll':
@@ -586,10 +646,10 @@ export class DayLedger {
         return false;
       case 'void': {
         const voids = this.voidsByTarget.get(event.targetId);
-        voids?.delete(event.id);
+        voids?.delete(event);
         this.voidEvents.delete(event);
         if (voids?.size === 0) this.voidsByTarget.delete(event.targetId);
-        this.markTarget(event.targetId, dirty);
+        this.markTargets(event, dirty);
         return false;
       }
       case 'checkOutAll':
@@ -599,10 +659,14 @@ export class DayLedger {
     }
   }
 
-  private markTarget(targetId: EventId, dirty: Set<string>): void {
-    const target = this.chosen.get(targetId);
-    if (target && (target.kind === 'checkIn' || target.kind === 'checkOut'))
-      dirty.add(target.memberId);
+  /**
+   * Marks the members whose events a void names for re-pairing. A target that arrives later is
+   * marked when it is attached; pairing then finds the void by the target's id.
+   */
+  private markTargets(event: VoidEvent, dirty: Set<string>): void {
+    for (const target of this.targetsOf(event)) {
+      if (target.kind === 'checkIn' || target.kind === 'checkOut') dirty.add(target.memberId);
+    }
   }
 
   private member(memberId: string): MemberState {
@@ -635,7 +699,15 @@ export class DayLedger {
     for (const visit of state.visits) this.account(visit, +1);
   }
 
-  private readonly isVoided = (id: EventId): boolean => this.voidsByTarget.has(id);
+  /** Voided by a void naming its writer, or by a legacy void naming only its id ([V10]). */
+  private readonly isVoided = (event: CheckinEvent): boolean => {
+    const voids = this.voidsByTarget.get(event.id);
+    if (voids === undefined) return false;
+    for (const v of voids) {
+      if (v.targetWriter === null || sameWriter(v.targetWriter, event.writer)) return true;
+    }
+    return false;
+  };
   private closeAllCache: CheckOutAllEvent[] | null = null;
 
   private closeAllList(): CheckOutAllEvent[] {
@@ -681,13 +753,14 @@ export class DayLedger {
     const outcome = this.outcomeOf(event);
     const base = {
       id: event.id,
+      ref: refOf(event),
       kind: event.kind,
       at: event.at,
       memberId,
       name: memberId === '' ? '' : (roster.get(memberId)?.name ?? memberId),
       writer: event.writer,
       ...(event.location === undefined ? {} : { location: event.location }),
-      voided: this.voidsByTarget.has(event.id),
+      voided: this.isVoided(event),
     };
     switch (event.kind) {
       case 'denied':
@@ -759,7 +832,12 @@ function effectiveEnd(visit: Visit): number {
 }
 
 function compareByEnd(a: Visit, b: Visit): number {
-  return effectiveEnd(a) - effectiveEnd(b) || compareText(a.id, b.id);
+  return effectiveEnd(a) - effectiveEnd(b) || compareVisits(a, b);
+}
+
+/** Visits by their check-in's id, then writer: two writers' check-ins may share an id ([E2]). */
+function compareVisits(a: Visit, b: Visit): number {
+  return compareText(a.id, b.id) || compareWriters(a.startEvent.writer, b.startEvent.writer);
 }
 
 function compareText(a: string, b: string): number {
@@ -767,17 +845,20 @@ function compareText(a: string, b: string): number {
 }
 
 /**
- * A stable text form of an event's content, for choosing among duplicates: a staff member's
- * variant sorts first, so a kiosk cannot cancel a correction by reusing its id ([E2], [E6]).
+ * A stable text form of an event's content, for choosing among one writer's duplicates of an id
+ * ([E2]). The writer is left out: it is the same for every variant. Another writer's entry with
+ * the id is another event, so a kiosk cannot replace a correction (or anyone's check-in) by
+ * reusing its id, and no variant needs precedence.
  */
+function sameContent(a: CheckinEvent, b: CheckinEvent): boolean {
+  return sameWriter(a.writer, b.writer) && canonical(a) === canonical(b);
+}
+
 function canonical(event: CheckinEvent): string {
   return JSON.stringify([
-    event.writer.role === 'staff' ? 0 : 1,
     event.kind,
     event.recordedAt,
     event.clockTrusted,
-    event.writer.role,
-    event.writer.id,
     event.method,
     event.location ?? null,
     'memberId' in event ? event.memberId : null,
@@ -785,6 +866,9 @@ function canonical(event: CheckinEvent): string {
     'reason' in event ? event.reason : null,
     'code' in event ? event.code : null,
     'targetId' in event ? event.targetId : null,
+    'targetWriter' in event && event.targetWriter
+      ? [event.targetWriter.role, event.targetWriter.id]
+      : null,
     'corrects' in event ? (event.corrects ?? null) : null,
     event.docDay,
   ]);

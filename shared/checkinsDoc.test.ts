@@ -152,7 +152,12 @@ describe('checkinsDoc', () => {
     bad.getMap('members').set('M1', { name: 'roster in the wrong document' });
     bad.getText('notes').insert(0, 'hi');
     const kioskWritingVoid = encodeEntry(
-      { kind: 'void', targetId: good, reason: 'sneaky' },
+      {
+        kind: 'void',
+        targetId: good,
+        targetWriter: { role: 'kiosk', id: 'front' },
+        reason: 'sneaky',
+      },
       { id: newEventId(at), at, clockTrusted: true, method: 'keypad' },
     );
     bad.getArray('kiosk:front').push([kioskWritingVoid]);

@@ -4,14 +4,16 @@ import * as Y from 'yjs';
 import { readEntries, recordEvent, watchEntries } from './checkinsDoc';
 import { DayLedger } from './DayLedger';
 import { deriveDay } from './deriveDay';
-import { METHODS, type Method, type NewEvent } from './events';
+import { encodeEntry } from './entryCodec';
+import { METHODS, type Method, type NewEvent, type Writer } from './events';
 import { addDays, dayWindow, instantAt, localDayOf } from './localTime';
-import { TEST_CONFIG } from './testing/entries';
+import { TEST_CONFIG, withoutTargetWriter } from './testing/entries';
 import { testEventId } from './testing/ids';
 import { type ModelEvent, referenceModel } from './testing/referenceModel';
+import { parseWriterName, writerName } from './writer';
 
 /**
- * [S7][V9] Replicas that record while partitioned and then exchange updates in any order, any
+ * [S7][V9][E2] Replicas that record while partitioned and then exchange updates in any order, any
  * number of times, derive identical results — equal to the reference model of SPEC.md.
  * fast-check prints the seed and path of a failing run; replay with `{ seed, path }`.
  */
@@ -41,6 +43,10 @@ const opArb = fc.record({
   target: fc.nat(),
   method: fc.constantFrom(...METHODS),
   sync: fc.option(fc.tuple(fc.nat({ max: 3 }), fc.nat({ max: 3 })), { freq: 3 }),
+  /** Re-use an earlier event's id in this writer's array: another event ([E2]). */
+  reuse: fc.oneof({ arbitrary: fc.constant(null), weight: 4 }, { arbitrary: fc.nat(), weight: 1 }),
+  /** Write a void as before voids named the writer: it names the id in any array ([V10]). */
+  legacy: fc.boolean(),
 });
 
 interface Replica {
@@ -78,7 +84,7 @@ function deliver(from: Replica, to: Replica, rng: () => number, duplicate: boole
 }
 
 describe('convergence', () => {
-  it('[S7][V9] replicas partitioned while recording converge to the reference model', () => {
+  it('[S7][V9][E2] replicas partitioned while recording, re-using ids across writers, converge to the reference model', () => {
     fc.assert(
       fc.property(
         fc.array(opArb, { minLength: 1, maxLength: 40 }),
@@ -105,29 +111,50 @@ describe('convergence', () => {
             lastAt = at;
             const staff = replica.writer.startsWith('staff:');
             const memberId = `m${op.member}`;
+            const [role, name] = replica.writer.split(':') as ['kiosk' | 'staff', string];
             let event: NewEvent;
             if (op.kind === 'void' && staff && truth.length > 0) {
               const target = truth[op.target % truth.length] as ModelEvent;
-              event = { kind: 'void', targetId: target.id, reason: 'mistake' };
+              const targetWriter = parseWriterName(target.writer) as Writer;
+              event = { kind: 'void', targetId: target.id, targetWriter, reason: 'mistake' };
             } else if (op.kind === 'all' && staff) event = { kind: 'checkOutAll' };
             else if (op.kind === 'out') event = { kind: 'checkOut', memberId };
             else if (op.kind === 'denied') event = { kind: 'denied', memberId, reason: 'expired' };
             else event = { kind: 'checkIn', memberId };
-            const id = testEventId(at, index);
+            // Another writer's id, unless this writer already holds an event with it.
+            const reused = op.reuse === null ? undefined : truth[op.reuse % truth.length];
+            const id =
+              reused && !truth.some((e) => e.writer === replica.writer && e.id === reused.id)
+                ? reused.id
+                : testEventId(at, index);
             const day = localDayOf(at, config.timeZone) === previous ? previous : config.day;
-            const [role, name] = replica.writer.split(':') as ['kiosk' | 'staff', string];
-            recordEvent(replica.docs.get(day) as Y.Doc, { role, id: name }, event, {
+            const recording = {
               id,
               at,
               clockTrusted: true,
               method: (staff ? 'staff' : op.method) as Method,
-            });
+            };
+            const legacy = event.kind === 'void' && op.legacy;
+            const doc = replica.docs.get(day) as Y.Doc;
+            if (legacy) {
+              doc
+                .getArray(replica.writer)
+                .push([withoutTargetWriter(encodeEntry(event, recording))]);
+            } else {
+              recordEvent(doc, { role, id: name }, event, recording);
+            }
             truth.push({
               id,
+              writer: replica.writer,
               at,
               kind: event.kind,
               memberId: 'memberId' in event ? event.memberId : '',
-              ...('targetId' in event ? { targetId: event.targetId } : {}),
+              ...(event.kind === 'void'
+                ? {
+                    targetId: event.targetId,
+                    targetWriter: legacy ? null : writerName(event.targetWriter),
+                  }
+                : {}),
             });
             if (op.sync) {
               const [a, b] = op.sync;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deriveDay } from './deriveDay';
 import { newEventId } from './eventId';
+import { refOf } from './eventRef';
 import { Scenario } from './testing/entries';
 
 const MIN = 60_000;
@@ -62,7 +63,7 @@ describe('deriveDay: visits', () => {
     expect(flags).toContainEqual({
       code: 'closed-by-reentry',
       at: s.time('10:00'),
-      ref: first,
+      ref: s.ref(first),
       memberId: 'ana',
     });
   });
@@ -77,7 +78,7 @@ describe('deriveDay: visits', () => {
     expect(flags).toContainEqual({
       code: 'unmatched-check-out',
       at: s.time('09:00'),
-      ref: out,
+      ref: s.ref(out),
       memberId: 'ben',
     });
   });
@@ -114,7 +115,7 @@ describe('deriveDay: visits', () => {
     expect(atNoon.flags).toContainEqual({
       code: 'auto-closed',
       at: s.time('08:00'),
-      ref: forgot,
+      ref: s.ref(forgot),
       memberId: 'cy',
     });
     const before = s.derive('11:59');
@@ -227,7 +228,7 @@ describe('deriveDay: visits', () => {
     s.void(wrong, '10:40');
     expect(s.derive('11:00').flags.map((f) => [f.code, f.ref])).toContainEqual([
       'unmatched-check-out',
-      out,
+      s.ref(out),
     ]);
   });
 
@@ -238,7 +239,7 @@ describe('deriveDay: visits', () => {
     expect(s.derive('11:00').flags).toContainEqual({
       code: 'void-target-missing',
       at: s.time('10:40'),
-      ref: v,
+      ref: s.ref(v),
     });
     s.in('gus', '10:00', { id });
     const { stats, flags } = s.derive('11:00');
@@ -261,7 +262,11 @@ describe('deriveDay: visits', () => {
     const v = s.void(denied, '10:05');
     const { stats, flags } = s.derive('11:00');
     expect(stats.visitsToday).toBe(1);
-    expect(flags).toContainEqual({ code: 'void-target-invalid', at: s.time('10:05'), ref: v });
+    expect(flags).toContainEqual({
+      code: 'void-target-invalid',
+      at: s.time('10:05'),
+      ref: s.ref(v),
+    });
   });
 
   it("[K5] replaces a check-in by the member's switch to check-out, from the same kiosk within the window", () => {
@@ -313,6 +318,104 @@ describe('deriveDay: visits', () => {
   });
 });
 
+describe('deriveDay: identity is writer and id', () => {
+  it("[E2] counts two entries with the same id in different writers' arrays as two events", () => {
+    const s = new Scenario();
+    const id = newEventId(s.time('10:00'));
+    s.in('ana', '10:00', { id, writer: 'kiosk:front' });
+    s.in('bo', '10:00', { id, writer: 'kiosk:back' });
+    const { stats, visits, problems } = s.derive('10:30');
+    expect(problems).toEqual([]);
+    expect(stats.visitsToday).toBe(2);
+    expect(stats.currentlyIn.map((p) => [p.memberId, p.ref])).toEqual([
+      ['ana', s.ref(id, 'kiosk:front')],
+      ['bo', s.ref(id, 'kiosk:back')],
+    ]);
+    expect(visits.map((v) => [v.memberId, v.id, refOf(v.startEvent)])).toEqual([
+      ['bo', id, s.ref(id, 'kiosk:back')],
+      ['ana', id, s.ref(id, 'kiosk:front')],
+    ]);
+    expect(stats.feed.map((i) => i.ref).sort()).toEqual([
+      s.ref(id, 'kiosk:back'),
+      s.ref(id, 'kiosk:front'),
+    ]);
+  });
+
+  it("[E2] does not let a kiosk change another kiosk's check-in by re-using its id in its own array", () => {
+    const s = new Scenario();
+    const id = s.in('ana', '10:00', { writer: 'kiosk:front' });
+    const before = s.derive('12:00');
+    // Earlier and another member: under id-only identity this variant would have won ([E2]).
+    s.in('zed', '09:00', { id, writer: 'kiosk:rogue' });
+    for (const entries of [s.entries, [...s.entries].reverse()]) {
+      const { stats, visits, problems } = deriveDay(s.config, entries, s.time('12:00'));
+      expect(problems).toEqual([]);
+      const ana = visits.find((v) => refOf(v.startEvent) === s.ref(id, 'kiosk:front'));
+      expect(ana).toMatchObject({ memberId: 'ana', start: s.time('10:00'), end: null });
+      expect(ana?.startEvent).toEqual(before.visits[0]?.startEvent);
+      expect(stats.currentlyIn.map((p) => p.memberId)).toEqual(['zed', 'ana']);
+    }
+  });
+
+  it("[V10] voids only the named writer's event when a void names writer and id", () => {
+    const s = new Scenario();
+    const id = s.in('ana', '10:00', { writer: 'kiosk:front' });
+    s.in('bo', '10:00', { id, writer: 'kiosk:back' });
+    s.void(id, '10:10', 'wrong card', 'kiosk:back');
+    const { stats, flags } = s.derive('10:30');
+    expect(stats.currentlyIn.map((p) => p.memberId)).toEqual(['ana']);
+    expect(stats.feed.filter((i) => i.voided).map((i) => i.ref)).toEqual([s.ref(id, 'kiosk:back')]);
+    expect(flags).toEqual([]);
+  });
+
+  it('[V10] leaves a void waiting when the named writer holds no event with the id, even if another writer does', () => {
+    const s = new Scenario();
+    const id = s.in('ana', '10:00', { writer: 'kiosk:front' });
+    const v = s.void(id, '10:10', 'wrong door', 'kiosk:back');
+    const { stats, flags } = s.derive('10:30');
+    expect(stats.currentlyIn.map((p) => p.memberId)).toEqual(['ana']);
+    expect(flags).toEqual([{ code: 'void-target-missing', at: s.time('10:10'), ref: s.ref(v) }]);
+  });
+
+  it("[V10] applies a legacy void, which names no writer, to the event with that id in any writer's array", () => {
+    const s = new Scenario();
+    const id = s.in('ana', '10:00', { writer: 'kiosk:front' });
+    s.in('bo', '10:00', { id, writer: 'kiosk:back' });
+    s.in('cy', '10:00', { writer: 'kiosk:back' });
+    s.void(id, '10:10', 'written before voids named the writer', null);
+    const { stats, flags } = s.derive('10:30');
+    expect(stats.currentlyIn.map((p) => p.memberId)).toEqual(['cy']);
+    expect(stats.visitsToday).toBe(1);
+    expect(flags).toEqual([]);
+  });
+
+  it("[K5] takes out only its own writer's event when another writer's event of the member shares the id", () => {
+    const s = new Scenario();
+    const id = s.in('ana', '10:00:00', { writer: 'kiosk:back' });
+    s.in('ana', '10:00:30', { id, writer: 'kiosk:door' });
+    s.add({ kind: 'checkOut', memberId: 'ana', corrects: id }, '10:00:35');
+    const { stats, visits } = s.derive('12:00');
+    const outcome = (writer: string) =>
+      stats.feed.find((i) => i.ref === s.ref(id, writer))?.outcome;
+    expect(outcome('kiosk:door')).toBe('corrected');
+    expect(outcome('kiosk:back')).toBe('visit-start');
+    expect(visits.map((v) => [v.start, v.end, v.closedBy])).toEqual([
+      [s.time('10:00'), s.time('10:00:35'), 'checkOut'],
+    ]);
+  });
+
+  it("[K5] ignores a switch naming another writer's event, even when its own array holds that id", () => {
+    const s = new Scenario();
+    const id = s.in('ana', '10:00', { writer: 'kiosk:back' });
+    s.in('bo', '10:00', { id, writer: 'kiosk:door' });
+    s.add({ kind: 'checkOut', memberId: 'ana', corrects: id }, '10:00:05');
+    const { stats, visits } = s.derive('12:00');
+    expect(stats.feed.find((i) => i.ref === s.ref(id, 'kiosk:back'))?.outcome).toBe('visit-start');
+    expect(visits.find((v) => v.memberId === 'ana')?.closedBy).toBe('checkOut');
+    expect(stats.currentlyIn.map((p) => p.memberId)).toEqual(['bo']);
+  });
+});
+
 describe('deriveDay: time', () => {
   it('[T1] flags events recorded by a kiosk that never learned the server clock', () => {
     const s = new Scenario();
@@ -320,7 +423,7 @@ describe('deriveDay: time', () => {
     expect(s.derive('11:00').flags).toContainEqual({
       code: 'clock-untrusted',
       at: s.time('10:00'),
-      ref: id,
+      ref: s.ref(id),
       memberId: 'kim',
     });
   });
@@ -332,7 +435,7 @@ describe('deriveDay: time', () => {
     expect(visits[0]?.start).toBe(s.time('00:00', 1) - 1);
     expect(stats.visitsToday).toBe(1);
     expect(stats.currentlyIn).toEqual([]);
-    expect(flags.map((f) => [f.code, f.ref])).toContainEqual(['clock-clamped', wild]);
+    expect(flags.map((f) => [f.code, f.ref])).toContainEqual(['clock-clamped', s.ref(wild)]);
   });
 
   it("[T2] clamps an event dated before the start of its document's day, so some day counts it", () => {
@@ -340,7 +443,7 @@ describe('deriveDay: time', () => {
     const early = s.in('lou', '23:58', { dayOffset: -1, day: s.config.day });
     const { stats, flags } = s.derive('01:00');
     expect(stats.visitsToday).toBe(1);
-    expect(flags.map((f) => [f.code, f.ref])).toContainEqual(['clock-clamped', early]);
+    expect(flags.map((f) => [f.code, f.ref])).toContainEqual(['clock-clamped', s.ref(early)]);
   });
 
   it("[T2] keeps a time just past midnight in the previous day's document", () => {
@@ -356,7 +459,7 @@ describe('deriveDay: time', () => {
     const ahead = s.in('mo', '15:00');
     const { flags, visits } = s.derive('10:00');
     expect(visits[0]?.start).toBe(s.time('15:00'));
-    expect(flags.map((f) => [f.code, f.ref])).toContainEqual(['future-dated', ahead]);
+    expect(flags.map((f) => [f.code, f.ref])).toContainEqual(['future-dated', s.ref(ahead)]);
   });
 
   it('[T4] derives a 23-hour day on the spring daylight-saving change', () => {

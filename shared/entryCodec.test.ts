@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CLOCK_TOLERANCE_MS, encodeEntry, parseEntry } from './entryCodec';
 import { deviceTimeOf, eventIdToBytes, newEventId } from './eventId';
 import { dayWindow } from './localTime';
+import { withoutTargetWriter } from './testing/entries';
 
 const window = dayWindow('2026-03-10', 'Europe/Amsterdam');
 const kiosk = { writer: { role: 'kiosk', id: 'front' }, window } as const;
@@ -48,7 +49,12 @@ describe('entryCodec', () => {
     const target = newEventId(at);
     const voided = parseEntry(
       encodeEntry(
-        { kind: 'void', targetId: target, reason: 'wrong member' },
+        {
+          kind: 'void',
+          targetId: target,
+          targetWriter: { role: 'kiosk', id: 'back' },
+          reason: 'wrong member',
+        },
         { id: newEventId(at), at, clockTrusted: true, method: 'staff' },
       ),
       staff,
@@ -56,6 +62,7 @@ describe('entryCodec', () => {
     expect(voided.ok && voided.event).toMatchObject({
       kind: 'void',
       targetId: target,
+      targetWriter: { role: 'kiosk', id: 'back' },
       reason: 'wrong member',
     });
     const denied = parseEntry(
@@ -72,6 +79,34 @@ describe('entryCodec', () => {
       code: '99887',
       clockTrusted: false,
     });
+  });
+
+  it("[V10][E4] stores a void's target writer as `tw` in extra, and reads a void without it as naming no writer", () => {
+    const target = newEventId(at);
+    const value = encodeEntry(
+      {
+        kind: 'void',
+        targetId: target,
+        targetWriter: { role: 'staff', id: 'x'.repeat(64) },
+        reason: 'wrong member',
+      },
+      { id: newEventId(at), at, clockTrusted: true, method: 'staff' },
+    );
+    expect(value[7]).toMatchObject({ target, tw: `staff:${'x'.repeat(64)}` });
+    const legacy = parseEntry(withoutTargetWriter(value), staff);
+    expect(legacy.ok && legacy.event).toMatchObject({ kind: 'void', targetWriter: null });
+    const withExtra = (tw: unknown) => {
+      const copy: unknown[] = [...value];
+      copy[7] = { ...(value[7] as object), tw };
+      return parseEntry(copy, staff);
+    };
+    expect(withExtra('kiosk:back')).toMatchObject({
+      ok: true,
+      event: { targetWriter: { role: 'kiosk', id: 'back' } },
+    });
+    for (const bad of ['back', 'kiosk:', 'members', 'kiosk:a/b', 7, `staff:${'x'.repeat(65)}`]) {
+      expect(withExtra(bad), String(bad)).toMatchObject({ ok: false, code: 'malformed' });
+    }
   });
 
   it('[E5] reports each kind of bad entry with its code instead of throwing', () => {

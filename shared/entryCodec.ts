@@ -18,6 +18,7 @@ import {
 } from './events';
 import type { DayWindow } from './localTime';
 import type { ProblemCode } from './problems';
+import { parseWriterName, WRITER_NAME_MAX, writerName } from './writer';
 
 /**
  * Entries in a check-ins document are compact tuples, not objects, because field names would be
@@ -30,8 +31,18 @@ import type { ProblemCode } from './problems';
  * - kind, method: indexes into EVENT_KINDS and METHODS.
  * - memberId: '' for kinds without a member.
  * - correctionMs: `at - deviceTime`, the server offset the device applied (0 when unknown).
- * - extra: optional object with `loc`, `override`, `reason`, `code`, `target` (the event a void
- *   names, or that a check-in or check-out corrects).
+ * - extra: optional object with `loc`, `override`, `reason`, `code`, `target` (the id of the
+ *   event a void names, or that a check-in or check-out corrects) and `tw` (the writer array
+ *   holding a void's target, e.g. `kiosk:front`).
+ *
+ * `tw` came later, inside version 1, because an id alone no longer names an event: identity is
+ * writer and id ([E2], [V10]). Adding an optional key to `extra` needs no new version, in both
+ * directions. Backwards: a void without `tw` (written before) is read as naming the event with
+ * that id in any writer's array, which is what it meant when written; the frozen fixture proves
+ * those documents derive as before. Forwards: readers that predate `tw` skip unknown keys of
+ * `extra`, so old devices still read new voids (they apply them to every writer's event with
+ * that id, as they always did). A switch ([K5]) needs no `tw`: it only names its own writer's
+ * events.
  */
 export const ENTRY_VERSION = 1;
 
@@ -54,6 +65,7 @@ interface Extra {
   reason?: string;
   code?: string;
   target?: string;
+  tw?: string;
 }
 
 /** The tuple to append for a new event. Throws on values no writer should produce. */
@@ -81,6 +93,7 @@ export function encodeEntry(event: NewEvent, recording: Recording): EntryTuple {
     case 'void':
       if (!isEventId(event.targetId)) throw new RangeError('void needs a target event id');
       extra.target = event.targetId;
+      extra.tw = writerName(event.targetWriter);
       extra.reason = checkText(event.reason, MAX_REASON);
       break;
     case 'checkOutAll':
@@ -220,6 +233,12 @@ function parseV1(value: unknown[], { writer, window }: EntryContext): ParsedEntr
       if (!isEventId(extra.target)) return bad('malformed', 'void without a target id', id);
       if (!extra.reason) return bad('malformed', 'void without a reason', id);
       event.targetId = extra.target;
+      if (extra.tw === undefined) event.targetWriter = null;
+      else {
+        const targetWriter = parseWriterName(extra.tw);
+        if (!targetWriter) return bad('malformed', 'void target writer is not a writer array', id);
+        event.targetWriter = targetWriter;
+      }
       event.reason = extra.reason;
       break;
     case 'checkOutAll':
@@ -247,6 +266,7 @@ const EXTRA_LIMITS: Record<keyof Extra, number> = {
   override: MAX_SHORT_TEXT,
   code: MAX_SHORT_TEXT,
   target: 36,
+  tw: WRITER_NAME_MAX,
   reason: MAX_REASON,
 };
 

@@ -44,14 +44,14 @@ export interface CheckInEvent extends EventBase {
   readonly memberId: string;
   /** The alert a staff member overrode to let the member in ("check in anyway"). */
   readonly override?: string;
-  /** The event this one replaces: the member switched at the kiosk ([K5]). */
+  /** The event this one replaces, by the same writer: the member switched at the kiosk ([K5]). */
   readonly corrects?: EventId;
 }
 
 export interface CheckOutEvent extends EventBase {
   readonly kind: 'checkOut';
   readonly memberId: string;
-  /** The event this one replaces: the member switched at the kiosk ([K5]). */
+  /** The event this one replaces, by the same writer: the member switched at the kiosk ([K5]). */
   readonly corrects?: EventId;
 }
 
@@ -67,6 +67,11 @@ export interface DeniedEvent extends EventBase {
 export interface VoidEvent extends EventBase {
   readonly kind: 'void';
   readonly targetId: EventId;
+  /**
+   * The writer whose event `targetId` is ([V10]). Null for a void written before voids named
+   * the writer: it names the event with that id in any writer's array.
+   */
+  readonly targetWriter: Writer | null;
   readonly reason: string;
 }
 
@@ -86,7 +91,7 @@ export type NewEvent =
   | { kind: 'checkIn'; memberId: string; override?: string; corrects?: EventId }
   | { kind: 'checkOut'; memberId: string; corrects?: EventId }
   | { kind: 'denied'; memberId: string; reason: DenialReason; code?: string }
-  | { kind: 'void'; targetId: EventId; reason: string }
+  | { kind: 'void'; targetId: EventId; targetWriter: Writer; reason: string }
   | { kind: 'checkOutAll' };
 
 /** Common fields of every recorded event. */
@@ -98,10 +103,22 @@ export interface Recording {
   readonly location?: string;
 }
 
-/** Orders events by time, then id: a total order every replica agrees on ([V1]). */
+/**
+ * Orders events by time, then id, then writer: a total order every replica agrees on ([V1]).
+ * The writer only separates two writers' events that share an id ([E2]).
+ */
 export function compareEvents(
-  a: { at: number; id: string },
-  b: { at: number; id: string },
+  a: { at: number; id: string; writer: Writer },
+  b: { at: number; id: string; writer: Writer },
 ): number {
-  return a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return a.at - b.at || compareText(a.id, b.id) || compareWriters(a.writer, b.writer);
+}
+
+/** Orders writers as their array names sort (`kiosk:…` before `staff:…`). */
+export function compareWriters(a: Writer, b: Writer): number {
+  return compareText(a.role, b.role) || compareText(a.id, b.id);
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

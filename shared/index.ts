@@ -5,6 +5,7 @@ export * from './deriveDay';
 export * from './docName';
 export * from './entryCodec';
 export * from './eventId';
+export * from './eventRef';
 export * from './events';
 export * from './localTime';
 export * from './OccupancyTree';

@@ -1,4 +1,5 @@
 import type { EventId } from './eventId';
+import { sameWriter } from './eventRef';
 import {
   type CheckInEvent,
   type CheckinEvent,
@@ -24,7 +25,11 @@ export interface PairingRules {
 export type VisitClose = 'checkOut' | 'reentry' | 'checkOutAll' | 'auto';
 
 export interface Visit {
-  /** The id of the check-in that started it. */
+  /**
+   * The id of the check-in that started it. Another writer may hold the same id ([E2]): the
+   * visit is named unambiguously by `refOf(startEvent)`, built only when asked for (a ref kept
+   * per visit would be rebuilt at every re-pairing).
+   */
   readonly id: EventId;
   readonly memberId: string;
   readonly start: number;
@@ -81,7 +86,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export function pairVisits(
   events: readonly (CheckInEvent | CheckOutEvent)[],
   closeAlls: readonly CheckOutAllEvent[],
-  isVoided: (id: EventId) => boolean,
+  isVoided: (event: CheckInEvent | CheckOutEvent) => boolean,
   rules: PairingRules,
 ): Pairing {
   const visits: Mutable<Visit>[] = [];
@@ -90,8 +95,8 @@ export function pairVisits(
   const order: number[] = [];
   const corrected = correctedBySwitch(events, rules.debounceMs);
   events.forEach((event, i) => {
-    if (isVoided(event.id)) outcomes[i] = VOIDED;
-    else if (corrected.has(event.id)) outcomes[i] = CORRECTED;
+    if (isVoided(event)) outcomes[i] = VOIDED;
+    else if (corrected.has(event)) outcomes[i] = CORRECTED;
     else order.push(i);
   });
   order.sort((a, b) => compareEvents(events[a] as CheckinEvent, events[b] as CheckinEvent));
@@ -168,25 +173,21 @@ export function pairVisits(
 /**
  * The events a member's switch replaced ([K5]): a check-in or check-out that names an earlier
  * event of the same member, written by the same writer within the debounce window. Anything else
- * that names an event is an ordinary scan (a kiosk cannot undo what it did not record).
+ * that names an event is an ordinary scan (a kiosk cannot undo what it did not record). The id
+ * is looked up only among the switching writer's events: another writer's event with the same id
+ * is a different event ([E2]).
  */
 function correctedBySwitch(
   events: readonly (CheckInEvent | CheckOutEvent)[],
   windowMs: number,
-): Set<EventId> {
-  const corrected = new Set<EventId>();
+): Set<CheckInEvent | CheckOutEvent> {
+  const corrected = new Set<CheckInEvent | CheckOutEvent>();
   for (const event of events) {
     if (event.corrects === undefined) continue;
-    const target = events.find((other) => other.id === event.corrects);
-    if (
-      target &&
-      target.writer.role === event.writer.role &&
-      target.writer.id === event.writer.id &&
-      event.at >= target.at &&
-      event.at - target.at <= windowMs
-    ) {
-      corrected.add(target.id);
-    }
+    const target = events.find(
+      (other) => other.id === event.corrects && sameWriter(other.writer, event.writer),
+    );
+    if (target && event.at >= target.at && event.at - target.at <= windowMs) corrected.add(target);
   }
   return corrected;
 }

@@ -5,6 +5,7 @@ import { readEntries } from './checkinsDoc';
 import { dayConfigFor, deriveDay } from './deriveDay';
 import { readRoster, readSettings } from './siteDoc';
 import { clock } from './testing/entries';
+import { writerName } from './writer';
 
 /**
  * [E4] Frozen documents written by schema version 1 (see fixtures/makeFixtures.ts). The bytes
@@ -86,5 +87,45 @@ describe('schema version 1 fixtures', () => {
     const feed = stats.feed.map((i) => [i.kind, i.name, i.outcome, i.location]);
     expect(feed).toContainEqual(['checkOut', 'Ana Lima', 'visit-end', 'Main entrance']);
     expect(feed[0]).toEqual(['checkOutAll', '', 'check-out-all', 'Main entrance']);
+  });
+
+  it("[E4][V10][E2] derives version 1 voids that name their target's writer", () => {
+    const site = load('site.v1.b64');
+    const doc = load('checkins-2026-03-10.v1-void-writer.b64');
+    const config = dayConfigFor(readSettings(site).settings, '2026-03-10');
+    const { stats, flags, problems, visits } = deriveDay(
+      config,
+      readEntries(doc, '2026-03-10'),
+      clock('23:00'),
+      { roster: readRoster(site).members },
+    );
+    expect(problems).toEqual([]);
+    expect({
+      visitsToday: stats.visitsToday,
+      completedVisits: stats.completedVisits,
+      averageStayMs: stats.averageStayMs,
+      autoClosedVisits: stats.autoClosedVisits,
+      peak: stats.peak,
+    }).toEqual({
+      visitsToday: 2,
+      completedVisits: 2,
+      averageStayMs: 120 * 60_000,
+      autoClosedVisits: 0,
+      peak: { count: 2, at: clock('08:00') },
+    });
+    // The back door re-used the front door's id: two events, and the void names the back's.
+    expect(visits.map((v) => [v.memberId, writerName(v.startEvent.writer), v.end])).toEqual([
+      ['M1001', 'kiosk:front', clock('10:00')],
+      ['M1003', 'kiosk:front', clock('09:00')],
+    ]);
+    const shared = visits[0]?.id;
+    expect(
+      stats.feed.filter((i) => i.id === shared).map((i) => [i.memberId, i.writer.id, i.voided]),
+    ).toEqual([
+      ['M1001', 'front', false],
+      ['M1002', 'back', true],
+    ]);
+    // The second void names the front door, which holds no event with that id.
+    expect(flags.map((f) => [f.code, f.at])).toEqual([['void-target-missing', clock('09:05')]]);
   });
 });

@@ -6,6 +6,8 @@ import type { Writer } from './events';
  * repeat it (bytes per visit), and the server can grant a connection exactly one array.
  */
 const WRITER_NAME = /^(kiosk|staff):([A-Za-z0-9_-]{1,64})$/;
+/** The longest writer array name: `staff:` and a 64-character id. */
+export const WRITER_NAME_MAX = 70;
 
 export function writerName(writer: Writer): string {
   const name = `${writer.role}:${writer.id}`;

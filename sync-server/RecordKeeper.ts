@@ -6,6 +6,7 @@ import { dayConfigFor } from '../shared/deriveDay';
 import { checkinsDocName, parseDocName, siteDocName } from '../shared/docName';
 import { addDays, type LocalDay } from '../shared/localTime';
 import { readSettings, type SiteSettings } from '../shared/siteDoc';
+import { writerName } from '../shared/writer';
 import type { DocumentStore } from './DocumentStore';
 import type { Db } from './database';
 
@@ -65,6 +66,9 @@ export class RecordKeeper implements Extension {
         const detail = JSON.stringify({
           ...('reason' in event ? { reason: event.reason } : {}),
           ...('targetId' in event ? { targetId: event.targetId } : {}),
+          ...('targetWriter' in event && event.targetWriter
+            ? { targetWriter: writerName(event.targetWriter) }
+            : {}),
           ...(event.location ? { location: event.location } : {}),
           ...(at !== event.recordedAt ? { recordedAt: event.recordedAt } : {}),
         });
@@ -75,7 +79,7 @@ export class RecordKeeper implements Extension {
           kind,
           memberId,
           at,
-          `${writer.role}:${writer.id}`,
+          writerName(writer),
           method,
           clockTrusted ? 1 : 0,
           detail,
@@ -86,14 +90,17 @@ export class RecordKeeper implements Extension {
         day,
         previousDay,
       );
+      // A visit is named by its check-in's writer and id ([E2]). `or replace`: a writer that put
+      // one id in the documents of two days must not make storing a document fail.
       const insertVisit = db.prepare(
-        `insert into visits (id, site_id, day, member_id, start, end, closed_by, auto_close_at) values (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `insert or replace into visits (id, writer, site_id, day, member_id, start, end, closed_by, auto_close_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const visit of ledger.visits()) {
         const end = visit.end ?? (visit.autoCloseAt <= now ? visit.autoCloseAt : null);
         const closedBy = visit.closedBy ?? (end === null ? null : 'auto');
         insertVisit.run(
           visit.id,
+          writerName(visit.startEvent.writer),
           siteId,
           visit.startEvent.docDay,
           visit.memberId,

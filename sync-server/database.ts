@@ -7,7 +7,7 @@ export type Db = BetterSqlite3.Database;
  * The server's SQLite database in DATA_DIR: Yjs document states, devices, staff accounts, and
  * the validated record of check-ins. One file, WAL mode, migrations applied in order at open.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `create table meta (key text primary key, value text not null);
    create table sites (
      id text primary key, name text not null, time_zone text not null, created_at integer not null);
@@ -41,6 +41,39 @@ const MIGRATIONS: readonly string[] = [
   // When an open visit closes by itself ([V7]): reports close it then, even if its day's
   // document is never stored again to rewrite the row.
   'alter table visits add column auto_close_at integer;',
+  // An event is its writer and id ([E2]): two writers may hold the same id, so both tables are
+  // keyed by site, writer and id. SQLite cannot change a primary key in place: each table is
+  // rebuilt with its rows. A visit's writer is its check-in's; old rows take it from `events`
+  // (ids were unique then), or '' when that row is gone. Rows written without one get '' too.
+  `create table events_by_writer (
+     site_id text not null, writer text not null, id text not null, day text not null,
+     kind text not null, member_id text not null, at integer not null, method text not null,
+     clock_trusted integer not null, detail text, primary key (site_id, writer, id));
+   insert into events_by_writer
+     (site_id, writer, id, day, kind, member_id, at, method, clock_trusted, detail)
+     select site_id, writer, id, day, kind, member_id, at, method, clock_trusted, detail
+     from events;
+   create table visits_by_writer (
+     site_id text not null, writer text not null default '', id text not null,
+     day text not null, member_id text not null, start integer not null, end integer,
+     closed_by text, auto_close_at integer, primary key (site_id, writer, id));
+   insert into visits_by_writer
+     (site_id, writer, id, day, member_id, start, end, closed_by, auto_close_at)
+     select v.site_id,
+       coalesce((select min(e.writer) from events e where e.site_id = v.site_id and e.id = v.id), ''),
+       v.id, v.day, v.member_id, v.start, v.end, v.closed_by, v.auto_close_at
+     from visits v;
+   drop table events;
+   drop table visits;
+   alter table events_by_writer rename to events;
+   alter table visits_by_writer rename to visits;
+   create index events_by_day on events (site_id, day);
+   create index visits_by_day on visits (site_id, day);`,
+  // Every accepted update, written before it is applied, acknowledged or relayed, until the
+  // document's state is stored with it ([W5]): a crash loses nothing any client was told.
+  `create table document_updates (
+     seq integer primary key autoincrement, name text not null, update_data blob not null);
+   create index document_updates_by_name on document_updates (name, seq);`,
 ];
 
 export function openDatabase(dataDir: string | ':memory:'): Db {

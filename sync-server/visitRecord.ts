@@ -3,7 +3,7 @@ import type { Db } from './database';
 
 /** One row of the server's visit record (table `visits`, written by RecordKeeper). */
 export interface RecordedVisit {
-  /** The id of the check-in that started the visit. */
+  /** The id of the check-in that started the visit (its writer is in the row, not here). */
   readonly id: string;
   /** Local day of the first check-in ([V8]). */
   readonly day: LocalDay;
@@ -22,7 +22,10 @@ export interface VisitQuery {
   readonly to: LocalDay;
   /** Only this member's visits, when given. */
   readonly memberId?: string;
-  /** By start, then id: `asc` for a report, `desc` for a member's history (newest first). */
+  /**
+   * By start, then id (then writer: two writers' check-ins may share an id, [E2]): `asc` for a
+   * report, `desc` for a member's history (newest first).
+   */
   readonly order: 'asc' | 'desc';
   /** Open visits whose auto-close time has passed by then read as closed by it ([V7]). */
   readonly now: number;
@@ -41,7 +44,7 @@ export function readVisits(db: Db, query: VisitQuery): RecordedVisit[] {
     .prepare(
       `select id, day, member_id, start, end, closed_by, auto_close_at from visits
        where site_id = ? and day between ? and ? ${query.memberId === undefined ? '' : 'and member_id = ?'}
-       order by start ${direction}, id ${direction}`,
+       order by start ${direction}, id ${direction}, writer ${direction}`,
     )
     .all(
       query.siteId,

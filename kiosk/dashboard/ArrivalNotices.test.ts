@@ -2,13 +2,20 @@ import { describe, expect, it } from 'vitest';
 import type { FeedItem } from '../../shared/DayLedger';
 import { ArrivalNotices, summarizeArrivals } from './ArrivalNotices';
 
-const arrival = (id: string, name: string, voided = false, at = 1000): FeedItem => ({
+const arrival = (
+  id: string,
+  name: string,
+  voided = false,
+  at = 1000,
+  kiosk = 'door',
+): FeedItem => ({
   id,
+  ref: `kiosk:${kiosk}/${id}`,
   kind: 'checkIn',
   at,
   memberId: id,
   name,
-  writer: { role: 'kiosk', id: 'door' },
+  writer: { role: 'kiosk', id: kiosk },
   outcome: 'visit-start',
   voided,
 });
@@ -45,6 +52,18 @@ describe('ArrivalNotices', () => {
       arrival('v', 'Vic', true),
     ]);
     expect(notices.next(0)).toBeNull();
+  });
+
+  it("[B3][E2] announces two kiosks' check-ins that share an id as two arrivals", () => {
+    const notices = new ArrivalNotices(0, 0);
+    notices.observe([]);
+    notices.observe([arrival('a', 'Ana', false, 1000, 'front')]);
+    expect(notices.next(0)).toBe('Ana checked in');
+    notices.observe([
+      arrival('a', 'Bob', false, 1000, 'back'),
+      arrival('a', 'Ana', false, 1000, 'front'),
+    ]);
+    expect(notices.next(1)).toBe('Bob checked in');
   });
 
   it('[B3] forgets queued arrivals when dropped, so a pause does not end in a burst', () => {

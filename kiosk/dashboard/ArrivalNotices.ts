@@ -32,11 +32,12 @@ export class ArrivalNotices {
           item.outcome === 'visit-start' &&
           !item.voided &&
           item.at >= this.since &&
-          !this.seen.has(item.id),
+          !this.seen.has(item.ref),
       )
       .reverse();
     for (const item of fresh) {
-      this.seen.add(item.id);
+      // By ref: two kiosks' check-ins may share an id and are two arrivals ([E2]).
+      this.seen.add(item.ref);
       this.queued.push(item.name);
     }
   }

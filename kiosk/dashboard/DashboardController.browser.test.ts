@@ -1,4 +1,5 @@
 import { describe, expect, inject, it } from 'vitest';
+import { eventRef } from '../../shared/eventRef';
 import { apiRequest } from '../apiRequest';
 import { memoryStore } from '../device/KeyValueStore';
 import {
@@ -53,7 +54,11 @@ describe('DashboardController', () => {
     await expect.poll(() => isCheckedIn(second, member.id), { timeout: 10_000 }).toBe(true);
     const visits = second.stats?.visitsToday ?? 0;
 
-    first.voidEvent(checkIn, 'wrong member');
+    // [E2] The void names the event by writer and id: here the dashboard's own staff array.
+    first.voidEvent(
+      eventRef({ role: 'staff', id: first.staff?.id ?? '' }, checkIn),
+      'wrong member',
+    );
 
     await expect.poll(() => isCheckedIn(second, member.id), { timeout: 10_000 }).toBe(false);
     expect(second.stats?.visitsToday).toBe(visits - 1);
@@ -62,6 +67,7 @@ describe('DashboardController', () => {
     expect(second.events().find((e) => e.kind === 'void' && e.targetId === checkIn)).toMatchObject({
       reason: 'wrong member',
       writer: { role: 'staff' },
+      targetWriter: { role: 'staff', id: first.staff?.id },
     });
     first.stop();
     second.stop();

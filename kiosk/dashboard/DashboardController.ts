@@ -1,7 +1,9 @@
 import { recordEvent } from '../../shared/checkinsDoc';
 import type { DayStats } from '../../shared/DayLedger';
 import { type EventId, newEventId } from '../../shared/eventId';
-import type { CheckinEvent, NewEvent } from '../../shared/events';
+import { type EventRef, parseEventRef } from '../../shared/eventRef';
+import type { CheckinEvent, NewEvent, VoidEvent } from '../../shared/events';
+import { KIOSK_PRESENCE, type KioskPresence } from '../../shared/kioskPresence';
 import { localDayOf } from '../../shared/localTime';
 import {
   DEFAULT_SETTINGS,
@@ -16,7 +18,6 @@ import { type ApiAnswer, apiRequest } from '../apiRequest';
 import { type KeyValueStore, readJson, writeJson } from '../device/KeyValueStore';
 import { ServerClock, serverTimeFrom } from '../device/ServerClock';
 import type { DocumentReplica } from '../sync/DocumentReplica';
-import { KIOSK_PRESENCE, type KioskPresence } from '../sync/kioskPresence';
 import type { LiveDays } from '../sync/LiveDays';
 import { retryWithFreshToken, watchedToken } from '../sync/openSyncSocket';
 import { SiteConnection } from '../sync/SiteConnection';
@@ -214,9 +215,14 @@ export class DashboardController extends EventTarget {
     this.changed();
   }
 
-  /** One event of the loaded days by id (what a void names, for the audit list). */
-  event(id: EventId): CheckinEvent | undefined {
-    return this.live?.ledger?.event(id);
+  /** One event of the loaded days by writer and id ([E2]). */
+  event(ref: EventRef): CheckinEvent | undefined {
+    return this.live?.ledger?.event(ref);
+  }
+
+  /** The events of the loaded days a void names (for the audit list, [V10]). */
+  targetsOf(event: VoidEvent): CheckinEvent[] {
+    return this.live?.ledger?.targetsOf(event) ?? [];
   }
 
   /** Every event of the loaded days, oldest first (the audit list filters staff corrections). */
@@ -254,6 +260,7 @@ export class DashboardController extends EventTarget {
       siteId: staff.siteId,
       writer: `staff:${staff.id}`,
       storagePrefix: this.storagePrefix,
+      store: this.store,
       token,
       onSiteChange: () => this.readSite(),
       onDaysChange: () => this.recompute(),
@@ -310,10 +317,18 @@ export class DashboardController extends EventTarget {
     return this.write({ kind: 'checkOutAll' });
   }
 
-  voidEvent(targetId: EventId, reason: string): EventId {
+  /** Voids the event `target` names: a writer and an id, as feed items give it ([V10]). */
+  voidEvent(target: EventRef, reason: string): EventId {
     const trimmed = reason.trim();
     if (trimmed.length === 0) throw new RangeError('a reason is required');
-    return this.write({ kind: 'void', targetId, reason: trimmed.slice(0, 200) });
+    const named = parseEventRef(target);
+    if (!named) throw new RangeError(`not an event ref: ${JSON.stringify(target)}`);
+    return this.write({
+      kind: 'void',
+      targetId: named.id,
+      targetWriter: named.writer,
+      reason: trimmed.slice(0, 200),
+    });
   }
 
   // The site document: members and settings.

@@ -14,6 +14,7 @@ export type DashboardPort = Pick<
   | 'status'
   | 'events'
   | 'event'
+  | 'targetsOf'
   | 'devices'
   | 'kioskPending'
   | 'refreshDevices'

@@ -1,10 +1,12 @@
 import type { RawEntry } from '../checkinsDoc';
 import type { DayConfig } from '../DayLedger';
 import { type DayDerivation, deriveDay } from '../deriveDay';
-import { encodeEntry } from '../entryCodec';
+import { type EntryTuple, encodeEntry } from '../entryCodec';
 import { newEventId } from '../eventId';
+import type { EventRef } from '../eventRef';
 import type { Method, NewEvent } from '../events';
 import { addDays, instantAt, type LocalDay } from '../localTime';
+import { parseWriterName } from '../writer';
 
 /** Test helpers: entries without a Y.Doc, and a small scenario language for rule tests. */
 
@@ -37,6 +39,18 @@ export function entryOf(event: NewEvent, options: EntryOptions): RawEntry {
   };
 }
 
+/**
+ * The tuple as version 1 wrote a void before voids named their target's writer (no `tw` in
+ * `extra`): such a void names the id in any writer's array ([V10]). Writers can no longer
+ * produce one, but documents hold them.
+ */
+export function withoutTargetWriter(tuple: EntryTuple): EntryTuple {
+  const [version, id, kind, memberId, correction, trusted, method, extra] = tuple;
+  if (extra === undefined) return tuple;
+  const { tw: _, ...rest } = extra as Record<string, string>;
+  return [version, id, kind, memberId, correction, trusted, method, rest];
+}
+
 export const TEST_DAY = '2026-03-10';
 export const TEST_ZONE = 'Europe/Amsterdam';
 
@@ -63,6 +77,8 @@ export const TEST_CONFIG: DayConfig = {
 export class Scenario {
   readonly entries: RawEntry[] = [];
   readonly config: DayConfig;
+  /** The writer array of each id written here (the last, when several wrote one id). */
+  private readonly writerOf = new Map<string, string>();
 
   constructor(config: Partial<DayConfig> = {}) {
     this.config = { ...TEST_CONFIG, ...config };
@@ -79,6 +95,7 @@ export class Scenario {
   ): string {
     const at = options.at ?? this.time(time, options.dayOffset ?? 0);
     const id = options.id ?? newEventId(at);
+    this.writerOf.set(id, options.writer ?? 'kiosk:door');
     this.entries.push(
       entryOf(event, {
         at,
@@ -106,11 +123,32 @@ export class Scenario {
     return this.add({ kind: 'checkOut', memberId }, time, options);
   }
 
-  void(targetId: string, time: string, reason = 'mistake'): string {
-    return this.add({ kind: 'void', targetId, reason }, time, {
+  /** The ref of an id written here (by `writer`, or by whoever wrote it here). */
+  ref(id: string, writer?: string): EventRef {
+    return `${writer ?? this.writerOf.get(id) ?? 'kiosk:door'}/${id}`;
+  }
+
+  /**
+   * A staff void of `targetId` in `targetWriter`'s array: by default whoever wrote that id here
+   * (`kiosk:door` for an id not written yet); null writes a legacy void that names no writer.
+   */
+  void(
+    targetId: string,
+    time: string,
+    reason = 'mistake',
+    targetWriter: string | null = this.writerOf.get(targetId) ?? 'kiosk:door',
+  ): string {
+    const writer = parseWriterName(targetWriter ?? 'kiosk:door');
+    if (!writer) throw new RangeError(`not a writer: ${targetWriter}`);
+    const id = this.add({ kind: 'void', targetId, targetWriter: writer, reason }, time, {
       writer: 'staff:lee',
       method: 'staff',
     });
+    if (targetWriter === null) {
+      const entry = this.entries.pop() as RawEntry;
+      this.entries.push({ ...entry, value: withoutTargetWriter(entry.value as EntryTuple) });
+    }
+    return id;
   }
 
   checkOutAll(time: string): string {

@@ -6,10 +6,14 @@
 
 export interface ModelEvent {
   id: string;
+  /** The writer array it was written to, e.g. `kiosk:front`. */
+  writer: string;
   kind: 'checkIn' | 'checkOut' | 'denied' | 'void' | 'checkOutAll';
   memberId: string;
   at: number;
   targetId?: string;
+  /** For voids: the target's writer array, or null for a void naming the id in any array. */
+  targetWriter?: string | null;
 }
 
 export interface ModelConfig {
@@ -42,11 +46,22 @@ export interface ModelResult {
 }
 
 export function referenceModel(input: ModelEvent[], config: ModelConfig, now: number): ModelResult {
-  const byId = new Map<string, ModelEvent>();
-  for (const event of input) byId.set(event.id, event);
-  const events = [...byId.values()];
-  const voided = new Set(events.filter((e) => e.kind === 'void').map((e) => e.targetId));
-  const before = (a: ModelEvent, b: ModelEvent) => a.at - b.at || (a.id < b.id ? -1 : 1);
+  // An event is its writer and id; the same pair again is the same event.
+  const ref = (writer: string, id: string) => `${writer}/${id}`;
+  const byRef = new Map<string, ModelEvent>();
+  for (const event of input) byRef.set(ref(event.writer, event.id), event);
+  const events = [...byRef.values()];
+  const voids = events.filter((e) => e.kind === 'void');
+  const voidedRefs = new Set(
+    voids
+      .filter((v) => v.targetWriter)
+      .map((v) => ref(v.targetWriter as string, v.targetId as string)),
+  );
+  const voidedAnywhere = new Set(voids.filter((v) => !v.targetWriter).map((v) => v.targetId));
+  const isVoided = (e: ModelEvent) =>
+    voidedRefs.has(ref(e.writer, e.id)) || voidedAnywhere.has(e.id);
+  const before = (a: ModelEvent, b: ModelEvent) =>
+    a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : a.writer < b.writer ? -1 : 1);
 
   const visits: ModelVisit[] = [];
   const members = [
@@ -61,7 +76,7 @@ export function referenceModel(input: ModelEvent[], config: ModelConfig, now: nu
           e.kind === 'checkOutAll' ||
           ((e.kind === 'checkIn' || e.kind === 'checkOut') &&
             e.memberId === member &&
-            !voided.has(e.id)),
+            !isVoided(e)),
       )
       .sort(before);
     let current: (ModelVisit & { last: number }) | null = null;

@@ -113,7 +113,10 @@ describe('hc-activity-view', () => {
     await submit.click();
 
     await expect.element(form).not.toBeInTheDocument();
-    expect(voids()).toMatchObject([{ reason: 'scanned the wrong card' }]);
+    // [V10] The void names the check-in's writer as well as its id.
+    expect(voids()).toMatchObject([
+      { reason: 'scanned the wrong card', targetWriter: { role: 'staff', id: desk.staff?.id } },
+    ]);
     await expect
       .poll(() => feedLines(view, [member]).find((l) => l.startsWith('✎')))
       .toMatch(new RegExp(`^✎ ${member.name} checked in \\(voided\\) · `));

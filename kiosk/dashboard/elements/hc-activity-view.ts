@@ -58,6 +58,7 @@ export class HcActivityView extends LitElement {
 
   declare controller: DashboardPort | undefined;
   declare revision: number;
+  /** The ref of the feed item whose void form is open: ids alone may repeat across writers. */
   declare voiding: string | null;
   declare voidError: string | null;
   private askedForDevices = false;
@@ -132,13 +133,13 @@ export class HcActivityView extends LitElement {
         >
       </span>
       ${
-        voidable && this.voiding !== item.id
+        voidable && this.voiding !== item.ref
           ? html`<button
             type="button"
             class="secondary"
             aria-label=${`Void ${text} at ${formatClock(item.at, zone)}`}
             @click=${() => {
-              this.voiding = item.id;
+              this.voiding = item.ref;
               this.voidError = null;
             }}
           >
@@ -146,7 +147,7 @@ export class HcActivityView extends LitElement {
           </button>`
           : nothing
       }
-      ${this.voiding === item.id ? this.renderVoidForm(controller, item) : nothing}
+      ${this.voiding === item.ref ? this.renderVoidForm(controller, item) : nothing}
     </li>`;
   }
 
@@ -158,7 +159,7 @@ export class HcActivityView extends LitElement {
         this.voidError = 'Say why, for the audit list.';
         return;
       }
-      controller.voidEvent(item.id, reason);
+      controller.voidEvent(item.ref, reason);
       this.voiding = null;
     };
     return html`<form @submit=${submit} aria-label="Void this entry">
@@ -188,7 +189,8 @@ export class HcActivityView extends LitElement {
     const name = (id: string) => controller.members.get(id)?.name ?? id;
     switch (event.kind) {
       case 'void': {
-        const target = controller.event(event.targetId);
+        // A void written before voids named the writer may name events of several writers.
+        const target = controller.targetsOf(event)[0];
         const what =
           target && 'memberId' in target
             ? `${name(target.memberId)}'s ${target.kind === 'checkIn' ? 'check-in' : 'check-out'} at ${formatClock(target.at, zone)}`

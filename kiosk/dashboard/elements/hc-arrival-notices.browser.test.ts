@@ -12,6 +12,7 @@ function arrival(name: string, changes: Partial<FeedItem> = {}): FeedItem {
   serial += 1;
   return {
     id: `event-${serial}`,
+    ref: `kiosk:front-door/event-${serial}`,
     kind: 'checkIn',
     at: Date.now(),
     memberId: `m-${serial}`,
