@@ -271,6 +271,19 @@ const EXTRA_LIMITS: Record<keyof Extra, number> = {
 };
 
 /** The optional extra object, or a sentence saying what is wrong with it. */
+/**
+ * Keys of an entry's extra object that this version of the codec does not know. Readers
+ * tolerate them (a newer minor writer may add optional details); the server, which is always
+ * updated before the devices it serves, refuses them at its door ([W2]), so nobody can pad
+ * entries with content no reader uses.
+ */
+export function unknownExtraKeys(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length !== 8) return [];
+  const raw = value[7];
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return [];
+  return Object.keys(raw).filter((key) => !Object.hasOwn(EXTRA_LIMITS, key));
+}
+
 function readExtra(raw: unknown): Extra | string {
   if (raw === undefined) return {};
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || raw instanceof Uint8Array) {

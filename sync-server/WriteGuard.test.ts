@@ -164,6 +164,7 @@ describe('WriteGuard: what an entry is', () => {
     ],
     ['a newer entry version', () => [2, ...checkIn('M1').slice(1)]],
     ['an entry over 2 KiB', () => [...checkIn('M1'), { note: 'x'.repeat(3000) }].slice(0, 8)],
+    ['a field no reader knows (padding)', () => [...checkIn('M1'), { note: 'x' }].slice(0, 8)],
   ];
   for (const [what, entry] of cases) {
     it(`[W2] refuses ${what}`, async () => {

@@ -1,7 +1,7 @@
 import type { beforeSyncPayload, Extension } from '@hocuspocus/server';
 import type * as Y from 'yjs';
 import { parseDocName } from '../shared/docName';
-import { type EntryContext, parseEntry } from '../shared/entryCodec';
+import { type EntryContext, parseEntry, unknownExtraKeys } from '../shared/entryCodec';
 import { dayWindow } from '../shared/localTime';
 import type { UpdateRefusal } from '../shared/refusals';
 import { parseWriterName } from '../shared/writer';
@@ -154,6 +154,13 @@ export class WriteGuard implements Extension {
         }
         const parsed = parseEntry(value, context);
         if (!parsed.ok) throw new Refused('invalid-entry', `${parsed.code}: ${parsed.detail}`);
+        const unknown = unknownExtraKeys(value);
+        if (unknown.length > 0) {
+          throw new Refused(
+            'invalid-entry',
+            `unknown field ${JSON.stringify(unknown[0]?.slice(0, 20))}`,
+          );
+        }
         entries++;
         bytes += size;
       }
