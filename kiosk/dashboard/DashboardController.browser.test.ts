@@ -37,7 +37,9 @@ describe('DashboardController', () => {
       writer: { role: 'kiosk', id: kiosk.deviceId },
     });
     // The kiosk announces what it still has to deliver: nothing, once the server has it.
-    await expect.poll(() => desk.kioskPending().get(kiosk.deviceId), { timeout: 10_000 }).toBe(0);
+    await expect
+      .poll(() => desk.kioskPending().get(kiosk.deviceId)?.pending, { timeout: 10_000 })
+      .toBe(0);
     door.stop();
     await expect
       .poll(() => desk.kioskPending().has(kiosk.deviceId), { timeout: 10_000 })
@@ -88,6 +90,24 @@ describe('DashboardController', () => {
     desk.checkOutEveryone();
 
     await expect.poll(() => other.stats?.currentlyIn.length, { timeout: 10_000 }).toBe(0);
+    desk.stop();
+    other.stop();
+  });
+
+  it('[W5] starts a refused day again and keeps every correction made on it', async () => {
+    // Recovery deletes this phone's copy of the day: its own database names.
+    const desk = await signedInDashboard('staff', { storagePrefix: `w5-${crypto.randomUUID()}` });
+    const other = await signedInDashboard('staff');
+    const a = memberNamed('Eli Moss');
+    const b = memberNamed('Flo Yuen');
+    desk.putMembers([a, b]);
+    desk.checkIn(a.id);
+    await expect.poll(() => isCheckedIn(other, a.id), { timeout: 10_000 }).toBe(true);
+    // A bug puts content where entries never go; the server refuses the update carrying it.
+    desk.documents.at(-1)?.doc.getMap('staff:rogue').set('oops', 1);
+    desk.checkIn(b.id);
+    await expect.poll(() => isCheckedIn(other, b.id), { timeout: 15_000 }).toBe(true);
+    expect(desk.documents.at(-1)?.doc.share.has('staff:rogue')).toBe(false);
     desk.stop();
     other.stop();
   });

@@ -3,7 +3,7 @@ import type { DayStats } from '../../shared/DayLedger';
 import { type EventId, newEventId } from '../../shared/eventId';
 import { type EventRef, parseEventRef } from '../../shared/eventRef';
 import type { CheckinEvent, NewEvent, VoidEvent } from '../../shared/events';
-import { KIOSK_PRESENCE, type KioskPresence } from '../../shared/kioskPresence';
+import { KIOSK_PRESENCE, type KioskPresence, readKioskPresence } from '../../shared/kioskPresence';
 import { localDayOf } from '../../shared/localTime';
 import {
   DEFAULT_SETTINGS,
@@ -17,9 +17,11 @@ import {
 import { type ApiAnswer, apiRequest } from '../apiRequest';
 import { type KeyValueStore, readJson, writeJson } from '../device/KeyValueStore';
 import { ServerClock, serverTimeFrom } from '../device/ServerClock';
+import type { CheckinsReplica } from '../sync/CheckinsReplica';
 import type { DocumentReplica } from '../sync/DocumentReplica';
 import type { LiveDays } from '../sync/LiveDays';
 import { retryWithFreshToken, watchedToken } from '../sync/openSyncSocket';
+import { RefusalRecovery } from '../sync/RefusalRecovery';
 import { SiteConnection } from '../sync/SiteConnection';
 import { SignedOutError, type StaffIdentity, type StaffSession } from './StaffSession';
 
@@ -73,6 +75,11 @@ export class DashboardController extends EventTarget {
   private readonly store: KeyValueStore;
   private readonly clock: ServerClock;
   private connection: SiteConnection | null = null;
+  /** Starts a refused day again from the server's copy, keeping every correction ([W5]). */
+  private readonly recovery = new RefusalRecovery(async () => {
+    await this.start();
+    return this.connection?.days ?? null;
+  });
   private tick: ReturnType<typeof setInterval> | undefined;
   private roster = new Map<string, Member>();
   private settingsNow: SiteSettings;
@@ -94,6 +101,11 @@ export class DashboardController extends EventTarget {
 
   private get site(): DocumentReplica | null {
     return this.connection?.site ?? null;
+  }
+
+  /** The day documents open now, yesterday first (diagnostics and tests). */
+  get documents(): readonly CheckinsReplica[] {
+    return this.live?.documents ?? [];
   }
 
   private get live(): LiveDays | null {
@@ -178,15 +190,15 @@ export class DashboardController extends EventTarget {
   }
 
   /**
-   * Check-ins each connected kiosk still has to deliver, by device id, as the kiosks announce it
-   * on today's document. A kiosk that is not connected is not listed (its last sync is).
+   * What each connected kiosk still has to deliver, over every day it holds ([D6]), by device id,
+   * as the kiosks announce it on today's document. A kiosk that is not connected is not listed
+   * (its last sync is). Anything that is not a kiosk's typed status is ignored ([W6]).
    */
-  kioskPending(): ReadonlyMap<string, number> {
-    const pending = new Map<string, number>();
+  kioskPending(): ReadonlyMap<string, KioskPresence> {
+    const pending = new Map<string, KioskPresence>();
     for (const value of this.live?.documents.at(-1)?.announced(KIOSK_PRESENCE) ?? []) {
-      const presence = value as Partial<KioskPresence>;
-      if (typeof presence.deviceId === 'string' && Number.isInteger(presence.pending))
-        pending.set(presence.deviceId, presence.pending as number);
+      const presence = readKioskPresence(value);
+      if (presence) pending.set(presence.deviceId, presence);
     }
     return pending;
   }
@@ -267,6 +279,7 @@ export class DashboardController extends EventTarget {
       // The server refused the token in memory (account disabled, session ended): a refresh
       // finds out for good, or reconnects with a new token.
       onDenied: () => void this.afterDenial(),
+      onRefused: (replica) => void this.recovery.recover(replica),
     });
     this.connection = connection;
     connection.days.open(this.localDay(), this.settingsNow);

@@ -1,6 +1,6 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { errorOf } from '../../apiRequest';
-import { formatClock } from '../../formatting';
+import { formatBacklog, formatClock } from '../../formatting';
 import type { DeviceInfo } from '../DashboardController';
 import type { DashboardPort } from '../DashboardPort';
 import { dashboardStyles } from './dashboardStyles';
@@ -156,12 +156,20 @@ export class HcDevicesView extends LitElement {
 
   private renderDevice(controller: DashboardPort, device: DeviceInfo, zone: string) {
     const seen = device.lastSeen === null ? 'never' : formatSeen(device.lastSeen, zone);
-    const pending = controller.kioskPending().get(device.id);
+    const presence = controller.kioskPending().get(device.id);
     const sync =
-      pending !== undefined
-        ? pending === 0
+      presence !== undefined
+        ? presence.pending === 0
           ? 'all synced'
-          : `${pending} waiting to sync`
+          : formatBacklog(
+              {
+                pending: presence.pending,
+                oldestAt: presence.oldestPendingAt ?? null,
+                tooOld: presence.tooOld ?? 0,
+              },
+              Date.now(),
+              zone,
+            )
         : device.lastSync === null
           ? 'never synced'
           : `last synced ${formatSeen(device.lastSync, zone)}`;
