@@ -11,8 +11,11 @@ import { KioskController } from './KioskController';
 const serverUrl = inject('serverUrl');
 const kiosk = inject('kiosk');
 
-/** Entries the server holds for one document, read through a fresh provider. */
-async function entriesOnServer(day: string): Promise<number> {
+/**
+ * Entries the server holds for one document, read through a fresh provider; with `run`, only
+ * those mentioning it (other test files write into the same real days at the same time).
+ */
+async function entriesOnServer(day: string, run?: string): Promise<number> {
   const socket = new HocuspocusProviderWebsocket({ url: serverUrl.replace('http', 'ws') });
   const doc = new Y.Doc();
   const provider = new HocuspocusProvider({
@@ -23,7 +26,9 @@ async function entriesOnServer(day: string): Promise<number> {
   });
   provider.attach();
   await new Promise<void>((resolve) => provider.on('synced', () => resolve()));
-  const count = readEntries(doc, day).length;
+  const count = readEntries(doc, day).filter(
+    (entry) => run === undefined || JSON.stringify(entry.value).includes(run),
+  ).length;
   provider.destroy();
   socket.destroy();
   return count;
@@ -57,37 +62,39 @@ describe('KioskController', () => {
     const controller = pairedKiosk(() => now);
     await controller.start();
     await expect.poll(() => controller.timeZone).toBe('Europe/Amsterdam');
-    controller.scan('first-scan', 'keypad');
+    // Unknown codes are recorded as denied attempts with the code: this run's are findable.
+    const run = crypto.randomUUID().slice(0, 8);
+    controller.scan(`first-${run}`, 'keypad');
     expect(controller.today).toBe(yesterday);
 
     now = midnight + 10_000;
-    controller.scan('not-a-member-either', 'keypad');
+    controller.scan(`second-${run}`, 'keypad');
     expect(controller.today).toBe(today);
     await expect.poll(() => controller.status.pending, { timeout: 10_000 }).toBe(0);
-    expect(await entriesOnServer(yesterday)).toBe(1);
-    expect(await entriesOnServer(today)).toBe(1);
+    expect(await entriesOnServer(yesterday, run)).toBe(1);
+    expect(await entriesOnServer(today, run)).toBe(1);
     controller.stop();
   });
 
   it('recovers when the server refuses an update: starts the day again from the server and keeps every scan', async () => {
     const controller = pairedKiosk(() => Date.now());
     const day = localDayOf(Date.now(), 'Europe/Amsterdam');
-    // The midnight test wrote into today too: count from here.
-    const before = await entriesOnServer(day);
+    // Other tests write into today too: this test's scans carry its own tag.
+    const run = crypto.randomUUID().slice(0, 8);
     await controller.start();
-    controller.scan('code-1', 'qr');
-    controller.scan('code-2', 'qr');
+    controller.scan(`code-1-${run}`, 'qr');
+    controller.scan(`code-2-${run}`, 'qr');
     await expect.poll(() => controller.status.pending, { timeout: 10_000 }).toBe(0);
 
     // A bug puts content where entries never go; the server refuses the update that carries it.
     const today = controller.documents[controller.documents.length - 1];
     today?.doc.getMap('kiosk:rogue').set('oops', 1);
-    controller.scan('code-3', 'qr');
+    controller.scan(`code-3-${run}`, 'qr');
     await expect.poll(() => controller.recoveries, { timeout: 10_000 }).toBe(1);
     await expect.poll(() => controller.status.pending, { timeout: 10_000 }).toBe(0);
-    expect(await entriesOnServer(day)).toBe(before + 3);
-    controller.scan('code-4', 'qr');
-    await expect.poll(() => entriesOnServer(day), { timeout: 10_000 }).toBe(before + 4);
+    expect(await entriesOnServer(day, run)).toBe(3);
+    controller.scan(`code-4-${run}`, 'qr');
+    await expect.poll(() => entriesOnServer(day, run), { timeout: 10_000 }).toBe(4);
     controller.stop();
   });
 });

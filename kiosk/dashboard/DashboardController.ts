@@ -75,6 +75,8 @@ export class DashboardController extends EventTarget {
   private readonly store: KeyValueStore;
   private readonly clock: ServerClock;
   private connection: SiteConnection | null = null;
+  /** Who is signing out, while their data is being deleted. */
+  private leaving: StaffIdentity | null = null;
   /** Starts a refused day again from the server's copy, keeping every correction ([W5]). */
   private readonly recovery = new RefusalRecovery(async () => {
     await this.start();
@@ -142,7 +144,9 @@ export class DashboardController extends EventTarget {
   }
 
   get staff(): StaffIdentity | null {
-    return this.session.staff;
+    // Until sign-out has deleted what the phone kept, the screen stays the signed-in one: the
+    // sign-in screen must never show while the last user's data is still here.
+    return this.leaving ?? this.session.staff;
   }
 
   /** Viewers see everything and change nothing (the server refuses their writes as well). */
@@ -298,10 +302,15 @@ export class DashboardController extends EventTarget {
 
   /** Ends the session and deletes everything this dashboard kept on the phone. */
   async signOut(): Promise<void> {
-    this.stop();
-    await this.session.signOut();
-    await deleteDatabases(this.storagePrefix);
-    this.forget();
+    this.leaving = this.session.staff;
+    try {
+      this.stop();
+      await this.session.signOut();
+      await deleteDatabases(this.storagePrefix);
+    } finally {
+      this.leaving = null;
+      this.forget();
+    }
   }
 
   /** Stops and forgets what this dashboard showed (after a sign-out here or in another tab). */
