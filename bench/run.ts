@@ -19,6 +19,7 @@ import { BENCH_DAY, BENCH_ZONE, recordDay, syntheticDay } from './dayGenerator';
 import { measureKioskTap } from './kioskTap';
 import { pageScripts } from './pageScripts';
 import type { Percentiles } from './percentiles';
+import { measureServerUpdates, printServerComparison } from './serverUpdates';
 
 const config = {
   day: BENCH_DAY,
@@ -285,6 +286,11 @@ async function measureDashboard(distDir: string): Promise<void> {
   print();
 }
 
+if (process.argv.includes('--server')) {
+  // `npm run bench -- --server`: only the server comparison (issue #9), about three minutes.
+  printServerComparison(print, await measureServerUpdates({ log: console.error }));
+  process.exit(0);
+}
 measureSize();
 measureFull();
 measureIncremental();

@@ -70,6 +70,8 @@ export class WriteGuard implements Extension {
   extensionName = 'WriteGuard';
   private readonly configuration: WriteGuardConfiguration;
   private readonly writers = new DocumentWriters();
+  // dayWindow goes through Intl: worth computing once per document, not per update.
+  private readonly contexts = new WeakMap<Y.Doc, Map<string, EntryContext>>();
 
   constructor(configuration: Partial<WriteGuardConfiguration> = {}) {
     this.configuration = {
@@ -146,7 +148,7 @@ export class WriteGuard implements Extension {
       if (item.mapKey !== null) throw new Refused('invalid-update', 'map entry on a writer array');
       if (item.content !== 'any')
         throw new Refused('invalid-update', 'content that is not an entry');
-      context ??= contextOf(documentName, writer);
+      context ??= this.contextOf(doc, documentName, writer);
       for (const value of item.values) {
         const size = encodedSize(value);
         if (size > this.configuration.maxEntryBytes) {
@@ -177,6 +179,21 @@ export class WriteGuard implements Extension {
     for (const [client, bound] of binds) this.writers.bind(doc, client, bound);
     usage.entries += entries;
     usage.bytes += bytes;
+  }
+
+  /** The codec's context for a writer's entries in this document, made once per document. */
+  private contextOf(doc: Y.Doc, documentName: string, writer: string): EntryContext {
+    let byWriter = this.contexts.get(doc);
+    if (!byWriter) {
+      byWriter = new Map();
+      this.contexts.set(doc, byWriter);
+    }
+    let context = byWriter.get(writer);
+    if (!context) {
+      context = contextOf(documentName, writer);
+      byWriter.set(writer, context);
+    }
+    return context;
   }
 
   private admitSite(shape: UpdateShape): void {
