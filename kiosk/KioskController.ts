@@ -11,7 +11,7 @@ import {
   readSettings,
   type SiteSettings,
 } from '../shared/siteDoc';
-import { type DeviceAuth, DeviceRevokedError } from './device/DeviceAuth';
+import { type DeviceAuth, DeviceRevokedError, TokenUnavailableError } from './device/DeviceAuth';
 import { type KeyValueStore, readJson, writeJson } from './device/KeyValueStore';
 import { ServerClock, serverTimeFrom } from './device/ServerClock';
 import { type SearchHit, searchMembers } from './memberSearch';
@@ -88,6 +88,9 @@ export class KioskController extends EventTarget {
     dropToken: () => this.auth.dropToken(),
     token: () => this.tokenSource(),
     reconnect: () => this.start(),
+    // Only the token endpoint's answer that this tablet is revoked or unknown unpairs it (see
+    // `DeviceAuth.token`); a proxy's error or the network means asking again later, with backoff.
+    retryAfter: (error) => (error instanceof TokenUnavailableError ? error.retryInMs : null),
   });
   /** The token function the documents use (it marks the tablet revoked when refused). */
   private tokenSource: () => Promise<string> = async () => {

@@ -42,22 +42,40 @@ const RETRY_AFTER_DENIAL_MS = 60_000;
  * been revoked on the server (a revoked tablet, a disabled account) or have expired: drop it and
  * ask for a new one. If that fails for good, the token source's own handling says so (see
  * `watchedToken`); if it works, reconnect with it.
+ *
+ * With `retryAfter`, a failure that is not for good (the owner's `retryAfter` gives a wait, ms,
+ * rather than null: a proxy's error, the network) is asked again after that wait, and a
+ * reconnect inside the least time between two is postponed to its end rather than dropped, so
+ * the device keeps trying until it either syncs or is told it may not. Without it, a failure
+ * ends the attempt, as before.
  */
 export function retryWithFreshToken(options: {
   dropToken: () => void;
   token: () => Promise<string>;
   reconnect: () => Promise<void>;
+  retryAfter?: (error: unknown) => number | null;
 }): () => Promise<void> {
   let last = Number.NEGATIVE_INFINITY;
-  return async () => {
-    options.dropToken();
+  let later: ReturnType<typeof setTimeout> | undefined;
+  const attempt = async (again = false): Promise<void> => {
+    clearTimeout(later);
+    later = undefined;
+    // The refused token is dropped once; a later attempt may use one fetched meanwhile.
+    if (!again) options.dropToken();
     try {
       await options.token();
-    } catch {
+    } catch (error) {
+      const wait = options.retryAfter?.(error) ?? null;
+      if (wait !== null) later = setTimeout(() => void attempt(true), wait);
       return;
     }
-    if (Date.now() - last < RETRY_AFTER_DENIAL_MS) return;
+    const wait = last + RETRY_AFTER_DENIAL_MS - Date.now();
+    if (wait > 0) {
+      if (options.retryAfter) later = setTimeout(() => void attempt(true), wait);
+      return;
+    }
     last = Date.now();
     await options.reconnect();
   };
+  return () => attempt();
 }
