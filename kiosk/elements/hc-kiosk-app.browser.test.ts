@@ -27,6 +27,7 @@ function standIn(): KioskPort & { scans: string[] } {
     scans,
     status,
     deviceName: 'Front door',
+    timeZone: 'Europe/Amsterdam',
     scan(input: string): ScanResult {
       scans.push(input);
       return { decision: { action: 'check-in', alerts: [] }, firstName: 'Ana' };

@@ -19,6 +19,7 @@ export type KioskPort = Pick<
   KioskController,
   | 'status'
   | 'deviceName'
+  | 'timeZone'
   | 'scan'
   | 'pair'
   | 'search'
@@ -287,8 +288,8 @@ export class HcKioskApp extends LitElement {
       <footer role="status" aria-live="polite" aria-label="Connection">
         <span>${this.controller?.deviceName}</span>
         <span>${status.online ? 'Online' : 'Offline: check-ins are kept on this tablet'}</span>
-        <span>${formatBacklog({ pending: status.pending, oldestAt: status.oldestPendingAt, tooOld: status.tooOld }, Date.now())}</span>
-        <span>${status.lastSyncedAt === null ? 'Not synced yet' : `Last synced ${formatClock(status.lastSyncedAt)}`}</span>
+        <span>${formatBacklog({ pending: status.pending, oldestAt: status.oldestPendingAt, tooOld: status.tooOld }, Date.now(), this.controller?.timeZone)}</span>
+        <span>${status.lastSyncedAt === null ? 'Not synced yet' : `Last synced ${formatClock(status.lastSyncedAt, this.controller?.timeZone)}`}</span>
       </footer>
       ${
         document.fullscreenEnabled && !document.fullscreenElement

@@ -23,6 +23,7 @@ export class DocumentReplica extends EventTarget {
   readonly loaded: Promise<void>;
   /** Why the server last refused an update of ours to this document, if it did. */
   refusedWith: UpdateRefusal | null = null;
+  private syncedOnce = false;
   protected readonly persistence: IndexeddbPersistence;
   protected readonly provider: HocuspocusProvider;
 
@@ -40,7 +41,10 @@ export class DocumentReplica extends EventTarget {
       token: options.token,
     });
     this.doc.on('update', () => this.changed());
-    this.provider.on('synced', () => this.changed());
+    this.provider.on('synced', () => {
+      this.syncedOnce = true;
+      this.changed();
+    });
     this.provider.on('status', () => this.changed());
     // The server refused this device's token (revoked, expired, account disabled): the owner
     // decides whether to fetch a new one or to stop.
@@ -66,6 +70,11 @@ export class DocumentReplica extends EventTarget {
   /** True while the server has this document in sync with us. */
   get connected(): boolean {
     return this.provider.isSynced && this.provider.isAuthenticated;
+  }
+
+  /** True once the server has had this document in sync with us since it was opened here. */
+  get everSynced(): boolean {
+    return this.syncedOnce;
   }
 
   /**

@@ -7,7 +7,9 @@ import { newEventId } from '../../shared/eventId';
 import { addDays, dayWindow, localDayOf } from '../../shared/localTime';
 import { readSettings } from '../../shared/siteDoc';
 import { type KeyValueStore, memoryStore } from '../device/KeyValueStore';
+import type { CheckinsReplica } from './CheckinsReplica';
 import { LiveDays } from './LiveDays';
+import { RefusalRecovery } from './RefusalRecovery';
 
 const serverUrl = inject('serverUrl');
 const kiosk = inject('kiosk');
@@ -25,7 +27,12 @@ afterEach(() => {
 });
 
 /** The days of a kiosk page; `url` may point nowhere to start offline. */
-function daysOf(store: KeyValueStore, prefix: string, url = wsUrl): LiveDays {
+function daysOf(
+  store: KeyValueStore,
+  prefix: string,
+  url = wsUrl,
+  onRefused?: (replica: CheckinsReplica) => void,
+): LiveDays {
   const socket = new HocuspocusProviderWebsocket({ url, delay: 100, minDelay: 50, maxDelay: 500 });
   const days = new LiveDays({
     siteId: 'riverside',
@@ -35,6 +42,7 @@ function daysOf(store: KeyValueStore, prefix: string, url = wsUrl): LiveDays {
     storagePrefix: prefix,
     store,
     onChange: () => {},
+    ...(onRefused ? { onRefused } : {}),
   });
   open.push({ days, socket });
   return days;
@@ -132,5 +140,40 @@ describe('LiveDays', () => {
     online.open(today, settings);
     await expect.poll(() => online.pending, { timeout: 10_000 }).toBe(0);
     await expect.poll(() => JSON.parse(store.getItem(key) ?? '[]')).toEqual([]);
+  });
+
+  it('[D6][W5] starts a refused older day again without losing its check-ins', async () => {
+    const run = crypto.randomUUID().slice(0, 8);
+    const prefix = `test-${run}`;
+    const store = memoryStore();
+    const first = addDays(today, -2);
+    const offline = daysOf(store, prefix, 'ws://127.0.0.1:9');
+    offline.open(first, settings);
+    await offline.loaded();
+    checkInOn(offline, first, `${run}-A`);
+    checkInOn(offline, first, `${run}-B`);
+    // A bug leaves something in this tablet's array that the server refuses ([W2]).
+    offline.documents
+      .at(-1)
+      ?.doc.getArray(`kiosk:${kiosk.deviceId}`)
+      .push([['not an entry']]);
+    await offline.loaded();
+    offline.close();
+
+    // Back online on the third day: the old day is delivering when the server refuses it.
+    let current: LiveDays | null = null;
+    const recovery: RefusalRecovery = new RefusalRecovery(async () => {
+      current?.close();
+      current = daysOf(store, prefix, wsUrl, (replica) => void recovery.recover(replica));
+      current.open(today, settings);
+      // As the kiosk and the dashboard do: their restart resolves once the copies are read.
+      await current.loaded();
+      return current;
+    });
+    current = daysOf(store, prefix, wsUrl, (replica) => void recovery.recover(replica));
+    (current as LiveDays).open(today, settings);
+    await expect.poll(() => recovery.recoveries, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => onServer(first, run), { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => (current as LiveDays | null)?.pending, { timeout: 10_000 }).toBe(0);
   });
 });

@@ -184,8 +184,11 @@ export class LiveDays {
   private async settleBacklog(replica: CheckinsReplica): Promise<void> {
     await replica.loaded;
     if (this.backlog.get(replica.day) !== replica) return;
-    // Pending counts against what the server acknowledged, so zero means delivered.
+    // Pending counts against what the server acknowledged, so zero means delivered. A day still
+    // on the list of undelivered days is closed only once it has synced here: one being
+    // recovered from a refusal is empty for a moment before its entries are appended again.
     if (replica.pending > 0) return;
+    if (this.undelivered.has(replica.day) && !replica.everSynced) return;
     this.backlog.delete(replica.day);
     this.undelivered.remove(replica.day);
     await replica.discard();

@@ -44,7 +44,10 @@ export class RefusalRecovery {
       const unsent = refused.unacknowledged();
       const own = refused.ownEntries();
       const days = await this.restart();
-      const fresh = days?.documents.find((replica) => replica.day === refused.day);
+      // An older day still delivering is reopened from the list of undelivered days ([D6]).
+      const fresh = [...(days?.documents ?? []), ...(days?.delivering ?? [])].find(
+        (replica) => replica.day === refused.day,
+      );
       if (!fresh) return;
       fresh.reapply(unsent);
       this.recoveries++;
