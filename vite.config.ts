@@ -1,30 +1,14 @@
-import { existsSync } from 'node:fs';
-import { playwright } from '@vitest/browser-playwright';
-import type { Plugin } from 'vite';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { brotliCompress, gzip, constants as zlib } from 'node:zlib';
+import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
-import { defineConfig } from 'vitest/config';
 
-// One config serves the PWA build and Vitest. The build has two pages: the kiosk at /kiosk and
-// the staff dashboard at /dashboard (the sync server maps those paths into dist/).
-//
-// Tests run in two projects: `node` (shared/, sync-server/, pure kiosk logic) and `browser`
-// (`*.browser.test.ts`: Lit elements in real Chromium). Chromium comes from the system
-// (`apt-get install chromium`; browser downloads do not work everywhere): CHROMIUM_PATH, default
-// /usr/bin/chromium. Without it the browser project is left out with a message, except in CI,
-// where it must run.
-//
-// CI_RESULTS, when set, is the path where Vitest also writes its JSON report: `.ci/run` reads the
-// pass/fail counts from it, because CI does not parse Vitest's own summary.
-const jsonReport = process.env.CI_RESULTS;
-const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const hasChromium = existsSync(chromium);
-if (!hasChromium && process.env.VITEST) {
-  if (process.env.CI)
-    throw new Error(`Browser tests need Chromium at ${chromium} (apt-get install chromium)`);
-  console.warn(
-    `\n  Browser tests SKIPPED: no Chromium at ${chromium}. Install it (apt-get install chromium) or set CHROMIUM_PATH.\n`,
-  );
-}
+// The PWA build (`npm run build`, and `npm start` when sources changed): two pages, the kiosk at
+// /kiosk and the staff dashboard at /dashboard (the sync server maps those paths into dist/).
+// Only runtime dependencies are imported here, so `npm ci --omit=dev && npm start` can build;
+// the tests are configured in vitest.config.ts, on top of this file.
 
 /**
  * The plugin writes one manifest (the kiosk's: landscape, fullscreen, start at /kiosk) and links
@@ -43,6 +27,53 @@ function dashboardManifest(): Plugin {
           ? html.replace('href="/manifest.webmanifest"', 'href="/dashboard.webmanifest"')
           : html,
     },
+  };
+}
+
+/** Files worth compressing: text, and the barcode reader's wasm. */
+const COMPRESSIBLE = /\.(html|js|mjs|css|svg|json|webmanifest|wasm|txt|ico)$/;
+/** Below this size, bytes, a compressed copy saves less than its headers cost. */
+const MIN_COMPRESS_BYTES = 1024;
+
+/**
+ * Writes `file.br` and `file.gz` beside each compressible file of the build, at maximum
+ * compression (once per build, not per request); the server sends them to browsers that accept
+ * them. Runs last, after vite-plugin-pwa has written the service worker and the icons.
+ */
+function precompress(): Plugin {
+  let outDir = 'dist';
+  const brotli = promisify(brotliCompress);
+  const gzipped = promisify(gzip);
+  const compressTree = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    await Promise.all(
+      entries.map(async (entry) => {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) return compressTree(path);
+        if (!COMPRESSIBLE.test(entry.name) || (await stat(path)).size < MIN_COMPRESS_BYTES) return;
+        const data = await readFile(path);
+        const [br, gz] = await Promise.all([
+          brotli(data, {
+            params: {
+              [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY,
+              [zlib.BROTLI_PARAM_SIZE_HINT]: data.length,
+            },
+          }),
+          gzipped(data, { level: zlib.Z_BEST_COMPRESSION }),
+        ]);
+        if (br.length < data.length) await writeFile(`${path}.br`, br);
+        if (gz.length < data.length) await writeFile(`${path}.gz`, gz);
+      }),
+    );
+  };
+  return {
+    name: 'headcount-precompress',
+    apply: 'build',
+    enforce: 'post',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    closeBundle: { order: 'post', sequential: true, handler: () => compressTree(outDir) },
   };
 }
 
@@ -78,6 +109,7 @@ export default defineConfig({
       devOptions: { enabled: false },
     }),
     dashboardManifest(),
+    precompress(),
   ],
   build: {
     outDir: 'dist',
@@ -85,54 +117,5 @@ export default defineConfig({
     rolldownOptions: {
       input: { kiosk: 'kiosk/index.html', dashboard: 'kiosk/dashboard/index.html' },
     },
-  },
-  test: {
-    reporters: jsonReport ? ['default', 'json'] : ['default'],
-    ...(jsonReport ? { outputFile: { json: jsonReport } } : {}),
-    projects: [
-      {
-        extends: true as const,
-        test: {
-          name: 'node',
-          // Property tests and real servers share two cores with the end-to-end browsers: 5 s is
-          // too little under that load, and speed is measured in `npm run bench`, not here.
-          testTimeout: 30_000,
-          include: ['{shared,kiosk,sync-server,e2e}/**/*.test.ts'],
-          exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
-        },
-      },
-      ...(hasChromium
-        ? [
-            {
-              extends: true as const,
-              test: {
-                name: 'browser',
-                include: ['kiosk/**/*.browser.test.ts'],
-                globalSetup: ['kiosk/testing/serverForBrowserTests.ts'],
-                browser: {
-                  enabled: true,
-                  headless: true,
-                  // A fixed port: the test server allows this origin (see serverForBrowserTests.ts).
-                  api: { port: 63315, strictPort: true },
-                  provider: playwright({
-                    launchOptions: {
-                      executablePath: chromium,
-                      // Without these, Chromium tries Google's services from a closed network.
-                      args: [
-                        '--no-sandbox',
-                        '--disable-gpu',
-                        '--disable-background-networking',
-                        '--disable-component-update',
-                        '--no-first-run',
-                      ],
-                    },
-                  }),
-                  instances: [{ browser: 'chromium' as const }],
-                },
-              },
-            },
-          ]
-        : []),
-    ],
   },
 });

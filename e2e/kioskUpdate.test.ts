@@ -1,6 +1,7 @@
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -57,8 +58,12 @@ describe.skipIf(!hasChromium)('kiosk updates', () => {
       .poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null))
       .toBe(true);
 
-    // Deploy a new version (the worker script changes) and let the kiosk's check find it.
-    appendFileSync(join(dist, 'sw.js'), '\n// next version\n');
+    // Deploy a new version (the worker script changes, with the compressed copies the build
+    // writes beside it) and let the kiosk's check find it.
+    const worker = join(dist, 'sw.js');
+    appendFileSync(worker, '\n// next version\n');
+    writeFileSync(`${worker}.br`, brotliCompressSync(readFileSync(worker)));
+    writeFileSync(`${worker}.gz`, gzipSync(readFileSync(worker)));
     await page.evaluate(async () => {
       (window as { marker?: boolean }).marker = true;
       await (await navigator.serviceWorker.getRegistration())?.update();

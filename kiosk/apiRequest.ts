@@ -1,3 +1,5 @@
+import type { ApiError, ApiErrorCode } from '../shared/apiProtocol';
+
 /** The server's answer to one API call: JSON as an object, anything else (CSV) as text. */
 export interface ApiAnswer {
   readonly status: number;
@@ -35,9 +37,12 @@ export async function apiRequest(
   return { status: response.status, body, text };
 }
 
-/** The server's error message from an answer, or a plain one from its status. */
-export function errorOf(answer: ApiAnswer): { code: string; message: string } {
-  const error = answer.body.error as { code?: string; message?: string } | undefined;
+/** The server's error message from an answer, or a plain one from its status (a proxy's page). */
+export function errorOf(answer: ApiAnswer): {
+  code: ApiErrorCode | `http-${number}`;
+  message: string;
+} {
+  const error = (answer.body as Partial<ApiError>).error;
   return {
     code: error?.code ?? `http-${answer.status}`,
     message: error?.message ?? `the server answered ${answer.status}`,

@@ -13,11 +13,11 @@
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { clearSetupCode } from './api';
 import { ConfigError, loadConfig } from './config';
 import { DeviceRegistry } from './DeviceRegistry';
 import { openDatabase } from './database';
 import { AccountError, STAFF_ROLES, StaffAccounts, type StaffRole } from './StaffAccounts';
+import { clearSetupCode } from './setupCode';
 import { ensureSite, siteExists } from './sites';
 
 const USAGE = `Usage: npm run admin -- <command> [options]

@@ -1,4 +1,3 @@
-import { createServer, type Server as HttpServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { Hocuspocus, type WebSocketLike } from '@hocuspocus/server';
@@ -10,19 +9,19 @@ import { localDayOf } from '../shared/localTime';
 import { readSettings, writeSettings } from '../shared/siteDoc';
 import { AccessControl } from './AccessControl';
 import { AwarenessGuard } from './AwarenessGuard';
-import { clearSetupCode, createApi, createSetupCode } from './api';
 import type { Config } from './config';
 import { DeviceRegistry } from './DeviceRegistry';
 import { DocumentStore } from './DocumentStore';
 import { DurableDocuments } from './DurableDocuments';
 import { type Db, openDatabase } from './database';
+import { createHttpApp, originCheck } from './http';
 import { Metrics } from './metrics';
 import { RecordKeeper } from './RecordKeeper';
 import { RetentionJob } from './RetentionJob';
 import { StaffAccounts } from './StaffAccounts';
+import { clearSetupCode, createSetupCode } from './setupCode';
 import { ensureSite } from './sites';
 import { siteViewOf } from './siteView';
-import { serveStatic } from './staticFiles';
 import { TokenIssuer } from './tokens';
 import { WriteGuard, type WriteLimits } from './WriteGuard';
 
@@ -179,21 +178,9 @@ export async function startServer(
     ],
   });
 
-  const ownOrigins = (request: IncomingMessage): string[] => {
-    const host = request.headers.host;
-    return host ? [`http://${host}`, `https://${host}`] : [];
-  };
   // Browsers always send Origin; other clients (Node, scanners' tools) do not and rely on tokens.
-  const originAllowed = (request: IncomingMessage): boolean => {
-    const origin = request.headers.origin;
-    return (
-      origin === undefined ||
-      ownOrigins(request).includes(origin) ||
-      config.allowedOrigins.includes(origin)
-    );
-  };
-
-  const api = createApi({
+  const originAllowed = originCheck(config.allowedOrigins);
+  const app = await createHttpApp({
     db,
     devices,
     staff,
@@ -202,60 +189,16 @@ export async function startServer(
     metrics,
     log,
     defaultSiteId: config.siteId,
-    originAllowed,
+    allowedOrigins: config.allowedOrigins,
     // The live document when a client has it open: its latest roster may not be stored yet.
     siteView: (siteId) => {
       const name = siteDocName(siteId);
       const live = (hocuspocus as Hocuspocus).documents.get(name);
       return siteViewOf(live ?? documents.load(name), () => timeZoneOf(siteId));
     },
+    distDir: options.distDir ?? join(process.cwd(), 'dist'),
   });
-  const statics = serveStatic(options.distDir ?? join(process.cwd(), 'dist'));
-  const http: HttpServer = createServer(async (request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
-    try {
-      if (path === '/healthz') {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end('{"status":"ok"}');
-      } else if (path === '/readyz') {
-        let ready = false;
-        try {
-          ready = db.prepare('select 1 as ok').get() !== undefined;
-        } catch {
-          ready = false;
-        }
-        response.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ status: ready ? 'ready' : 'database unavailable' }));
-      } else if (path === '/metrics') {
-        response.writeHead(200, { 'content-type': metrics.registry.contentType });
-        response.end(await metrics.registry.metrics());
-      } else if (path?.startsWith('/api/')) {
-        // Cross-origin browser clients (ALLOWED_ORIGINS) need CORS headers to read answers.
-        const origin = request.headers.origin;
-        if (origin !== undefined && config.allowedOrigins.includes(origin)) {
-          response.setHeader('access-control-allow-origin', origin);
-          response.setHeader('vary', 'origin');
-          if (request.method === 'OPTIONS') {
-            response.writeHead(204, {
-              'access-control-allow-methods': 'GET, POST, PATCH, DELETE',
-              'access-control-allow-headers': 'content-type, authorization',
-              'access-control-max-age': '600',
-            });
-            response.end();
-            return;
-          }
-        }
-        await api(request, response);
-      } else if (!statics(request, response)) {
-        response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-        response.end('Not found\n');
-      }
-    } catch (error) {
-      log.error({ err: error, path }, 'request failed');
-      if (!response.headersSent) response.writeHead(500);
-      response.end();
-    }
-  });
+  const http = app.server;
 
   const ws = crossws({
     serverOptions: { maxPayload: config.maxMessageBytes },
@@ -314,10 +257,7 @@ export async function startServer(
   });
   retention.start();
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(config.port, config.host, () => resolve());
-  });
+  await app.listen({ port: config.port, host: config.host });
   const port = (http.address() as AddressInfo).port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
 
@@ -338,7 +278,8 @@ export async function startServer(
     close() {
       closing ??= (async () => {
         retention.stop();
-        http.close();
+        // Stops accepting at once; settles when the last HTTP answer is sent.
+        const closed = app.close();
         const hp = hocuspocus as Hocuspocus;
         hp.closeConnections();
         hp.flushPendingStores();
@@ -348,6 +289,7 @@ export async function startServer(
           await new Promise((r) => setTimeout(r, 20));
         ws.closeAll(1001, 'server shutting down', true);
         http.closeAllConnections();
+        await closed;
         db.close();
       })();
       return closing;

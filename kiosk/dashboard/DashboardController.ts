@@ -1,3 +1,4 @@
+import type { DeviceInfo, DevicesAnswer, StaffListAnswer } from '../../shared/apiProtocol';
 import { recordEvent } from '../../shared/checkinsDoc';
 import type { DayStats } from '../../shared/DayLedger';
 import { type EventId, newEventId } from '../../shared/eventId';
@@ -38,16 +39,7 @@ export interface DashboardStatus {
 }
 
 /** A kiosk as the server lists it (`GET /api/devices`). */
-export interface DeviceInfo {
-  readonly id: string;
-  readonly name: string;
-  readonly createdAt: number;
-  readonly lastSeen: number | null;
-  readonly lastSync: number | null;
-  readonly appVersion: string | null;
-  readonly revokedAt: number | null;
-  readonly online: boolean;
-}
+export type { DeviceInfo };
 
 /** IndexedDB names of the dashboard's copies start with this (sign-out deletes them). */
 export const DASHBOARD_STORAGE = 'headcount-dashboard';
@@ -211,7 +203,7 @@ export class DashboardController extends EventTarget {
   async refreshDevices(): Promise<void> {
     const answer = await this.api('GET', '/api/devices');
     if (answer.status !== 200) return;
-    this.deviceList = (answer.body.devices as DeviceInfo[]) ?? [];
+    this.deviceList = (answer.body as DevicesAnswer).devices ?? [];
     writeJson(this.store, DEVICES_CACHE, this.deviceList);
     this.changed();
   }
@@ -225,7 +217,7 @@ export class DashboardController extends EventTarget {
   async refreshStaff(): Promise<void> {
     const answer = await this.api('GET', '/api/staff');
     if (answer.status !== 200) return;
-    const accounts = (answer.body.staff as { id: string; username: string }[]) ?? [];
+    const accounts = (answer.body as StaffListAnswer).staff ?? [];
     this.staffNames = Object.fromEntries(accounts.map((a) => [a.id, a.username]));
     writeJson(this.store, STAFF_CACHE, this.staffNames);
     this.changed();

@@ -1,7 +1,8 @@
+import type { SessionAnswer, StaffRole } from '../../shared/apiProtocol';
 import { type ApiAnswer, apiRequest, errorOf } from '../apiRequest';
 import { type KeyValueStore, readJson, writeJson } from '../device/KeyValueStore';
 
-export type StaffRole = 'staff' | 'viewer' | 'admin';
+export type { StaffRole };
 
 /** Who is signed in, as the server described them at sign-in. */
 export interface StaffIdentity {
@@ -37,14 +38,6 @@ const REFRESH_LOCK = 'headcount-staff-refresh';
 interface Stored {
   readonly refreshToken: string;
   readonly staff: StaffIdentity;
-}
-
-interface SessionAnswer {
-  accessToken: string;
-  expiresIn: number;
-  refreshToken: string;
-  staff: { id: string; username: string; role: StaffRole; siteId: string | null };
-  siteId?: string;
 }
 
 /**

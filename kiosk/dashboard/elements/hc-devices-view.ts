@@ -1,4 +1,5 @@
 import { css, html, LitElement, nothing } from 'lit';
+import type { PairingCodeAnswer } from '../../../shared/apiProtocol';
 import { errorOf } from '../../apiRequest';
 import { formatBacklog, formatClock } from '../../formatting';
 import type { DeviceInfo } from '../DashboardController';
@@ -238,11 +239,8 @@ export class HcDevicesView extends LitElement {
     await this.call(async (controller) => {
       const answer = await controller.api('POST', '/api/pairing-codes', { name });
       if (answer.status !== 200) return errorOf(answer).message;
-      this.pairing = {
-        code: String(answer.body.code),
-        expiresAt: Number(answer.body.expiresAt),
-        name,
-      };
+      const { code, expiresAt } = answer.body as PairingCodeAnswer;
+      this.pairing = { code, expiresAt, name };
       return null;
     });
   }

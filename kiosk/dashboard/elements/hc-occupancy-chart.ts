@@ -1,6 +1,6 @@
 import { css, html, LitElement, nothing, type PropertyValues, svg } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
 import type { OccupancyBucket } from '../../../shared/DayLedger';
+import { cssProperties } from './cssProperties';
 import { figureStyles, tableToggle } from './figureToggle';
 
 /** Length of a bucket, ms: the ledger's 15 minutes ([S5]); only the last bucket needs it. */
@@ -331,7 +331,7 @@ export class HcOccupancyChart extends LitElement {
       ${tableToggle(this.showTable, () => this._onToggle())}
       <div class="chart" ?hidden=${this.showTable}>
         <div class="y-axis" aria-hidden="true">
-          ${yTicks.map((y) => html`<span style=${styleMap({ bottom: `${(y / top) * 100}%` })}>${y}</span>`)}
+          ${yTicks.map((y) => html`<span style=${cssProperties({ bottom: `${(y / top) * 100}%` })}>${y}</span>`)}
         </div>
         <svg role="img" aria-label=${label} viewBox="0 0 ${count} ${top}" preserveAspectRatio="none">
           ${yTicks.map((y) => svg`<line class="grid" x1="0" x2=${count} y1=${top - y} y2=${top - y}></line>`)}
@@ -355,7 +355,7 @@ export class HcOccupancyChart extends LitElement {
           ${ticks.map(
             ({ index, clock }) => html`<span
               class="${index === 0 ? 'start' : ''} ${clock.hour % 6 === 0 ? '' : 'minor'}"
-              style=${styleMap({ left: `${(index / count) * 100}%` })}
+              style=${cssProperties({ left: `${(index / count) * 100}%` })}
             >${clock.text}</span>`,
           )}
         </div>

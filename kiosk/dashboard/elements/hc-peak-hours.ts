@@ -1,5 +1,5 @@
 import { css, html, LitElement, type PropertyValues } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
+import { cssProperties } from './cssProperties';
 import { figureStyles, tableToggle } from './figureToggle';
 
 const DAYS = 7;
@@ -215,7 +215,7 @@ export class HcPeakHours extends LitElement {
           class="grid"
           role="img"
           aria-label=${summary}
-          style=${styleMap({ '--hours': String(shown.length) })}
+          style=${cssProperties({ '--hours': String(shown.length) })}
         >
           <span></span>
           ${shown.map(

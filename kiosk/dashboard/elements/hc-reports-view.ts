@@ -1,4 +1,5 @@
 import { css, html, LitElement, nothing } from 'lit';
+import type { MemberVisit, MemberVisitsAnswer, PeakHoursAnswer } from '../../../shared/apiProtocol';
 import { addDays, localDayOf } from '../../../shared/localTime';
 import { errorOf } from '../../apiRequest';
 import { formatClock, formatStay } from '../../formatting';
@@ -7,15 +8,6 @@ import { downloadText } from '../downloadText';
 import { findMembers } from '../findMembers';
 import { dashboardStyles } from './dashboardStyles';
 import './hc-peak-hours';
-
-interface HistoryVisit {
-  id: string;
-  day: string;
-  start: number;
-  end: number | null;
-  closedBy: string | null;
-  stayMs: number | null;
-}
 
 /**
  * "Reports": visits for a date range as a CSV file, the peak hours of the last four weeks, and
@@ -51,7 +43,7 @@ export class HcReportsView extends LitElement {
   declare message: string | null;
   declare hours: number[][] | null;
   declare query: string;
-  declare history: { name: string; visits: HistoryVisit[] } | null;
+  declare history: { name: string; visits: MemberVisit[] } | null;
 
   constructor() {
     super();
@@ -163,7 +155,7 @@ export class HcReportsView extends LitElement {
     await this.call(async (controller) => {
       const answer = await controller.api('GET', '/api/reports/peak-hours?weeks=4');
       if (answer.status !== 200) return errorOf(answer).message;
-      this.hours = answer.body.hours as number[][];
+      this.hours = (answer.body as PeakHoursAnswer).hours;
       return null;
     }, true);
   }
@@ -177,7 +169,7 @@ export class HcReportsView extends LitElement {
       if (answer.status !== 200) return errorOf(answer).message;
       this.history = {
         name: controller.members.get(memberId)?.name ?? memberId,
-        visits: answer.body.visits as HistoryVisit[],
+        visits: (answer.body as MemberVisitsAnswer).visits,
       };
       return null;
     });

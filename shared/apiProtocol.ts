@@ -1,0 +1,190 @@
+import Type, { type Static, type TSchema } from 'typebox';
+import { REFUSAL_REASONS } from './refusals';
+
+/**
+ * The JSON API's wire protocol, declared once: every request body, answer and error code that
+ * crosses HTTP. The server validates and serialises with these schemas (and publishes them as
+ * OpenAPI at `/api/openapi.json`); the kiosk and dashboard use the derived types with
+ * `import type` only, so nothing here reaches their bundles.
+ *
+ * Field descriptions double as the error message for a bad field: `username: a string of 1–40
+ * characters`.
+ */
+
+/** Codes of the API's own refusals; token refusals add the reasons of `REFUSAL_REASONS`. */
+export const API_ERROR_CODES = [
+  'invalid',
+  'bad-json',
+  'bad-url',
+  'too-large',
+  'not-found',
+  'method-not-allowed',
+  'forbidden',
+  'no-such-site',
+  'already-set-up',
+  'bad-setup-code',
+  'too-many-attempts',
+  'bad-credentials',
+  'bad-refresh-token',
+  'bad-pairing-code',
+  'bad-device-credential',
+  'internal',
+] as const;
+
+/** Every machine-readable `code` an API error may carry. */
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number] | (typeof REFUSAL_REASONS)[number];
+
+const nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const text = (max: number) =>
+  Type.String({ minLength: 1, maxLength: max, description: `a string of 1–${max} characters` });
+const localDay = Type.String({ description: 'a local day YYYY-MM-DD' });
+
+export const ApiError = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.Enum([...API_ERROR_CODES, ...REFUSAL_REASONS]),
+      message: Type.String(),
+    }),
+  },
+  { description: 'every error answer' },
+);
+/** The body of every error answer. */
+export type ApiError = { error: { code: ApiErrorCode; message: string } };
+
+export const StaffRole = Type.Enum(['staff', 'viewer', 'admin']);
+export type StaffRole = Static<typeof StaffRole>;
+
+export const StaffAccount = Type.Object({
+  id: Type.String(),
+  siteId: nullable(Type.String({ description: 'null for an admin of every site' })),
+  username: Type.String(),
+  role: StaffRole,
+});
+export type StaffAccount = Static<typeof StaffAccount>;
+
+export const TimeAnswer = Type.Object({ now: Type.Number({ description: 'server clock, ms' }) });
+export type TimeAnswer = Static<typeof TimeAnswer>;
+
+export const SetupBody = Type.Object({ code: text(40), username: text(40), password: text(200) });
+export type SetupBody = Static<typeof SetupBody>;
+export const SetupAnswer = Type.Object({ staff: StaffAccount });
+export type SetupAnswer = Static<typeof SetupAnswer>;
+
+export const SignInBody = Type.Object({ username: text(40), password: text(200) });
+export type SignInBody = Static<typeof SignInBody>;
+export const RefreshBody = Type.Object({ refreshToken: text(100) });
+export type RefreshBody = Static<typeof RefreshBody>;
+/** A sign-in or a refresh: a new access token and the next (single-use) refresh credential. */
+export const SessionAnswer = Type.Object({
+  accessToken: Type.String(),
+  expiresIn: Type.Integer({ description: 'seconds' }),
+  refreshToken: Type.String(),
+  staff: StaffAccount,
+  siteId: Type.String({ description: 'the site a dashboard shows' }),
+});
+export type SessionAnswer = Static<typeof SessionAnswer>;
+export const OkAnswer = Type.Object({ ok: Type.Literal(true) });
+
+export const PairingCodeBody = Type.Object({
+  name: Type.Optional(text(60)),
+  siteId: Type.Optional(Type.String({ description: 'an admin names the site' })),
+});
+export type PairingCodeBody = Static<typeof PairingCodeBody>;
+export const PairingCodeAnswer = Type.Object({
+  code: Type.String(),
+  expiresAt: Type.Number({ description: 'ms' }),
+});
+export type PairingCodeAnswer = Static<typeof PairingCodeAnswer>;
+
+export const PairBody = Type.Object({ code: text(20), appVersion: Type.Optional(text(40)) });
+export type PairBody = Static<typeof PairBody>;
+export const PairAnswer = Type.Object({
+  deviceId: Type.String(),
+  deviceSecret: Type.String(),
+  siteId: Type.String(),
+  name: Type.String(),
+});
+export type PairAnswer = Static<typeof PairAnswer>;
+
+export const DeviceTokenBody = Type.Object({
+  deviceId: text(64),
+  deviceSecret: text(100),
+  appVersion: Type.Optional(Type.String()),
+});
+export type DeviceTokenBody = Static<typeof DeviceTokenBody>;
+export const DeviceTokenAnswer = Type.Object({
+  accessToken: Type.String(),
+  expiresIn: Type.Integer({ description: 'seconds' }),
+  siteId: Type.String(),
+  name: Type.String(),
+});
+export type DeviceTokenAnswer = Static<typeof DeviceTokenAnswer>;
+
+const deviceFields = {
+  id: Type.String(),
+  siteId: Type.String(),
+  name: Type.String(),
+  createdAt: Type.Number(),
+  lastSeen: nullable(Type.Number()),
+  lastSync: nullable(Type.Number()),
+  appVersion: nullable(Type.String()),
+  revokedAt: nullable(Type.Number()),
+};
+export const Device = Type.Object(deviceFields);
+export type Device = Static<typeof Device>;
+/** A kiosk as `GET /api/devices` lists it. */
+export const DeviceInfo = Type.Object({ ...deviceFields, online: Type.Boolean() });
+export type DeviceInfo = Static<typeof DeviceInfo>;
+export const DevicesAnswer = Type.Object({ devices: Type.Array(DeviceInfo) });
+export type DevicesAnswer = Static<typeof DevicesAnswer>;
+export const RenameBody = Type.Object({ name: text(60) });
+export const DeviceAnswer = Type.Object({ device: nullable(Device) });
+export const RevokeAnswer = Type.Object({
+  device: nullable(Device),
+  closedConnections: Type.Integer(),
+});
+
+export const StaffListAnswer = Type.Object({
+  staff: Type.Array(Type.Object({ id: Type.String(), username: Type.String(), role: StaffRole })),
+});
+export type StaffListAnswer = Static<typeof StaffListAnswer>;
+
+/** `?siteId=` is for admins; `from`/`to` are local days of the site, both included. */
+export const RangeQuery = Type.Object({
+  from: Type.Optional(localDay),
+  to: Type.Optional(localDay),
+  siteId: Type.Optional(Type.String()),
+});
+export const PeakHoursQuery = Type.Object({
+  weeks: Type.Optional(Type.String({ description: 'a whole number from 1 to 12' })),
+  siteId: Type.Optional(Type.String()),
+});
+
+export const MemberVisit = Type.Object({
+  id: Type.String(),
+  day: Type.String(),
+  start: Type.Number(),
+  end: nullable(Type.Number()),
+  closedBy: nullable(Type.String()),
+  stayMs: nullable(Type.Number()),
+});
+export type MemberVisit = Static<typeof MemberVisit>;
+export const MemberVisitsAnswer = Type.Object({
+  memberId: Type.String(),
+  name: nullable(Type.String()),
+  from: Type.String(),
+  to: Type.String(),
+  visits: Type.Array(MemberVisit),
+});
+export type MemberVisitsAnswer = Static<typeof MemberVisitsAnswer>;
+
+export const PeakHoursAnswer = Type.Object({
+  timeZone: Type.String(),
+  from: Type.String(),
+  to: Type.String(),
+  weeks: Type.Integer(),
+  hours: Type.Array(Type.Array(Type.Number()), {
+    description: 'hours[weekday][hour], Monday 0, local: average members present',
+  }),
+});
+export type PeakHoursAnswer = Static<typeof PeakHoursAnswer>;

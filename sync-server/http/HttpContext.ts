@@ -1,0 +1,44 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { Logger } from 'pino';
+import type { AccessControl } from '../AccessControl';
+import type { DeviceRegistry } from '../DeviceRegistry';
+import type { Db } from '../database';
+import type { Metrics } from '../metrics';
+import type { StaffAccounts } from '../StaffAccounts';
+import type { SiteView } from '../siteView';
+import type { TokenIssuer } from '../tokens';
+
+/** What the HTTP edge needs from the rest of the server. */
+export interface HttpContext {
+  readonly db: Db;
+  readonly devices: DeviceRegistry;
+  readonly staff: StaffAccounts;
+  readonly tokens: TokenIssuer;
+  readonly access: AccessControl;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** The site a new pairing code is for when an admin does not name one. */
+  readonly defaultSiteId: string;
+  /** Browser origins besides the server's own that may call the API (CORS) and open sockets. */
+  readonly allowedOrigins: readonly string[];
+  /** A site's current settings and roster (reports show names and local times). */
+  readonly siteView: (siteId: string) => SiteView;
+  /** The built PWA (vite's `dist/`). */
+  readonly distDir: string;
+}
+
+/** The Fastify instance routes are registered on: schemas typed by TypeBox. */
+export type HttpApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;

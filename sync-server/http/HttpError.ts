@@ -1,0 +1,28 @@
+import type { TSchema } from 'typebox';
+import { ApiError, type ApiErrorCode } from '../../shared/apiProtocol';
+
+/**
+ * An answer other than success, with its status and machine-readable code. Thrown by handlers and
+ * hooks; the error handler turns it into `{"error": {"code", "message"}}`.
+ */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  readonly status: number;
+  readonly code: ApiErrorCode;
+
+  constructor(status: number, code: ApiErrorCode, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** 429 with the time left, in whole minutes. */
+export function tooManyAttempts(waitMs: number): HttpError {
+  return new HttpError(429, 'too-many-attempts', `try again in ${Math.ceil(waitMs / 60_000)} min`);
+}
+
+/** A route's `response` schema: `ok` for 200, the error body for every 4xx and 5xx. */
+export function answers<T extends TSchema>(ok: T) {
+  return { 200: ok, '4xx': ApiError, '5xx': ApiError } as const;
+}
