@@ -28,6 +28,7 @@ export const API_ERROR_CODES = [
   'bad-refresh-token',
   'bad-pairing-code',
   'bad-device-credential',
+  'bad-metrics-token',
   'internal',
 ] as const;
 

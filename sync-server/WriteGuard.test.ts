@@ -9,6 +9,7 @@ import {
   type Client,
   connect,
   kioskCheckIn,
+  metricsText,
   pairKiosk,
   SITE,
   sendRawUpdate,
@@ -67,7 +68,7 @@ async function refusal(c: Client): Promise<string> {
 }
 
 async function refusalsCounted(t: TestServer, reason: string): Promise<number> {
-  const text = await fetch(`http://127.0.0.1:${t.server.port}/metrics`).then((r) => r.text());
+  const text = await metricsText(t);
   const line = text
     .split('\n')
     .find((l) => l.startsWith(`headcount_auth_refusals_total{reason="${reason}"}`));

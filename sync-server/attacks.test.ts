@@ -15,6 +15,7 @@ import {
   type Client,
   connect,
   kioskCheckIn,
+  metricsText,
   pairKiosk,
   SITE,
   sendRawUpdate,
@@ -100,7 +101,7 @@ const logged = (t: TestServer) =>
   (t.server.db.prepare(LOG).all(name) as { u: Buffer }[]).map((row) => new Uint8Array(row.u));
 
 async function metric(t: TestServer, series: string): Promise<number> {
-  const text = await fetch(`http://127.0.0.1:${t.server.port}/metrics`).then((r) => r.text());
+  const text = await metricsText(t);
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return Number(line?.split(' ').at(-1) ?? 0);
 }

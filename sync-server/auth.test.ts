@@ -9,6 +9,7 @@ import { putMember } from '../shared/siteDoc';
 import {
   connect,
   forgeToken,
+  metricsText,
   pairKiosk,
   SITE,
   staffToken,
@@ -98,7 +99,7 @@ describe('authentication', () => {
   });
 
   it('counts every refusal in /metrics by its reason', async () => {
-    const metrics = await fetch(`${t.wsUrl.replace('ws', 'http')}/metrics`).then((r) => r.text());
+    const metrics = await metricsText(t);
     for (const reason of [
       'no-token',
       'malformed-token',

@@ -41,6 +41,13 @@ describe('loadConfig', () => {
     expect(problemWith({ SIGNING_KEY: 'hunter2' })).toBe('SIGNING_KEY');
     expect(problemWith({ LOG_LEVEL: 'loud' })).toBe('LOG_LEVEL');
     expect(problemWith({ MAX_MESSAGE_BYTES: '-1' })).toBe('MAX_MESSAGE_BYTES');
+    expect(problemWith({ METRICS_TOKEN: 'short' })).toBe('METRICS_TOKEN');
+    expect(problemWith({ METRICS_ADDRESS: '9464' })).toBe('METRICS_ADDRESS');
+    expect(problemWith({ METRICS_ADDRESS: 'localhost:99999' })).toBe('METRICS_ADDRESS');
+    expect(loadConfig({ DATA_DIR: dir, METRICS_ADDRESS: '[::1]:9464' }).metricsAddress).toEqual({
+      host: '::1',
+      port: 9464,
+    });
   });
 
   it('makes the server exit non-zero with one line naming the variable', async () => {

@@ -33,6 +33,16 @@ export interface Config {
   readonly accessTokenTtl: number;
   /** `LOG_LEVEL`: fatal, error, warn, info, debug, silent. Default info. */
   readonly logLevel: string;
+  /**
+   * Bearer token `/metrics` asks for on the main port. `METRICS_TOKEN`, at least 16 characters;
+   * default none, and then the main port does not serve metrics at all.
+   */
+  readonly metricsToken: string | null;
+  /**
+   * A second, plain-HTTP listener that serves only `/metrics`, without a token, for a
+   * Prometheus on the same machine or network. `METRICS_ADDRESS` as `host:port`; default none.
+   */
+  readonly metricsAddress: { readonly host: string; readonly port: number } | null;
 }
 
 export class ConfigError extends Error {
@@ -73,6 +83,20 @@ function ensureWritableDirectory(dir: string): void {
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** `host:port` (IPv6 hosts in brackets), or null when empty; a ConfigError otherwise. */
+function addressOf(raw: string): { host: string; port: number } | null {
+  if (raw === '') return null;
+  const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw);
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65535) {
+    throw new ConfigError(
+      'METRICS_ADDRESS',
+      `must be host:port like 127.0.0.1:9464, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port };
+}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const text = (name: string, fallback: string): string => {
@@ -138,7 +162,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
+  const metricsToken = text('METRICS_TOKEN', '') || null;
+  if (metricsToken !== null && (metricsToken.length < 16 || /\s/.test(metricsToken))) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters, without spaces');
+  }
+  const metricsAddress = addressOf(text('METRICS_ADDRESS', ''));
   return {
+    metricsToken,
+    metricsAddress,
     port,
     host,
     dataDir,

@@ -15,6 +15,7 @@ import { DocumentStore } from './DocumentStore';
 import { DurableDocuments } from './DurableDocuments';
 import { type Db, openDatabase } from './database';
 import { createHttpApp, originCheck } from './http';
+import { listenForMetrics } from './http/metricsListener';
 import { Metrics } from './metrics';
 import { RecordKeeper } from './RecordKeeper';
 import { RetentionJob } from './RetentionJob';
@@ -197,6 +198,7 @@ export async function startServer(
       return siteViewOf(live ?? documents.load(name), () => timeZoneOf(siteId));
     },
     distDir: options.distDir ?? join(process.cwd(), 'dist'),
+    metricsToken: config.metricsToken,
   });
   const http = app.server;
 
@@ -259,6 +261,9 @@ export async function startServer(
 
   await app.listen({ port: config.port, host: config.host });
   const port = (http.address() as AddressInfo).port;
+  const metricsServer = config.metricsAddress
+    ? await listenForMetrics(config.metricsAddress, metrics)
+    : null;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
 
   let closing: Promise<void> | null = null;
@@ -278,6 +283,7 @@ export async function startServer(
     close() {
       closing ??= (async () => {
         retention.stop();
+        metricsServer?.close();
         // Stops accepting at once; settles when the last HTTP answer is sent.
         const closed = app.close();
         const hp = hocuspocus as Hocuspocus;

@@ -10,11 +10,14 @@ import { CLOSE_REVOKED } from './AccessControl';
 import {
   type Client,
   connect,
+  freePort,
   kioskCheckIn,
+  metricsText,
   pairKiosk,
   SITE,
   staffToken,
   startTestServer,
+  TEST_METRICS_TOKEN,
   type TestServer,
   until,
   ZONE,
@@ -262,7 +265,7 @@ describe('bad input', () => {
     await until(() => entryCount(dashboard.doc) === 1, 'honest writes to flow');
     const stored = t.server.hocuspocus.documents.get(name) as unknown as Y.Doc;
     expect(stored.share.has('kiosk:x')).toBe(false);
-    const metrics = await fetch(`${t.wsUrl.replace('ws', 'http')}/metrics`).then((r) => r.text());
+    const metrics = await metricsText(t);
     expect(metrics).toMatch(/headcount_invalid_updates_total [1-9]/);
   });
 });
@@ -273,7 +276,7 @@ describe('HTTP endpoints', () => {
     const base = t.wsUrl.replace('ws', 'http');
     expect(await fetch(`${base}/healthz`).then((r) => r.status)).toBe(200);
     expect(await fetch(`${base}/readyz`).then((r) => r.json())).toEqual({ status: 'ready' });
-    const metrics = await fetch(`${base}/metrics`).then((r) => r.text());
+    const metrics = await metricsText(t);
     for (const name of [
       'headcount_connections',
       'headcount_documents_loaded',
@@ -282,6 +285,25 @@ describe('HTTP endpoints', () => {
     ]) {
       expect(metrics).toContain(name);
     }
+  });
+
+  it('serves /metrics on the main port only with METRICS_TOKEN, and without on METRICS_ADDRESS', async () => {
+    const metricsPort = await freePort();
+    const t = await server({ METRICS_ADDRESS: `127.0.0.1:${metricsPort}` });
+    const base = t.wsUrl.replace('ws', 'http');
+    const status = (headers: Record<string, string> = {}) =>
+      fetch(`${base}/metrics`, { headers }).then((r) => r.status);
+    expect(await status()).toBe(401);
+    expect(await status({ authorization: 'Bearer wrong-token-0123456789' })).toBe(401);
+    expect(await status({ authorization: `Bearer ${TEST_METRICS_TOKEN}` })).toBe(200);
+    const separate = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(separate.status).toBe(200);
+    expect(await separate.text()).toContain('headcount_connections');
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/api/time`)).status).toBe(404);
+    const untokened = await server({ METRICS_TOKEN: '' });
+    expect(
+      await fetch(`${untokened.wsUrl.replace('ws', 'http')}/metrics`).then((r) => r.status),
+    ).toBe(404);
   });
 
   it('refuses websockets and API calls from a foreign browser origin', async () => {
@@ -298,7 +320,7 @@ describe('HTTP endpoints', () => {
       body: '{}',
     });
     expect(response.status).toBe(403);
-    const metrics = await fetch(`${t.wsUrl.replace('ws', 'http')}/metrics`).then((r) => r.text());
+    const metrics = await metricsText(t);
     expect(metrics).toContain('headcount_auth_refusals_total{reason="bad-origin"} 2');
   });
 });

@@ -32,6 +32,8 @@ export interface HttpContext {
   readonly siteView: (siteId: string) => SiteView;
   /** The built PWA (vite's `dist/`). */
   readonly distDir: string;
+  /** The bearer token `/metrics` asks for on this port; null: metrics are not served here. */
+  readonly metricsToken: string | null;
 }
 
 /** The Fastify instance routes are registered on: schemas typed by TypeBox. */

@@ -1,6 +1,16 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import Type from 'typebox';
 import { TimeAnswer } from '../../shared/apiProtocol';
 import type { HttpApp, HttpContext } from './HttpContext';
+import { HttpError } from './HttpError';
+
+/** Compares a bearer header with the token in constant time (over their digests). */
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = /^Bearer (\S+)$/.exec(header ?? '')?.[1];
+  if (given === undefined) return false;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(token));
+}
 
 const Status = Type.Object({ status: Type.String() });
 
@@ -41,7 +51,23 @@ export function healthRoutes(app: HttpApp, context: HttpContext): void {
         produces: ['text/plain'],
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      // Metrics name devices and show refusals: never open to the internet ([README] /metrics).
+      if (context.metricsToken === null) {
+        throw new HttpError(
+          404,
+          'not-found',
+          'metrics are not served on this port (METRICS_TOKEN)',
+        );
+      }
+      if (!bearerMatches(request.headers.authorization, context.metricsToken)) {
+        reply.header('www-authenticate', 'Bearer');
+        throw new HttpError(
+          401,
+          'bad-metrics-token',
+          'metrics need METRICS_TOKEN as a bearer token',
+        );
+      }
       const text = await context.metrics.registry.metrics();
       return reply.type(context.metrics.registry.contentType).send(text);
     },

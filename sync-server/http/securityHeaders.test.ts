@@ -76,7 +76,7 @@ describe('security headers', () => {
       ['asset', rawRequest(port, '/assets/app-1234abcd.js'), 200],
       ['healthz', rawRequest(port, '/healthz'), 200],
       ['readyz', rawRequest(port, '/readyz'), 200],
-      ['metrics', rawRequest(port, '/metrics'), 200],
+      ['metrics without its token', rawRequest(port, '/metrics'), 401],
       [
         'CORS preflight',
         rawRequest(port, '/api/session', {

@@ -46,6 +46,7 @@ export async function startTestServer(
     SITE_ID: SITE,
     SITE_TIME_ZONE: ZONE,
     LOG_LEVEL: 'silent',
+    METRICS_TOKEN: TEST_METRICS_TOKEN,
     ...env,
   });
   const server = await startServer(config, {
@@ -70,6 +71,17 @@ export async function startTestServer(
     },
     close: () => server.close(),
   };
+}
+
+/** The metrics token test servers use (see `metricsText`). */
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789';
+
+/** The server's `/metrics` text, asked for with the test token. */
+export async function metricsText(t: Pick<TestServer, 'server'>): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${t.server.port}/metrics`, {
+    headers: { authorization: `Bearer ${TEST_METRICS_TOKEN}` },
+  });
+  return response.text();
 }
 
 let accounts = 0;
