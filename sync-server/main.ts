@@ -18,14 +18,16 @@ try {
   throw error;
 }
 
-const server = await startServer(config).catch((error: NodeJS.ErrnoException) => {
-  const why =
-    error.code === 'EADDRINUSE'
-      ? `port ${config.port} is already in use (set PORT)`
-      : error.message;
-  console.error(`Could not start: ${why}`);
-  process.exit(1);
-});
+const server = await startServer(config, { routeConsole: true }).catch(
+  (error: NodeJS.ErrnoException) => {
+    const why =
+      error.code === 'EADDRINUSE'
+        ? `port ${config.port} is already in use (set PORT)`
+        : error.message;
+    process.stderr.write(`Could not start: ${why}\n`);
+    process.exit(1);
+  },
+);
 
 const lanAddresses = Object.values(networkInterfaces())
   .flat()

@@ -9,6 +9,7 @@ export class Metrics {
   readonly refusals: Counter<'reason'>;
   readonly invalidUpdates: Counter;
   readonly awarenessDropped: Counter<'reason'>;
+  readonly logLinesHeldBack: Counter;
   readonly storeSeconds: Histogram;
   readonly recordSeconds: Histogram;
   readonly httpRequests: Counter<'route' | 'status'>;
@@ -46,6 +47,11 @@ export class Metrics {
     this.invalidUpdates = new Counter({
       name: 'headcount_invalid_updates_total',
       help: 'Updates refused by the write guard (by reason: headcount_auth_refusals_total)',
+      registers,
+    });
+    this.logLinesHeldBack = new Counter({
+      name: 'headcount_log_lines_held_back_total',
+      help: 'Log lines not written because one source wrote too many in a minute',
       registers,
     });
     this.awarenessDropped = new Counter({

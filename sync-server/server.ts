@@ -10,6 +10,7 @@ import { readSettings, writeSettings } from '../shared/siteDoc';
 import { AccessControl } from './AccessControl';
 import { AwarenessGuard } from './AwarenessGuard';
 import type { Config } from './config';
+import { LogSampler, routeConsoleToLog } from './consoleToLog';
 import { DeviceRegistry } from './DeviceRegistry';
 import { DocumentStore } from './DocumentStore';
 import { DurableDocuments } from './DurableDocuments';
@@ -53,6 +54,8 @@ export async function startServer(
     distDir?: string;
     /** Quotas and sizes for the write guard (tests use small ones); documented defaults otherwise. */
     writeLimits?: Partial<WriteLimits>;
+    /** Route console.error/warn (Hocuspocus's) into the JSON log, sampled: the server process. */
+    routeConsole?: boolean;
   } = {},
 ): Promise<RunningServer> {
   const log =
@@ -73,6 +76,7 @@ export async function startServer(
       ],
     });
   const db = openDatabase(config.dataDir);
+  const sampler = new LogSampler();
   const firstStart = ensureSite(db, config.siteId, config.siteTimeZone);
   const tokens = await TokenIssuer.load({
     pem: config.signingKey,
@@ -102,10 +106,11 @@ export async function startServer(
   };
 
   let hocuspocus: Hocuspocus | null = null;
-  const metrics = new Metrics({
+  const metrics: Metrics = new Metrics({
     connections: () => hocuspocus?.getConnectionsCount() ?? 0,
     documents: () => hocuspocus?.getDocumentsCount() ?? 0,
   });
+  if (options.routeConsole) routeConsoleToLog(log, () => metrics.logLinesHeldBack.inc());
   const access = new AccessControl({
     tokens,
     isActive: (principal) =>
@@ -228,7 +233,10 @@ export async function startServer(
         });
       },
       error(peer, error) {
-        log.warn({ peer: peer.id, err: error.message }, 'websocket error');
+        // A client's malformed frames: one line per connection at most, sampled under flood.
+        if (sampler.allow('websocket error'))
+          log.warn({ peer: peer.id, err: error.message.slice(0, 200) }, 'websocket error');
+        else metrics.logLinesHeldBack.inc();
       },
     },
   });
