@@ -327,6 +327,22 @@ export class DayLedger {
     };
   }
 
+  /**
+   * The time of the earliest event after `now`, or null. Devices' corrected clocks differ by
+   * milliseconds to seconds, so a check-in just recorded elsewhere may lie a moment ahead of this
+   * device's now ([S1] counts it from its time): a screen recomputes then, not at its next tick.
+   * Work is proportional to the events after `now`.
+   */
+  nextEventAfter(now: number): number | null {
+    let next: number | null = null;
+    this.timeline.descending((event) => {
+      if (event.at <= now) return false;
+      next = event.at;
+      return true;
+    });
+    return next;
+  }
+
   /** Doubtful data for staff, today's only, oldest first. */
   flags(now: number): Flag[] {
     const flags: Flag[] = [];

@@ -1,4 +1,9 @@
+import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import { describe, expect, inject, it } from 'vitest';
+import * as Y from 'yjs';
+import { recordEvent } from '../../shared/checkinsDoc';
+import { checkinsDocName } from '../../shared/docName';
+import { newEventId } from '../../shared/eventId';
 import { eventRef } from '../../shared/eventRef';
 import { apiRequest } from '../apiRequest';
 import { memoryStore } from '../device/KeyValueStore';
@@ -44,6 +49,34 @@ describe('DashboardController', () => {
     await expect
       .poll(() => desk.kioskPending().has(kiosk.deviceId), { timeout: 10_000 })
       .toBe(false);
+    desk.stop();
+  });
+
+  it('[S1] counts a check-in dated a moment ahead of its own clock as soon as its time comes', async () => {
+    const desk = await signedInDashboard('staff');
+    const member = memberNamed('Gus Ahead');
+    // Another device's corrected clock runs 3 s ahead of this phone's (offsets differ).
+    const socket = new HocuspocusProviderWebsocket({ url: serverUrl.replace('http', 'ws') });
+    const day = desk.documents.at(-1)?.day as string;
+    const doc = new Y.Doc();
+    const provider = new HocuspocusProvider({
+      websocketProvider: socket,
+      name: checkinsDocName('riverside', day),
+      document: doc,
+      token: async () => kiosk.token,
+    });
+    provider.attach();
+    const at = Date.now() + 3_000;
+    recordEvent(
+      doc,
+      { role: 'kiosk', id: kiosk.deviceId },
+      { kind: 'checkIn', memberId: member.id },
+      { id: newEventId(at), at, clockTrusted: true, method: 'qr' },
+    );
+    // Well before the 30 s tick: the screen recomputes when the check-in's time comes.
+    await expect.poll(() => isCheckedIn(desk, member.id), { timeout: 8_000 }).toBe(true);
+    provider.destroy();
+    socket.destroy();
     desk.stop();
   });
 

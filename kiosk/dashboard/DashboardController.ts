@@ -1,6 +1,6 @@
 import type { DeviceInfo, DevicesAnswer, StaffListAnswer } from '../../shared/apiProtocol';
 import { recordEvent } from '../../shared/checkinsDoc';
-import type { DayStats } from '../../shared/DayLedger';
+import { type DayStats, FUTURE_TOLERANCE_MS } from '../../shared/DayLedger';
 import { type EventId, newEventId } from '../../shared/eventId';
 import { type EventRef, parseEventRef } from '../../shared/eventRef';
 import type { CheckinEvent, NewEvent, VoidEvent } from '../../shared/events';
@@ -67,6 +67,8 @@ export class DashboardController extends EventTarget {
   private readonly store: KeyValueStore;
   private readonly clock: ServerClock;
   private connection: SiteConnection | null = null;
+  /** The recompute due when an event dated just after now begins to count. */
+  private soon: ReturnType<typeof setTimeout> | undefined;
   /** Who is signing out, while their data is being deleted. */
   private leaving: StaffIdentity | null = null;
   /** Starts a refused day again from the server's copy, keeping every correction ([W5]). */
@@ -286,6 +288,7 @@ export class DashboardController extends EventTarget {
 
   stop(): void {
     clearInterval(this.tick);
+    clearTimeout(this.soon);
     this.connection?.close();
     this.connection = null;
     this.statsNow = null;
@@ -423,9 +426,15 @@ export class DashboardController extends EventTarget {
 
   private recompute(): void {
     const ledger = this.live?.ledger;
-    this.statsNow = ledger
-      ? ledger.stats(this.clock.now().at, { roster: this.roster, feedSize: FEED_SIZE })
-      : null;
+    const now = this.clock.now().at;
+    this.statsNow = ledger ? ledger.stats(now, { roster: this.roster, feedSize: FEED_SIZE }) : null;
+    // A check-in dated a moment ahead of this phone's clock (clocks differ by up to seconds)
+    // counts from its time: show it then, not up to a tick later.
+    clearTimeout(this.soon);
+    const next = ledger?.nextEventAfter(now) ?? null;
+    if (next !== null && next - now <= FUTURE_TOLERANCE_MS) {
+      this.soon = setTimeout(() => this.recompute(), next - now + 1);
+    }
     this.changed();
   }
 
