@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 
@@ -60,9 +59,14 @@ export function permissionsPolicy(path: string): string {
  * Referrer-Policy, nosniff, …), Permissions-Policy, and HSTS when the request came over HTTPS.
  */
 export async function securityHeaders(app: FastifyInstance): Promise<void> {
-  // The plugin's types name helmet's CommonJS declarations, ours its ESM ones: the same options.
-  await app.register(fastifyHelmet, HELMET_OPTIONS as FastifyHelmetOptions);
-  app.addHook('onRequest', async (request, reply) => ownHeaders(request, reply));
+  // helmet's middleware built once (below), not per request as @fastify/helmet does: that
+  // rebuild was a fifth of the server's time on small answers (docs/BENCHMARKS.md).
+  app.addHook('onRequest', (request, reply, done) => {
+    helmetHeaders(request.raw, reply.raw, () => {
+      ownHeaders(request, reply);
+      done();
+    });
+  });
 }
 
 function ownHeaders(request: FastifyRequest, reply: FastifyReply): void {
