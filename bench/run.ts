@@ -16,6 +16,7 @@ import { newEventId } from '../shared/eventId';
 import { dayWindow } from '../shared/localTime';
 import { measureDashboardUpdate } from './dashboardUpdate';
 import { BENCH_DAY, BENCH_ZONE, recordDay, syntheticDay } from './dayGenerator';
+import { measureHttpEdge, printHttpEdge } from './httpEdge';
 import { measureKioskTap } from './kioskTap';
 import { pageScripts } from './pageScripts';
 import type { Percentiles } from './percentiles';
@@ -286,6 +287,11 @@ async function measureDashboard(distDir: string): Promise<void> {
   print();
 }
 
+if (process.argv.includes('--http')) {
+  // `npm run bench -- --http`: only the HTTP edge before/after Fastify (issue #10), ~4 minutes.
+  printHttpEdge(print, await measureHttpEdge({ log: console.error }));
+  process.exit(0);
+}
 if (process.argv.includes('--server')) {
   // `npm run bench -- --server`: only the server comparison (issue #9), about three minutes.
   printServerComparison(print, await measureServerUpdates({ log: console.error }));
