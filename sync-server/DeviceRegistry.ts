@@ -53,7 +53,8 @@ export class DeviceRegistry {
     appVersion: string | null,
     now = Date.now(),
   ): { device: Device; secret: string } | null {
-    const hash = hashSecret(normalizePairingCode(typedCode));
+    // NFKC first: a code typed in fullwidth letters (an East Asian keyboard) is the same code.
+    const hash = hashSecret(normalizePairingCode(typedCode.normalize('NFKC')));
     return this.db.transaction(() => {
       const row = this.db
         .prepare(

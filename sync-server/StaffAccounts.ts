@@ -18,6 +18,20 @@ export const REFRESH_TTL_MS = 30 * 24 * 3_600_000;
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,39}$/;
 export const MIN_PASSWORD = 10;
 
+/** Characters trimmed from both ends of a typed username: spaces of any script, invisibles. */
+const USERNAME_EDGES =
+  /^[\p{White_Space}\p{Default_Ignorable_Code_Point}]+|[\p{White_Space}\p{Default_Ignorable_Code_Point}]+$/gu;
+
+/**
+ * The one form of a username: Unicode NFKC (fullwidth `ＢＯＳＳ` and ligatures become plain
+ * letters), lower case, trimmed of spaces of any kind (`boss\u2003`, `\u00a0boss`) and
+ * invisible characters. Accounts are created, looked up and rate-limited under this form, so
+ * variants of one name are one account and one limit.
+ */
+export function normalizeUsername(typed: string): string {
+  return typed.normalize('NFKC').toLowerCase().normalize('NFKC').replace(USERNAME_EDGES, '');
+}
+
 export class AccountError extends Error {
   override name = 'AccountError';
 }
@@ -25,9 +39,15 @@ export class AccountError extends Error {
 /** Staff accounts: scrypt password hashes, rotating refresh credentials (hashes only). */
 export class StaffAccounts {
   private readonly db: Db;
+  private checks = 0;
 
   constructor(db: Db) {
     this.db = db;
+  }
+
+  /** Password hashes checked since start: what a sign-in limit has to keep down. */
+  get passwordChecks(): number {
+    return this.checks;
   }
 
   async create(input: {
@@ -36,7 +56,7 @@ export class StaffAccounts {
     role: StaffRole;
     siteId: string | null;
   }): Promise<StaffMember> {
-    const username = input.username.trim().toLowerCase();
+    const username = normalizeUsername(input.username);
     if (!USERNAME.test(username))
       throw new AccountError('username: 2–40 of a-z, 0-9, ".", "_", "-"');
     if (input.password.length < MIN_PASSWORD)
@@ -65,8 +85,9 @@ export class StaffAccounts {
   async signIn(username: string, password: string): Promise<StaffMember | null> {
     const row = this.db
       .prepare('select * from staff where username = ? and disabled_at is null')
-      .get(username.trim().toLowerCase()) as StaffRow | undefined;
+      .get(normalizeUsername(username)) as StaffRow | undefined;
     // Hash anyway when the user is unknown, so timing does not reveal which usernames exist.
+    this.checks++;
     const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
     return row && ok ? toMember(row) : null;
   }

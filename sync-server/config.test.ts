@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config';
+import { selfSignedCertificate } from './testing/selfSignedCertificate';
 
 const dir = mkdtempSync(join(tmpdir(), 'headcount-config-'));
 
@@ -48,6 +49,53 @@ describe('loadConfig', () => {
       host: '::1',
       port: 9464,
     });
+  });
+
+  it('names TLS_CERT or TLS_KEY when the files cannot serve HTTPS', () => {
+    const tlsDir = mkdtempSync(join(tmpdir(), 'headcount-config-tls-'));
+    const gym = selfSignedCertificate(tlsDir, ['gym.test'], 'gym');
+    const other = selfSignedCertificate(tlsDir, ['other.test'], 'other');
+    const message = (env: Record<string, string>) => {
+      try {
+        loadConfig({ DATA_DIR: dir, ...env });
+        return 'no error';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    expect(loadConfig({ DATA_DIR: dir, TLS_CERT: gym.certFile, TLS_KEY: gym.keyFile }).tls).toEqual(
+      { certFile: gym.certFile, keyFile: gym.keyFile },
+    );
+    expect(loadConfig({ DATA_DIR: dir }).tls).toBeNull();
+    expect(problemWith({ TLS_CERT: gym.certFile })).toBe('TLS_KEY');
+    expect(problemWith({ TLS_KEY: gym.keyFile })).toBe('TLS_CERT');
+    expect(message({ TLS_CERT: join(tlsDir, 'missing.crt'), TLS_KEY: gym.keyFile })).toMatch(
+      /^TLS_CERT: cannot read .*missing.crt \(ENOENT\)$/,
+    );
+    expect(problemWith({ TLS_CERT: gym.keyFile, TLS_KEY: gym.keyFile })).toBe('TLS_CERT');
+    expect(problemWith({ TLS_CERT: gym.certFile, TLS_KEY: gym.certFile })).toBe('TLS_KEY');
+    expect(message({ TLS_CERT: gym.certFile, TLS_KEY: other.keyFile })).toMatch(
+      /^TLS_KEY: .*other.key is not the key of the certificate in .*gym.crt$/,
+    );
+  });
+
+  it('reads TRUST_PROXY and PUBLIC_URL, and names them when they are wrong', () => {
+    const config = loadConfig({
+      DATA_DIR: dir,
+      TRUST_PROXY: '127.0.0.1, 10.0.0.0/8',
+      PUBLIC_URL: 'https://gym.example/, https://door.gym.example:8443',
+    });
+    expect(config.trustProxy).toEqual({ addresses: ['127.0.0.1', '10.0.0.0/8'] });
+    expect(config.publicUrls).toEqual(['https://gym.example', 'https://door.gym.example:8443']);
+    expect(loadConfig({ DATA_DIR: dir, HOST: '127.0.0.1', TRUST_PROXY: '1' }).trustProxy).toEqual({
+      hops: 1,
+    });
+    expect(problemWith({ TRUST_PROXY: 'yes' })).toBe('TRUST_PROXY');
+    expect(problemWith({ TRUST_PROXY: '10.0.0.0/40' })).toBe('TRUST_PROXY');
+    // A hop count on every interface would let any client name its own address.
+    expect(problemWith({ TRUST_PROXY: '1' })).toBe('TRUST_PROXY');
+    expect(problemWith({ PUBLIC_URL: 'gym.example' })).toBe('PUBLIC_URL');
+    expect(problemWith({ PUBLIC_URL: 'https://gym.example/kiosk' })).toBe('PUBLIC_URL');
   });
 
   it('makes the server exit non-zero with one line naming the variable', async () => {

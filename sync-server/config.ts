@@ -2,6 +2,8 @@ import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path';
 import { isSiteId } from '../shared/docName';
 import { isValidTimeZone } from '../shared/localTime';
+import { parseTrustProxy, type TrustProxy } from './http/clientAddress';
+import { readTlsFiles, type TlsFiles, TlsFilesError } from './tlsFiles';
 
 /**
  * Server configuration, from the environment only, validated at start. A bad value is a
@@ -19,15 +21,36 @@ export interface Config {
   /** Its time zone. `SITE_TIME_ZONE` (IANA), default the machine's zone. */
   readonly siteTimeZone: string;
   /**
-   * Origins allowed to open websockets and call the API from a browser. `ALLOWED_ORIGINS`,
-   * comma-separated; default empty, meaning only the server's own origin (the request's Host).
+   * Other origins allowed to open websockets and call the API (with CORS) from a browser, besides
+   * PUBLIC_URL or the server's own. `ALLOWED_ORIGINS`, comma-separated; default none.
    */
   readonly allowedOrigins: readonly string[];
+  /**
+   * The origin(s) browsers reach the server at, e.g. `https://gym.example` (the proxy's, behind
+   * one): what Origin checks compare with. `PUBLIC_URL`, comma-separated; default none, meaning
+   * the server's own origins (localhost, its name and interface addresses at PORT).
+   */
+  readonly publicUrls: readonly string[];
+  /**
+   * Proxies whose `X-Forwarded-For/-Proto/-Host` are believed. `TRUST_PROXY`: a hop count (only
+   * with HOST on loopback) or addresses and CIDR ranges, comma-separated; default none.
+   */
+  readonly trustProxy: TrustProxy | null;
+  /**
+   * PEM certificate (chain after it) and private key: the port serves HTTPS and WSS, and the
+   * files are re-read when they change or on SIGHUP. `TLS_CERT` and `TLS_KEY`; default plain HTTP.
+   */
+  readonly tls: TlsFiles | null;
   /** Ed25519 private key (PKCS#8 PEM). `SIGNING_KEY`; default a key file created in DATA_DIR. */
   readonly signingKey: string | null;
   /** Largest websocket message accepted, bytes. `MAX_MESSAGE_BYTES`, default 1 MiB. */
   readonly maxMessageBytes: number;
-  /** Open websockets allowed per client address. `MAX_CONNECTIONS_PER_IP`, default 64. */
+  /**
+   * Open websockets per client address, authenticated or not: a ceiling only (authenticated
+   * sockets are limited per device and account, unauthenticated ones separately; SocketGate.ts).
+   * `MAX_CONNECTIONS_PER_IP`, default 512: a gym's devices share its NAT address, and 30 tablets
+   * and 50 phones with reloads and second tabs must fit with room to spare.
+   */
   readonly maxConnectionsPerIp: number;
   /** Access token lifetime, seconds. `ACCESS_TOKEN_TTL`, default 900 (15 minutes). */
   readonly accessTokenTtl: number;
@@ -98,6 +121,22 @@ function addressOf(raw: string): { host: string; port: number } | null {
   return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port };
 }
 
+/** TLS_CERT and TLS_KEY together, readable and belonging to each other; null when both unset. */
+function tlsFiles(certFile: string, keyFile: string): TlsFiles | null {
+  if (certFile === '' && keyFile === '') return null;
+  if (keyFile === '') throw new ConfigError('TLS_KEY', 'must be set with TLS_CERT (the key file)');
+  if (certFile === '')
+    throw new ConfigError('TLS_CERT', 'must be set with TLS_KEY (the certificate file)');
+  const files = { certFile: resolve(certFile), keyFile: resolve(keyFile) };
+  try {
+    readTlsFiles(files);
+  } catch (error) {
+    if (error instanceof TlsFilesError) throw new ConfigError(error.variable, error.message);
+    throw error;
+  }
+  return files;
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const text = (name: string, fallback: string): string => {
     const value = env[name];
@@ -136,24 +175,37 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `unknown time zone ${JSON.stringify(siteTimeZone)} (use an IANA name like Europe/Amsterdam)`,
     );
   }
-  const allowedOrigins = text('ALLOWED_ORIGINS', '')
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter((origin) => origin !== '');
-  for (const origin of allowedOrigins) {
-    let parsed: URL | null = null;
-    try {
-      parsed = new URL(origin);
-    } catch {
-      parsed = null;
-    }
-    if (!parsed || parsed.origin !== origin) {
-      throw new ConfigError(
-        'ALLOWED_ORIGINS',
-        `${JSON.stringify(origin)} is not an origin like https://gym.example`,
-      );
-    }
+  /** A comma-separated list of origins; a URL with only `/` after its origin counts as one. */
+  const origins = (name: string): string[] =>
+    text(name, '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin !== '')
+      .map((origin) => {
+        let parsed: URL | null = null;
+        try {
+          parsed = new URL(origin);
+        } catch {
+          parsed = null;
+        }
+        const exact = parsed && (parsed.origin === origin || `${parsed.origin}/` === origin);
+        if (!parsed || !exact || parsed.origin === 'null') {
+          throw new ConfigError(
+            name,
+            `${JSON.stringify(origin)} is not an origin like https://gym.example`,
+          );
+        }
+        return parsed.origin;
+      });
+  const allowedOrigins = origins('ALLOWED_ORIGINS');
+  const publicUrls = origins('PUBLIC_URL');
+  let trustProxy: TrustProxy | null;
+  try {
+    trustProxy = parseTrustProxy(text('TRUST_PROXY', ''), host);
+  } catch (error) {
+    throw new ConfigError('TRUST_PROXY', (error as Error).message);
   }
+  const tls = tlsFiles(text('TLS_CERT', ''), text('TLS_KEY', ''));
   const signingKey = env.SIGNING_KEY ? env.SIGNING_KEY.replace(/\\n/g, '\n') : null;
   if (signingKey !== null && !signingKey.includes('BEGIN PRIVATE KEY')) {
     throw new ConfigError('SIGNING_KEY', 'must be an Ed25519 private key in PKCS#8 PEM form');
@@ -170,6 +222,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     metricsToken,
     metricsAddress,
+    publicUrls,
+    trustProxy,
+    tls,
     port,
     host,
     dataDir,
@@ -178,7 +233,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowedOrigins,
     signingKey,
     maxMessageBytes: integer('MAX_MESSAGE_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
-    maxConnectionsPerIp: integer('MAX_CONNECTIONS_PER_IP', 64, 1, 100_000),
+    maxConnectionsPerIp: integer('MAX_CONNECTIONS_PER_IP', 512, 1, 100_000),
     accessTokenTtl: integer('ACCESS_TOKEN_TTL', 900, 30, 86_400),
     logLevel,
   };

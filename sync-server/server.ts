@@ -1,5 +1,6 @@
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { Server as TlsServer } from 'node:tls';
 import { Hocuspocus, type WebSocketLike } from '@hocuspocus/server';
 import crossws from 'crossws/adapters/node';
 import pino, { type Logger } from 'pino';
@@ -16,14 +17,19 @@ import { DocumentStore } from './DocumentStore';
 import { DurableDocuments } from './DurableDocuments';
 import { type Db, openDatabase } from './database';
 import { createHttpApp, originCheck } from './http';
+import { AcceptedOrigins } from './http/AcceptedOrigins';
+import { addressOf, trustFunction, trustProxiesOn } from './http/clientAddress';
+import type { HttpLimits } from './http/HttpContext';
 import { listenForMetrics } from './http/metricsListener';
 import { Metrics } from './metrics';
 import { RecordKeeper } from './RecordKeeper';
 import { RetentionJob } from './RetentionJob';
+import { SocketGate, type SocketGateConfiguration } from './SocketGate';
 import { StaffAccounts } from './StaffAccounts';
 import { clearSetupCode, createSetupCode } from './setupCode';
 import { ensureSite } from './sites';
 import { siteViewOf } from './siteView';
+import { CertificateReloader, readTlsFiles } from './tlsFiles';
 import { TokenIssuer } from './tokens';
 import { WriteGuard, type WriteLimits } from './WriteGuard';
 
@@ -43,6 +49,10 @@ export interface RunningServer {
   readonly setupCode: string | null;
   /** True on the start that created the site and the signing key. */
   readonly firstStart: boolean;
+  /** Origins whose pages may write and open websockets (printed at start). */
+  readonly acceptedOrigins: readonly string[];
+  /** With TLS_CERT and TLS_KEY: the certificate in use, and `reload()` for SIGHUP. */
+  readonly certificate: CertificateReloader | null;
   /** Closes sockets, flushes pending stores, closes the database. */
   close(): Promise<void>;
 }
@@ -56,6 +66,8 @@ export async function startServer(
     writeLimits?: Partial<WriteLimits>;
     /** Route console.error/warn (Hocuspocus's) into the JSON log, sampled: the server process. */
     routeConsole?: boolean;
+    /** Sign-in, pairing and websocket limits (tests use short ones); documented defaults otherwise. */
+    limits?: HttpLimits & { sockets?: Partial<SocketGateConfiguration> };
   } = {},
 ): Promise<RunningServer> {
   const log =
@@ -120,7 +132,9 @@ export async function startServer(
     today: (siteId) => localDayOf(Date.now(), timeZoneOf(siteId)),
     onRefused: (reason) => {
       metrics.refusals.inc({ reason });
-      log.info({ reason }, 'refused');
+      // A flood of bad tokens is counted in full, logged sampled.
+      if (sampler.allow(`refused ${reason}`)) log.info({ reason }, 'refused');
+      else metrics.logLinesHeldBack.inc();
     },
     onConnected: (principal) => {
       if (principal.role === 'kiosk') devices.touch(principal.subject, { seen: Date.now() });
@@ -138,16 +152,35 @@ export async function startServer(
     const parsed = parseDocName(name);
     if (doc && parsed?.kind === 'checkins') records.record(parsed.siteId, parsed.day, doc);
   }
+  // Websocket upgrades (Origin, per-address ceiling, unauthenticated sockets capped and timed
+  // out) and, once authenticated, sockets per device or account. Its handshake and Origin check
+  // are set up with the HTTP app below.
+  const gate: SocketGate = new SocketGate({
+    maxPerAddress: config.maxConnectionsPerIp,
+    ...options.limits?.sockets,
+    originAllowed: (request) => originAllowed(request),
+    addressOf,
+    accept: (request, socket, head, webRequest) =>
+      void ws.handleUpgrade(request, socket, head, webRequest),
+    onRefused: ({ reason }) => metrics.refusals.inc({ reason }),
+    onLog: (refusal) => {
+      if (sampler.allow('websocket refused')) log.info(refusal, 'websocket refused');
+      else metrics.logLinesHeldBack.inc();
+    },
+  });
   hocuspocus = new Hocuspocus({
     quiet: true,
     // Before a socket has authenticated it may queue at most this much (GHSA-xwhh-v746-pj9m):
-    // an honest client sends one sync message per document before its token is checked.
-    maxUnauthenticatedQueueSize: Math.min(4 * config.maxMessageBytes, 8 * 1024 * 1024),
+    // an honest client sends its token, a state vector and its presence per document before
+    // the token is checked (its changes follow the server's reply, after). 256 KiB, so the
+    // unauthenticated sockets SocketGate allows (512) hold at most 128 MiB between them.
+    maxUnauthenticatedQueueSize: Math.min(4 * config.maxMessageBytes, 256 * 1024),
     maxUnauthenticatedQueueMessages: 200,
     // A kiosk opens at most yesterday, today and the site document; staff a few more.
     maxPendingDocuments: 20,
     extensions: [
       access,
+      gate,
       new WriteGuard({
         ...options.writeLimits,
         onRefused: ({ documentName, reason, problem, context }) => {
@@ -185,7 +218,10 @@ export async function startServer(
   });
 
   // Browsers always send Origin; other clients (Node, scanners' tools) do not and rely on tokens.
-  const originAllowed = originCheck(config.allowedOrigins);
+  const acceptedOrigins = new AcceptedOrigins(config.publicUrls, config.allowedOrigins);
+  const originAllowed = originCheck(acceptedOrigins);
+  const trustProxy = trustFunction(config.trustProxy);
+  const tls = config.tls ? readTlsFiles(config.tls) : null;
   const app = await createHttpApp({
     db,
     devices,
@@ -196,6 +232,9 @@ export async function startServer(
     log,
     defaultSiteId: config.siteId,
     allowedOrigins: config.allowedOrigins,
+    acceptedOrigins,
+    trustProxy,
+    tls: tls && { cert: tls.cert, key: tls.key },
     // The live document when a client has it open: its latest roster may not be stored yet.
     siteView: (siteId) => {
       const name = siteDocName(siteId);
@@ -204,8 +243,20 @@ export async function startServer(
     },
     distDir: options.distDir ?? join(process.cwd(), 'dist'),
     metricsToken: config.metricsToken,
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   const http = app.server;
+  trustProxiesOn(http, trustProxy);
+  // Renewed certificates are applied without a restart; open websockets keep theirs.
+  const certificate =
+    config.tls && tls
+      ? new CertificateReloader({
+          files: config.tls,
+          server: http as unknown as TlsServer,
+          initial: tls,
+          log,
+        })
+      : null;
 
   const ws = crossws({
     serverOptions: { maxPayload: config.maxMessageBytes },
@@ -214,6 +265,7 @@ export async function startServer(
         const client = (hocuspocus as Hocuspocus).handleConnection(
           peer.websocket as unknown as WebSocketLike,
           peer.request as Request,
+          gate.open(peer),
         );
         (peer as unknown as { hocuspocus: typeof client }).hocuspocus = client;
       },
@@ -240,24 +292,7 @@ export async function startServer(
       },
     },
   });
-  const openPerAddress = new Map<string, number>();
-  http.on('upgrade', (request, socket: Socket, head) => {
-    const address = socket.remoteAddress ?? 'unknown';
-    const refuse = (status: number, reason: string) => {
-      metrics.refusals.inc({ reason });
-      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    };
-    if (!originAllowed(request)) return refuse(403, 'bad-origin');
-    const open = openPerAddress.get(address) ?? 0;
-    if (open >= config.maxConnectionsPerIp) return refuse(429, 'too-many-connections');
-    openPerAddress.set(address, open + 1);
-    socket.once('close', () => {
-      const left = (openPerAddress.get(address) ?? 1) - 1;
-      if (left > 0) openPerAddress.set(address, left);
-      else openPerAddress.delete(address);
-    });
-    ws.handleUpgrade(request, socket, head);
-  });
+  http.on('upgrade', gate.upgrade);
 
   const retention = new RetentionJob({
     db,
@@ -269,6 +304,8 @@ export async function startServer(
 
   await app.listen({ port: config.port, host: config.host });
   const port = (http.address() as AddressInfo).port;
+  acceptedOrigins.listening({ scheme: tls ? 'https' : 'http', port, host: config.host });
+  certificate?.start();
   const metricsServer = config.metricsAddress
     ? await listenForMetrics(config.metricsAddress, metrics)
     : null;
@@ -276,8 +313,10 @@ export async function startServer(
 
   let closing: Promise<void> | null = null;
   return {
-    url: `http://${shownHost}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
     port,
+    acceptedOrigins: acceptedOrigins.list,
+    certificate,
     hocuspocus,
     db,
     tokens,
@@ -291,6 +330,8 @@ export async function startServer(
     close() {
       closing ??= (async () => {
         retention.stop();
+        gate.stop();
+        certificate?.stop();
         metricsServer?.close();
         // Stops accepting at once; settles when the last HTTP answer is sent.
         const closed = app.close();

@@ -11,9 +11,13 @@ import type { AccessControl } from '../AccessControl';
 import type { DeviceRegistry } from '../DeviceRegistry';
 import type { Db } from '../database';
 import type { Metrics } from '../metrics';
+import type { PairingLimitsConfiguration } from '../PairingLimits';
+import type { SignInLimitsConfiguration } from '../SignInLimits';
 import type { StaffAccounts } from '../StaffAccounts';
 import type { SiteView } from '../siteView';
 import type { TokenIssuer } from '../tokens';
+import type { AcceptedOrigins } from './AcceptedOrigins';
+import type { TrustFunction } from './clientAddress';
 
 /** What the HTTP edge needs from the rest of the server. */
 export interface HttpContext {
@@ -28,12 +32,25 @@ export interface HttpContext {
   readonly defaultSiteId: string;
   /** Browser origins besides the server's own that may call the API (CORS) and open sockets. */
   readonly allowedOrigins: readonly string[];
+  /** Origins whose pages may write and open sockets (PUBLIC_URL or our own; ALLOWED_ORIGINS). */
+  readonly acceptedOrigins: AcceptedOrigins;
+  /** Peers whose `X-Forwarded-*` are believed (TRUST_PROXY), for `request.ip` and `addressOf`. */
+  readonly trustProxy: TrustFunction;
+  /** TLS_CERT and TLS_KEY as read at start: the port serves HTTPS; null for plain HTTP. */
+  readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
   /** A site's current settings and roster (reports show names and local times). */
   readonly siteView: (siteId: string) => SiteView;
   /** The built PWA (vite's `dist/`). */
   readonly distDir: string;
   /** The bearer token `/metrics` asks for on this port; null: metrics are not served here. */
   readonly metricsToken: string | null;
+  /** Sign-in and pairing limits other than the documented defaults (tests use short ones). */
+  readonly limits?: HttpLimits;
+}
+
+export interface HttpLimits {
+  readonly signIn?: Partial<SignInLimitsConfiguration>;
+  readonly pairing?: Partial<PairingLimitsConfiguration>;
 }
 
 /** The Fastify instance routes are registered on: schemas typed by TypeBox. */

@@ -17,9 +17,14 @@ export class HttpError extends Error {
   }
 }
 
-/** 429 with the time left, in whole minutes. */
+/** 429 with the time left, in whole seconds (the route also sends it as `Retry-After`). */
 export function tooManyAttempts(waitMs: number): HttpError {
-  return new HttpError(429, 'too-many-attempts', `try again in ${Math.ceil(waitMs / 60_000)} min`);
+  return new HttpError(429, 'too-many-attempts', `try again in ${retryAfterSeconds(waitMs)} s`);
+}
+
+/** A wait as `Retry-After` says it: whole seconds, at least 1. */
+export function retryAfterSeconds(waitMs: number): number {
+  return Math.max(1, Math.ceil(waitMs / 1000));
 }
 
 /** A route's `response` schema: `ok` for 200, the error body for every 4xx and 5xx. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import type { AcceptedOrigins } from './AcceptedOrigins';
 import { isApiPath } from './errorAnswers';
 import { HttpError } from './HttpError';
 
@@ -8,16 +9,14 @@ const PREFLIGHT_MAX_AGE_S = 600;
 
 /**
  * True when a browser request's `Origin` may use the server: no Origin at all (Node clients,
- * scanners' tools: they rely on tokens), the server's own origin, or one of ALLOWED_ORIGINS.
- * Used for API writes and websocket upgrades.
+ * scanners' tools: they rely on tokens), or an accepted one (PUBLIC_URL or the server's own
+ * origins, and ALLOWED_ORIGINS). Never judged by `Host`, which the client writes. Used for API
+ * writes and websocket upgrades.
  */
-export function originCheck(allowedOrigins: readonly string[]) {
+export function originCheck(accepted: Pick<AcceptedOrigins, 'has'>) {
   return (request: IncomingMessage): boolean => {
     const origin = request.headers.origin;
-    if (origin === undefined) return true;
-    const host = request.headers.host;
-    const own = host ? [`http://${host}`, `https://${host}`] : [];
-    return own.includes(origin) || allowedOrigins.includes(origin);
+    return origin === undefined || accepted.has(origin);
   };
 }
 

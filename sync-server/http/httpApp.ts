@@ -47,6 +47,12 @@ export async function createHttpApp(context: HttpContext): Promise<FastifyInstan
       securityHeadersWithoutHooks(request, reply);
       return onError(error, request, reply);
     },
+    // `request.ip`, `.protocol` and `.host` from X-Forwarded-* only for trusted proxies
+    // (TRUST_PROXY); `addressOf` applies the same rule to websocket upgrades.
+    trustProxy: context.trustProxy,
+    // TLS_CERT and TLS_KEY: the one port speaks HTTPS, HTTP/1.1 so websockets upgrade from it.
+    // The types take HTTP and HTTPS servers apart; routes see the same requests either way.
+    ...({ https: context.tls, http2: false } as object),
   });
   const api: HttpApp = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -57,7 +63,7 @@ export async function createHttpApp(context: HttpContext): Promise<FastifyInstan
   await securityHeaders(app);
   browserOrigins(app, {
     allowedOrigins: context.allowedOrigins,
-    originAllowed: originCheck(context.allowedOrigins),
+    originAllowed: originCheck(context.acceptedOrigins),
   });
   app.addHook('onSend', async (request, reply, payload) => {
     if (isApiPath(request.url) && !reply.hasHeader('cache-control'))

@@ -1,17 +1,13 @@
 import { PairAnswer, PairBody, PairingCodeAnswer, PairingCodeBody } from '../../shared/apiProtocol';
-import { RateLimiter } from '../RateLimiter';
+import { addressKey } from '../addressKey';
+import { PairingLimits } from '../PairingLimits';
 import type { HttpApp, HttpContext } from './HttpContext';
-import { answers, HttpError, tooManyAttempts } from './HttpError';
+import { answers, HttpError, retryAfterSeconds, tooManyAttempts } from './HttpError';
 import { EDITORS, type StaffAuth } from './staffAuth';
-
-/** Wrong pairing codes allowed per address in one window: codes have ~40 bits, so this suffices. */
-const PAIRING_ATTEMPTS = 10;
-/** The pairing window, ms: 10 minutes. */
-const PAIRING_WINDOW_MS = 10 * 60_000;
 
 /** Pairing a tablet: staff make a one-time code, the tablet trades it for a device credential. */
 export function pairingRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth): void {
-  const pairings = new RateLimiter(PAIRING_ATTEMPTS, PAIRING_WINDOW_MS);
+  const pairings = new PairingLimits(context.limits?.pairing);
 
   app.post(
     '/api/pairing-codes',
@@ -43,19 +39,28 @@ export function pairingRoutes(app: HttpApp, context: HttpContext, auth: StaffAut
         response: answers(PairAnswer),
       },
     },
-    async (request) => {
-      const address = request.socket.remoteAddress ?? 'unknown';
-      const wait = pairings.blockedFor(address);
-      if (wait > 0) throw tooManyAttempts(wait);
-      const paired = context.devices.pair(request.body.code, request.body.appVersion ?? null);
+    async (request, reply) => {
+      const attempt = pairings.begin(addressKey(request.ip));
+      if ('waitMs' in attempt) {
+        reply.header('retry-after', String(retryAfterSeconds(attempt.waitMs)));
+        throw tooManyAttempts(attempt.waitMs);
+      }
+      let paired: ReturnType<typeof context.devices.pair>;
+      try {
+        paired = context.devices.pair(request.body.code, request.body.appVersion ?? null);
+      } catch (error) {
+        attempt.abandon();
+        throw error;
+      }
       if (!paired) {
-        pairings.fail(address);
+        attempt.fail();
         throw new HttpError(
           403,
           'bad-pairing-code',
           'that code is unknown, used or expired: ask for a new one',
         );
       }
+      attempt.succeed();
       const { device, secret } = paired;
       context.log.info({ deviceId: device.id, siteId: device.siteId }, 'device paired');
       return {

@@ -5,22 +5,18 @@ import {
   SessionAnswer,
   SignInBody,
 } from '../../shared/apiProtocol';
-import { RateLimiter } from '../RateLimiter';
-import type { StaffMember } from '../StaffAccounts';
+import { addressKey } from '../addressKey';
+import { SignInLimits } from '../SignInLimits';
+import { normalizeUsername, type StaffMember } from '../StaffAccounts';
 import type { HttpApp, HttpContext } from './HttpContext';
-import { answers, HttpError, tooManyAttempts } from './HttpError';
-
-/** Wrong passwords allowed per address and username in one window. */
-const SIGN_IN_ATTEMPTS = 5;
-/** The sign-in window, ms: 15 minutes. */
-const SIGN_IN_WINDOW_MS = 15 * 60_000;
+import { answers, HttpError, retryAfterSeconds, tooManyAttempts } from './HttpError';
 
 /**
  * Staff sessions: sign in with username and password, trade the single-use refresh credential
  * for a new access token, end the session. Credentials travel in bodies only.
  */
 export function sessionRoutes(app: HttpApp, context: HttpContext): void {
-  const signIns = new RateLimiter(SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW_MS);
+  const signIns = new SignInLimits(context.limits?.signIn);
   const session = async (member: StaffMember, refreshToken: string): Promise<Session> => ({
     accessToken: await context.tokens.issue({
       role: member.role,
@@ -37,17 +33,27 @@ export function sessionRoutes(app: HttpApp, context: HttpContext): void {
   app.post(
     '/api/session',
     { schema: { summary: 'Sign in', body: SignInBody, response: answers(SessionAnswer) } },
-    async (request) => {
-      const username = request.body.username.toLowerCase();
-      const key = `${request.socket.remoteAddress ?? 'unknown'}|${username}`;
-      const wait = signIns.blockedFor(key);
-      if (wait > 0) throw tooManyAttempts(wait);
-      const member = await context.staff.signIn(username, request.body.password);
+    async (request, reply) => {
+      // The account's own key: every spelling that signs in to it is limited as it.
+      const username = normalizeUsername(request.body.username);
+      // Reserved before the hash runs, so concurrent guesses cannot all be evaluated.
+      const attempt = signIns.begin(username, addressKey(request.ip));
+      if ('waitMs' in attempt) {
+        reply.header('retry-after', String(retryAfterSeconds(attempt.waitMs)));
+        throw tooManyAttempts(attempt.waitMs);
+      }
+      let member: StaffMember | null;
+      try {
+        member = await context.staff.signIn(username, request.body.password);
+      } catch (error) {
+        attempt.abandon();
+        throw error;
+      }
       if (!member) {
-        signIns.fail(key);
+        attempt.fail();
         throw new HttpError(401, 'bad-credentials', 'wrong username or password');
       }
-      signIns.reset(key);
+      attempt.succeed();
       return session(member, context.staff.issueRefresh(member.id));
     },
   );

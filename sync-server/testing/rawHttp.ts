@@ -14,7 +14,13 @@ export interface RawAnswer {
 export function rawRequest(
   port: number,
   target: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    /** Loopback address to send from (127.0.0.2, …): another client, as the server sees it. */
+    localAddress?: string;
+  } = {},
 ): Promise<RawAnswer> {
   const headers: Record<string, string> = { Host: '127.0.0.1', ...options.headers };
   if (options.body !== undefined)
@@ -27,8 +33,13 @@ export function rawRequest(
   return new Promise((resolve, reject) => {
     // Written, not ended: a half-closed socket may be dropped before the answer is sent;
     // `Connection: close` makes the server close it after answering.
-    const socket = connect(port, '127.0.0.1', () =>
-      socket.write(`${lines.join('\r\n')}\r\n\r\n${options.body ?? ''}`),
+    const socket = connect(
+      {
+        port,
+        host: '127.0.0.1',
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      },
+      () => socket.write(`${lines.join('\r\n')}\r\n\r\n${options.body ?? ''}`),
     );
     const chunks: Buffer[] = [];
     socket.on('data', (chunk) => chunks.push(chunk));
@@ -49,6 +60,57 @@ export function rawRequest(
       if (headers['transfer-encoding'] === 'chunked') body = unchunk(body);
       resolve({ status: Number(statusLine.split(' ')[1]), headers, body });
     });
+  });
+}
+
+/**
+ * Asks for a websocket upgrade over a plain socket, with exactly these headers, and resolves with
+ * the answer's status (101 when upgraded) and headers; the socket is then closed.
+ */
+export function rawUpgrade(
+  port: number,
+  options: { path?: string; headers?: Record<string, string>; localAddress?: string } = {},
+): Promise<{ status: number; headers: Record<string, string> }> {
+  const headers: Record<string, string> = {
+    Host: `127.0.0.1:${port}`,
+    Connection: 'Upgrade',
+    Upgrade: 'websocket',
+    'Sec-WebSocket-Version': '13',
+    'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+    ...options.headers,
+  };
+  const lines = [
+    `GET ${options.path ?? '/'} HTTP/1.1`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  return new Promise((resolve, reject) => {
+    const socket = connect(
+      {
+        port,
+        host: '127.0.0.1',
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      },
+      () => socket.write(`${lines.join('\r\n')}\r\n\r\n`),
+    );
+    let raw = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      raw = Buffer.concat([raw, chunk]);
+      const end = raw.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const [statusLine = '', ...headerLines] = raw
+        .subarray(0, end)
+        .toString('latin1')
+        .split('\r\n');
+      const answer: Record<string, string> = {};
+      for (const line of headerLines) {
+        const colon = line.indexOf(':');
+        answer[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      }
+      socket.destroy();
+      resolve({ status: Number(statusLine.split(' ')[1]), headers: answer });
+    });
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error('closed before an answer')));
   });
 }
 

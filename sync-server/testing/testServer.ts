@@ -16,6 +16,8 @@ import { type RunningServer, startServer } from '../server';
 import { AUDIENCE, ISSUER } from '../tokens';
 import type { WriteLimits } from '../WriteGuard';
 
+type ServerOptions = NonNullable<Parameters<typeof startServer>[1]>;
+
 /** A real server on port 0 with its own DATA_DIR, and real providers talking to it. */
 export const SITE = 'riverside';
 export const ZONE = 'Europe/Amsterdam';
@@ -36,7 +38,13 @@ export interface TestServer {
 export async function startTestServer(
   env: Record<string, string> = {},
   dir?: string,
-  options: { distDir?: string; writeLimits?: Partial<WriteLimits> } = {},
+  options: {
+    distDir?: string;
+    writeLimits?: Partial<WriteLimits>;
+    limits?: ServerOptions['limits'];
+    /** Where the server logs (tests that read its lines); default silent. */
+    log?: ServerOptions['log'];
+  } = {},
 ): Promise<TestServer> {
   const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'headcount-test-'));
   const config = loadConfig({
@@ -52,6 +60,8 @@ export async function startTestServer(
   const server = await startServer(config, {
     distDir: options.distDir ?? join(dataDir, 'no-dist'),
     ...(options.writeLimits ? { writeLimits: options.writeLimits } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.log ? { log: options.log } : {}),
   });
   const base = `http://127.0.0.1:${server.port}`;
   return {
