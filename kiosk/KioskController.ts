@@ -13,6 +13,7 @@ import {
 } from '../shared/siteDoc';
 import { type DeviceAuth, DeviceRevokedError, TokenUnavailableError } from './device/DeviceAuth';
 import { type KeyValueStore, readJson, writeJson } from './device/KeyValueStore';
+import { requestPersistentStorage, type StorageState } from './device/persistentStorage';
 import { ServerClock, serverTimeFrom } from './device/ServerClock';
 import { type SearchHit, searchMembers } from './memberSearch';
 import type { CheckinsReplica } from './sync/CheckinsReplica';
@@ -97,6 +98,8 @@ export class KioskController extends EventTarget {
     throw new Error('the kiosk is not started');
   };
   private announced: { replica: CheckinsReplica; key: string } | null = null;
+  /** What the browser granted for this tablet's storage, once asked. */
+  private storage: StorageState | null = null;
   private announceTimer: ReturnType<typeof setTimeout> | undefined;
 
   private get site(): DocumentReplica | null {
@@ -187,6 +190,12 @@ export class KioskController extends EventTarget {
     this.stop();
     void this.clock.sync(serverTimeFrom(this.baseUrl)).catch(() => {
       // Offline: the last known offset (or device time, flagged untrusted) is used.
+    });
+    // Unsynced check-ins live in IndexedDB: ask the browser not to clear it, and tell staff.
+    void requestPersistentStorage().then((state) => {
+      this.storage = state;
+      this.announced = null;
+      this.changed();
     });
     const token = watchedToken(
       this.auth.token,
@@ -363,9 +372,19 @@ export class KioskController extends EventTarget {
       appVersion: this.auth.appVersion,
       ...(oldestAt === null ? {} : { oldestPendingAt: oldestAt }),
       ...(tooOld === 0 ? {} : { tooOld }),
+      ...(this.storage ? storageFields(this.storage) : {}),
     };
     today.announce(KIOSK_PRESENCE, presence);
   }
+}
+
+/** A tablet's storage as it announces it (fields left out when the browser does not say). */
+function storageFields(state: StorageState): Partial<KioskPresence> {
+  return {
+    storage: state.kind,
+    ...(state.quotaBytes === null ? {} : { quotaBytes: Math.round(state.quotaBytes) }),
+    ...(state.usageBytes === null ? {} : { usageBytes: Math.round(state.usageBytes) }),
+  };
 }
 
 function firstNameOf(member: Member): string {

@@ -16,6 +16,11 @@ export interface KioskPresence {
   readonly oldestPendingAt?: number;
   /** Pending check-ins in days the server no longer takes from a kiosk ([W3]). */
   readonly tooOld?: number;
+  /** Whether the browser keeps the tablet's storage for good or may clear it (best-effort). */
+  readonly storage?: 'persistent' | 'best-effort' | 'unknown';
+  /** The storage the browser allows this kiosk, and what it uses, bytes. */
+  readonly quotaBytes?: number;
+  readonly usageBytes?: number;
 }
 
 /** Largest pending count a kiosk can announce (far above any real backlog). */
@@ -25,10 +30,16 @@ const MAX_TEXT = 64;
 /** A kiosk's announced state, or null when `value` is not one. Never throws. */
 export function readKioskPresence(value: unknown): KioskPresence | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
-  const { deviceId, pending, appVersion, oldestPendingAt, tooOld } = value as Record<
-    string,
-    unknown
-  >;
+  const {
+    deviceId,
+    pending,
+    appVersion,
+    oldestPendingAt,
+    tooOld,
+    storage,
+    quotaBytes,
+    usageBytes,
+  } = value as Record<string, unknown>;
   if (typeof deviceId !== 'string' || deviceId.length === 0 || deviceId.length > MAX_TEXT) {
     return null;
   }
@@ -43,6 +54,15 @@ export function readKioskPresence(value: unknown): KioskPresence | null {
   }
   if (Number.isSafeInteger(tooOld) && (tooOld as number) > 0) {
     presence.tooOld = Math.min(tooOld as number, count);
+  }
+  if (storage === 'persistent' || storage === 'best-effort' || storage === 'unknown') {
+    presence.storage = storage;
+  }
+  if (Number.isSafeInteger(quotaBytes) && (quotaBytes as number) >= 0) {
+    presence.quotaBytes = quotaBytes as number;
+  }
+  if (Number.isSafeInteger(usageBytes) && (usageBytes as number) >= 0) {
+    presence.usageBytes = usageBytes as number;
   }
   return presence;
 }

@@ -45,6 +45,10 @@ describe('DashboardController', () => {
     await expect
       .poll(() => desk.kioskPending().get(kiosk.deviceId)?.pending, { timeout: 10_000 })
       .toBe(0);
+    // And whether its browser may clear its storage (headless Chromium keeps it best-effort).
+    await expect
+      .poll(() => desk.kioskPending().get(kiosk.deviceId)?.storage, { timeout: 10_000 })
+      .toBe('best-effort');
     door.stop();
     await expect
       .poll(() => desk.kioskPending().has(kiosk.deviceId), { timeout: 10_000 })

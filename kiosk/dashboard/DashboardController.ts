@@ -17,6 +17,7 @@ import {
 } from '../../shared/siteDoc';
 import { type ApiAnswer, apiRequest } from '../apiRequest';
 import { type KeyValueStore, readJson, writeJson } from '../device/KeyValueStore';
+import { requestPersistentStorage } from '../device/persistentStorage';
 import { ServerClock, serverTimeFrom } from '../device/ServerClock';
 import type { CheckinsReplica } from '../sync/CheckinsReplica';
 import type { DocumentReplica } from '../sync/DocumentReplica';
@@ -254,6 +255,8 @@ export class DashboardController extends EventTarget {
     void this.clock.sync(serverTimeFrom(this.baseUrl)).catch(() => {
       // Offline: the last known offset (or device time, flagged untrusted) is used.
     });
+    // Corrections made offline live in IndexedDB until they sync: ask the browser to keep it.
+    void requestPersistentStorage();
     const token = watchedToken(
       this.session.token,
       (error) => error instanceof SignedOutError,

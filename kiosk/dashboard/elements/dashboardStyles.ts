@@ -56,6 +56,11 @@ export const dashboardStyles = css`
     color: #4f5a5b;
     font-size: 0.9rem;
   }
+  .warning {
+    display: block;
+    color: #8a1c1c;
+    font-size: 0.9rem;
+  }
   label {
     display: grid;
     gap: 0.25rem;

@@ -181,6 +181,14 @@ export class HcDevicesView extends LitElement {
           · ${device.online ? '● connected' : '○ not connected'} · ${sync} · last seen ${seen}
           ${device.appVersion ? ` · app ${device.appVersion}` : ''}
         </span>
+        ${
+          presence?.storage === 'best-effort'
+            ? html`<span class="warning">
+                ⚠ Its browser may clear unsynced check-ins when space runs low. Install the
+                kiosk to the tablet's home screen (see README, "Storage that lasts").
+              </span>`
+            : nothing
+        }
       </span>
       ${
         controller.canEdit
