@@ -35,8 +35,7 @@ async function entriesOnServer(day: string, run?: string): Promise<number> {
 }
 
 /** A controller for the paired test tablet, on a clock the test moves. */
-function pairedKiosk(now: () => number): KioskController {
-  const store = memoryStore();
+function pairedKiosk(now: () => number, store = memoryStore()): KioskController {
   writeJson(store, 'headcount.device', {
     deviceId: kiosk.deviceId,
     deviceSecret: kiosk.deviceSecret,
@@ -96,5 +95,19 @@ describe('KioskController', () => {
     controller.scan(`code-4-${run}`, 'qr');
     await expect.poll(() => entriesOnServer(day, run), { timeout: 10_000 }).toBe(4);
     controller.stop();
+  });
+
+  it('shows the last sync it really had after a reload', async () => {
+    const store = memoryStore();
+    const controller = pairedKiosk(() => Date.now(), store);
+    await controller.start();
+    await expect.poll(() => controller.status.online, { timeout: 10_000 }).toBe(true);
+    const synced = controller.status.lastSyncedAt as number;
+    expect(Math.abs(synced - Date.now())).toBeLessThan(60_000);
+    controller.stop();
+    // The page reloads (offline or not): the time is kept, within the 30 s it is saved at.
+    const reloaded = pairedKiosk(() => Date.now(), store).status.lastSyncedAt as number;
+    expect(reloaded).toBeLessThanOrEqual(synced);
+    expect(synced - reloaded).toBeLessThan(30_000);
   });
 });

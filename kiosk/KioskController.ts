@@ -48,6 +48,10 @@ export interface ScanResult {
 }
 
 const SITE_CACHE = 'headcount.site-settings';
+/** When the server last held everything this tablet recorded, server-corrected ms. */
+const LAST_SYNCED = 'headcount.last-synced';
+/** How often that time is written down while in sync, ms: a reload shows it within this much. */
+const LAST_SYNCED_SAVE_MS = 30_000;
 /** How soon after a change the tablet tells dashboards its unsynced count, ms. */
 const ANNOUNCE_AFTER_MS = 500;
 
@@ -73,6 +77,7 @@ export class KioskController extends EventTarget {
   private revoked = false;
   private elsewhere = false;
   private lastSyncedAt: number | null = null;
+  private lastSavedSyncAt = 0;
   /** The member's last check-in or check-out on this kiosk, which they may still switch. */
   private last: {
     id: string;
@@ -127,6 +132,11 @@ export class KioskController extends EventTarget {
     this.store = options.store;
     this.clock = options.clock ?? new ServerClock(options.store);
     this.settings = readJson<SiteSettings>(options.store, SITE_CACHE) ?? DEFAULT_SETTINGS;
+    // The last sync it really had, across reloads (an offline reload is not "never synced").
+    const lastSynced = readJson<unknown>(options.store, LAST_SYNCED);
+    this.lastSyncedAt =
+      typeof lastSynced === 'number' && Number.isFinite(lastSynced) ? lastSynced : null;
+    this.lastSavedSyncAt = this.lastSyncedAt ?? 0;
   }
 
   /**
@@ -137,7 +147,14 @@ export class KioskController extends EventTarget {
     const backlog = this.live?.backlogState() ?? { pending: 0, oldestAt: null, tooOld: 0 };
     const pending = backlog.pending;
     const synced = this.live?.synced ?? false;
-    if (synced && pending === 0) this.lastSyncedAt = Date.now();
+    if (synced && pending === 0) {
+      // Server-corrected: a tablet whose own clock is wrong must not show its wrong time.
+      this.lastSyncedAt = this.clock.now().at;
+      if (this.lastSyncedAt - this.lastSavedSyncAt >= LAST_SYNCED_SAVE_MS) {
+        this.lastSavedSyncAt = this.lastSyncedAt;
+        writeJson(this.store, LAST_SYNCED, this.lastSyncedAt);
+      }
+    }
     return {
       paired: this.auth.credential !== null,
       online: synced && (globalThis.navigator?.onLine ?? true),

@@ -19,9 +19,13 @@ export function formatClock(at: number, timeZone?: string): string {
   return format.format(at);
 }
 
-/** `1 h 12 min`, `45 min`; at least one minute, since "0 min" reads like an error. */
+/**
+ * `1 h 12 min`, `45 min`, or `under a minute`: a 3-second stay is not "1 min" (the feed and the
+ * reports keep the exact times).
+ */
 export function formatStay(ms: number): string {
-  const minutes = Math.max(1, Math.round(ms / 60_000));
+  if (ms < 60_000) return 'under a minute';
+  const minutes = Math.round(ms / 60_000);
   const hours = Math.floor(minutes / 60);
   return hours > 0 ? `${hours} h ${minutes % 60} min` : `${minutes} min`;
 }

@@ -48,7 +48,7 @@ describe('hc-activity-view', () => {
     await expect
       .poll(() => feedLines(view, [ana, bob]).map((line) => line.replace(/ · .*/, '')))
       .toEqual([
-        `→ ${ana.name} checked out after 1 min`,
+        `→ ${ana.name} checked out, stayed under a minute`,
         `✓ ${bob.name} checked in`,
         `✓ ${ana.name} checked in`,
       ]);

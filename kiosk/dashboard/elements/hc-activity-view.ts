@@ -219,7 +219,7 @@ function describe(item: FeedItem): { icon: string; text: string; tone: string } 
     case 'visit-end':
       return {
         icon: '→',
-        text: `${item.name} checked out after ${formatStay(item.stayMs ?? 0)}`,
+        text: `${item.name} checked out, stayed ${formatStay(item.stayMs ?? 0)}`,
         tone: 'out',
       };
     case 'repeat-check-out':
