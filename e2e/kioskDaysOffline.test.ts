@@ -280,12 +280,15 @@ describe.skipIf(!hasChromium)('kiosk offline over several days', () => {
     for (const e of onD) expect(e.recordedAt).toBeGreaterThanOrEqual(instantAt(D, 23 * 60, ZONE));
 
     // D is neither today nor yesterday and holds nothing undelivered: closed and deleted here.
+    // (A day counts as delivered after 10 s in sync with nothing pending: LiveDays.watchDelivery.)
     await expect
-      .poll(() => databases(page), { timeout: 10_000 })
+      .poll(() => databases(page), { timeout: 30_000 })
       .not.toContain(`headcount:${checkinsDocName(SITE, D)}`);
-    expect(await page.evaluate(() => localStorage.getItem('headcount:undelivered:riverside'))).toBe(
-      '[]',
-    );
+    await expect
+      .poll(() => page.evaluate(() => localStorage.getItem('headcount:undelivered:riverside')), {
+        timeout: 30_000,
+      })
+      .toBe('[]');
 
     // The staff dashboard sees today's visits with the same numbers.
     await back.server.staff.create({

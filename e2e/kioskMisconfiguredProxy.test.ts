@@ -224,7 +224,9 @@ describe.skipIf(!hasChromium)('kiosk behind a misconfigured proxy', () => {
     // Fixed: the tablet asks again by itself (with backoff) and delivers everything, same page.
     proxy.refuseTokens = false;
     await expect.poll(() => status(page), { timeout: 45_000 }).toContain('All check-ins synced');
-    expect(entriesOnServer()).toBe(4);
+    // "Synced" can show a moment before the server has applied the last updates the socket queued
+    // before its token was checked (see LiveDays.watchDelivery): wait for them.
+    await expect.poll(() => entriesOnServer(), { timeout: 10_000 }).toBe(4);
     await scan(page, '1005', 'Welcome, Member5');
     await expect.poll(() => entriesOnServer(), { timeout: 10_000 }).toBe(5);
 

@@ -117,7 +117,8 @@ describe('LiveDays', () => {
     const online = daysOf(store, prefix);
     online.open(today, settings);
     await expect.poll(() => online.pending, { timeout: 10_000 }).toBe(0);
-    await expect.poll(() => online.delivering.length, { timeout: 10_000 }).toBe(0);
+    // Delivered once in sync for 10 s with nothing pending (LiveDays.watchDelivery).
+    await expect.poll(() => online.delivering.length, { timeout: 25_000 }).toBe(0);
     for (const day of [first, addDays(first, 1), today]) expect(await onServer(day, run)).toBe(1);
     await expect
       .poll(() => databases(`${prefix}:${checkinsDocName('riverside', first)}`))
@@ -139,7 +140,9 @@ describe('LiveDays', () => {
     const online = daysOf(store, `test-${run}`);
     online.open(today, settings);
     await expect.poll(() => online.pending, { timeout: 10_000 }).toBe(0);
-    await expect.poll(() => JSON.parse(store.getItem(key) ?? '[]')).toEqual([]);
+    await expect
+      .poll(() => JSON.parse(store.getItem(key) ?? '[]'), { timeout: 25_000 })
+      .toEqual([]);
   });
 
   it('[D6][W5] starts a refused older day again without losing its check-ins', async () => {

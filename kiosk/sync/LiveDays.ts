@@ -9,6 +9,13 @@ import type { KeyValueStore } from '../device/KeyValueStore';
 import { CheckinsReplica } from './CheckinsReplica';
 import { UndeliveredDays } from './UndeliveredDays';
 
+/**
+ * How long a day must stay in sync with nothing pending before it counts as delivered, ms.
+ * Default 10 s: far longer than the server needs to apply what a socket queued before its
+ * token was checked (see `watchDelivery`).
+ */
+const DELIVERED_SETTLE_MS = 10_000;
+
 export interface LiveDaysOptions {
   siteId: string;
   socket: HocuspocusProviderWebsocket;
@@ -52,6 +59,10 @@ export class LiveDays {
   /** Older days still delivering, by day. */
   private readonly backlog = new Map<LocalDay, CheckinsReplica>();
   private unwatch: (() => void)[] = [];
+  /** Days acknowledged and in sync, waiting out DELIVERED_SETTLE_MS before they count as delivered. */
+  private readonly settling = new Map<CheckinsReplica, ReturnType<typeof setTimeout>>();
+  /** Days that have counted as delivered since they were opened here. */
+  private readonly delivered = new WeakSet<CheckinsReplica>();
   private current: DayLedger | null = null;
 
   constructor(options: LiveDaysOptions) {
@@ -152,6 +163,8 @@ export class LiveDays {
   }
 
   close(): void {
+    for (const timer of this.settling.values()) clearTimeout(timer);
+    this.settling.clear();
     for (const stop of this.unwatch.splice(0)) stop();
     for (const replica of [...this.replicas, ...this.backlog.values()]) replica.destroy();
     this.replicas = [];
@@ -172,7 +185,7 @@ export class LiveDays {
     // Noted at the moment of writing, before anything can be lost: this day must be delivered.
     replica.addEventListener('written', () => this.undelivered.add(day));
     replica.addEventListener('change', () => {
-      if (replica.pending === 0 && replica.connected) this.undelivered.remove(day);
+      this.watchDelivery(replica);
       if (this.backlog.get(day) === replica) void this.settleBacklog(replica);
       this.options.onChange();
     });
@@ -180,15 +193,47 @@ export class LiveDays {
     return replica;
   }
 
+  /**
+   * A day counts as delivered once nothing of this device is pending in it and it has stayed in
+   * sync for DELIVERED_SETTLE_MS: the provider can report "all acknowledged" a moment before the
+   * server has applied the last updates it queued while the socket was not yet authenticated (it
+   * counts acknowledgements across reconnects). Only then does the day leave the list of
+   * undelivered days; if the connection drops in between, the next sync sends them again from
+   * this copy.
+   */
+  private watchDelivery(replica: CheckinsReplica): void {
+    const settled = replica.pending === 0 && replica.connected;
+    const timer = this.settling.get(replica);
+    if (!settled) {
+      if (timer !== undefined) clearTimeout(timer);
+      this.settling.delete(replica);
+      if (replica.pending > 0) this.delivered.delete(replica);
+      return;
+    }
+    if (timer !== undefined || this.delivered.has(replica)) return;
+    this.settling.set(
+      replica,
+      setTimeout(() => {
+        this.settling.delete(replica);
+        if (replica.pending > 0 || !replica.connected) return;
+        this.delivered.add(replica);
+        this.undelivered.remove(replica.day);
+        if (this.backlog.get(replica.day) === replica) void this.settleBacklog(replica);
+      }, DELIVERED_SETTLE_MS),
+    );
+  }
+
   /** Closes an older day once it has nothing left to deliver, and deletes its copy here. */
   private async settleBacklog(replica: CheckinsReplica): Promise<void> {
     await replica.loaded;
     if (this.backlog.get(replica.day) !== replica) return;
-    // Pending counts against what the server acknowledged, so zero means delivered. A day still
-    // on the list of undelivered days is closed only once it has synced here: one being
-    // recovered from a refusal is empty for a moment before its entries are appended again.
     if (replica.pending > 0) return;
-    if (this.undelivered.has(replica.day) && !replica.everSynced) return;
+    // A day on the list of undelivered days waits until it counts as delivered (above); one
+    // never written here (or delivered before) closes at once.
+    if (this.undelivered.has(replica.day) && !this.delivered.has(replica)) {
+      this.watchDelivery(replica);
+      return;
+    }
     this.backlog.delete(replica.day);
     this.undelivered.remove(replica.day);
     await replica.discard();
