@@ -20,26 +20,22 @@
  * - A CPU profile (`node --cpu-prof`) of each server under the `/api/time` load, cut to the load's
  *   window, says where the time goes.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { hasChromium, launchChromium } from '../e2e/browser';
 import { quantile } from './serverUpdates';
+import {
+  cpuMsOf,
+  prepareWorktree,
+  type RunningVersion,
+  repo,
+  sleep,
+  startVersion,
+} from './versionServers';
 
 /** main before the framework move (b1f8359): hand-routed node:http, no compression, no ETag. */
 export const BEFORE_COMMIT = 'efa5fec';
@@ -50,17 +46,11 @@ export const BEFORE_COMMIT = 'efa5fec';
  */
 const BEFORE_RESTORED: Record<string, string> = { 'sync-server/api.ts': 'a02df89' };
 
-const SITE = 'riverside';
-const ZONE = 'Europe/Amsterdam';
-const PASSWORD = 'correct horse battery staple';
 const PAGES = ['/kiosk', '/dashboard'] as const;
 /** Concurrent load before the measured seconds, ms: sockets open and the server's paths hot. */
 const LOAD_WARMUP_MS = 1000;
 /** What Chromium sends over loopback (checked: `gzip, deflate, br, zstd`); the Node client too. */
 const BROWSER_ACCEPT_ENCODING = 'gzip, deflate, br, zstd';
-
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 export interface HttpEdgeOptions {
   /** The commit after the move; default HEAD at the start of the run. */
@@ -174,78 +164,6 @@ export interface HttpEdgeResult {
   readonly assetPath: { before: string; after: string };
 }
 
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms: number) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * A worktree of `commit` with this checkout's node_modules linked in, package by package (as in
- * serverUpdates.ts). Both commits compared here install the same packages as this checkout or a
- * subset of them, so nothing is fetched; a missing one is an error.
- */
-function prepareWorktree(
-  commit: string,
-  restore: Record<string, string> = {},
-): { root: string; remove: () => void } {
-  const parent = mkdtempSync(join(tmpdir(), 'headcount-edge-'));
-  const root = join(parent, 'tree');
-  execFileSync('git', ['worktree', 'add', '--detach', root, commit], { cwd: repo, stdio: 'pipe' });
-  const remove = () => {
-    try {
-      execFileSync('git', ['worktree', 'remove', '--force', root], { cwd: repo, stdio: 'pipe' });
-    } finally {
-      rmSync(parent, { recursive: true, force: true });
-    }
-  };
-  try {
-    for (const [file, from] of Object.entries(restore)) {
-      if (existsSync(join(root, file))) continue;
-      const text = execFileSync('git', ['show', `${from}:${file}`], {
-        cwd: repo,
-        encoding: 'utf8',
-      });
-      writeFileSync(join(root, file), text);
-    }
-    const modules = join(root, 'node_modules');
-    const ours = join(repo, 'node_modules');
-    mkdirSync(modules);
-    for (const entry of readdirSync(ours)) {
-      // Vite's and tsx's caches stay apart per tree.
-      if (entry === '.vite' || entry === '.cache') continue;
-      if (entry.startsWith('@') && lstatSync(join(ours, entry)).isDirectory()) {
-        mkdirSync(join(modules, entry));
-        for (const inner of readdirSync(join(ours, entry)))
-          symlinkSync(join(ours, entry, inner), join(modules, entry, inner));
-      } else symlinkSync(join(ours, entry), join(modules, entry));
-    }
-    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-      dependencies: Record<string, string>;
-    };
-    const missing = Object.keys(manifest.dependencies).filter(
-      (name) => !existsSync(join(modules, name)),
-    );
-    if (missing.length > 0)
-      throw new Error(`${commit} needs ${missing.join(', ')}, not installed in this checkout`);
-  } catch (error) {
-    remove();
-    throw error;
-  }
-  return { root, remove };
-}
-
 /** The production build of the worktree's own app, by its own `buildApp`, into `root/dist`. */
 function buildIn(root: string): void {
   execFileSync(
@@ -264,117 +182,6 @@ function buildIn(root: string): void {
       timeout: 300_000,
     },
   );
-}
-
-/** Kernel clock ticks per second, the unit of /proc/<pid>/stat times (100 on Linux as a rule). */
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU time of a process so far, milliseconds (all its threads). */
-function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-}
-
-interface RunningServer {
-  readonly child: ChildProcess;
-  readonly port: number;
-  readonly http: string;
-  readonly staffToken: string;
-  stop(): Promise<void>;
-}
-
-async function startServer(root: string, nodeArgs: string[] = []): Promise<RunningServer> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'headcount-edge-data-'));
-  const port = await freePort();
-  const env = {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    SITE_ID: SITE,
-    SITE_TIME_ZONE: ZONE,
-    LOG_LEVEL: 'silent',
-  };
-  try {
-    execFileSync(
-      process.execPath,
-      ['--import', 'tsx', 'sync-server/cli.ts', 'create-admin', '--username', 'boss'],
-      { cwd: root, env, input: `${PASSWORD}\n`, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
-  } catch (error) {
-    rmSync(dataDir, { recursive: true, force: true });
-    throw error;
-  }
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'sync-server/main.ts'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(15_000)]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  try {
-    const http = `http://127.0.0.1:${port}`;
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`the server exited: ${stderr}`);
-        try {
-          return (await fetch(`${http}/readyz`)).ok;
-        } catch {
-          return false;
-        }
-      },
-      'the server to start',
-      60_000,
-    );
-    const api = async <T>(path: string, body: unknown, token?: string): Promise<T> => {
-      const response = await fetch(`${http}${path}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: JSON.stringify(body),
-      });
-      if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-      return (await response.json()) as T;
-    };
-    const session = await api<{ accessToken: string }>('/api/session', {
-      username: 'boss',
-      password: PASSWORD,
-    });
-    // Three paired kiosks, so that GET /api/devices has something to list.
-    for (let i = 1; i <= 3; i++) {
-      const { code } = await api<{ code: string }>(
-        '/api/pairing-codes',
-        { name: `Door ${i}`, siteId: SITE },
-        session.accessToken,
-      );
-      await api('/api/devices/pair', { code, appVersion: 'bench' });
-    }
-    return { child, port, http, staffToken: session.accessToken, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -553,7 +360,7 @@ async function measurePages(
   const loads: PageLoads[] = [];
   try {
     for (const version of ['before', 'after'] as const) {
-      const server = await startServer(roots[version]);
+      const server = await startVersion(roots[version], { kiosks: 3 });
       try {
         for (const page of PAGES)
           loads.push(
@@ -615,7 +422,7 @@ interface Endpoint {
   readonly headers: Record<string, string>;
 }
 
-function endpointsFor(server: RunningServer, asset: string): Endpoint[] {
+function endpointsFor(server: RunningVersion, asset: string): Endpoint[] {
   return [
     { name: 'GET /api/time', short: '/api/time', path: '/api/time', headers: {} },
     { name: 'GET /healthz', short: '/healthz', path: '/healthz', headers: {} },
@@ -641,7 +448,7 @@ function endpointsFor(server: RunningServer, asset: string): Endpoint[] {
 }
 
 async function measureEndpoint(
-  server: RunningServer,
+  server: RunningVersion,
   endpoint: Endpoint,
   requests: number,
   warmup: number,
@@ -678,7 +485,7 @@ async function measureEndpoint(
 
 /** `clients` keep-alive loops on `/api/time` for `seconds`; the monotonic window for profiles. */
 async function loadTime(
-  server: RunningServer,
+  server: RunningVersion,
   clients: number,
   seconds: number,
 ): Promise<LoadResult & { fromUs: number; toUs: number }> {
@@ -838,7 +645,10 @@ async function profileVersion(
 ): Promise<ProfileSummary> {
   const dir = mkdtempSync(join(tmpdir(), 'headcount-edge-prof-'));
   try {
-    const server = await startServer(root, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+    const server = await startVersion(root, {
+      kiosks: 3,
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+    });
     let load: Awaited<ReturnType<typeof loadTime>>;
     try {
       load = await loadTime(server, clients, seconds);
@@ -886,7 +696,7 @@ export async function measureHttpEdge(options: HttpEdgeOptions = {}): Promise<Ht
     const rounds: LatencyRound[] = [];
     for (let i = 0; i < roundsEach; i++) {
       for (const version of ['before', 'after'] as const) {
-        const server = await startServer(roots[version]);
+        const server = await startVersion(roots[version], { kiosks: 3 });
         try {
           const endpoints: EndpointSamples[] = [];
           for (const endpoint of endpointsFor(server, assetPath[version]))

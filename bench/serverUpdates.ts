@@ -1,32 +1,6 @@
-/**
- * The server's cost per accepted check-in, before and after the durable update log of issue #9
- * (`npm run bench -- --server`). Both servers run side by side in one run, each as its own
- * process: "before" from a git worktree of the commit before the change, "after" from this
- * working tree. Rounds alternate between them, because the machine is shared and noisy.
- *
- * One round: a fresh DATA_DIR, the first admin made with that version's CLI, a kiosk paired and
- * a staff token got through the HTTP API; then a kiosk provider writes check-ins at a steady
- * rate into today's document while a dashboard provider watches the same document. Measured:
- * kiosk → dashboard (the write until the entry is in the dashboard's Y.Doc), the kiosk's
- * acknowledgement round trip (the write until the server's SyncStatus for it), and the server
- * process's CPU time (utime + stime from /proc) per update, stores and records included.
- */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-} from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
@@ -34,13 +8,19 @@ import { recordEvent, watchEntries } from '../shared/checkinsDoc';
 import { checkinsDocName } from '../shared/docName';
 import { eventIdFromBytes, newEventId } from '../shared/eventId';
 import { localDayOf } from '../shared/localTime';
+import {
+  cpuMsOf,
+  prepareWorktree,
+  repo,
+  SITE,
+  sleep,
+  startVersion,
+  waitFor,
+  ZONE,
+} from './versionServers';
 
 /** main before issue #9: its server stores documents through @hocuspocus/extension-database. */
 export const BEFORE_COMMIT = '59a5ec2';
-
-const SITE = 'riverside';
-const ZONE = 'Europe/Amsterdam';
-const PASSWORD = 'correct horse battery staple';
 
 export interface ServerRound {
   readonly version: 'before' | 'after';
@@ -92,215 +72,6 @@ export interface ServerOptions {
   log?: (line: string) => void;
 }
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms: number) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * A worktree of `commit` that runs with this checkout's node_modules: every package linked, plus
- * the direct dependencies that commit had and this checkout no longer installs (fetched with
- * `npm pack` at the version of that commit's lockfile; npm's cache serves later runs).
- */
-function prepareWorktree(commit: string): { root: string; remove: () => void } {
-  const parent = mkdtempSync(join(tmpdir(), 'headcount-before-'));
-  const root = join(parent, 'tree');
-  execFileSync('git', ['worktree', 'add', '--detach', root, commit], { cwd: repo, stdio: 'pipe' });
-  const remove = () => {
-    try {
-      execFileSync('git', ['worktree', 'remove', '--force', root], { cwd: repo, stdio: 'pipe' });
-    } finally {
-      rmSync(parent, { recursive: true, force: true });
-    }
-  };
-  try {
-    const modules = join(root, 'node_modules');
-    const ours = join(repo, 'node_modules');
-    mkdirSync(modules);
-    for (const entry of readdirSync(ours)) {
-      if (entry.startsWith('@') && lstatSync(join(ours, entry)).isDirectory()) {
-        // A real scope folder, so that a missing package of the scope can be added to it.
-        mkdirSync(join(modules, entry));
-        for (const inner of readdirSync(join(ours, entry)))
-          symlinkSync(join(ours, entry, inner), join(modules, entry, inner));
-      } else symlinkSync(join(ours, entry), join(modules, entry));
-    }
-    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-      dependencies: Record<string, string>;
-    };
-    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
-      packages: Record<string, { version: string }>;
-    };
-    for (const name of Object.keys(manifest.dependencies)) {
-      if (existsSync(join(modules, name))) continue;
-      const version = lock.packages[`node_modules/${name}`]?.version;
-      if (!version) throw new Error(`${commit} needs ${name}, which its lockfile does not pin`);
-      const packed = join(parent, 'packed');
-      mkdirSync(packed, { recursive: true });
-      const [info] = JSON.parse(
-        execFileSync(
-          'npm',
-          [
-            'pack',
-            `${name}@${version}`,
-            '--json',
-            '--prefer-offline',
-            '--pack-destination',
-            packed,
-          ],
-          { cwd: parent, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-        ),
-      ) as { filename: string }[];
-      const unpacked = join(packed, name.replace('/', '+'));
-      mkdirSync(unpacked, { recursive: true });
-      execFileSync('tar', [
-        '-xzf',
-        join(packed, (info as { filename: string }).filename),
-        '-C',
-        unpacked,
-      ]);
-      mkdirSync(dirname(join(modules, name)), { recursive: true });
-      cpSync(join(unpacked, 'package'), join(modules, name), { recursive: true });
-    }
-  } catch (error) {
-    remove();
-    throw error;
-  }
-  return { root, remove };
-}
-
-interface RunningVersion {
-  readonly child: ChildProcess;
-  readonly http: string;
-  readonly ws: string;
-  readonly kiosk: { deviceId: string; token: string };
-  readonly staffToken: string;
-  stop(): Promise<void>;
-}
-
-/** Kernel clock ticks per second, the unit of /proc/<pid>/stat times (100 on Linux as a rule). */
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU time of a process so far, milliseconds (all its threads). */
-function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
-  return (ticks * 1000) / CLOCK_TICKS;
-}
-
-async function startVersion(root: string): Promise<RunningVersion> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'headcount-bench-data-'));
-  const port = await freePort();
-  const env = {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    SITE_ID: SITE,
-    SITE_TIME_ZONE: ZONE,
-    LOG_LEVEL: 'silent',
-  };
-  execFileSync(
-    process.execPath,
-    ['--import', 'tsx', 'sync-server/cli.ts', 'create-admin', '--username', 'boss'],
-    { cwd: root, env, input: `${PASSWORD}\n`, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/main.ts'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(10_000)]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  try {
-    const http = `http://127.0.0.1:${port}`;
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`the server exited: ${stderr}`);
-        try {
-          return (await fetch(`${http}/readyz`)).ok;
-        } catch {
-          return false;
-        }
-      },
-      `the server in ${root}`,
-      30_000,
-    );
-    const api = async <T>(path: string, body: unknown, token?: string): Promise<T> => {
-      const response = await fetch(`${http}${path}`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: JSON.stringify(body),
-      });
-      if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-      return (await response.json()) as T;
-    };
-    const session = await api<{ accessToken: string }>('/api/session', {
-      username: 'boss',
-      password: PASSWORD,
-    });
-    const { code } = await api<{ code: string }>(
-      '/api/pairing-codes',
-      { name: 'Bench door', siteId: SITE },
-      session.accessToken,
-    );
-    const paired = await api<{ deviceId: string; deviceSecret: string }>('/api/devices/pair', {
-      code,
-      appVersion: 'bench',
-    });
-    const device = await api<{ accessToken: string }>('/api/devices/token', paired);
-    return {
-      child,
-      http,
-      ws: `ws://127.0.0.1:${port}`,
-      kiosk: { deviceId: paired.deviceId, token: device.accessToken },
-      staffToken: session.accessToken,
-      stop,
-    };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-}
-
 function providerFor(url: string, name: string, token: string, doc: Y.Doc) {
   const socket = new HocuspocusProviderWebsocket({ url, WebSocketPolyfill: WebSocket });
   const provider = new HocuspocusProvider({
@@ -350,7 +121,12 @@ async function runRound(
   const name = checkinsDocName(SITE, day);
   const kioskDoc = new Y.Doc();
   const dashboardDoc = new Y.Doc();
-  const kiosk = providerFor(server.ws, name, server.kiosk.token, kioskDoc);
+  const kiosk = providerFor(
+    server.ws,
+    name,
+    (server.kiosks[0] as { token: string }).token,
+    kioskDoc,
+  );
   const dashboard = providerFor(server.ws, name, server.staffToken, dashboardDoc);
   try {
     await Promise.all([kiosk.synced, dashboard.synced]);
@@ -392,7 +168,10 @@ async function runRound(
       unsynced = number;
     });
 
-    const writer = { role: 'kiosk' as const, id: server.kiosk.deviceId };
+    const writer = {
+      role: 'kiosk' as const,
+      id: (server.kiosks[0] as { deviceId: string }).deviceId,
+    };
     let written = 0;
     const write = (measured: boolean) => {
       const at = Date.now();

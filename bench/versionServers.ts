@@ -1,0 +1,273 @@
+/**
+ * What the before/after benchmarks share (`serverUpdates.ts`, `httpEdge.ts`): a git worktree of
+ * an older commit that runs with this checkout's node_modules, and a version's server as its own
+ * process with a first admin, a staff token and paired kiosks, made through that version's own
+ * CLI and HTTP API.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const SITE = 'riverside';
+export const ZONE = 'Europe/Amsterdam';
+const PASSWORD = 'correct horse battery staple';
+/** This checkout: the "after" tree. */
+export const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  ms: number,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Kernel clock ticks per second, the unit of /proc/<pid>/stat times (100 on Linux as a rule). */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time of a process so far, milliseconds (all its threads). */
+export function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
+/**
+ * A worktree of `commit` that runs with this checkout's node_modules: every package linked
+ * (Vite's and tsx's caches stay apart), plus the direct dependencies that commit had and this
+ * checkout no longer installs (fetched with `npm pack` at the version of that commit's lockfile;
+ * npm's cache serves later runs). `restore` puts back files the commit lacks, from another commit.
+ */
+export function prepareWorktree(
+  commit: string,
+  restore: Record<string, string> = {},
+): { root: string; remove: () => void } {
+  const parent = mkdtempSync(join(tmpdir(), 'headcount-before-'));
+  const root = join(parent, 'tree');
+  execFileSync('git', ['worktree', 'add', '--detach', root, commit], { cwd: repo, stdio: 'pipe' });
+  const remove = () => {
+    try {
+      execFileSync('git', ['worktree', 'remove', '--force', root], { cwd: repo, stdio: 'pipe' });
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  };
+  try {
+    for (const [file, from] of Object.entries(restore)) {
+      if (existsSync(join(root, file))) continue;
+      const text = execFileSync('git', ['show', `${from}:${file}`], {
+        cwd: repo,
+        encoding: 'utf8',
+      });
+      writeFileSync(join(root, file), text);
+    }
+    const modules = join(root, 'node_modules');
+    linkModules(join(repo, 'node_modules'), modules);
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version: string }>;
+    };
+    for (const name of Object.keys(manifest.dependencies)) {
+      if (existsSync(join(modules, name))) continue;
+      const version = lock.packages[`node_modules/${name}`]?.version;
+      if (!version) throw new Error(`${commit} needs ${name}, which its lockfile does not pin`);
+      fetchPackage(name, version, parent, join(modules, name));
+    }
+  } catch (error) {
+    remove();
+    throw error;
+  }
+  return { root, remove };
+}
+
+function linkModules(ours: string, modules: string): void {
+  mkdirSync(modules);
+  for (const entry of readdirSync(ours)) {
+    if (entry === '.vite' || entry === '.cache') continue;
+    if (entry.startsWith('@') && lstatSync(join(ours, entry)).isDirectory()) {
+      // A real scope folder, so that a missing package of the scope can be added to it.
+      mkdirSync(join(modules, entry));
+      for (const inner of readdirSync(join(ours, entry)))
+        symlinkSync(join(ours, entry, inner), join(modules, entry, inner));
+    } else symlinkSync(join(ours, entry), join(modules, entry));
+  }
+}
+
+function fetchPackage(name: string, version: string, work: string, into: string): void {
+  const packed = join(work, 'packed');
+  mkdirSync(packed, { recursive: true });
+  const [info] = JSON.parse(
+    execFileSync(
+      'npm',
+      ['pack', `${name}@${version}`, '--json', '--prefer-offline', '--pack-destination', packed],
+      { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
+  ) as { filename: string }[];
+  const unpacked = join(packed, name.replace('/', '+'));
+  mkdirSync(unpacked, { recursive: true });
+  execFileSync('tar', [
+    '-xzf',
+    join(packed, (info as { filename: string }).filename),
+    '-C',
+    unpacked,
+  ]);
+  mkdirSync(dirname(into), { recursive: true });
+  cpSync(join(unpacked, 'package'), into, { recursive: true });
+}
+
+export interface RunningVersion {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly http: string;
+  readonly ws: string;
+  readonly staffToken: string;
+  /** The paired kiosks, each with an access token. */
+  readonly kiosks: readonly { deviceId: string; token: string }[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The server of the tree at `root` as its own process on a fresh DATA_DIR, with the first admin
+ * made by that version's CLI, a staff token, and `kiosks` tablets paired through its API.
+ */
+export async function startVersion(
+  root: string,
+  options: { kiosks?: number; nodeArgs?: string[] } = {},
+): Promise<RunningVersion> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'headcount-bench-data-'));
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    SITE_ID: SITE,
+    SITE_TIME_ZONE: ZONE,
+    LOG_LEVEL: 'silent',
+  };
+  try {
+    execFileSync(
+      process.execPath,
+      ['--import', 'tsx', 'sync-server/cli.ts', 'create-admin', '--username', 'boss'],
+      { cwd: root, env, input: `${PASSWORD}\n`, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), '--import', 'tsx', 'sync-server/main.ts'],
+    { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(15_000)]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const http = `http://127.0.0.1:${port}`;
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`the server exited: ${stderr}`);
+        try {
+          return (await fetch(`${http}/readyz`)).ok;
+        } catch {
+          return false;
+        }
+      },
+      `the server in ${root}`,
+      60_000,
+    );
+    const api = async <T>(path: string, body: unknown, token?: string): Promise<T> => {
+      const response = await fetch(`${http}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+      if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+      return (await response.json()) as T;
+    };
+    const session = await api<{ accessToken: string }>('/api/session', {
+      username: 'boss',
+      password: PASSWORD,
+    });
+    const kiosks: { deviceId: string; token: string }[] = [];
+    for (let i = 1; i <= (options.kiosks ?? 1); i++) {
+      const { code } = await api<{ code: string }>(
+        '/api/pairing-codes',
+        { name: `Door ${i}`, siteId: SITE },
+        session.accessToken,
+      );
+      const paired = await api<{ deviceId: string; deviceSecret: string }>('/api/devices/pair', {
+        code,
+        appVersion: 'bench',
+      });
+      const device = await api<{ accessToken: string }>('/api/devices/token', paired);
+      kiosks.push({ deviceId: paired.deviceId, token: device.accessToken });
+    }
+    return {
+      child,
+      port,
+      http,
+      ws: `ws://127.0.0.1:${port}`,
+      staffToken: session.accessToken,
+      kiosks,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
