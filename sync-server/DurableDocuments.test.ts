@@ -1,12 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { readEntries } from '../shared/checkinsDoc';
 import { checkinsDocName } from '../shared/docName';
 import { localDayOf } from '../shared/localTime';
 import { DocumentStore } from './DocumentStore';
 import { openDatabase } from './database';
+import { closeAfterEach } from './testing/closeAfterEach';
 import {
-  type Client,
   connect,
   kioskCheckIn,
   pairKiosk,
@@ -19,14 +19,7 @@ import {
 
 const today = localDayOf(Date.now(), ZONE);
 const name = checkinsDocName(SITE, today);
-const open: (TestServer | Client)[] = [];
-
-afterEach(async () => {
-  for (const thing of open.splice(0).reverse()) {
-    if ('destroy' in thing) thing.destroy();
-    else await thing.close();
-  }
-});
+const open = closeAfterEach();
 
 const logged = (t: TestServer) =>
   (t.server.db.prepare('select count(*) as n from document_updates').get() as { n: number }).n;

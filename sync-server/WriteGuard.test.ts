@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { readEntries, recordEvent } from '../shared/checkinsDoc';
 import { checkinsDocName, siteDocName } from '../shared/docName';
 import { encodeEntry } from '../shared/entryCodec';
 import { newEventId } from '../shared/eventId';
 import { localDayOf } from '../shared/localTime';
+import { closeAfterEach } from './testing/closeAfterEach';
 import {
   type Client,
   connect,
@@ -27,14 +28,7 @@ import type { WriteLimits } from './WriteGuard';
  */
 const today = localDayOf(Date.now(), ZONE);
 const name = checkinsDocName(SITE, today);
-const open: (TestServer | Client)[] = [];
-
-afterEach(async () => {
-  for (const thing of open.splice(0).reverse()) {
-    if ('destroy' in thing) thing.destroy();
-    else await thing.close();
-  }
-});
+const open = closeAfterEach();
 
 async function server(writeLimits?: Partial<WriteLimits>): Promise<TestServer> {
   const t = await startTestServer({}, undefined, writeLimits ? { writeLimits } : {});

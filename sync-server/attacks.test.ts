@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { HocuspocusProvider } from '@hocuspocus/provider';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Awareness } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 import { readEntries } from '../shared/checkinsDoc';
@@ -11,6 +11,7 @@ import { encodeEntry } from '../shared/entryCodec';
 import { deviceTimeOf, eventIdFromBytes, newEventId } from '../shared/eventId';
 import type { Method, NewEvent } from '../shared/events';
 import { addDays, instantAt, localDayOf } from '../shared/localTime';
+import { closeAfterEach } from './testing/closeAfterEach';
 import {
   type Client,
   connect,
@@ -43,14 +44,7 @@ const config: DayConfig = {
 };
 /** What the honest gym below derives: six visits (a seventh scan voided by the desk), all in. */
 const HONEST = { visits: 6, inside: ['M1', 'M2', 'M3', 'M5', 'M6', 'M7'] };
-const open: (TestServer | Client)[] = [];
-
-afterEach(async () => {
-  for (const thing of open.splice(0).reverse()) {
-    if ('destroy' in thing) thing.destroy();
-    else await thing.close();
-  }
-});
+const open = closeAfterEach();
 
 async function server(dir?: string): Promise<TestServer> {
   const t = await startTestServer({}, dir);

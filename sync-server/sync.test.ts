@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { readEntries } from '../shared/checkinsDoc';
@@ -7,6 +7,7 @@ import { checkinsDocName, siteDocName } from '../shared/docName';
 import { localDayOf } from '../shared/localTime';
 import { readSettings } from '../shared/siteDoc';
 import { CLOSE_REVOKED } from './AccessControl';
+import { closeAfterEach } from './testing/closeAfterEach';
 import {
   type Client,
   connect,
@@ -32,14 +33,7 @@ const config = {
   closingTime: null,
   debounceMs: 120_000,
 };
-const open: (TestServer | Client)[] = [];
-
-afterEach(async () => {
-  for (const thing of open.splice(0).reverse()) {
-    if ('destroy' in thing) thing.destroy();
-    else await thing.close();
-  }
-});
+const open = closeAfterEach();
 
 async function server(env: Record<string, string> = {}, dir?: string): Promise<TestServer> {
   const t = await startTestServer(env, dir);
