@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import pino from 'pino';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import { readEntries } from '../shared/checkinsDoc';
@@ -24,7 +24,12 @@ import {
 import { buildApp, hasChromium, launchChromium } from './browser';
 import { type HeldUpgrade, holdUpgrade } from './heldUpgrade';
 import { deployFile, hasCaddy, type RunningProxy, startCaddy } from './proxies';
-import { newPairingCode, pairThroughScreen } from './tablet';
+import {
+  newPairingCode,
+  pairThroughScreen,
+  scanAtKiosk as scan,
+  kioskStatus as status,
+} from './tablet';
 
 /**
  * Behind a proxy (issue 10, item 3), with a real Caddy started by the test from `deploy/`:
@@ -67,15 +72,6 @@ function servedSpki(): Promise<string> {
     socket.on('error', reject);
   });
 }
-
-async function scan(page: Page, number: string, expected: string): Promise<void> {
-  for (const digit of number) await page.getByRole('button', { name: digit, exact: true }).click();
-  await page.getByRole('button', { name: 'OK, check in or out' }).click();
-  await expect.poll(() => page.getByText(expected).count()).toBe(1);
-  await page.getByRole('button', { name: 'Done' }).click();
-}
-
-const status = (page: Page) => page.getByRole('status', { name: 'Connection' }).textContent();
 
 function entriesOnServer(): number {
   const name = checkinsDocName(SITE, day());

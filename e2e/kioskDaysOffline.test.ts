@@ -21,7 +21,12 @@ import {
   ZONE,
 } from '../sync-server/testing/testServer';
 import { buildApp, CHROMIUM_PATH, hasChromium } from './browser';
-import { newPairingCode, pairThroughScreen } from './tablet';
+import {
+  newPairingCode,
+  pairThroughScreen,
+  scanAtKiosk as scan,
+  kioskStatus as status,
+} from './tablet';
 
 /**
  * No day left behind ([D6]), the issue's scenario with the network cut for real: a paired kiosk
@@ -85,24 +90,6 @@ async function startServer(): Promise<TestServer> {
   });
   return server;
 }
-
-async function type(page: Page, number: string): Promise<void> {
-  for (const digit of number) await page.getByRole('button', { name: digit, exact: true }).click();
-  await page.getByRole('button', { name: 'OK, check in or out' }).click();
-}
-
-/** Scans, waits for the result, and taps Done as the next member would. */
-async function scan(page: Page, number: string, expected: string): Promise<void> {
-  await type(page, number);
-  await expect.poll(() => page.getByText(expected).count()).toBe(1);
-  await page.getByRole('button', { name: 'Done' }).click();
-}
-
-const status = (page: Page) =>
-  page
-    .getByRole('status', { name: 'Connection' })
-    .textContent({ timeout: 2000 })
-    .catch(() => '');
 
 /** The page's clock now (Playwright's fake clock, moved by the test). */
 const pageNow = (page: Page) => page.evaluate(() => Date.now());

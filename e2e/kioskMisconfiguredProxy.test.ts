@@ -25,7 +25,12 @@ import {
   ZONE,
 } from '../sync-server/testing/testServer';
 import { buildApp, hasChromium, launchChromium } from './browser';
-import { newPairingCode, pairThroughScreen } from './tablet';
+import {
+  newPairingCode,
+  pairThroughScreen,
+  scanAtKiosk as scan,
+  kioskStatus as status,
+} from './tablet';
 
 /**
  * A misconfigured reverse proxy leaves the tablet paired and recording offline (issue 10, item
@@ -132,19 +137,6 @@ let proxy: MisconfigurableProxy;
 let browser: Browser;
 const day = () => localDayOf(Date.now(), ZONE);
 
-async function type(page: Page, number: string): Promise<void> {
-  for (const digit of number) await page.getByRole('button', { name: digit, exact: true }).click();
-  await page.getByRole('button', { name: 'OK, check in or out' }).click();
-}
-
-/** Scans, waits for the result, and taps Done as the next member would. */
-async function scan(page: Page, number: string, expected: string): Promise<void> {
-  await type(page, number);
-  await expect.poll(() => page.getByText(expected).count()).toBe(1);
-  await page.getByRole('button', { name: 'Done' }).click();
-}
-
-const status = (page: Page) => page.getByRole('status', { name: 'Connection' }).textContent();
 const keypadShown = (page: Page) =>
   page.getByRole('button', { name: 'OK, check in or out' }).count();
 const pairingShown = (page: Page) => page.getByRole('button', { name: 'Pair this tablet' }).count();

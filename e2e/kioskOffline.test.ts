@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import { readEntries } from '../shared/checkinsDoc';
@@ -18,7 +18,12 @@ import {
   ZONE,
 } from '../sync-server/testing/testServer';
 import { buildApp, hasChromium, launchProfile } from './browser';
-import { newPairingCode, pairThroughScreen } from './tablet';
+import {
+  newPairingCode,
+  pairThroughScreen,
+  scanAtKiosk as scan,
+  kioskStatus as status,
+} from './tablet';
 
 /**
  * The kiosk with the network cut for real (the server stopped and the browser offline): it keeps
@@ -38,20 +43,6 @@ async function startServer(): Promise<TestServer> {
   });
   return server;
 }
-
-async function type(page: Page, number: string): Promise<void> {
-  for (const digit of number) await page.getByRole('button', { name: digit, exact: true }).click();
-  await page.getByRole('button', { name: 'OK, check in or out' }).click();
-}
-
-/** Scans, waits for the result, and taps Done as the next member would. */
-async function scan(page: Page, number: string, expected: string): Promise<void> {
-  await type(page, number);
-  await expect.poll(() => page.getByText(expected).count()).toBe(1);
-  await page.getByRole('button', { name: 'Done' }).click();
-}
-
-const status = (page: Page) => page.getByRole('status', { name: 'Connection' }).textContent();
 
 // Skipped only where Chromium is missing, with the message from ./browser; CI always has it.
 describe.skipIf(!hasChromium)('kiosk offline', () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
 import { readEntries } from '../shared/checkinsDoc';
@@ -21,7 +21,12 @@ import {
   ZONE,
 } from '../sync-server/testing/testServer';
 import { buildApp, hasChromium, launchChromium } from './browser';
-import { newPairingCode, pairThroughScreen } from './tablet';
+import {
+  newPairingCode,
+  pairThroughScreen,
+  scanAtKiosk as scan,
+  kioskStatus as status,
+} from './tablet';
 
 /**
  * HTTPS built in (issue 10, item 2): the server alone, with TLS_CERT and TLS_KEY, serves the
@@ -60,15 +65,6 @@ function startServer(): Promise<TestServer> {
     return started;
   });
 }
-
-async function scan(page: Page, number: string, expected: string): Promise<void> {
-  for (const digit of number) await page.getByRole('button', { name: digit, exact: true }).click();
-  await page.getByRole('button', { name: 'OK, check in or out' }).click();
-  await expect.poll(() => page.getByText(expected).count()).toBe(1);
-  await page.getByRole('button', { name: 'Done' }).click();
-}
-
-const status = (page: Page) => page.getByRole('status', { name: 'Connection' }).textContent();
 
 function entriesOnServer(): number {
   const t = server as TestServer;
