@@ -124,6 +124,8 @@ export const FLAG_CODES = [
   'auto-closed',
   'clock-clamped',
   'clock-untrusted',
+  /** Re-timed by its writer's later clock correction ([T5]); `shiftMs` says by how much. */
+  'clock-corrected',
   'future-dated',
   'void-target-missing',
   'void-target-invalid',
@@ -137,6 +139,8 @@ export interface Flag {
   /** The event, or for visit flags the visit (its first check-in), by writer and id. */
   readonly ref: EventRef;
   readonly memberId?: string;
+  /** For `clock-corrected`: the corrected time minus the time the device recorded, ms ([T5]). */
+  readonly shiftMs?: number;
 }
 
 export const BUCKET_SECONDS = 15 * 60;
@@ -431,6 +435,7 @@ export class DayLedger {
       'auto-closed': autoClosed,
       'clock-clamped': this.clampedToday,
       'clock-untrusted': this.untrustedToday,
+      'clock-corrected': 0,
       'future-dated': future,
       'void-target-missing': missing,
       'void-target-invalid': invalid,
