@@ -1,5 +1,6 @@
+import { ClockCorrections, isClamped, isCorrected } from './ClockCorrections';
 import type { RawEntry } from './checkinsDoc';
-import { type EntryContext, parseEntry } from './entryCodec';
+import { clampToWindow, type EntryContext, parseEntry } from './entryCodec';
 import type { EventId } from './eventId';
 import { type EventRef, refOf, sameWriter } from './eventRef';
 import {
@@ -7,6 +8,7 @@ import {
   type CheckinEvent,
   type CheckOutAllEvent,
   type CheckOutEvent,
+  type ClockEvent,
   compareEvents,
   compareWriters,
   type VoidEvent,
@@ -166,8 +168,12 @@ export class DayLedger {
   private readonly writers = new Map<string, Writer | null>();
   private readonly contexts = new Map<LocalDay, Map<Writer, EntryContext>>();
 
-  /** Every entry held, by key: its event, or null when it is a problem. */
+  /**
+   * Every entry held, by key: its event as recorded, or null when it is a problem. Clock
+   * corrections ([T5]) are held here and in `clocks`, never in the timeline.
+   */
   private readonly entries = new Map<string, CheckinEvent | null>();
+  private readonly clocks = new ClockCorrections();
   private readonly entryProblems = new Map<string, Problem>();
   /**
    * The keys of the entries carrying each event id, in any writer's array. An event is its
@@ -201,6 +207,7 @@ export class DayLedger {
   // Counters behind `flagCounts`, for events and visits of the day.
   private clampedToday = 0;
   private untrustedToday = 0;
+  private correctedToday = 0;
   private unmatchedToday = 0;
   private reentryToday = 0;
   private readonly voidEvents = new Set<VoidEvent>();
@@ -234,8 +241,12 @@ export class DayLedger {
       if ('detail' in result) {
         this.entries.set(entry.key, null);
         this.entryProblems.set(entry.key, result);
+      } else if (result.kind === 'clock') {
+        this.entries.set(entry.key, result);
+        for (const id of this.clocks.add(entry.key, result)) touched.add(id);
       } else {
         this.entries.set(entry.key, result);
+        if (result.segment !== undefined) this.clocks.track(result);
         touched.add(result.id);
       }
     }
@@ -250,7 +261,9 @@ export class DayLedger {
       if (held === undefined) continue;
       this.entries.delete(key);
       this.entryProblems.delete(key);
-      if (held !== null) {
+      if (held?.kind === 'clock') {
+        for (const id of this.clocks.remove(key, held)) touched.add(id);
+      } else if (held !== null) {
         const keys = this.keysById.get(held.id);
         if (Array.isArray(keys)) {
           const rest = keys.filter((k) => k !== key);
@@ -363,8 +376,16 @@ export class DayLedger {
     for (const event of this.timeline) {
       const memberId = 'memberId' in event && event.memberId !== '' ? event.memberId : undefined;
       const ref = refOf(event);
-      if (event.at !== event.recordedAt) push('clock-clamped', event.at, ref, memberId);
+      if (isClamped(event)) push('clock-clamped', event.at, ref, memberId);
       if (!event.clockTrusted) push('clock-untrusted', event.at, ref, memberId);
+      if (isCorrected(event) && this.inDay(event.at)) {
+        const flag = { code: 'clock-corrected' as const, at: event.at, ref };
+        flags.push({
+          ...flag,
+          ...(memberId === undefined ? {} : { memberId }),
+          shiftMs: event.clockShiftMs,
+        });
+      }
       if (event.at > now + FUTURE_TOLERANCE_MS) push('future-dated', event.at, ref, memberId);
       if (unmatched.has(event)) push('unmatched-check-out', event.at, ref, memberId);
       if (event.kind === 'void') {
@@ -397,7 +418,7 @@ export class DayLedger {
     for (const id of this.conflicted) {
       const chosen = this.chosenOf(id);
       for (const key of this.keysOf(id)) {
-        const variant = this.entries.get(key) as CheckinEvent;
+        const variant = this.retime(this.entries.get(key) as CheckinEvent);
         const kept = chosen.find((c) => sameWriter(c.writer, variant.writer));
         if (kept && canonical(variant) !== canonical(kept)) {
           problems.push({
@@ -435,7 +456,7 @@ export class DayLedger {
       'auto-closed': autoClosed,
       'clock-clamped': this.clampedToday,
       'clock-untrusted': this.untrustedToday,
-      'clock-corrected': 0,
+      'clock-corrected': this.correctedToday,
       'future-dated': future,
       'void-target-missing': missing,
       'void-target-invalid': invalid,
@@ -518,6 +539,8 @@ export class DayLedger {
     if (!writer) return entryProblem(entry, 'misplaced', `top-level type "${entry.container}"`);
     const parsed = parseEntry(entry.value, this.contextOf(writer, entry.docDay));
     if (!parsed.ok) return entryProblem(entry, parsed.code, parsed.detail, parsed.eventId);
+    // A clock correction is no event of the day: it is filed by segment, not by id ([T5]).
+    if (parsed.event.kind === 'clock') return parsed.event;
     const id = parsed.event.id;
     const keys = this.keysById.get(id);
     if (keys === undefined) this.keysById.set(id, entry.key);
@@ -581,12 +604,12 @@ export class DayLedger {
     }
     if (!Array.isArray(keys)) {
       this.conflicted.delete(id);
-      const only = this.entries.get(keys) as CheckinEvent;
+      const only = this.retime(this.entries.get(keys) as CheckinEvent);
       return held && !Array.isArray(held) && sameContent(held, only) ? held : only;
     }
     const best: { event: CheckinEvent; form: string; conflict: boolean }[] = [];
     for (const key of keys) {
-      const variant = this.entries.get(key) as CheckinEvent;
+      const variant = this.retime(this.entries.get(key) as CheckinEvent);
       const form = canonical(variant);
       const mine = best.find((b) => sameWriter(b.event.writer, variant.writer));
       if (!mine) best.push({ event: variant, form, conflict: false });
@@ -613,8 +636,9 @@ export class DayLedger {
   /** Counts an event's own flags (clock) in or out. */
   private countEventFlags(event: CheckinEvent, sign: 1 | -1): void {
     if (!this.inDay(event.at)) return;
-    if (event.at !== event.recordedAt) this.clampedToday += sign;
+    if (isClamped(event)) this.clampedToday += sign;
     if (!event.clockTrusted) this.untrustedToday += sign;
+    if (isCorrected(event)) this.correctedToday += sign;
   }
 
   /** Files an event; returns true when every member must be re-paired. */
@@ -644,6 +668,8 @@ export class DayLedger {
         this.closeAlls.insert(event);
         this.closeAllCache = null;
         return true;
+      case 'clock':
+        return false;
     }
   }
 
@@ -677,6 +703,8 @@ export class DayLedger {
         this.closeAlls.remove(event);
         this.closeAllCache = null;
         return true;
+      case 'clock':
+        return false;
     }
   }
 
@@ -799,6 +827,14 @@ export class DayLedger {
     }
   }
 
+  /** An event as held, re-timed by its writer's clock correction if one applies ([T5]). */
+  private retime(event: CheckinEvent): CheckinEvent {
+    return event.segment === undefined ? event : this.clocks.retime(event, this.clampToDay);
+  }
+
+  private readonly clampToDay = (at: number, docDay: LocalDay): number =>
+    clampToWindow(at, this.windowOf(docDay));
+
   /** One parse context per writer and day, so parsing a day allocates none. */
   private contextOf(writer: Writer, day: LocalDay): EntryContext {
     let byWriter = this.contexts.get(day);
@@ -892,5 +928,7 @@ function canonical(event: CheckinEvent): string {
       : null,
     'corrects' in event ? (event.corrects ?? null) : null,
     event.docDay,
+    event.segment ?? null,
+    event.clockShiftMs ?? null,
   ]);
 }

@@ -47,17 +47,37 @@ const opArb = fc.record({
   reuse: fc.oneof({ arbitrary: fc.constant(null), weight: 4 }, { arbitrary: fc.nat(), weight: 1 }),
   /** Write a void as before voids named the writer: it names the id in any array ([V10]). */
   legacy: fc.boolean(),
+  /**
+   * The writer's clock jumps by this many seconds before it records (a new clock segment it has
+   * not measured, [T5]), and whether it measures the server's clock after recording.
+   */
+  jump: fc.option(fc.integer({ min: -1800, max: 1800 }), { freq: 4 }),
+  measure: fc.boolean(),
 });
+
+/** A writer's clock segment it has not measured yet ([T5]). */
+interface Segment {
+  readonly id: string;
+  readonly errorMs: number;
+  readonly days: Set<string>;
+}
 
 interface Replica {
   writer: string;
   docs: Map<string, Y.Doc>;
   log: { day: string; update: Uint8Array }[];
   ledger: DayLedger;
+  segment: Segment | null;
 }
 
 function makeReplica(writer: string): Replica {
-  const replica: Replica = { writer, docs: new Map(), log: [], ledger: new DayLedger(config) };
+  const replica: Replica = {
+    writer,
+    docs: new Map(),
+    log: [],
+    ledger: new DayLedger(config),
+    segment: null,
+  };
   for (const day of [previous, config.day]) {
     const doc = new Y.Doc();
     doc.on('update', (update: Uint8Array) => replica.log.push({ day, update }));
@@ -84,7 +104,7 @@ function deliver(from: Replica, to: Replica, rng: () => number, duplicate: boole
 }
 
 describe('convergence', () => {
-  it('[S7][V9][E2] replicas partitioned while recording, re-using ids across writers, converge to the reference model', () => {
+  it('[S7][V9][E2][T5] replicas partitioned while recording, re-using ids across writers, with clocks that jump and are corrected later (or never), converge to the reference model', () => {
     fc.assert(
       fc.property(
         fc.array(opArb, { minLength: 1, maxLength: 40 }),
@@ -100,6 +120,9 @@ describe('convergence', () => {
           };
           const replicas = WRITERS.map(makeReplica);
           const truth: ModelEvent[] = [];
+          /** The time each event is recorded at, by its segment: corrected if it was measured. */
+          const recorded: { event: ModelEvent; segment: string; recordedAt: number }[] = [];
+          const measured = new Set<string>();
           let lastAt = window.start;
           ops.forEach((op, index) => {
             const replica = replicas[op.replica] as Replica;
@@ -127,13 +150,29 @@ describe('convergence', () => {
               reused && !truth.some((e) => e.writer === replica.writer && e.id === reused.id)
                 ? reused.id
                 : testEventId(at, index);
-            const day = localDayOf(at, config.timeZone) === previous ? previous : config.day;
+            // A jump starts a new segment; its events stay inside both documents' days even
+            // when moved by the error, so that clamping ([T2], tested on its own) stays out.
+            const margin = 1800 * 1000;
+            if (op.jump !== null && replica.segment === null) {
+              replica.segment = { id: `s${index}`, errorMs: op.jump * 1000, days: new Set() };
+            }
+            const segment =
+              replica.segment && at >= window.start + margin && at < window.end - margin
+                ? replica.segment
+                : null;
+            const recordedAt = at + (segment?.errorMs ?? 0);
+            // A device's id carries its own clock's time ([E1]): a segment's events mint theirs.
+            const eventId = segment ? testEventId(recordedAt, index) : id;
+            const day =
+              localDayOf(recordedAt, config.timeZone) === previous ? previous : config.day;
             const recording = {
-              id,
-              at,
-              clockTrusted: true,
+              id: eventId,
+              at: recordedAt,
+              clockTrusted: segment === null,
               method: (staff ? 'staff' : op.method) as Method,
+              ...(segment ? { segment: segment.id } : {}),
             };
+            segment?.days.add(day);
             const legacy = event.kind === 'void' && op.legacy;
             const doc = replica.docs.get(day) as Y.Doc;
             if (legacy) {
@@ -144,7 +183,7 @@ describe('convergence', () => {
               recordEvent(doc, { role, id: name }, event, recording);
             }
             truth.push({
-              id,
+              id: eventId,
               writer: replica.writer,
               at,
               kind: event.kind,
@@ -156,6 +195,32 @@ describe('convergence', () => {
                   }
                 : {}),
             });
+            if (segment) {
+              recorded.push({
+                event: truth.at(-1) as ModelEvent,
+                segment: `${replica.writer} ${segment.id}`,
+                recordedAt,
+              });
+            }
+            // The measure: one correction in every day the segment wrote to, stating the offset.
+            if (op.measure && replica.segment) {
+              const { id: segmentId, errorMs, days } = replica.segment;
+              for (const [n, clockDay] of [...days].entries()) {
+                recordEvent(
+                  replica.docs.get(clockDay) as Y.Doc,
+                  { role, id: name },
+                  { kind: 'clock', segment: segmentId },
+                  {
+                    id: testEventId(at + errorMs, 4096 + index * 2 + n),
+                    at,
+                    clockTrusted: true,
+                    method: 'device',
+                  },
+                );
+              }
+              measured.add(`${replica.writer} ${segmentId}`);
+              replica.segment = null;
+            }
             if (op.sync) {
               const [a, b] = op.sync;
               deliver(replicas[a] as Replica, replicas[b] as Replica, rng, true);
@@ -163,6 +228,10 @@ describe('convergence', () => {
           });
           for (const to of replicas)
             for (const from of replicas) if (from !== to) deliver(from, to, rng, true);
+          // A segment never measured keeps the times its wrong clock recorded ([T5]).
+          for (const { event, segment, recordedAt } of recorded) {
+            if (!measured.has(segment)) event.at = recordedAt;
+          }
 
           const now = window.start + nowSecond * 1000;
           const results = replicas.map((r) =>

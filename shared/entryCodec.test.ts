@@ -200,4 +200,56 @@ describe('entryCodec', () => {
       { numRuns: 2000 },
     );
   });
+
+  it('[T5] round-trips a clock correction and the segment of the entries it corrects', () => {
+    const deviceAt = at + 3 * 3_600_000;
+    const checkIn = parseEntry(
+      encodeEntry(
+        { kind: 'checkIn', memberId: 'M1' },
+        {
+          id: newEventId(deviceAt),
+          at: deviceAt,
+          clockTrusted: false,
+          method: 'qr',
+          segment: 'k3Xb',
+        },
+      ),
+      kiosk,
+    );
+    expect(checkIn).toMatchObject({ ok: true, event: { segment: 'k3Xb', clockTrusted: false } });
+    const correction = parseEntry(
+      encodeEntry(
+        { kind: 'clock', segment: 'k3Xb' },
+        { id: newEventId(deviceAt), at, clockTrusted: true, method: 'device' },
+      ),
+      kiosk,
+    );
+    expect(correction).toMatchObject({
+      ok: true,
+      event: { kind: 'clock', segment: 'k3Xb', recordedAt: at, deviceTime: deviceAt },
+    });
+  });
+
+  it('[T5][E5] reads a clock correction without a segment, from a guess or naming a member as malformed', () => {
+    const id = newEventId(at);
+    const good = encodeEntry(
+      { kind: 'clock', segment: 's1' },
+      { id, at, clockTrusted: true, method: 'device' },
+    );
+    const variants: unknown[][] = [
+      good.slice(0, 7),
+      good.map((f, i) => (i === 5 ? false : f)),
+      good.map((f, i) => (i === 6 ? 0 : f)),
+      good.map((f, i) => (i === 3 ? 'M1' : f)),
+    ];
+    for (const value of variants) {
+      expect(parseEntry(value, kiosk)).toMatchObject({ ok: false, code: 'malformed' });
+    }
+    expect(() =>
+      encodeEntry(
+        { kind: 'clock', segment: 's1' },
+        { id, at, clockTrusted: false, method: 'device' },
+      ),
+    ).toThrow(RangeError);
+  });
 });

@@ -32,8 +32,10 @@ import { parseWriterName, WRITER_NAME_MAX, writerName } from './writer';
  * - memberId: '' for kinds without a member.
  * - correctionMs: `at - deviceTime`, the server offset the device applied (0 when unknown).
  * - extra: optional object with `loc`, `override`, `reason`, `code`, `target` (the id of the
- *   event a void names, or that a check-in or check-out corrects) and `tw` (the writer array
- *   holding a void's target, e.g. `kiosk:front`).
+ *   event a void names, or that a check-in or check-out corrects), `tw` (the writer array
+ *   holding a void's target, e.g. `kiosk:front`) and `seg` (the device's clock segment, on
+ *   entries recorded before the device measured the server's clock in it, and on the `clock`
+ *   entry that corrects them, [T5]).
  *
  * `tw` came later, inside version 1, because an id alone no longer names an event: identity is
  * writer and id ([E2], [V10]). Adding an optional key to `extra` needs no new version, in both
@@ -43,6 +45,10 @@ import { parseWriterName, WRITER_NAME_MAX, writerName } from './writer';
  * `extra`, so old devices still read new voids (they apply them to every writer's event with
  * that id, as they always did). A switch ([K5]) needs no `tw`: it only names its own writer's
  * events.
+ *
+ * `seg` and the `clock` kind (with the `device` method) came the same way. A reader that
+ * predates them ignores `seg` and lists a `clock` entry as an `unknown-kind` problem: it derives
+ * the times as recorded, as every reader did before corrections existed.
  */
 export const ENTRY_VERSION = 1;
 
@@ -66,12 +72,17 @@ interface Extra {
   code?: string;
   target?: string;
   tw?: string;
+  seg?: string;
 }
+
+/** Longest clock segment id accepted ([T5]); devices write 12 characters. */
+export const MAX_SEGMENT = 24;
 
 /** The tuple to append for a new event. Throws on values no writer should produce. */
 export function encodeEntry(event: NewEvent, recording: Recording): EntryTuple {
   const extra: Extra = {};
   if (recording.location !== undefined) extra.loc = checkText(recording.location, MAX_SHORT_TEXT);
+  if (recording.segment !== undefined) extra.seg = checkText(recording.segment, MAX_SEGMENT);
   let memberId = '';
   switch (event.kind) {
     case 'checkIn':
@@ -97,6 +108,12 @@ export function encodeEntry(event: NewEvent, recording: Recording): EntryTuple {
       extra.reason = checkText(event.reason, MAX_REASON);
       break;
     case 'checkOutAll':
+      break;
+    case 'clock':
+      extra.seg = checkText(event.segment, MAX_SEGMENT);
+      if (recording.method !== 'device' || !recording.clockTrusted) {
+        throw new RangeError('a clock correction is recorded by the device with a measured clock');
+      }
       break;
   }
   if (memberId.length > MAX_SHORT_TEXT) throw new RangeError('member id too long');
@@ -146,7 +163,7 @@ export interface EntryContext {
 }
 
 const PERMITTED: Record<Writer['role'], ReadonlySet<EventKind>> = {
-  kiosk: new Set(['checkIn', 'checkOut', 'denied']),
+  kiosk: new Set(['checkIn', 'checkOut', 'denied', 'clock']),
   staff: new Set(EVENT_KINDS),
 };
 
@@ -210,6 +227,7 @@ function parseV1(value: unknown[], { writer, window }: EntryContext): ParsedEntr
     docDay: window.day,
   };
   if (extra.loc !== undefined) event.location = extra.loc;
+  if (extra.seg !== undefined) event.segment = extra.seg;
   switch (kind) {
     case 'checkIn':
     case 'checkOut':
@@ -243,6 +261,13 @@ function parseV1(value: unknown[], { writer, window }: EntryContext): ParsedEntr
       break;
     case 'checkOutAll':
       break;
+    case 'clock':
+      if (extra.seg === undefined)
+        return bad('malformed', 'clock correction without a segment', id);
+      if (method !== 'device' || !clockTrusted || memberId !== '') {
+        return bad('malformed', 'clock correction not recorded by the device from a measure', id);
+      }
+      break;
   }
   return { ok: true, event: event as unknown as CheckinEvent };
 }
@@ -255,7 +280,7 @@ const NO_EXTRA: Extra = Object.freeze({});
  * read by the next day (which reads the day before), while one dated before the start of its
  * document's day would be counted by no day at all.
  */
-function clampToWindow(at: number, window: DayWindow): number {
+export function clampToWindow(at: number, window: DayWindow): number {
   if (at < window.start) return window.start;
   if (at >= window.end + CLOCK_TOLERANCE_MS) return window.end - 1;
   return at;
@@ -268,6 +293,7 @@ const EXTRA_LIMITS: Record<keyof Extra, number> = {
   target: 36,
   tw: WRITER_NAME_MAX,
   reason: MAX_REASON,
+  seg: MAX_SEGMENT,
 };
 
 /** The optional extra object, or a sentence saying what is wrong with it. */

@@ -6,10 +6,18 @@ import type { EventId } from './eventId';
  */
 
 /** Codes are stored as small integers (one byte each in the document); the order is fixed forever. */
-export const EVENT_KINDS = ['checkIn', 'checkOut', 'denied', 'void', 'checkOutAll'] as const;
+export const EVENT_KINDS = [
+  'checkIn',
+  'checkOut',
+  'denied',
+  'void',
+  'checkOutAll',
+  'clock',
+] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
-export const METHODS = ['keypad', 'qr', 'wedge', 'search', 'staff'] as const;
+/** How an event was recorded; `device` is the device itself, not a person (a clock correction). */
+export const METHODS = ['keypad', 'qr', 'wedge', 'search', 'staff', 'device'] as const;
 export type Method = (typeof METHODS)[number];
 
 /** Why a kiosk refused a member at the door. */
@@ -30,8 +38,18 @@ interface EventBase {
   readonly recordedAt: number;
   /** The device clock when recorded (the id's timestamp). */
   readonly deviceTime: number;
-  /** False when the device had never learned the server's time offset ([T1]). */
+  /**
+   * False when the device had never learned the server's time offset ([T1]), or had noticed its
+   * clock jump and not yet measured again; true once a clock correction re-timed it ([T5]).
+   */
   readonly clockTrusted: boolean;
+  /**
+   * The device's clock segment, when it recorded the event before measuring the server's clock
+   * in that segment ([T5]): a later clock correction of the same writer and segment re-times it.
+   */
+  readonly segment?: string;
+  /** How far a clock correction moved the event: corrected time minus `recordedAt`, ms ([T5]). */
+  readonly clockShiftMs?: number;
   readonly writer: Writer;
   readonly method: Method;
   readonly location?: string;
@@ -79,12 +97,23 @@ export interface CheckOutAllEvent extends EventBase {
   readonly kind: 'checkOutAll';
 }
 
+/**
+ * A writer's clock correction ([T5]): the server offset it measured in `segment`, which re-times
+ * its own earlier events of that segment. `recordedAt - deviceTime` is the offset. Not an event
+ * anyone sees in the feed: derivations read it and apply it.
+ */
+export interface ClockEvent extends EventBase {
+  readonly kind: 'clock';
+  readonly segment: string;
+}
+
 export type CheckinEvent =
   | CheckInEvent
   | CheckOutEvent
   | DeniedEvent
   | VoidEvent
-  | CheckOutAllEvent;
+  | CheckOutAllEvent
+  | ClockEvent;
 
 /** What a writer supplies to record an event; the codec derives the rest. */
 export type NewEvent =
@@ -92,7 +121,8 @@ export type NewEvent =
   | { kind: 'checkOut'; memberId: string; corrects?: EventId }
   | { kind: 'denied'; memberId: string; reason: DenialReason; code?: string }
   | { kind: 'void'; targetId: EventId; targetWriter: Writer; reason: string }
-  | { kind: 'checkOutAll' };
+  | { kind: 'checkOutAll' }
+  | { kind: 'clock'; segment: string };
 
 /** Common fields of every recorded event. */
 export interface Recording {
@@ -101,6 +131,8 @@ export interface Recording {
   readonly clockTrusted: boolean;
   readonly method: Method;
   readonly location?: string;
+  /** The clock segment, while the device has not measured the server's clock in it ([T5]). */
+  readonly segment?: string;
 }
 
 /**

@@ -21,6 +21,8 @@ export interface EntryOptions {
   readonly method?: Method;
   readonly location?: string;
   readonly key?: string;
+  /** The device's clock segment, when it had not measured the server's clock in it ([T5]). */
+  readonly segment?: string;
 }
 
 export function entryOf(event: NewEvent, options: EntryOptions): RawEntry {
@@ -35,6 +37,7 @@ export function entryOf(event: NewEvent, options: EntryOptions): RawEntry {
       clockTrusted: options.clockTrusted ?? true,
       method: options.method ?? 'keypad',
       ...(options.location === undefined ? {} : { location: options.location }),
+      ...(options.segment === undefined ? {} : { segment: options.segment }),
     }),
   };
 }

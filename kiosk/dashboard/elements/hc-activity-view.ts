@@ -1,9 +1,12 @@
-import { css, html, LitElement, nothing } from 'lit';
+import { html, LitElement, nothing } from 'lit';
 import type { FeedItem } from '../../../shared/DayLedger';
-import type { CheckinEvent, Writer } from '../../../shared/events';
-import { formatClock, formatStay } from '../../formatting';
+import type { CheckinEvent } from '../../../shared/events';
+import { formatClock } from '../../formatting';
 import type { DashboardPort } from '../DashboardPort';
+import { writerLabel } from '../writerLabel';
 import { dashboardStyles } from './dashboardStyles';
+import { describeFeedItem, feedItemClass, feedItemLine, feedItemStyles } from './feedItem';
+import { voidForm, voidFormStyles } from './voidForm';
 
 /** Corrections listed in the audit list, newest first. */
 const AUDIT_SIZE = 100;
@@ -21,40 +24,7 @@ export class HcActivityView extends LitElement {
     voidError: { state: true },
   };
 
-  static override styles = [
-    dashboardStyles,
-    css`
-      .icon {
-        display: inline-block;
-        width: 1.5rem;
-        text-align: center;
-        font-weight: 800;
-      }
-      .in .icon {
-        color: #0b6b2b;
-      }
-      .out .icon {
-        color: #0f3d3e;
-      }
-      .denied .icon,
-      .correction .icon {
-        color: #8a1c1c;
-      }
-      .voided .what {
-        text-decoration: line-through;
-      }
-      form {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.5rem;
-        align-items: end;
-        flex-basis: 100%;
-      }
-      form label {
-        flex: 1 1 12rem;
-      }
-    `,
-  ];
+  static override styles = [dashboardStyles, feedItemStyles, voidFormStyles];
 
   declare controller: DashboardPort | undefined;
   declare revision: number;
@@ -115,23 +85,14 @@ export class HcActivityView extends LitElement {
 
   private renderItem(controller: DashboardPort, item: FeedItem) {
     const zone = controller.settings.timeZone;
-    const { icon, text, tone } = describe(item);
+    const { text } = describeFeedItem(item);
     const voidable =
       controller.canEdit &&
       !item.voided &&
       (item.kind === 'checkIn' || item.kind === 'checkOut') &&
       item.outcome !== 'corrected';
-    return html`<li class="${tone} ${item.voided ? 'voided' : ''}">
-      <span>
-        <span class="icon" aria-hidden="true">${icon}</span>
-        <span class="what">${text}</span>
-        ${item.voided ? html`<strong> (voided)</strong>` : nothing}
-        <span class="muted"
-          >· ${formatClock(item.at, zone)} · ${this.writerName(controller, item.writer)}${
-            item.location ? ` · ${item.location}` : ''
-          }</span
-        >
-      </span>
+    return html`<li class=${feedItemClass(item)}>
+      ${feedItemLine(item, controller, zone)}
       ${
         voidable && this.voiding !== item.ref
           ? html`<button
@@ -152,39 +113,24 @@ export class HcActivityView extends LitElement {
   }
 
   private renderVoidForm(controller: DashboardPort, item: FeedItem) {
-    const submit = (event: SubmitEvent) => {
-      event.preventDefault();
-      const reason = String(new FormData(event.target as HTMLFormElement).get('reason') ?? '');
-      if (reason.trim().length === 0) {
-        this.voidError = 'Say why, for the audit list.';
-        return;
-      }
-      controller.voidEvent(item.ref, reason);
-      this.voiding = null;
-    };
-    return html`<form @submit=${submit} aria-label="Void this entry">
-      <label
-        >Reason
-        <input name="reason" maxlength="200" required placeholder="e.g. scanned the wrong card"
-      /></label>
-      <button class="danger">Void</button>
-      <button type="button" class="secondary" @click=${() => (this.voiding = null)}>Cancel</button>
-      ${this.voidError ? html`<p class="error" role="alert">${this.voidError}</p>` : nothing}
-    </form>`;
-  }
-
-  private writerName(controller: DashboardPort, writer: Writer): string {
-    if (writer.role === 'staff') {
-      if (writer.id === controller.staff?.id) return 'you';
-      const name = controller.staffName(writer.id);
-      return name ? `staff: ${name}` : 'staff';
-    }
-    return controller.devices.find((d) => d.id === writer.id)?.name ?? 'kiosk';
+    return voidForm({
+      error: this.voidError,
+      onVoid: (reason) => {
+        controller.voidEvent(item.ref, reason);
+        this.voiding = null;
+      },
+      onError: (message) => {
+        this.voidError = message;
+      },
+      onCancel: () => {
+        this.voiding = null;
+      },
+    });
   }
 
   private auditText(controller: DashboardPort, event: CheckinEvent): string {
     const zone = controller.settings.timeZone;
-    const who = this.writerName(controller, event.writer);
+    const who = writerLabel(controller, event.writer);
     const at = formatClock(event.at, zone);
     const name = (id: string) => controller.members.get(id)?.name ?? id;
     switch (event.kind) {
@@ -205,53 +151,9 @@ export class HcActivityView extends LitElement {
         return `${at} · ${who} checked out ${name(event.memberId)}`;
       case 'denied':
         return `${at} · ${who} recorded a denied entry`;
+      case 'clock':
+        return `${at} · ${who} corrected its clock`;
     }
-  }
-}
-
-/** Icon, words and tone of a feed item: never colour alone. */
-function describe(item: FeedItem): { icon: string; text: string; tone: string } {
-  switch (item.outcome) {
-    case 'visit-start':
-      return { icon: '✓', text: `${item.name} checked in`, tone: 'in' };
-    case 'repeat-check-in':
-      return { icon: '✓', text: `${item.name} scanned again (same visit)`, tone: 'in' };
-    case 'visit-end':
-      return {
-        icon: '→',
-        text: `${item.name} checked out, stayed ${formatStay(item.stayMs ?? 0)}`,
-        tone: 'out',
-      };
-    case 'repeat-check-out':
-      return { icon: '→', text: `${item.name} checked out again`, tone: 'out' };
-    case 'unmatched':
-      return { icon: '?', text: `${item.name} checked out without a check-in`, tone: 'out' };
-    case 'denied':
-      return {
-        icon: '⛔',
-        text: `${item.memberId ? item.name : 'Unknown card'} denied: ${item.reason ?? ''}`,
-        tone: 'denied',
-      };
-    case 'void':
-      return {
-        icon: '✎',
-        text: `Staff voided an entry: “${item.reason ?? ''}”`,
-        tone: 'correction',
-      };
-    case 'check-out-all':
-      return { icon: '✎', text: 'Staff checked everyone out', tone: 'correction' };
-    case 'corrected':
-      return {
-        icon: '↺',
-        text: `${item.name} ${item.kind === 'checkIn' ? 'check-in' : 'check-out'} switched at the kiosk`,
-        tone: 'out',
-      };
-    case 'voided':
-      return {
-        icon: '✎',
-        text: `${item.name} ${item.kind === 'checkIn' ? 'checked in' : 'checked out'}`,
-        tone: 'correction',
-      };
   }
 }
 

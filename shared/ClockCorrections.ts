@@ -1,0 +1,101 @@
+import type { EventId } from './eventId';
+import type { CheckinEvent, ClockEvent } from './events';
+import { writerName } from './writer';
+
+/**
+ * A correction under this many ms re-times its events without flagging them: clocks corrected by
+ * the server offset still differ by milliseconds, which no staff member needs to look at ([T5]).
+ */
+export const CLOCK_SHIFT_FLAG_MS = 1000;
+
+/**
+ * The clock corrections of a day's writers, and which events each one re-times ([T5]). A writer
+ * that recorded events before it had measured the server's clock in its current clock segment
+ * tags them with the segment; its later `clock` entry for that segment states the measured
+ * offset, and every replica then dates those events `deviceTime + offset`. Corrections are
+ * keyed by writer and segment, so one writer can never re-time another's events.
+ */
+export class ClockCorrections {
+  /** Per writer and segment: the correction entries held, by entry key. */
+  private readonly corrections = new Map<string, Map<string, ClockEvent>>();
+  /** Per writer and segment: the ids of the events that carry it. */
+  private readonly carriers = new Map<string, Set<EventId>>();
+
+  /** Notes an event that carries a segment, so that a correction arriving later finds it. */
+  track(event: CheckinEvent): void {
+    if (event.segment === undefined) return;
+    const key = segmentKey(event);
+    let ids = this.carriers.get(key);
+    if (!ids) {
+      ids = new Set();
+      this.carriers.set(key, ids);
+    }
+    ids.add(event.id);
+  }
+
+  /** Takes in a correction entry; returns the ids of the events it may re-time. */
+  add(entryKey: string, clock: ClockEvent): Iterable<EventId> {
+    const key = segmentKey(clock);
+    let held = this.corrections.get(key);
+    if (!held) {
+      held = new Map();
+      this.corrections.set(key, held);
+    }
+    held.set(entryKey, clock);
+    return this.carriers.get(key) ?? [];
+  }
+
+  /** Takes out a correction entry; returns the ids of the events it may have re-timed. */
+  remove(entryKey: string, clock: ClockEvent): Iterable<EventId> {
+    const key = segmentKey(clock);
+    const held = this.corrections.get(key);
+    held?.delete(entryKey);
+    if (held?.size === 0) this.corrections.delete(key);
+    return this.carriers.get(key) ?? [];
+  }
+
+  /**
+   * The event as every replica dates it: re-timed by its writer's correction for its segment,
+   * if one is held, else as recorded. Of several corrections for one segment (a device writes
+   * the same measure into each day it touched) the earliest measured applies, then the smallest
+   * id: the same one everywhere ([S7]). `clamp` pulls a time into the event's document's day
+   * ([T2]).
+   */
+  retime(event: CheckinEvent, clamp: (at: number, docDay: string) => number): CheckinEvent {
+    if (event.segment === undefined || event.kind === 'clock') return event;
+    const held = this.corrections.get(segmentKey(event));
+    if (!held) return event;
+    let chosen: ClockEvent | null = null;
+    for (const clock of held.values()) {
+      if (
+        chosen === null ||
+        clock.deviceTime < chosen.deviceTime ||
+        (clock.deviceTime === chosen.deviceTime && clock.id < chosen.id)
+      ) {
+        chosen = clock;
+      }
+    }
+    if (chosen === null) return event;
+    const corrected = event.deviceTime + (chosen.recordedAt - chosen.deviceTime);
+    return {
+      ...event,
+      at: clamp(corrected, event.docDay),
+      clockTrusted: true,
+      clockShiftMs: corrected - event.recordedAt,
+    };
+  }
+}
+
+/** Clamped to its day ([T2]): its time differs from the (corrected) time it was recorded at. */
+export function isClamped(event: CheckinEvent): boolean {
+  return event.at !== event.recordedAt + (event.clockShiftMs ?? 0);
+}
+
+/** Moved by a clock correction far enough for staff to be told ([T5]). */
+export function isCorrected(event: CheckinEvent): boolean {
+  return Math.abs(event.clockShiftMs ?? 0) >= CLOCK_SHIFT_FLAG_MS;
+}
+
+function segmentKey(event: CheckinEvent): string {
+  return `${writerName(event.writer)} ${event.segment}`;
+}
