@@ -1,12 +1,15 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
 import { describe, expect, inject, it } from 'vitest';
 import * as Y from 'yjs';
-import { readEntries } from '../shared/checkinsDoc';
+import { type RawEntry, readEntries } from '../shared/checkinsDoc';
+import { deriveDay } from '../shared/deriveDay';
 import { checkinsDocName } from '../shared/docName';
+import { eventIdFromBytes } from '../shared/eventId';
 import { addDays, dayWindow, localDayOf } from '../shared/localTime';
 import { DeviceAuth } from './device/DeviceAuth';
 import { memoryStore, writeJson } from './device/KeyValueStore';
-import { KioskController } from './KioskController';
+import { ServerClock } from './device/ServerClock';
+import { type KioskClock, KioskController } from './KioskController';
 
 const serverUrl = inject('serverUrl');
 const kiosk = inject('kiosk');
@@ -16,6 +19,11 @@ const kiosk = inject('kiosk');
  * those mentioning it (other test files write into the same real days at the same time).
  */
 async function entriesOnServer(day: string, run?: string): Promise<number> {
+  return (await rawEntriesOnServer(day, run)).length;
+}
+
+/** The raw entries the server holds for one day (those mentioning `run`, with `run`). */
+async function rawEntriesOnServer(day: string, run?: string): Promise<RawEntry[]> {
   const socket = new HocuspocusProviderWebsocket({ url: serverUrl.replace('http', 'ws') });
   const doc = new Y.Doc();
   const provider = new HocuspocusProvider({
@@ -26,26 +34,36 @@ async function entriesOnServer(day: string, run?: string): Promise<number> {
   });
   provider.attach();
   await new Promise<void>((resolve) => provider.on('synced', () => resolve()));
-  const count = readEntries(doc, day).filter(
+  const entries = readEntries(doc, day).filter(
     (entry) => run === undefined || JSON.stringify(entry.value).includes(run),
-  ).length;
+  );
   provider.destroy();
   socket.destroy();
-  return count;
+  return entries;
 }
 
 /** A controller for the paired test tablet, on a clock the test moves. */
 function pairedKiosk(now: () => number, store = memoryStore()): KioskController {
+  const clock: KioskClock = {
+    now: () => ({ at: now(), deviceTime: now(), trusted: true }),
+    sync: async () => ({
+      sample: { offsetMs: 0, roundTripMs: 0, measuredAt: now() },
+      correction: null,
+    }),
+    noteRecorded: () => {},
+    onJump: () => () => {},
+    checkForJump: () => false,
+  };
+  return pairedKioskOn(clock, store);
+}
+
+function pairedKioskOn(clock: KioskClock, store = memoryStore()): KioskController {
   writeJson(store, 'headcount.device', {
     deviceId: kiosk.deviceId,
     deviceSecret: kiosk.deviceSecret,
     siteId: 'riverside',
     name: 'Front door',
   });
-  const clock = {
-    now: () => ({ at: now(), trusted: true }),
-    sync: async () => ({ offsetMs: 0, roundTripMs: 0, measuredAt: now() }),
-  };
   const auth = new DeviceAuth({ baseUrl: serverUrl, store, appVersion: 'test' });
   return new KioskController({ baseUrl: serverUrl, auth, store, clock });
 }
@@ -109,5 +127,62 @@ describe('KioskController', () => {
     const reloaded = pairedKiosk(() => Date.now(), store).status.lastSyncedAt as number;
     expect(reloaded).toBeLessThanOrEqual(synced);
     expect(synced - reloaded).toBeLessThan(30_000);
+  });
+
+  it('[T5] dates scans at the server’s time after the tablet’s clock jumps 3 h while it runs, and says it corrected them', async () => {
+    const zone = 'Europe/Amsterdam';
+    const store = memoryStore();
+    // 3 h later before noon, earlier after it: the jumped clock stays in today (the day's own
+    // edge has its test in shared/ClockCorrections.test.ts).
+    const hour = Number(
+      new Intl.DateTimeFormat('en-GB', { hour: 'numeric', timeZone: zone }).format(Date.now()),
+    );
+    const jump = (hour < 12 ? 3 : -3) * 3_600_000;
+    let skew = 0;
+    const clock = new ServerClock(store, () => Date.now() + skew);
+    const controller = pairedKioskOn(clock, store);
+    await controller.start();
+    await expect.poll(() => controller.status.online, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => clock.now().segment, { timeout: 10_000 }).toBeUndefined();
+
+    skew = jump;
+    const run = crypto.randomUUID().slice(0, 8);
+    const scannedFrom = Date.now();
+    for (const n of [1, 2, 3, 4]) controller.scan(`jump-${n}-${run}`, 'keypad');
+    const scannedTo = Date.now();
+    const day = localDayOf(Date.now(), zone);
+    // The first scan saw the jump: untrusted until the measure that followed at once, whose
+    // clock entry re-times all four on every replica.
+    await expect
+      .poll(async () => (await rawEntriesOnServer(day, run)).length, { timeout: 10_000 })
+      .toBe(4);
+    const recorded = await rawEntriesOnServer(day, run);
+    expect(recorded.map((entry) => (entry.value as unknown[])[5])).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    const refs = recorded.map(
+      (entry) => `kiosk:${kiosk.deviceId}/${eventIdFromBytes((entry.value as unknown[])[1])}`,
+    );
+    const config = {
+      day,
+      timeZone: zone,
+      maxStayMs: 4 * 3_600_000,
+      closingTime: null,
+      debounceMs: 0,
+    };
+    const corrected = async () =>
+      deriveDay(config, await rawEntriesOnServer(day), Date.now()).flags.filter(
+        (flag) => flag.code === 'clock-corrected' && refs.includes(flag.ref),
+      );
+    await expect.poll(async () => (await corrected()).length, { timeout: 10_000 }).toBe(4);
+    for (const flag of await corrected()) {
+      expect(Math.abs((flag.shiftMs ?? 0) + jump)).toBeLessThan(2_000);
+      expect(flag.at).toBeGreaterThanOrEqual(scannedFrom - 2_000);
+      expect(flag.at).toBeLessThanOrEqual(scannedTo + 2_000);
+    }
+    controller.stop();
   });
 });

@@ -11,10 +11,11 @@ import {
   readSettings,
   type SiteSettings,
 } from '../shared/siteDoc';
+import { ClockKeeper, type DeviceClock } from './device/ClockKeeper';
 import { type DeviceAuth, DeviceRevokedError, TokenUnavailableError } from './device/DeviceAuth';
 import { type KeyValueStore, readJson, writeJson } from './device/KeyValueStore';
 import { requestPersistentStorage, type StorageState } from './device/persistentStorage';
-import { ServerClock, serverTimeFrom } from './device/ServerClock';
+import { type ClockCorrection, ServerClock, serverTimeFrom } from './device/ServerClock';
 import { type SearchHit, searchMembers } from './memberSearch';
 import type { CheckinsReplica } from './sync/CheckinsReplica';
 import type { DocumentReplica } from './sync/DocumentReplica';
@@ -56,7 +57,7 @@ const LAST_SYNCED_SAVE_MS = 30_000;
 const ANNOUNCE_AFTER_MS = 500;
 
 /** The corrected clock the kiosk records with (a `ServerClock`; tests pass a controlled one). */
-export type KioskClock = Pick<ServerClock, 'now' | 'sync'>;
+export type KioskClock = DeviceClock;
 
 /**
  * Everything a kiosk does between the screen and the documents: pairing, the site's roster and
@@ -68,6 +69,9 @@ export class KioskController extends EventTarget {
   private readonly auth: DeviceAuth;
   private readonly store: KeyValueStore;
   private readonly clock: KioskClock;
+  private readonly keeper: ClockKeeper;
+  /** Whether the documents were in sync at the last change: a reconnect measures the clock. */
+  private wasSynced = false;
   private dayTimer: ReturnType<typeof setInterval> | undefined;
   private readonly baseUrl: string;
   private connection: SiteConnection | null = null;
@@ -131,6 +135,11 @@ export class KioskController extends EventTarget {
     this.auth = options.auth;
     this.store = options.store;
     this.clock = options.clock ?? new ServerClock(options.store);
+    this.keeper = new ClockKeeper({
+      clock: this.clock,
+      serverTime: serverTimeFrom(this.baseUrl),
+      onCorrection: (correction) => this.correctClock(correction),
+    });
     this.settings = readJson<SiteSettings>(options.store, SITE_CACHE) ?? DEFAULT_SETTINGS;
     // The last sync it really had, across reloads (an offline reload is not "never synced").
     const lastSynced = readJson<unknown>(options.store, LAST_SYNCED);
@@ -205,9 +214,8 @@ export class KioskController extends EventTarget {
     const credential = this.auth.credential;
     if (!credential) return this.changed();
     this.stop();
-    void this.clock.sync(serverTimeFrom(this.baseUrl)).catch(() => {
-      // Offline: the last known offset (or device time, flagged untrusted) is used.
-    });
+    // Offline, the last known offset (or device time, flagged untrusted) is used ([T1], [T5]).
+    this.keeper.start();
     // Unsynced check-ins live in IndexedDB: ask the browser not to clear it, and tell staff.
     void requestPersistentStorage().then((state) => {
       this.storage = state;
@@ -276,6 +284,7 @@ export class KioskController extends EventTarget {
 
   stop(): void {
     clearInterval(this.dayTimer);
+    this.keeper.stop();
     this.connection?.close();
     this.connection = null;
   }
@@ -334,15 +343,43 @@ export class KioskController extends EventTarget {
     const today = this.documents[this.documents.length - 1];
     const credential = this.auth.credential;
     if (!today || !credential) throw new Error('the kiosk is not started');
-    const { at, trusted } = this.clock.now();
-    const id = newEventId(Date.now());
+    const reading = this.clock.now();
+    const id = newEventId(reading.deviceTime);
     recordEvent(today.doc, { role: 'kiosk', id: credential.deviceId }, event, {
       id,
-      at,
-      clockTrusted: trusted,
+      at: reading.at,
+      clockTrusted: reading.trusted,
       method,
+      ...(reading.segment === undefined ? {} : { segment: reading.segment }),
     });
+    this.clock.noteRecorded(reading, today.day);
     return id;
+  }
+
+  /**
+   * The clock was measured after entries of its segment were recorded on a guess: append the
+   * clock entry that re-times them, in each day's document that holds them ([T5]). A day no
+   * longer open keeps its recorded times (SPEC: when the correction never comes).
+   */
+  private correctClock({ segment, days }: ClockCorrection): void {
+    const credential = this.auth.credential;
+    const reading = this.clock.now();
+    if (!credential || !reading.trusted || reading.segment !== undefined) return;
+    for (const day of days) {
+      const replica = this.documents.find((d) => d.day === day);
+      if (!replica) continue;
+      recordEvent(
+        replica.doc,
+        { role: 'kiosk', id: credential.deviceId },
+        { kind: 'clock', segment },
+        {
+          id: newEventId(reading.deviceTime),
+          at: reading.at,
+          clockTrusted: true,
+          method: 'device',
+        },
+      );
+    }
   }
 
   private readSite(): void {
@@ -359,6 +396,9 @@ export class KioskController extends EventTarget {
   }
 
   private changed(): void {
+    const synced = this.live?.synced ?? false;
+    if (synced && !this.wasSynced) void this.keeper.measure();
+    this.wasSynced = synced;
     // Not on the tap's path: counting unsynced entries can wait a moment, the screen cannot.
     this.announceTimer ??= setTimeout(() => {
       this.announceTimer = undefined;
