@@ -128,4 +128,30 @@ describe('schema version 1 fixtures', () => {
     // The second void names the front door, which holds no event with that id.
     expect(flags.map((f) => [f.code, f.at])).toEqual([['void-target-missing', clock('09:05')]]);
   });
+
+  it('[E4][T5] reads version 1 clock corrections: a jumped door re-timed, a never-measured one as recorded', () => {
+    const doc = load('checkins-2026-03-10.v1-clock.b64');
+    const site = load('site.v1.b64');
+    const config = dayConfigFor(readSettings(site).settings, '2026-03-10');
+    const { flags, problems, visits } = deriveDay(
+      config,
+      readEntries(doc, '2026-03-10'),
+      clock('12:00'),
+    );
+    expect(problems).toEqual([]);
+    expect(
+      visits.map((v) => [v.memberId, writerName(v.startEvent.writer), v.start, v.end]),
+    ).toEqual([
+      ['M1001', 'kiosk:front', clock('07:00'), null],
+      ['M1002', 'kiosk:side', clock('08:00'), clock('09:00')],
+      ['M1003', 'kiosk:side', clock('08:05'), null],
+      ['M1005', 'kiosk:back', clock('09:20'), null],
+    ]);
+    // The front door's 07:00 visit has reached its 4 h maximum by noon ([V7]).
+    expect(flags.map((f) => [f.code, f.at, f.shiftMs])).toEqual([
+      ['auto-closed', clock('07:00'), undefined],
+      ['clock-corrected', clock('08:00'), -3 * 3_600_000],
+      ['clock-corrected', clock('08:05'), -3 * 3_600_000],
+    ]);
+  });
 });
