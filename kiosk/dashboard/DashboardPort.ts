@@ -15,6 +15,7 @@ export type DashboardPort = Pick<
   | 'events'
   | 'event'
   | 'targetsOf'
+  | 'attention'
   | 'devices'
   | 'kioskPending'
   | 'refreshDevices'

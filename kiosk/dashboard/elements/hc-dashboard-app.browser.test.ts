@@ -1,7 +1,17 @@
 import { describe, expect, inject, it } from 'vitest';
 import { type Locator, page } from 'vitest/browser';
+import { attentionCount } from '../attentionCount';
 import type { DashboardController } from '../DashboardController';
-import { cleanUpAfterEach, mountScreen, newDashboard } from '../testing/dashboards';
+import {
+  cleanUpAfterEach,
+  connectionThatHoldsOn,
+  databasesUnder,
+  listedStore,
+  mountScreen,
+  newDashboard,
+  siteItems,
+  uniqueMember,
+} from '../testing/dashboards';
 import './hc-dashboard-app';
 
 const accounts = inject('accounts');
@@ -71,7 +81,7 @@ describe('hc-dashboard-app', () => {
       .element(page.getByRole('button', { name: `Sign out ${accounts.staff.username} (staff)` }))
       .toBeVisible();
     // Named by their words alone: the icons are hidden from screen readers.
-    const names = ['Now', 'Activity', 'Members', 'Kiosks', 'Reports', 'Settings'];
+    const names = ['Now', 'Activity', 'Issues', 'Members', 'Kiosks', 'Reports', 'Settings'];
     const buttons = tabs().all();
     expect(buttons).toHaveLength(names.length);
     for (const [i, name] of names.entries())
@@ -92,6 +102,7 @@ describe('hc-dashboard-app', () => {
     const app = await mount(controller);
     const root = app.shadowRoot as ShadowRoot;
     const lazy = [
+      ['Issues', 'hc-attention-view'],
       ['Members', 'hc-members-view'],
       ['Kiosks', 'hc-devices-view'],
       ['Reports', 'hc-reports-view'],
@@ -135,5 +146,94 @@ describe('hc-dashboard-app', () => {
 
     await expect.element(badge).toHaveTextContent(/^⚠ Offline — as of \d{1,2}:\d{2}( [AP]M)?$/);
     expect(controller.status.asOf).not.toBeNull();
+  });
+
+  it('says it is signing out, and to close other tabs, until nothing is left; then the sign-in form', async () => {
+    const store = listedStore();
+    const prefix = `test-app-${crypto.randomUUID()}`;
+    const controller = newDashboard({ store, storagePrefix: prefix });
+    await mount(controller);
+    await signInWithForm(accounts.staff.username, accounts.staff.password);
+    await expect.poll(() => controller.status.live, { timeout: 10_000 }).toBe(true);
+    // Another tab holds today's copy open and does not answer (frozen in the background).
+    const otherTab = await connectionThatHoldsOn(`${prefix}:${controller.documents.at(-1)?.name}`);
+    const signIn = page.getByRole('form', { name: 'Staff sign-in' });
+
+    await page.getByRole('button', { name: /^Sign out/ }).click();
+
+    await expect
+      .element(page.getByRole('status'), { timeout: 10_000 })
+      .toHaveTextContent('Signing out… Close other Headcount tabs on this phone to finish.');
+    expect(signIn.query()).toBeNull();
+    expect(tabs().elements()).toEqual([]);
+    expect(await databasesUnder(prefix)).not.toEqual([]);
+
+    otherTab.close();
+
+    await expect.element(signIn, { timeout: 10_000 }).toBeVisible();
+    expect(await databasesUnder(prefix)).toEqual([]);
+    expect(siteItems(store)).toEqual([]);
+  });
+
+  it('[B4] counts what needs attention in the header, by name, and opens the list from there', async () => {
+    const controller = newDashboard();
+    await controller.signIn(accounts.staff.username, accounts.staff.password);
+    await expect.poll(() => controller.status.live, { timeout: 10_000 }).toBe(true);
+    // A check-out without a check-in: at least one thing needs attention ([V6]).
+    const member = uniqueMember('Ada');
+    controller.putMember(member);
+    controller.checkOut(member.id);
+    await mount(controller);
+    const badge = page.getByRole('banner').getByRole('button', { name: /^Needs attention, \d+$/ });
+
+    // The header counts from the day's numbers, without listing anything.
+    await expect
+      .poll(() => {
+        const stats = controller.stats;
+        const label = badge.query()?.getAttribute('aria-label');
+        return stats !== null && label === `Needs attention, ${attentionCount(stats)}`;
+      })
+      .toBe(true);
+    await expect.element(badge).toHaveTextContent(/^⚠ \d+$/);
+    await badge.click();
+
+    await expect.element(tab('Issues')).toHaveAttribute('aria-current', 'page');
+    await expect.element(page.getByRole('main', { name: 'Issues' })).toBeVisible();
+    await expect.element(page.getByRole('heading', { name: 'Needs attention' })).toBeVisible();
+  });
+
+  it('opens the Activity screen from "All activity" on the Now screen', async () => {
+    const controller = newDashboard();
+    await controller.signIn(accounts.staff.username, accounts.staff.password);
+    await mount(controller);
+
+    await page.getByRole('button', { name: 'All activity' }).click();
+
+    await expect.element(tab('Activity')).toHaveAttribute('aria-current', 'page');
+    await expect.element(page.getByRole('heading', { name: 'Activity today' })).toBeVisible();
+  });
+
+  it('fits all seven tabs side by side on a 320-px phone, each a target a thumb can hit', async () => {
+    const controller = newDashboard();
+    await controller.signIn(accounts.staff.username, accounts.staff.password);
+    const app = await mount(controller);
+    await page.viewport(320, 640);
+    try {
+      const nav = app.shadowRoot?.querySelector('nav') as HTMLElement;
+      const buttons = tabs().elements();
+      expect(buttons).toHaveLength(7);
+      expect(nav.scrollWidth).toBeLessThanOrEqual(nav.clientWidth);
+      for (const button of buttons) {
+        const box = button.getBoundingClientRect();
+        // WCAG 2.5.8 asks 24 × 24 px; the bar's tabs are taller for thumbs.
+        expect(box.width).toBeGreaterThanOrEqual(44);
+        expect(box.height).toBeGreaterThanOrEqual(44);
+        expect(button.scrollWidth, button.textContent ?? '').toBeLessThanOrEqual(
+          button.clientWidth,
+        );
+      }
+    } finally {
+      await page.viewport(414, 896);
+    }
   });
 });

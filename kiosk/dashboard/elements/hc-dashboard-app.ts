@@ -1,7 +1,9 @@
-import { css, html, LitElement, nothing } from 'lit';
+import { css, html, LitElement, nothing, unsafeCSS } from 'lit';
 import { formatClock } from '../../formatting';
+import { attentionCount } from '../attentionCount';
 import type { DashboardPort } from '../DashboardPort';
 import { SignInError } from '../StaffSession';
+import type { ShowScreenEvent } from './ShowScreenEvent';
 import './hc-live-view';
 import './hc-activity-view';
 import './hc-arrival-notices';
@@ -10,6 +12,7 @@ import './hc-arrival-notices';
 export const SCREENS = [
   { id: 'now', label: 'Now', icon: '◉' },
   { id: 'activity', label: 'Activity', icon: '☰' },
+  { id: 'attention', label: 'Issues', icon: '⚠' },
   { id: 'members', label: 'Members', icon: '☺' },
   { id: 'devices', label: 'Kiosks', icon: '▭' },
   { id: 'reports', label: 'Reports', icon: '▤' },
@@ -19,6 +22,7 @@ export type ScreenId = (typeof SCREENS)[number]['id'];
 
 /** Screens loaded on first use, so the live numbers need only the first bundle. */
 const LAZY: Partial<Record<ScreenId, () => Promise<unknown>>> = {
+  attention: () => import('./hc-attention-view'),
   members: () => import('./hc-members-view'),
   devices: () => import('./hc-devices-view'),
   reports: () => import('./hc-reports-view'),
@@ -80,6 +84,23 @@ export class HcDashboardApp extends LitElement {
       background: #ffe3a3;
       color: #4a3400;
     }
+    header button.attention {
+      background: #ffe3a3;
+      color: #4a3400;
+      border: 0;
+      border-radius: 1rem;
+      padding: 0 0.75rem;
+      font-weight: 700;
+    }
+    /* Focus rings with 3:1 against what surrounds them: on the dark header, on the white bar. */
+    header button:focus-visible {
+      outline: 3px solid #f0a030;
+      outline-offset: 2px;
+    }
+    nav button:focus-visible {
+      outline: 3px solid #b35c00;
+      outline-offset: -3px;
+    }
     header button {
       min-height: 44px;
       min-width: 44px;
@@ -103,7 +124,8 @@ export class HcDashboardApp extends LitElement {
     }
     nav {
       display: grid;
-      grid-template-columns: repeat(6, 1fr);
+      /* Equal tabs however long a label: a 360-px phone fits all seven. */
+      grid-template-columns: repeat(${unsafeCSS(SCREENS.length)}, minmax(0, 1fr));
       background: #fff;
       border-top: 1px solid #c9c6bb;
     }
@@ -114,7 +136,11 @@ export class HcDashboardApp extends LitElement {
       gap: 0;
       border: 0;
       background: none;
-      font: 0.75rem/1.1 system-ui, sans-serif;
+      /* Seven labels in 320 px (WCAG 1.4.10): a little smaller on the narrowest phones, and a
+         word breaks rather than run into the next tab. */
+      font: clamp(0.625rem, 2.9vw, 0.75rem) / 1.1 system-ui, sans-serif;
+      padding: 0 1px;
+      overflow-wrap: anywhere;
       color: #3d4b4c;
     }
     nav button[aria-current='page'] {
@@ -125,7 +151,8 @@ export class HcDashboardApp extends LitElement {
     nav .icon {
       font-size: 1.2rem;
     }
-    form {
+    form,
+    .leaving {
       display: grid;
       gap: 0.75rem;
       max-width: 22rem;
@@ -198,10 +225,15 @@ export class HcDashboardApp extends LitElement {
   override render() {
     const controller = this.controller;
     if (!controller) return nothing;
+    // The sign-in form only once a sign-out has deleted everything: never while the last
+    // person's data is still on the phone.
+    const leaving = controller.status.signingOut;
+    if (leaving) return this.renderSigningOut(leaving === 'blocked');
     const staff = controller.staff;
     if (!staff || controller.status.signedOut) return this.renderSignIn();
     const status = controller.status;
     const name = controller.settings.name;
+    const attention = controller.stats ? attentionCount(controller.stats) : 0;
     return html`
       <header>
         <h1>${name}</h1>
@@ -213,6 +245,18 @@ export class HcDashboardApp extends LitElement {
               >`
         }
         ${status.pending > 0 ? html`<span class="badge stale">${status.pending} to sync</span>` : nothing}
+        ${
+          attention > 0
+            ? html`<button
+              type="button"
+              class="attention"
+              aria-label=${`Needs attention, ${attention}`}
+              @click=${() => void this.show('attention')}
+            >
+              <span aria-hidden="true">⚠ ${attention}</span>
+            </button>`
+            : nothing
+        }
         <button
           type="button"
           @click=${() => void controller.signOut()}
@@ -221,7 +265,11 @@ export class HcDashboardApp extends LitElement {
           Sign out
         </button>
       </header>
-      <main id="screen" aria-label=${this.screenLabel()}>
+      <main
+        id="screen"
+        aria-label=${this.screenLabel()}
+        @hc-show-screen=${(event: ShowScreenEvent) => void this.show(event.screen)}
+      >
         <div class="screen">
           <hc-arrival-notices .feed=${controller.stats?.feed ?? []}></hc-arrival-notices>
           ${this.renderScreen(controller)}
@@ -260,6 +308,8 @@ export class HcDashboardApp extends LitElement {
         return html`<hc-live-view .controller=${controller} .revision=${r}></hc-live-view>`;
       case 'activity':
         return html`<hc-activity-view .controller=${controller} .revision=${r}></hc-activity-view>`;
+      case 'attention':
+        return html`<hc-attention-view .controller=${controller} .revision=${r}></hc-attention-view>`;
       case 'members':
         return html`<hc-members-view .controller=${controller} .revision=${r}></hc-members-view>`;
       case 'devices':
@@ -269,6 +319,25 @@ export class HcDashboardApp extends LitElement {
       case 'settings':
         return html`<hc-settings-view .controller=${controller} .revision=${r}></hc-settings-view>`;
     }
+  }
+
+  private renderSigningOut(blocked: boolean) {
+    return html`
+      <header><h1>Headcount</h1></header>
+      <main>
+        <section class="leaving" role="status" aria-labelledby="signing-out-title">
+          <h2 id="signing-out-title">Signing out…</h2>
+          <p>
+            ${
+              blocked
+                ? 'Close other Headcount tabs on this phone to finish.'
+                : 'Deleting what this phone kept.'
+            }
+          </p>
+        </section>
+      </main>
+      <span></span>
+    `;
   }
 
   private renderSignIn() {

@@ -12,6 +12,8 @@ import {
   viewerSeeingCheckIn,
 } from '../testing/dashboards';
 import './hc-live-view';
+import './hc-activity-view';
+import { ShowScreenEvent } from './ShowScreenEvent';
 
 // The server lives for the whole run and other files check people in and out at the same time:
 // each test makes its own members and looks for them, and compares numbers before and after.
@@ -167,4 +169,45 @@ describe('hc-live-view', () => {
     expect(page.getByRole('button', { name: 'Check everyone out…' }).query()).toBeNull();
     desk.checkOut(member.id);
   });
+
+  it('[S6] lists the newest ten events under the numbers, worded as the Activity screen words them', async () => {
+    const desk = await signedInDashboard();
+    const names = ['Ava', 'Ben', 'Cy', 'Dot', 'Eli', 'Flo', 'Gus', 'Hal', 'Ivy', 'Jo', 'Kit'];
+    const members = checkedInMembers(desk, ...names);
+    const live = await mountScreen('hc-live-view', desk);
+    const activity = await mountScreen('hc-activity-view', desk);
+    const latest = () => linesOf(live, 'ol[aria-label="Latest first"] > li');
+    // The feed's own lines, without the buttons Activity puts beside them.
+    const feed = () => linesOf(activity, 'ol[aria-label="Newest first"] > li > span');
+
+    await expect
+      .poll(() =>
+        latest().some((line) => line.startsWith(`✓ ${members.at(-1)?.name} checked in · `)),
+      )
+      .toBe(true);
+    await expect.poll(() => latest().length === 10 && feed().length > 10).toBe(true);
+    await expect
+      .poll(() => JSON.stringify(latest()) === JSON.stringify(feed().slice(0, 10)))
+      .toBe(true);
+    for (const member of members) desk.checkOut(member.id);
+  });
+
+  it('asks for the Activity screen with "All activity"', async () => {
+    const desk = await signedInDashboard();
+    await mountScreen('hc-live-view', desk);
+    const asked: string[] = [];
+    const listen = (event: ShowScreenEvent) => asked.push(event.screen);
+    document.body.addEventListener(ShowScreenEvent.type, listen);
+    try {
+      await page.getByRole('button', { name: 'All activity' }).click();
+    } finally {
+      document.body.removeEventListener(ShowScreenEvent.type, listen);
+    }
+    expect(asked).toEqual(['activity']);
+  });
 });
+
+/** The text of the rows `selector` finds in `view`, as a person reads them. */
+function linesOf(view: HTMLElement, selector: string): string[] {
+  return Array.from(view.shadowRoot?.querySelectorAll(selector) ?? [], textOf);
+}

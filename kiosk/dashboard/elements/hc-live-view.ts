@@ -4,6 +4,8 @@ import { formatClock, formatStay } from '../../formatting';
 import type { DashboardPort } from '../DashboardPort';
 import { findMembers } from '../findMembers';
 import { dashboardStyles } from './dashboardStyles';
+import { feedItemClass, feedItemLine, feedItemStyles } from './feedItem';
+import { ShowScreenEvent } from './ShowScreenEvent';
 import './hc-occupancy-chart';
 
 /** Occupancy shares at which the "currently in" tile warns, in percent of capacity. */
@@ -14,11 +16,15 @@ export const NEARLY_FULL_PERCENT = 90;
  * ones a desk looks for; a full list of hundreds would cost every live update a long render.
  */
 export const IN_LIST_SIZE = 50;
+/** Events listed under the numbers: a glance at what just happened; Activity has the rest. */
+export const LATEST_SIZE = 10;
 
 /**
  * "Now": the live numbers (currently in with capacity, visits today, unique members, average
- * stay, peak), the occupancy chart, who is in, and the desk's corrections (check a member in or
- * out by hand, check everyone out at closing).
+ * stay, peak), the latest events, the occupancy chart, who is in, and the desk's corrections
+ * (check a member in or out by hand, check everyone out at closing).
+ *
+ * @fires hc-show-screen - "All activity" was chosen: the app shows the Activity screen.
  */
 export class HcLiveView extends LitElement {
   static override properties = {
@@ -31,6 +37,7 @@ export class HcLiveView extends LitElement {
 
   static override styles = [
     dashboardStyles,
+    feedItemStyles,
     css`
       .tiles {
         display: grid;
@@ -106,6 +113,22 @@ export class HcLiveView extends LitElement {
           String(stats.peak.count),
           stats.peak.at === null ? undefined : `at ${formatClock(stats.peak.at, zone)}`,
         )}
+      </section>
+      <section aria-labelledby="latest-title">
+        <h3 id="latest-title">Latest activity</h3>
+        ${
+          stats.feed.length === 0
+            ? html`<p>Nothing has happened yet today.</p>`
+            : html`<ol class="rows" aria-label="Latest first">
+              ${stats.feed
+                .slice(0, LATEST_SIZE)
+                .map(
+                  (item) =>
+                    html`<li class=${feedItemClass(item)}>${feedItemLine(item, controller, zone)}</li>`,
+                )}
+            </ol>`
+        }
+        <button type="button" class="secondary" @click=${this._onAllActivity}>All activity</button>
       </section>
       <section aria-labelledby="chart-title">
         <h3 id="chart-title">Occupancy today</h3>
@@ -237,6 +260,10 @@ export class HcLiveView extends LitElement {
       </button>
       <button type="button" class="secondary" @click=${() => (this.confirmingAll = false)}>Cancel</button>
     </div>`;
+  }
+
+  private _onAllActivity(): void {
+    this.dispatchEvent(new ShowScreenEvent('activity'));
   }
 }
 

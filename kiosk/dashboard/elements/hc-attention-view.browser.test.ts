@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { page } from 'vitest/browser';
+import { FLAG_CODES } from '../../../shared/DayLedger';
+import type { Member } from '../../../shared/siteDoc';
+import { formatClock } from '../../formatting';
+import type { DashboardController } from '../DashboardController';
+import {
+  cleanUpAfterEach,
+  mountScreen,
+  signedInDashboard,
+  textOf,
+  uniqueMember,
+} from '../testing/dashboards';
+import './hc-attention-view';
+
+// The server lives for the whole run and other files write to the same day at the same time:
+// each test makes its own members and looks only at the items that name them.
+cleanUpAfterEach();
+
+/** The items of the list (without their buttons) that name `member`. */
+function itemsOf(view: HTMLElement, member: Member): string[] {
+  const items = view.shadowRoot?.querySelectorAll('.group .rows > li > span') ?? [];
+  return Array.from(items, textOf).filter((line) => line.includes(member.name));
+}
+
+/** A member on the roster checked out at `desk` without ever checking in ([V6]). */
+function checkedOutWithoutCheckIn(desk: DashboardController, firstName: string) {
+  const member = uniqueMember(firstName);
+  desk.putMember(member);
+  const id = desk.checkOut(member.id);
+  return { member, id };
+}
+
+const flaggedUnmatched = (controller: DashboardController, memberId: string) =>
+  controller
+    .attention()
+    .flags.some((f) => f.code === 'unmatched-check-out' && f.memberId === memberId);
+
+describe('hc-attention-view', () => {
+  it('[B4] [V6] lists a check-out without a check-in by member, time and who, and voids it with a reason', async () => {
+    const desk = await signedInDashboard();
+    const { member, id } = checkedOutWithoutCheckIn(desk, 'Ola');
+    await expect.poll(() => flaggedUnmatched(desk, member.id), { timeout: 10_000 }).toBe(true);
+    const view = await mountScreen('hc-attention-view', desk);
+    const at = desk.event(`staff:${desk.staff?.id}/${id}`)?.at ?? 0;
+    const time = formatClock(at, desk.settings.timeZone);
+
+    await expect
+      .poll(() => itemsOf(view, member))
+      .toEqual([`${member.name} checked out without a check-in · ${time} · you`]);
+    await expect
+      .element(page.getByRole('heading', { name: /check-outs? without a check-in$/i }))
+      .toBeVisible();
+
+    await page.getByRole('button', { name: `Void ${member.name}'s check-out at ${time}` }).click();
+    const form = page.getByRole('form', { name: 'Void this entry' });
+    await form.getByLabelText('Reason').fill('   ');
+    await form.getByRole('button', { name: 'Void', exact: true }).click();
+    await expect.element(form.getByRole('alert')).toHaveTextContent('Say why, for the audit list.');
+    await form.getByLabelText('Reason').fill('tapped the wrong member');
+    await form.getByRole('button', { name: 'Void', exact: true }).click();
+
+    // [V10] The void names the check-out by writer and id, and the flag goes with it.
+    expect(desk.events().filter((e) => e.kind === 'void' && e.targetId === id)).toMatchObject([
+      { reason: 'tapped the wrong member', targetWriter: { role: 'staff' } },
+    ]);
+    await expect.poll(() => itemsOf(view, member), { timeout: 10_000 }).toEqual([]);
+  });
+
+  it('[B4] [B2] shows a viewer the same items without anything to void', async () => {
+    const desk = await signedInDashboard();
+    const { member } = checkedOutWithoutCheckIn(desk, 'Vera');
+    const viewer = await signedInDashboard('viewer');
+    await expect.poll(() => flaggedUnmatched(viewer, member.id), { timeout: 10_000 }).toBe(true);
+
+    const view = await mountScreen('hc-attention-view', viewer);
+
+    await expect
+      .poll(() => itemsOf(view, member))
+      .toEqual([expect.stringMatching(/ checked out without a check-in · .+ · staff/)]);
+    expect(page.getByRole('button', { name: /^Void / }).elements()).toEqual([]);
+  });
+
+  it('[B4] lists again only when the counts change, not on every update of the dashboard', async () => {
+    const desk = await signedInDashboard();
+    const listedAt: string[] = [];
+    const attention = desk.attention.bind(desk);
+    desk.attention = () => {
+      const stats = desk.stats;
+      listedAt.push(
+        [stats?.problemCount, ...FLAG_CODES.map((c) => stats?.flagCounts[c])].join('|'),
+      );
+      return attention();
+    };
+    const view = await mountScreen('hc-attention-view', desk);
+    expect(listedAt.length).toBeGreaterThan(0);
+
+    // A check-in that raises no flag updates the dashboard, but the list stays as it was.
+    const quiet = uniqueMember('Quinn');
+    desk.putMember(quiet);
+    desk.checkIn(quiet.id);
+    for (let i = 0; i < 5; i++) {
+      view.revision++;
+      await view.updateComplete;
+    }
+    const { member } = checkedOutWithoutCheckIn(desk, 'Nia');
+
+    await expect.poll(() => itemsOf(view, member), { timeout: 10_000 }).toHaveLength(1);
+    // Other files' flags may change the counts meanwhile; the same counts are never listed twice.
+    expect(listedAt.length).toBeGreaterThanOrEqual(2);
+    expect(listedAt.filter((s, i) => s === listedAt[i - 1])).toEqual([]);
+    desk.checkOut(quiet.id);
+  });
+});
