@@ -9,11 +9,16 @@ import { apiRequest } from '../apiRequest';
 import { memoryStore } from '../device/KeyValueStore';
 import {
   cleanUpAfterEach,
+  connectionThatHoldsOn,
+  databasesUnder,
   frontDoorKiosk,
+  heldAtSignInScreen,
   isCheckedIn,
+  listedStore,
   memberNamed,
   newDashboard,
   signedInDashboard,
+  siteItems,
 } from './testing/dashboards';
 
 const kiosk = inject('kiosk');
@@ -181,6 +186,112 @@ describe('DashboardController', () => {
     expect(desk.staff).toBeNull();
     expect(desk.status.asOf).toBeNull();
     await expect.poll(stored).toBe(0);
+  });
+
+  it('finishes a sign-out that another tab blocks only once that tab lets go, and asks for it meanwhile', async () => {
+    const store = listedStore();
+    const prefix = `test-dashboard-${crypto.randomUUID()}`;
+    const desk = await signedInDashboard('staff', { store, storagePrefix: prefix });
+    // Items kept about the site: account names, kiosks, a correction not yet delivered.
+    await desk.refreshStaff();
+    await desk.refreshDevices();
+    desk.checkIn(memberNamed('Hal Wren').id);
+    const today = `${prefix}:${desk.documents.at(-1)?.name}`;
+    expect(await databasesUnder(prefix)).toContain(today);
+    const held = heldAtSignInScreen(desk, prefix, store);
+    // Another tab holds today's copy open and does not answer (frozen in the background).
+    const otherTab = await connectionThatHoldsOn(today);
+
+    let finished = false;
+    const signingOut = desk.signOut().then(() => {
+      finished = true;
+    });
+
+    await expect.poll(() => desk.status.signingOut, { timeout: 10_000 }).toBe('blocked');
+    expect(desk.staff).toBeNull();
+    // Finding that tab takes a person a while: longer than any timeout would have waited (the
+    // last one gave up after 5 s and showed the sign-in screen with the data still here).
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    expect(desk.status.signingOut).toBe('blocked');
+    expect(finished).toBe(false);
+    expect(await databasesUnder(prefix)).toContain(today);
+
+    otherTab.close();
+    await signingOut;
+
+    expect(desk.status.signingOut).toBeNull();
+    expect(await databasesUnder(prefix)).toEqual([]);
+    expect(siteItems(store)).toEqual([]);
+    expect(await held()).toEqual([]);
+  }, 30_000);
+
+  it('has a second open tab of the dashboard follow a sign-out, neither showing sign-in before the copies are gone', async () => {
+    const store = listedStore();
+    const prefix = `test-dashboard-${crypto.randomUUID()}`;
+    const otherTab = await signedInDashboard('staff', { store, storagePrefix: prefix });
+    const here = await signedInDashboard('staff', { store, storagePrefix: prefix });
+    const heldHere = heldAtSignInScreen(here, prefix, store);
+    const heldThere = heldAtSignInScreen(otherTab, prefix, store);
+
+    // No storage event: the tabs tell each other themselves.
+    await here.signOut();
+
+    await expect
+      .poll(() => otherTab.status.signingOut === null && otherTab.stats === null, {
+        timeout: 10_000,
+      })
+      .toBe(true);
+    expect(otherTab.staff).toBeNull();
+    expect(otherTab.documents).toEqual([]);
+    expect(await databasesUnder(prefix)).toEqual([]);
+    expect(siteItems(store)).toEqual([]);
+    expect(await heldHere()).toEqual([]);
+    expect(await heldThere()).toEqual([]);
+  });
+
+  it('signs out offline: the copies and stored items go although the server cannot be told', async () => {
+    const store = listedStore();
+    const prefix = `test-dashboard-${crypto.randomUUID()}`;
+    const online = await signedInDashboard('staff', { store, storagePrefix: prefix });
+    await online.refreshStaff();
+    online.stop();
+    // The phone opens again with no network: the day comes from IndexedDB.
+    const offline = newDashboard({ store, storagePrefix: prefix, baseUrl: 'http://127.0.0.1:9' });
+    await offline.start();
+    expect(offline.stats).not.toBeNull();
+    expect(offline.status.live).toBe(false);
+    const held = heldAtSignInScreen(offline, prefix, store);
+
+    await offline.signOut();
+
+    expect(offline.staff).toBeNull();
+    expect(offline.status.signingOut).toBeNull();
+    expect(await databasesUnder(prefix)).toEqual([]);
+    expect(siteItems(store)).toEqual([]);
+    expect(await held()).toEqual([]);
+  });
+
+  it('finishes, when the page opens again, a sign-out that did not finish before it closed', async () => {
+    const store = listedStore();
+    const prefix = `test-dashboard-${crypto.randomUUID()}`;
+    const desk = await signedInDashboard('staff', { store, storagePrefix: prefix });
+    const otherTab = await connectionThatHoldsOn(`${prefix}:${desk.documents.at(-1)?.name}`);
+    void desk.signOut();
+    await expect.poll(() => desk.status.signingOut, { timeout: 10_000 }).toBe('blocked');
+
+    // The page is reloaded half-way: its credential is gone, its copies are not.
+    const reloaded = newDashboard({ store, storagePrefix: prefix });
+    expect(reloaded.staff).toBeNull();
+    expect(reloaded.status.signingOut).toBe('deleting');
+    const held = heldAtSignInScreen(reloaded, prefix, store);
+    const starting = reloaded.start();
+    otherTab.close();
+    await starting;
+
+    expect(reloaded.status.signingOut).toBeNull();
+    expect(await databasesUnder(prefix)).toEqual([]);
+    expect(siteItems(store)).toEqual([]);
+    expect(await held()).toEqual([]);
   });
 
   it('follows a sign-out in another tab of the same browser', async () => {

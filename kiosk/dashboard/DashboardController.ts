@@ -1,11 +1,12 @@
 import type { DeviceInfo, DevicesAnswer, StaffListAnswer } from '../../shared/apiProtocol';
 import { recordEvent } from '../../shared/checkinsDoc';
-import { type DayStats, FUTURE_TOLERANCE_MS } from '../../shared/DayLedger';
+import { type DayStats, type Flag, FUTURE_TOLERANCE_MS } from '../../shared/DayLedger';
 import { type EventId, newEventId } from '../../shared/eventId';
 import { type EventRef, parseEventRef } from '../../shared/eventRef';
 import type { CheckinEvent, NewEvent, VoidEvent } from '../../shared/events';
 import { KIOSK_PRESENCE, type KioskPresence, readKioskPresence } from '../../shared/kioskPresence';
 import { localDayOf } from '../../shared/localTime';
+import type { Problem } from '../../shared/problems';
 import {
   DEFAULT_SETTINGS,
   type Member,
@@ -16,15 +17,17 @@ import {
   writeSettings,
 } from '../../shared/siteDoc';
 import { type ApiAnswer, apiRequest } from '../apiRequest';
+import { ClockKeeper } from '../device/ClockKeeper';
 import { type KeyValueStore, readJson, writeJson } from '../device/KeyValueStore';
 import { requestPersistentStorage } from '../device/persistentStorage';
-import { ServerClock, serverTimeFrom } from '../device/ServerClock';
+import { type ClockCorrection, ServerClock, serverTimeFrom } from '../device/ServerClock';
 import type { CheckinsReplica } from '../sync/CheckinsReplica';
 import type { DocumentReplica } from '../sync/DocumentReplica';
-import type { LiveDays } from '../sync/LiveDays';
+import { type LiveDays, undeliveredDaysKey } from '../sync/LiveDays';
 import { retryWithFreshToken, watchedToken } from '../sync/openSyncSocket';
 import { RefusalRecovery } from '../sync/RefusalRecovery';
 import { SiteConnection } from '../sync/SiteConnection';
+import { deleteDatabases, ownCopiesClosed } from './deleteDatabases';
 import { SignedOutError, type StaffIdentity, type StaffSession } from './StaffSession';
 
 /** What the dashboard shows about its connection. */
@@ -37,7 +40,15 @@ export interface DashboardStatus {
   readonly pending: number;
   /** The server ended the session: sign in again. */
   readonly signedOut: boolean;
+  /**
+   * A sign-out is deleting what this phone kept (`deleting`), or waits for another tab that
+   * holds a copy open (`blocked`): the screen says so instead of showing the sign-in form.
+   */
+  readonly signingOut: SigningOut | null;
 }
+
+/** What a sign-out in progress is waiting for (see `DashboardStatus.signingOut`). */
+export type SigningOut = 'deleting' | 'blocked';
 
 /** A kiosk as the server lists it (`GET /api/devices`). */
 export type { DeviceInfo };
@@ -48,6 +59,11 @@ const AS_OF = 'headcount.dashboard-as-of';
 const SITE_CACHE = 'headcount.dashboard-settings';
 const DEVICES_CACHE = 'headcount.dashboard-devices';
 const STAFF_CACHE = 'headcount.dashboard-staff';
+/**
+ * Set while a sign-out deletes what the phone kept, with the site's id: a page closed or
+ * reloaded half-way finishes the sign-out when it starts again.
+ */
+const SIGNING_OUT = 'headcount.dashboard-signing-out';
 /** How many feed items the dashboard derives (the feed screen shows them all). */
 export const FEED_SIZE = 50;
 /** How often the numbers are recomputed without new data (stays grow, visits auto-close), ms. */
@@ -67,11 +83,19 @@ export class DashboardController extends EventTarget {
   private readonly baseUrl: string;
   private readonly store: KeyValueStore;
   private readonly clock: ServerClock;
+  private readonly keeper: ClockKeeper;
+  /** Whether the documents were in sync at the last recompute: a reconnect measures the clock. */
+  private wasSynced = false;
   private connection: SiteConnection | null = null;
   /** The recompute due when an event dated just after now begins to count. */
   private soon: ReturnType<typeof setTimeout> | undefined;
-  /** Who is signing out, while their data is being deleted. */
-  private leaving: StaffIdentity | null = null;
+  /** The sign-out in progress: it ends once nothing of the last user is left on the phone. */
+  private leaving: Promise<void> | null = null;
+  private signingOutNow: SigningOut | null = null;
+  /** Closing the IndexedDB connections of the last connection stopped. */
+  private closing: Promise<void> = Promise.resolve();
+  /** Tells the other tabs of this dashboard that a sign-out is deleting the shared copies. */
+  private readonly tabs: BroadcastChannel | null;
   /** Starts a refused day again from the server's copy, keeping every correction ([W5]). */
   private readonly recovery = new RefusalRecovery(async () => {
     await this.start();
@@ -122,26 +146,41 @@ export class DashboardController extends EventTarget {
     this.session = options.session;
     this.store = options.store;
     this.clock = new ServerClock(options.store);
+    this.keeper = new ClockKeeper({
+      clock: this.clock,
+      serverTime: serverTimeFrom(this.baseUrl),
+      onCorrection: (correction) => this.correctClock(correction),
+    });
     this.settingsNow = readJson<SiteSettings>(options.store, SITE_CACHE) ?? DEFAULT_SETTINGS;
     this.asOfNow = readJson<number>(options.store, AS_OF);
     this.deviceList = readJson<DeviceInfo[]>(options.store, DEVICES_CACHE) ?? [];
     this.staffNames = readJson<Record<string, string>>(options.store, STAFF_CACHE) ?? {};
+    // A sign-out that did not finish (the page was closed): `start()` finishes it.
+    if (options.store.getItem(SIGNING_OUT) !== null) this.signingOutNow = 'deleting';
     this.statusNow = this.computeStatus();
     globalThis.addEventListener?.('online', () => {
       void this.connection?.socket.connect();
       this.changed();
     });
     globalThis.addEventListener?.('offline', () => this.changed());
-    // Signed out in another tab of this browser: its data is being deleted, follow at once.
+    // Signed out in another tab of this browser: its data is being deleted, follow at once
+    // (this tab's copies must close, and its screen must not show sign-in before they are gone).
     globalThis.addEventListener?.('storage', (event: StorageEvent) => {
-      if (this.session.isSessionKey(event.key) && this.staff === null && this.live) this.forget();
+      if (this.session.isSessionKey(event.key) && this.session.staff === null && this.live)
+        void this.signOut();
+    });
+    this.tabs =
+      typeof BroadcastChannel === 'function'
+        ? new BroadcastChannel(`${this.storagePrefix}:sign-out`)
+        : null;
+    this.tabs?.addEventListener('message', () => {
+      if (this.live) void this.signOut();
     });
   }
 
+  /** The signed-in person; null from the moment a sign-out begins (see `status.signingOut`). */
   get staff(): StaffIdentity | null {
-    // Until sign-out has deleted what the phone kept, the screen stays the signed-in one: the
-    // sign-in screen must never show while the last user's data is still here.
-    return this.leaving ?? this.session.staff;
+    return this.leaving || this.signingOutNow ? null : this.session.staff;
   }
 
   /** Viewers see everything and change nothing (the server refuses their writes as well). */
@@ -180,6 +219,7 @@ export class DashboardController extends EventTarget {
       asOf: this.asOfNow,
       pending: this.live?.pending ?? 0,
       signedOut: this.signedOut,
+      signingOut: this.signingOutNow,
     };
   }
 
@@ -241,7 +281,20 @@ export class DashboardController extends EventTarget {
     return this.live?.ledger?.events() ?? [];
   }
 
+  /**
+   * Today's flags as of the last change and the problems of the open days, for "Needs attention"
+   * ([E5]). Listing walks the whole day, so the screen asks only while it is shown; the header's
+   * count comes from `stats` (`flagCounts`, `problemCount`) without listing.
+   */
+  attention(): { readonly flags: Flag[]; readonly problems: Problem[] } {
+    const ledger = this.live?.ledger;
+    const now = this.statsNow?.now;
+    if (!ledger || now === undefined) return { flags: [], problems: [] };
+    return { flags: ledger.flags(now), problems: ledger.problems() };
+  }
+
   async signIn(username: string, password: string): Promise<void> {
+    await this.leaving;
     await this.session.signIn(username, password);
     this.signedOut = false;
     await this.start();
@@ -249,12 +302,12 @@ export class DashboardController extends EventTarget {
 
   /** Opens the documents of the signed-in site; they come from IndexedDB first, then sync. */
   async start(): Promise<void> {
+    if (this.store.getItem(SIGNING_OUT) !== null) return this.signOut();
     const staff = this.staff;
     if (!staff) return this.changed();
     this.stop();
-    void this.clock.sync(serverTimeFrom(this.baseUrl)).catch(() => {
-      // Offline: the last known offset (or device time, flagged untrusted) is used.
-    });
+    // Offline, the last known offset (or device time, flagged untrusted) is used ([T1], [T5]).
+    this.keeper.start();
     // Corrections made offline live in IndexedDB until they sync: ask the browser to keep it.
     void requestPersistentStorage();
     const token = watchedToken(
@@ -291,30 +344,72 @@ export class DashboardController extends EventTarget {
 
   stop(): void {
     clearInterval(this.tick);
+    this.keeper.stop();
     clearTimeout(this.soon);
-    this.connection?.close();
+    if (this.connection) this.closing = this.connection.close();
     this.connection = null;
     this.statsNow = null;
     this.changed();
   }
 
-  /** Ends the session and deletes everything this dashboard kept on the phone. */
-  async signOut(): Promise<void> {
-    this.leaving = this.session.staff;
-    try {
-      this.stop();
-      await this.session.signOut();
-      await deleteDatabases(this.storagePrefix);
-    } finally {
+  /**
+   * Ends the session and deletes everything this dashboard kept on the phone (here, or following
+   * a sign-out in another tab). Resolves, and `status.signingOut` goes back to null so the
+   * sign-in screen shows, only once every database and stored item is gone: no timeout gives up
+   * on a deletion that another tab blocks, the screen asks to close that tab instead.
+   */
+  signOut(): Promise<void> {
+    this.leaving ??= this.leave().finally(() => {
       this.leaving = null;
-      this.forget();
-    }
+      this.changed();
+    });
+    return this.leaving;
   }
 
-  /** Stops and forgets what this dashboard showed (after a sign-out here or in another tab). */
-  private forget(): void {
+  private async leave(): Promise<void> {
+    const siteId =
+      this.session.staff?.siteId ??
+      readJson<{ siteId: string | null }>(this.store, SIGNING_OUT)?.siteId ??
+      null;
+    writeJson(this.store, SIGNING_OUT, { siteId });
+    this.signingOutNow = 'deleting';
+    const known = this.copies();
     this.stop();
+    // Forgets the credential at once; the server is told when it can be reached.
+    const ended = this.session.signOut();
+    this.forget(siteId);
+    // Other tabs close their copies and follow; y-indexeddb also closes a connection when a
+    // deletion asks it to (`versionchange`), so only a tab that cannot answer blocks.
+    this.tabs?.postMessage('signing-out');
+    await ownCopiesClosed(this.closing);
+    await deleteDatabases(this.storagePrefix, known, (blocked) => {
+      if (blocked) this.tabs?.postMessage('signing-out');
+      this.signingOutNow = blocked ? 'blocked' : 'deleting';
+      this.changed();
+    });
+    await ended;
+    this.forget(siteId);
+    this.store.removeItem(SIGNING_OUT);
+    this.signingOutNow = null;
+  }
+
+  /** The IndexedDB names of the copies open now (for browsers that cannot list databases). */
+  private copies(): string[] {
+    const connection = this.connection;
+    if (!connection) return [];
+    const { site, days } = connection;
+    return [site, ...days.documents, ...days.delivering].map(
+      (replica) => `${this.storagePrefix}:${replica.name}`,
+    );
+  }
+
+  /**
+   * Forgets what this dashboard showed and every item it stored about the site (the session
+   * itself is forgotten by `session.signOut()`).
+   */
+  private forget(siteId: string | null): void {
     for (const key of [AS_OF, SITE_CACHE, DEVICES_CACHE, STAFF_CACHE]) this.store.removeItem(key);
+    if (siteId !== null) this.store.removeItem(undeliveredDaysKey(this.storagePrefix, siteId));
     this.deviceList = [];
     this.staffNames = {};
     this.asOfNow = null;
@@ -387,15 +482,42 @@ export class DashboardController extends EventTarget {
     this.followTheDay();
     const today = this.live?.documents.at(-1);
     if (!staff || !today) throw new Error('the dashboard is not started');
-    const { at, trusted } = this.clock.now();
-    const id = newEventId(Date.now());
+    const reading = this.clock.now();
+    const id = newEventId(reading.deviceTime);
     recordEvent(today.doc, { role: 'staff', id: staff.id }, event, {
       id,
-      at,
-      clockTrusted: trusted,
+      at: reading.at,
+      clockTrusted: reading.trusted,
       method: 'staff',
+      ...(reading.segment === undefined ? {} : { segment: reading.segment }),
     });
+    this.clock.noteRecorded(reading, today.day);
     return id;
+  }
+
+  /**
+   * The clock was measured after corrections were recorded on a guess: append the clock entry
+   * that re-times them, in this staff member's own array of each day that holds them ([T5]).
+   */
+  private correctClock({ segment, days }: ClockCorrection): void {
+    const staff = this.staff;
+    const reading = this.clock.now();
+    if (!staff || !this.canEdit || !reading.trusted || reading.segment !== undefined) return;
+    for (const day of days) {
+      const replica = this.live?.documents.find((d) => d.day === day);
+      if (!replica) continue;
+      recordEvent(
+        replica.doc,
+        { role: 'staff', id: staff.id },
+        { kind: 'clock', segment },
+        {
+          id: newEventId(reading.deviceTime),
+          at: reading.at,
+          clockTrusted: true,
+          method: 'device',
+        },
+      );
+    }
   }
 
   private requireEdit(): void {
@@ -443,34 +565,8 @@ export class DashboardController extends EventTarget {
 
   private changed(): void {
     this.statusNow = this.computeStatus();
+    if (this.statusNow.live && !this.wasSynced) void this.keeper.measure();
+    this.wasSynced = this.statusNow.live;
     this.dispatchEvent(new Event('change'));
   }
-}
-
-/**
- * How long sign-out waits for a deletion that another tab's open connection blocks, ms. That tab
- * follows the sign-out and closes its copy, and the deletion then completes by itself.
- */
-const DELETE_WAIT_MS = 5_000;
-
-/**
- * Deletes every IndexedDB database whose name starts with `prefix`, waiting until each is gone:
- * the sign-in screen must not appear while the last user's data is still on the phone. (A
- * connection this page just closed can block for a moment; that is waited out too.)
- */
-async function deleteDatabases(prefix: string): Promise<void> {
-  const all = (await globalThis.indexedDB?.databases?.()) ?? [];
-  await Promise.all(
-    all
-      .map((info) => info.name)
-      .filter((name): name is string => name?.startsWith(`${prefix}:`) ?? false)
-      .map(
-        (name) =>
-          new Promise<void>((resolve) => {
-            const request = indexedDB.deleteDatabase(name);
-            request.onsuccess = request.onerror = () => resolve();
-            setTimeout(resolve, DELETE_WAIT_MS);
-          }),
-      ),
-  );
 }

@@ -116,9 +116,20 @@ export class DocumentReplica extends EventTarget {
     this.provider.attach();
   }
 
-  destroy(): void {
+  /**
+   * Stops syncing and closes this device's copy. Resolves once its IndexedDB connection is
+   * closed: a sign-out deletes the copy right after, and an open connection would make the
+   * deletion wait for it.
+   */
+  destroy(): Promise<void> {
+    // Called before the document is destroyed: y-indexeddb's own call from `doc.destroy()`
+    // drops the promise.
+    const closed = this.persistence.destroy().catch(() => {
+      // Never opened (the browser refused storage): nothing to close.
+    });
     this.provider.destroy();
     this.doc.destroy();
+    return closed;
   }
 
   /**

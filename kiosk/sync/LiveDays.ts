@@ -32,6 +32,11 @@ export interface LiveDaysOptions {
   onRefused?: (replica: CheckinsReplica) => void;
 }
 
+/** The store key of a site's list of days with undelivered entries (a sign-out removes it). */
+export function undeliveredDaysKey(storagePrefix: string, siteId: string): string {
+  return `${storagePrefix}:undelivered:${siteId}`;
+}
+
 /** What this device still has to deliver, over every day it holds ([D6]). */
 export interface Backlog {
   /** Entries of this device the server has not acknowledged, whatever their day. */
@@ -69,7 +74,7 @@ export class LiveDays {
     this.options = options;
     this.undelivered = new UndeliveredDays(
       options.store,
-      `${options.storagePrefix}:undelivered:${options.siteId}`,
+      undeliveredDaysKey(options.storagePrefix, options.siteId),
     );
   }
 
@@ -162,14 +167,16 @@ export class LiveDays {
     await Promise.all([...this.replicas, ...this.backlog.values()].map((d) => d.loaded));
   }
 
-  close(): void {
+  /** Closes every open day; resolves once their IndexedDB connections are closed. */
+  close(): Promise<void> {
     for (const timer of this.settling.values()) clearTimeout(timer);
     this.settling.clear();
     for (const stop of this.unwatch.splice(0)) stop();
-    for (const replica of [...this.replicas, ...this.backlog.values()]) replica.destroy();
+    const closed = [...this.replicas, ...this.backlog.values()].map((replica) => replica.destroy());
     this.replicas = [];
     this.backlog.clear();
     this.current = null;
+    return Promise.all(closed).then(() => undefined);
   }
 
   private replica(day: LocalDay): CheckinsReplica {

@@ -68,9 +68,10 @@ export class SiteConnection {
     await Promise.all([this.site.loaded, this.days.loaded()]);
   }
 
-  close(): void {
-    this.days.close();
-    this.site.destroy();
+  /** Stops syncing; resolves once every IndexedDB connection it held is closed. */
+  close(): Promise<void> {
+    const closed = Promise.all([this.days.close(), this.site.destroy()]);
     this.socket.destroy();
+    return closed.then(() => undefined);
   }
 }

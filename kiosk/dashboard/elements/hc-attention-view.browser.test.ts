@@ -7,9 +7,11 @@ import type { DashboardController } from '../DashboardController';
 import {
   cleanUpAfterEach,
   mountScreen,
+  pairedTestKiosk,
   signedInDashboard,
   textOf,
   uniqueMember,
+  uniqueName,
 } from '../testing/dashboards';
 import './hc-attention-view';
 
@@ -110,5 +112,56 @@ describe('hc-attention-view', () => {
     expect(listedAt.length).toBeGreaterThanOrEqual(2);
     expect(listedAt.filter((s, i) => s === listedAt[i - 1])).toEqual([]);
     desk.checkOut(quiet.id);
+  });
+
+  it('[B4][T5] explains a kiosk whose clock jumped 3 h: its check-ins count at the server’s time, and the list says why', async () => {
+    const desk = await signedInDashboard();
+    const zone = desk.settings.timeZone;
+    // 3 h later before noon, earlier after it: the jumped clock stays in today.
+    const hour = Number(
+      new Intl.DateTimeFormat('en-GB', { hour: 'numeric', timeZone: zone }).format(Date.now()),
+    );
+    const jump = (hour < 12 ? 3 : -3) * 3_600_000;
+    let skew = 0;
+    const door = uniqueName('Door');
+    const kiosk = await pairedTestKiosk(desk, door, () => Date.now() + skew);
+    const members = [uniqueMember('Jo'), uniqueMember('Kit')];
+    desk.putMembers(members);
+    await expect.poll(() => kiosk.status.online, { timeout: 10_000 }).toBe(true);
+    for (const member of members) {
+      const surname = member.name.split(' ')[1] ?? '';
+      await expect.poll(() => kiosk.search(surname).length, { timeout: 10_000 }).toBe(1);
+    }
+
+    skew = jump;
+    const from = Date.now();
+    for (const member of members) kiosk.scan(member.id, 'keypad');
+    const to = Date.now();
+
+    // [S1] Both are in, since the server's time of their scans, once the correction is in.
+    const since = (member: { id: string }) =>
+      desk.stats?.currentlyIn.find((p) => p.memberId === member.id)?.since ?? null;
+    for (const member of members) {
+      await expect
+        .poll(
+          () => {
+            const at = since(member);
+            return at !== null && at >= from - 2_000 && at <= to + 2_000;
+          },
+          { timeout: 15_000 },
+        )
+        .toBe(true);
+    }
+    await desk.refreshDevices();
+    const view = await mountScreen('hc-attention-view', desk);
+    const direction = jump > 0 ? 'ahead' : 'behind';
+    await expect
+      .element(
+        page.getByRole('heading', {
+          name: `${door}'s clock was 3 h ${direction}; its 2 check-ins were moved to the server's time`,
+        }),
+      )
+      .toBeVisible();
+    expect(view.shadowRoot?.textContent).toContain(members[0]?.name);
   });
 });

@@ -3,6 +3,7 @@ import type { Member } from '../../../shared/siteDoc';
 import { apiRequest } from '../../apiRequest';
 import { DeviceAuth, type DeviceCredential } from '../../device/DeviceAuth';
 import { type KeyValueStore, memoryStore, writeJson } from '../../device/KeyValueStore';
+import { ServerClock } from '../../device/ServerClock';
 import { KioskController } from '../../KioskController';
 import { DashboardController } from '../DashboardController';
 import type { DashboardPort } from '../DashboardPort';
@@ -46,6 +47,68 @@ export interface TestDashboardOptions {
   readonly store?: KeyValueStore;
   /** The IndexedDB names' prefix; a test that deletes its databases needs its own. */
   readonly storagePrefix?: string;
+}
+
+/** A phone's storage that also lists what it holds (`memoryStore` does not). */
+export interface ListedStore extends KeyValueStore {
+  keys(): string[];
+}
+
+export function listedStore(): ListedStore {
+  const values = new Map<string, string>();
+  return {
+    getItem: (key) => values.get(key) ?? null,
+    setItem: (key, value) => void values.set(key, value),
+    removeItem: (key) => void values.delete(key),
+    keys: () => [...values.keys()],
+  };
+}
+
+/** The device's clock offset (`ServerClock`): the one stored item that says nothing of a site. */
+const DEVICE_ONLY = ['headcount.clock'];
+
+/** What `store` holds that a sign-out must have removed: every key but the device's own. */
+export function siteItems(store: ListedStore): string[] {
+  return store.keys().filter((key) => !DEVICE_ONLY.includes(key));
+}
+
+/** The IndexedDB databases this browser holds under `prefix` (a dashboard's copies). */
+export async function databasesUnder(prefix: string): Promise<string[]> {
+  return (await indexedDB.databases())
+    .map((info) => info.name ?? '')
+    .filter((name) => name.startsWith(`${prefix}:`));
+}
+
+/**
+ * An open connection to the database `name` that ignores `versionchange`, as one in a frozen tab
+ * or in code that does not close when asked: a deletion of `name` waits until it is closed.
+ */
+export function connectionThatHoldsOn(name: string): Promise<IDBDatabase> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.open(name);
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+/**
+ * Watches `controller` for the moments it would show the sign-in form (no one signed in, no
+ * sign-out under way) and notes, at each, the databases under `prefix` and the site items in
+ * `store` still there. The returned function gives everything noted: empty if the phone never
+ * showed sign-in while the last person's data was on it.
+ */
+export function heldAtSignInScreen(
+  controller: DashboardController,
+  prefix: string,
+  store: ListedStore,
+): () => Promise<string[]> {
+  const noted: Promise<string[]>[] = [];
+  controller.addEventListener('change', () => {
+    if (controller.staff !== null || controller.status.signingOut !== null) return;
+    const items = siteItems(store);
+    noted.push(databasesUnder(prefix).then((names) => [...names, ...items]));
+  });
+  return async () => (await Promise.all(noted)).flat();
 }
 
 /** A dashboard on a phone where no one has signed in yet, stopped after the test. */
@@ -197,13 +260,17 @@ export async function pairKioskDevice(
 
 /**
  * A kiosk on its own tablet (its own storage) holding `credential`: not started, stopped after
- * the test.
+ * the test. `wallClock` is the tablet's own clock (default: the real one), for clocks that jump.
  */
-export function kioskWith(credential: DeviceCredential): KioskController {
+export function kioskWith(
+  credential: DeviceCredential,
+  wallClock: () => number = Date.now,
+): KioskController {
   const store = memoryStore();
   writeJson(store, 'headcount.device', credential);
   const auth = new DeviceAuth({ baseUrl: serverUrl, store, appVersion: 'test' });
-  const kiosk = new KioskController({ baseUrl: serverUrl, auth, store });
+  const clock = new ServerClock(store, wallClock);
+  const kiosk = new KioskController({ baseUrl: serverUrl, auth, store, clock });
   running.push(kiosk);
   return kiosk;
 }
@@ -212,8 +279,9 @@ export function kioskWith(credential: DeviceCredential): KioskController {
 export async function pairedTestKiosk(
   desk: DashboardController,
   name: string,
+  wallClock: () => number = Date.now,
 ): Promise<KioskController> {
-  const kiosk = kioskWith(await pairKioskDevice(desk, name));
+  const kiosk = kioskWith(await pairKioskDevice(desk, name), wallClock);
   await kiosk.start();
   return kiosk;
 }
