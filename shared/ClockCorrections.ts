@@ -18,6 +18,8 @@ export const CLOCK_SHIFT_FLAG_MS = 1000;
 export class ClockCorrections {
   /** Per writer and segment: the correction entries held, by entry key. */
   private readonly corrections = new Map<string, Map<string, ClockEvent>>();
+  /** Per writer and segment: the correction that applies, chosen when corrections change. */
+  private readonly applied = new Map<string, ClockEvent>();
   /** Per writer and segment: the ids of the events that carry it. */
   private readonly carriers = new Map<string, Set<EventId>>();
 
@@ -42,6 +44,7 @@ export class ClockCorrections {
       this.corrections.set(key, held);
     }
     held.set(entryKey, clock);
+    this.choose(key);
     return this.carriers.get(key) ?? [];
   }
 
@@ -51,22 +54,19 @@ export class ClockCorrections {
     const held = this.corrections.get(key);
     held?.delete(entryKey);
     if (held?.size === 0) this.corrections.delete(key);
+    this.choose(key);
     return this.carriers.get(key) ?? [];
   }
 
   /**
-   * The event as every replica dates it: re-timed by its writer's correction for its segment,
-   * if one is held, else as recorded. Of several corrections for one segment (a device writes
-   * the same measure into each day it touched) the earliest measured applies, then the smallest
-   * id: the same one everywhere ([S7]). `clamp` pulls a time into the event's document's day
-   * ([T2]).
+   * Of several corrections for one segment (a device writes the same measure into each day it
+   * touched) the earliest measured applies, then the smallest id: the same one everywhere
+   * ([S7]). Chosen once per change, so re-timing an event costs one lookup however many
+   * corrections a writer sent.
    */
-  retime(event: CheckinEvent, clamp: (at: number, docDay: string) => number): CheckinEvent {
-    if (event.segment === undefined || event.kind === 'clock') return event;
-    const held = this.corrections.get(segmentKey(event));
-    if (!held) return event;
+  private choose(key: string): void {
     let chosen: ClockEvent | null = null;
-    for (const clock of held.values()) {
+    for (const clock of this.corrections.get(key)?.values() ?? []) {
       if (
         chosen === null ||
         clock.deviceTime < chosen.deviceTime ||
@@ -75,7 +75,19 @@ export class ClockCorrections {
         chosen = clock;
       }
     }
-    if (chosen === null) return event;
+    if (chosen === null) this.applied.delete(key);
+    else this.applied.set(key, chosen);
+  }
+
+  /**
+   * The event as every replica dates it: re-timed by its writer's correction for its segment,
+   * if one is held, else as recorded. `clamp` pulls a time into the event's document's day
+   * ([T2]).
+   */
+  retime(event: CheckinEvent, clamp: (at: number, docDay: string) => number): CheckinEvent {
+    if (event.segment === undefined || event.kind === 'clock') return event;
+    const chosen = this.applied.get(segmentKey(event));
+    if (chosen === undefined) return event;
     const corrected = event.deviceTime + (chosen.recordedAt - chosen.deviceTime);
     return {
       ...event,

@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { EVENT_KINDS } from '../shared/events';
 import { parseWriterName } from '../shared/writer';
 import { encodedSize } from './updateShape';
 
@@ -6,7 +7,11 @@ import { encodedSize } from './updateShape';
 export interface WriterUsage {
   entries: number;
   bytes: number;
+  /** The clock segments its clock corrections name ([T5]): one correction each. */
+  readonly clockSegments: Set<string>;
 }
+
+const CLOCK_KIND = EVENT_KINDS.indexOf('clock');
 
 interface DocumentState {
   /**
@@ -53,12 +58,14 @@ export class DocumentWriters {
     const { usage } = this.stateOf(doc);
     let held = usage.get(writer);
     if (!held) {
-      held = { entries: 0, bytes: 0 };
+      held = { entries: 0, bytes: 0, clockSegments: new Set() };
       // The server's copy holds untyped top-level types until someone asks for an array.
       if (doc.share.has(writer)) {
         for (const value of doc.getArray(writer).toArray()) {
           held.entries++;
           held.bytes += encodedSize(value);
+          const segment = clockSegmentOf(value);
+          if (segment !== null) held.clockSegments.add(segment);
         }
       }
       usage.set(writer, held);
@@ -74,6 +81,13 @@ export class DocumentWriters {
     }
     return state;
   }
+}
+
+/** The segment a stored clock correction names ([T5]; the entry was admitted, so it is valid). */
+function clockSegmentOf(value: unknown): string | null {
+  if (!Array.isArray(value) || value[2] !== CLOCK_KIND) return null;
+  const segment = (value[7] as { seg?: unknown } | undefined)?.seg;
+  return typeof segment === 'string' ? segment : null;
 }
 
 /** The writer array an item sits in, or null when it is anywhere else. */

@@ -203,6 +203,38 @@ describe('WriteGuard: quotas', () => {
   });
 });
 
+/** A kiosk's clock correction for `segment` ([T5]). */
+function clockEntry(segment: string): unknown[] {
+  return encodeEntry(
+    { kind: 'clock', segment },
+    { id: newEventId(Date.now()), at: Date.now(), clockTrusted: true, method: 'device' },
+  );
+}
+
+describe('WriteGuard: clock corrections', () => {
+  it('[T5][W4] takes one clock correction per segment, and refuses a second one for that segment', async () => {
+    const { kiosk, c, stored } = await kioskOn();
+    const array = c.doc.getArray(`kiosk:${kiosk.deviceId}`);
+    array.push([clockEntry('segment-1')]);
+    array.push([clockEntry('segment-2')]);
+    await until(() => readEntries(stored(), today).length === 2, 'two corrections');
+    // Every further correction would make every replica re-time that segment's events again.
+    array.push([clockEntry('segment-1')]);
+    expect(await refusal(c)).toBe('invalid-entry');
+    expect(readEntries(stored(), today)).toHaveLength(2);
+  });
+
+  it('[T5][W4] refuses clock corrections past the per-writer day quota', async () => {
+    const { kiosk, c, stored } = await kioskOn({ maxClockEntriesPerWriterDay: 3 });
+    const array = c.doc.getArray(`kiosk:${kiosk.deviceId}`);
+    c.doc.transact(() => {
+      for (let i = 0; i < 4; i++) array.push([clockEntry(`segment-${i}`)]);
+    });
+    expect(await refusal(c)).toBe('quota-exceeded');
+    expect(readEntries(stored(), today)).toEqual([]);
+  });
+});
+
 describe('WriteGuard: the shape of an update', () => {
   it('[D5] refuses deletions in a check-ins document', async () => {
     const { kiosk, c, stored } = await kioskOn();

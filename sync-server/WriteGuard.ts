@@ -23,6 +23,13 @@ export interface WriteGuardConfiguration {
   maxEntriesPerWriterDay: number;
   /** Bytes of entries one writer may hold in one day's document. Default 2 MiB (about 5× a busy door). */
   maxBytesPerWriterDay: number;
+  /**
+   * Clock corrections one writer may hold in one day's document ([T5]). Default 200: a device
+   * writes at most one per clock segment (a page load or a clock jump it recorded across), so a
+   * tablet that reloads every few minutes all day stays under it; every correction makes every
+   * replica re-time events, so there must be a bound.
+   */
+  maxClockEntriesPerWriterDay: number;
   /** Largest roster or settings value accepted, bytes as stored. Default 16 KiB. */
   maxSiteValueBytes: number;
   /** Called whenever an update is refused (metrics, logs). */
@@ -31,7 +38,11 @@ export interface WriteGuardConfiguration {
 
 export type WriteLimits = Pick<
   WriteGuardConfiguration,
-  'maxEntryBytes' | 'maxEntriesPerWriterDay' | 'maxBytesPerWriterDay' | 'maxSiteValueBytes'
+  | 'maxEntryBytes'
+  | 'maxEntriesPerWriterDay'
+  | 'maxBytesPerWriterDay'
+  | 'maxClockEntriesPerWriterDay'
+  | 'maxSiteValueBytes'
 >;
 
 export interface RefusedUpdate {
@@ -78,6 +89,7 @@ export class WriteGuard implements Extension {
       maxEntryBytes: 2048,
       maxEntriesPerWriterDay: 25_000,
       maxBytesPerWriterDay: 2 * 1024 * 1024,
+      maxClockEntriesPerWriterDay: 200,
       maxSiteValueBytes: 16 * 1024,
       onRefused: () => {},
       ...configuration,
@@ -128,6 +140,7 @@ export class WriteGuard implements Extension {
     };
     let entries = 0;
     let bytes = 0;
+    const segments: string[] = [];
     let context: EntryContext | undefined;
     for (const item of shape.items) {
       if (item.content === 'deleted') {
@@ -163,11 +176,24 @@ export class WriteGuard implements Extension {
             `unknown field ${JSON.stringify(unknown[0]?.slice(0, 20))}`,
           );
         }
+        if (parsed.event.kind === 'clock') segments.push(parsed.event.segment);
         entries++;
         bytes += size;
       }
     }
     const usage = this.writers.usageOf(doc, writer);
+    for (const [i, segment] of segments.entries()) {
+      if (usage.clockSegments.has(segment) || segments.indexOf(segment) !== i) {
+        throw new Refused('invalid-entry', 'a second clock correction for one clock segment');
+      }
+    }
+    const { maxClockEntriesPerWriterDay } = this.configuration;
+    if (usage.clockSegments.size + segments.length > maxClockEntriesPerWriterDay) {
+      throw new Refused(
+        'quota-exceeded',
+        `more than ${maxClockEntriesPerWriterDay} clock corrections in a day`,
+      );
+    }
     const { maxEntriesPerWriterDay, maxBytesPerWriterDay } = this.configuration;
     if (usage.entries + entries > maxEntriesPerWriterDay) {
       throw new Refused('quota-exceeded', `more than ${maxEntriesPerWriterDay} entries in a day`);
@@ -179,6 +205,7 @@ export class WriteGuard implements Extension {
     for (const [client, bound] of binds) this.writers.bind(doc, client, bound);
     usage.entries += entries;
     usage.bytes += bytes;
+    for (const segment of segments) usage.clockSegments.add(segment);
   }
 
   /** The codec's context for a writer's entries in this document, made once per document. */
