@@ -8,7 +8,6 @@ import {
   type CheckinEvent,
   type CheckOutAllEvent,
   type CheckOutEvent,
-  type ClockEvent,
   compareEvents,
   compareWriters,
   type VoidEvent,
