@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database';
 import { hashSecret, newPairingCode, newSecret, normalizePairingCode } from './secrets';
 
@@ -18,6 +19,18 @@ export interface Device {
 export const PAIRING_CODE_TTL_MS = 10 * 60_000;
 
 const MAX_NAME = 60;
+/**
+ * How often held "last seen / last sync" times are written, ms. Default 5 s: the Kiosks screen
+ * reads them from memory, so this is only what a crash can lose (a process killed loses at most
+ * the last 5 s of these times, never a check-in).
+ */
+export const TOUCH_FLUSH_MS = 5_000;
+
+interface Touch {
+  seen?: number;
+  synced?: number;
+  appVersion?: string;
+}
 
 /**
  * Pairing and device credentials. A pairing code is single use and short-lived; exchanging it
@@ -26,9 +39,19 @@ const MAX_NAME = 60;
  */
 export class DeviceRegistry {
   private readonly db: Db;
+  /** Times and versions not written yet, by device: a check-in runs no SQL ([issue 14]). */
+  private readonly held = new Map<string, Touch>();
+  private readonly writeTouch: Statement<[number | null, number | null, string | null, string]>;
+  private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(db: Db) {
     this.db = db;
+    this.writeTouch = db.prepare<[number | null, number | null, string | null, string]>(
+      `update devices set last_seen = coalesce(?, last_seen), last_sync = coalesce(?, last_sync),
+       app_version = coalesce(?, app_version) where id = ?`,
+    );
+    this.timer = setInterval(() => this.flush(), TOUCH_FLUSH_MS);
+    this.timer.unref?.();
   }
 
   createPairingCode(
@@ -87,7 +110,7 @@ export class DeviceRegistry {
     const row = this.db.prepare('select * from devices where id = ?').get(id) as
       | DeviceRow
       | undefined;
-    return row ? toDevice(row) : null;
+    return row ? this.withHeld(toDevice(row)) : null;
   }
 
   isActive(id: string): boolean {
@@ -103,7 +126,7 @@ export class DeviceRegistry {
         ? this.db.prepare('select * from devices order by created_at').all()
         : this.db.prepare('select * from devices where site_id = ? order by created_at').all(siteId)
     ) as DeviceRow[];
-    return rows.map(toDevice);
+    return rows.map((row) => this.withHeld(toDevice(row)));
   }
 
   rename(id: string, name: string): boolean {
@@ -121,13 +144,45 @@ export class DeviceRegistry {
     );
   }
 
-  touch(id: string, fields: { seen?: number; synced?: number; appVersion?: string }): void {
-    this.db
-      .prepare(
-        `update devices set last_seen = coalesce(?, last_seen), last_sync = coalesce(?, last_sync),
-         app_version = coalesce(?, app_version) where id = ?`,
-      )
-      .run(fields.seen ?? null, fields.synced ?? null, fields.appVersion ?? null, id);
+  /**
+   * Notes that a device was seen or synced (or reports a version). Kept in memory and written
+   * every TOUCH_FLUSH_MS in one transaction: a check-in must not wait for SQLite.
+   */
+  touch(id: string, fields: Touch): void {
+    const held = this.held.get(id) ?? {};
+    if (fields.seen !== undefined) held.seen = Math.max(held.seen ?? 0, fields.seen);
+    if (fields.synced !== undefined) held.synced = Math.max(held.synced ?? 0, fields.synced);
+    if (fields.appVersion !== undefined) held.appVersion = fields.appVersion;
+    this.held.set(id, held);
+  }
+
+  /** Writes the held times in one transaction. */
+  flush(): void {
+    if (this.held.size === 0) return;
+    const batch = [...this.held];
+    this.held.clear();
+    this.db.transaction(() => {
+      for (const [id, t] of batch) {
+        this.writeTouch.run(t.seen ?? null, t.synced ?? null, t.appVersion ?? null, id);
+      }
+    })();
+  }
+
+  /** Stops the timer and writes what is held (the server's close). */
+  stop(): void {
+    clearInterval(this.timer);
+    this.flush();
+  }
+
+  private withHeld(device: Device): Device {
+    const held = this.held.get(device.id);
+    if (!held) return device;
+    return {
+      ...device,
+      lastSeen: Math.max(device.lastSeen ?? 0, held.seen ?? 0) || device.lastSeen,
+      lastSync: Math.max(device.lastSync ?? 0, held.synced ?? 0) || device.lastSync,
+      appVersion: held.appVersion ?? device.appVersion,
+    };
   }
 }
 

@@ -345,6 +345,7 @@ export async function startServer(
         ws.closeAll(1001, 'server shutting down', true);
         http.closeAllConnections();
         await closed;
+        devices.stop();
         db.close();
       })();
       return closing;
