@@ -195,6 +195,12 @@ export function connect(
     outcome,
     closes,
     destroy() {
+      // `ws` reports closing a socket that is still connecting as an 'error' event, a tick
+      // later, after the provider has removed its listeners: unheard, it would crash the run.
+      (socket.webSocket as { on?: (event: 'error', listener: () => void) => void } | null)?.on?.(
+        'error',
+        () => {},
+      );
       provider.destroy();
       socket.destroy();
     },
