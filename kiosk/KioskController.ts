@@ -17,6 +17,7 @@ import { type KeyValueStore, readJson, writeJson } from './device/KeyValueStore'
 import { requestPersistentStorage, type StorageState } from './device/persistentStorage';
 import { type ClockCorrection, ServerClock, serverTimeFrom } from './device/ServerClock';
 import { type SearchHit, searchMembers } from './memberSearch';
+import { appendClockCorrection } from './sync/appendClockCorrection';
 import type { CheckinsReplica } from './sync/CheckinsReplica';
 import type { DocumentReplica } from './sync/DocumentReplica';
 import type { LiveDays } from './sync/LiveDays';
@@ -361,25 +362,15 @@ export class KioskController extends EventTarget {
    * clock entry that re-times them, in each day's document that holds them ([T5]). A day no
    * longer open keeps its recorded times (SPEC: when the correction never comes).
    */
-  private correctClock({ segment, days }: ClockCorrection): void {
+  private correctClock(correction: ClockCorrection): void {
     const credential = this.auth.credential;
-    const reading = this.clock.now();
-    if (!credential || !reading.trusted || reading.segment !== undefined) return;
-    for (const day of days) {
-      const replica = this.documents.find((d) => d.day === day);
-      if (!replica) continue;
-      recordEvent(
-        replica.doc,
-        { role: 'kiosk', id: credential.deviceId },
-        { kind: 'clock', segment },
-        {
-          id: newEventId(reading.deviceTime),
-          at: reading.at,
-          clockTrusted: true,
-          method: 'device',
-        },
-      );
-    }
+    if (!credential || !this.live) return;
+    appendClockCorrection(
+      [...this.live.documents, ...this.live.delivering],
+      { role: 'kiosk', id: credential.deviceId },
+      correction,
+      this.clock.now(),
+    );
   }
 
   private readSite(): void {

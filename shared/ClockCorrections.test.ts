@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DayLedger } from './DayLedger';
 import { deriveDay } from './deriveDay';
-import { newEventId } from './eventId';
+import { eventIdFromBytes, newEventId } from './eventId';
 import { clock, entryOf, TEST_CONFIG, TEST_DAY } from './testing/entries';
 
 const HOUR = 3_600_000;
@@ -157,5 +157,44 @@ describe('clock corrections', () => {
     }
     last.remove([correction.key]);
     expect(last.stats(now)).toEqual(deriveDay(TEST_CONFIG, checkIns, now).stats);
+  });
+
+  it('[S7][T5] chooses the same correction in any order when a writer put one id with two offsets in two days', () => {
+    const tablet = wrongClock({ errorMs: 3 * HOUR, segment: 'twice' });
+    const checkIn = tablet.checkIn('ana', clock('10:00'));
+    const right = tablet.correction(clock('10:05'));
+    const id = newEventId(clock('10:05') + 3 * HOUR);
+    const inThisDay = {
+      ...right,
+      value: entryOf(
+        { kind: 'clock', segment: 'twice' },
+        { at: clock('10:05'), id, day, writer: 'kiosk:door', method: 'device' },
+      ).value,
+    };
+    const inDayBefore = {
+      ...entryOf(
+        { kind: 'clock', segment: 'twice' },
+        { at: clock('08:05'), id, day: '2026-03-09', writer: 'kiosk:door', method: 'device' },
+      ),
+      docDay: '2026-03-09',
+    };
+    const now = clock('12:00');
+    const one = deriveDay(TEST_CONFIG, [checkIn, inThisDay, inDayBefore], now).visits;
+    const other = deriveDay(TEST_CONFIG, [inDayBefore, checkIn, inThisDay], now).visits;
+    expect(one).toEqual(other);
+  });
+
+  it('[E2][T5] still lists a conflicting duplicate when a correction re-times its variants alike', () => {
+    const tablet = wrongClock({ errorMs: HOUR, segment: 'dup' });
+    const first = tablet.checkIn('ana', clock('09:00'));
+    const id = eventIdFromBytes((first.value as unknown[])[1]) as string;
+    const variant = entryOf(
+      { kind: 'checkIn', memberId: 'ana' },
+      { at: clock('10:00'), id, day, writer: 'kiosk:door', clockTrusted: true, segment: 'dup' },
+    );
+    const entries = [first, variant, tablet.correction(clock('09:30'))];
+    expect(deriveDay(TEST_CONFIG, entries, clock('12:00')).problems.map((p) => p.code)).toEqual([
+      'conflicting-duplicate',
+    ]);
   });
 });

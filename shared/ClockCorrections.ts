@@ -1,5 +1,5 @@
 import type { EventId } from './eventId';
-import type { CheckinEvent, ClockEvent } from './events';
+import { type CheckinEvent, type ClockEvent, EVENT_KINDS } from './events';
 import { writerName } from './writer';
 
 /**
@@ -7,6 +7,20 @@ import { writerName } from './writer';
  * the server offset still differ by milliseconds, which no staff member needs to look at ([T5]).
  */
 export const CLOCK_SHIFT_FLAG_MS = 1000;
+
+/**
+ * Clock corrections one writer may hold in one day's document ([W4]): one per clock segment (a
+ * page load or a clock jump recorded across), so a tablet reloaded every few minutes all day
+ * stays under it. Each makes every replica re-time events, hence a bound.
+ */
+export const MAX_CLOCK_CORRECTIONS_PER_DAY = 200;
+
+const CLOCK_KIND = EVENT_KINDS.indexOf('clock');
+
+/** True for a stored entry of the clock kind (read without parsing: a count, not a check). */
+export function isClockCorrectionEntry(value: unknown): boolean {
+  return Array.isArray(value) && value[2] === CLOCK_KIND;
+}
 
 /**
  * The clock corrections of a day's writers, and which events each one re-times ([T5]). A writer
@@ -60,23 +74,18 @@ export class ClockCorrections {
 
   /**
    * Of several corrections for one segment (a device writes the same measure into each day it
-   * touched) the earliest measured applies, then the smallest id: the same one everywhere
-   * ([S7]). Chosen once per change, so re-timing an event costs one lookup however many
-   * corrections a writer sent.
+   * touched) the earliest measured applies, then the smallest id, offset, day and entry key:
+   * the same one everywhere, whatever order they arrived in ([S7]), even for a writer that put
+   * one id with two offsets in two days. Chosen once per change, so re-timing an event costs
+   * one lookup however many corrections a writer sent.
    */
   private choose(key: string): void {
-    let chosen: ClockEvent | null = null;
-    for (const clock of this.corrections.get(key)?.values() ?? []) {
-      if (
-        chosen === null ||
-        clock.deviceTime < chosen.deviceTime ||
-        (clock.deviceTime === chosen.deviceTime && clock.id < chosen.id)
-      ) {
-        chosen = clock;
-      }
+    let chosen: [string, ClockEvent] | null = null;
+    for (const held of this.corrections.get(key) ?? []) {
+      if (chosen === null || compareCorrections(held, chosen) < 0) chosen = held;
     }
     if (chosen === null) this.applied.delete(key);
-    else this.applied.set(key, chosen);
+    else this.applied.set(key, chosen[1]);
   }
 
   /**
@@ -106,6 +115,23 @@ export function isClamped(event: CheckinEvent): boolean {
 /** Moved by a clock correction far enough for staff to be told ([T5]). */
 export function isCorrected(event: CheckinEvent): boolean {
   return Math.abs(event.clockShiftMs ?? 0) >= CLOCK_SHIFT_FLAG_MS;
+}
+
+function compareCorrections(
+  [aKey, a]: [string, ClockEvent],
+  [bKey, b]: [string, ClockEvent],
+): number {
+  return (
+    a.deviceTime - b.deviceTime ||
+    compareText(a.id, b.id) ||
+    a.recordedAt - b.recordedAt ||
+    compareText(a.docDay, b.docDay) ||
+    compareText(aKey, bKey)
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function segmentKey(event: CheckinEvent): string {

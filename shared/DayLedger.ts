@@ -417,9 +417,9 @@ export class DayLedger {
     for (const id of this.conflicted) {
       const chosen = this.chosenOf(id);
       for (const key of this.keysOf(id)) {
-        const variant = this.retime(this.entries.get(key) as CheckinEvent);
+        const variant = this.entries.get(key) as CheckinEvent;
         const kept = chosen.find((c) => sameWriter(c.writer, variant.writer));
-        if (kept && canonical(variant) !== canonical(kept)) {
+        if (kept && canonical(variant) !== canonical(this.recorded.get(kept) ?? kept)) {
           problems.push({
             code: 'conflicting-duplicate',
             key,
@@ -607,8 +607,10 @@ export class DayLedger {
       return held && !Array.isArray(held) && sameContent(held, only) ? held : only;
     }
     const best: { event: CheckinEvent; form: string; conflict: boolean }[] = [];
+    // Duplicates are told apart as written: a correction re-times the chosen one, never hides a
+    // conflict ([E2], [T5]).
     for (const key of keys) {
-      const variant = this.retime(this.entries.get(key) as CheckinEvent);
+      const variant = this.entries.get(key) as CheckinEvent;
       const form = canonical(variant);
       const mine = best.find((b) => sameWriter(b.event.writer, variant.writer));
       if (!mine) best.push({ event: variant, form, conflict: false });
@@ -624,10 +626,13 @@ export class DayLedger {
     if (best.some((b) => b.conflict)) this.conflicted.add(id);
     else this.conflicted.delete(id);
     const previous = held === undefined ? [] : Array.isArray(held) ? held : [held];
-    const chosen = best.map(
-      ({ event, form }) =>
-        previous.find((p) => sameWriter(p.writer, event.writer) && canonical(p) === form) ?? event,
-    );
+    const chosen = best.map(({ event }) => {
+      const next = this.retime(event);
+      const form = canonical(next);
+      return (
+        previous.find((p) => sameWriter(p.writer, next.writer) && canonical(p) === form) ?? next
+      );
+    });
     if (chosen.length === previous.length && chosen.every((c) => previous.includes(c))) return held;
     return chosen.length === 1 ? chosen[0] : chosen;
   }
@@ -828,8 +833,14 @@ export class DayLedger {
 
   /** An event as held, re-timed by its writer's clock correction if one applies ([T5]). */
   private retime(event: CheckinEvent): CheckinEvent {
-    return event.segment === undefined ? event : this.clocks.retime(event, this.clampToDay);
+    if (event.segment === undefined) return event;
+    const retimed = this.clocks.retime(event, this.clampToDay);
+    if (retimed !== event) this.recorded.set(retimed, event);
+    return retimed;
   }
+
+  /** The entry as recorded, for each re-timed event (conflicts compare what was written). */
+  private readonly recorded = new WeakMap<CheckinEvent, CheckinEvent>();
 
   private readonly clampToDay = (at: number, docDay: LocalDay): number =>
     clampToWindow(at, this.windowOf(docDay));

@@ -1,5 +1,6 @@
 import * as Y from 'yjs';
-import { EVENT_KINDS } from '../shared/events';
+import { isClockCorrectionEntry } from '../shared/ClockCorrections';
+import { eventIdFromBytes } from '../shared/eventId';
 import { parseWriterName } from '../shared/writer';
 import { encodedSize } from './updateShape';
 
@@ -7,11 +8,9 @@ import { encodedSize } from './updateShape';
 export interface WriterUsage {
   entries: number;
   bytes: number;
-  /** The clock segments its clock corrections name ([T5]): one correction each. */
-  readonly clockSegments: Set<string>;
+  /** The clock segments its clock corrections name, and each one's event id ([T5]). */
+  readonly clockSegments: Map<string, string>;
 }
-
-const CLOCK_KIND = EVENT_KINDS.indexOf('clock');
 
 interface DocumentState {
   /**
@@ -58,14 +57,14 @@ export class DocumentWriters {
     const { usage } = this.stateOf(doc);
     let held = usage.get(writer);
     if (!held) {
-      held = { entries: 0, bytes: 0, clockSegments: new Set() };
+      held = { entries: 0, bytes: 0, clockSegments: new Map() };
       // The server's copy holds untyped top-level types until someone asks for an array.
       if (doc.share.has(writer)) {
         for (const value of doc.getArray(writer).toArray()) {
           held.entries++;
           held.bytes += encodedSize(value);
-          const segment = clockSegmentOf(value);
-          if (segment !== null) held.clockSegments.add(segment);
+          const correction = clockCorrectionOf(value);
+          if (correction) held.clockSegments.set(correction.segment, correction.id);
         }
       }
       usage.set(writer, held);
@@ -83,11 +82,12 @@ export class DocumentWriters {
   }
 }
 
-/** The segment a stored clock correction names ([T5]; the entry was admitted, so it is valid). */
-function clockSegmentOf(value: unknown): string | null {
-  if (!Array.isArray(value) || value[2] !== CLOCK_KIND) return null;
+/** The segment and id of a stored clock correction ([T5]; it was admitted, so it is valid). */
+function clockCorrectionOf(value: unknown): { segment: string; id: string } | null {
+  if (!Array.isArray(value) || !isClockCorrectionEntry(value)) return null;
   const segment = (value[7] as { seg?: unknown } | undefined)?.seg;
-  return typeof segment === 'string' ? segment : null;
+  const id = eventIdFromBytes(value[1]);
+  return typeof segment === 'string' && id !== null ? { segment, id } : null;
 }
 
 /** The writer array an item sits in, or null when it is anywhere else. */

@@ -224,6 +224,42 @@ describe('WriteGuard: clock corrections', () => {
     expect(readEntries(stored(), today)).toHaveLength(2);
   });
 
+  it('[T5][W1] takes the same clock correction again: first held pending, then in the sync that brings its origin', async () => {
+    const { t, kiosk, c, stored } = await kioskOn();
+    // Another door keeps the day's document loaded on the server, as in a gym.
+    const other = await client(t, (await pairKiosk(t, 'side')).token);
+    expect(other.closes).toEqual([]);
+    const tablet = new Y.Doc();
+    const array = tablet.getArray(`kiosk:${kiosk.deviceId}`);
+    array.push([checkIn('M1')]); // only in IndexedDB: its socket died
+    let correction: Uint8Array | null = null;
+    tablet.on('update', (update: Uint8Array) => {
+      correction = update;
+    });
+    array.push([clockEntry('segment-1')]);
+    const serverState = Y.encodeStateVector(stored());
+    // The queued correction arrives first and waits for its origin ...
+    sendRawUpdate(c, name, correction as unknown as Uint8Array);
+    // ... which the next sync brings, with the correction again.
+    sendRawUpdate(c, name, Y.encodeStateAsUpdate(tablet, serverState));
+    await until(() => readEntries(stored(), today).length === 2, 'both entries');
+    expect(c.closes).toEqual([]);
+  });
+
+  it('[T5][W1] takes a correction re-appended by refusal recovery, with its id, and refuses another id for that segment', async () => {
+    const { t, kiosk, c, stored } = await kioskOn();
+    const entry = clockEntry('segment-1');
+    c.doc.getArray(`kiosk:${kiosk.deviceId}`).push([entry]);
+    await until(() => readEntries(stored(), today).length === 1, 'the correction');
+    // Recovery starts from the server's copy and appends the entries it does not know were kept.
+    const again = await client(t, kiosk.token);
+    again.doc.getArray(`kiosk:${kiosk.deviceId}`).push([entry]);
+    await until(() => readEntries(stored(), today).length === 2, 'the same correction again');
+    expect(again.closes).toEqual([]);
+    again.doc.getArray(`kiosk:${kiosk.deviceId}`).push([clockEntry('segment-1')]);
+    expect(await refusal(again)).toBe('invalid-entry');
+  });
+
   it('[T5][W4] refuses clock corrections past the per-writer day quota', async () => {
     const { kiosk, c, stored } = await kioskOn({ maxClockEntriesPerWriterDay: 3 });
     const array = c.doc.getArray(`kiosk:${kiosk.deviceId}`);

@@ -1,5 +1,6 @@
 import type { beforeSyncPayload, Extension } from '@hocuspocus/server';
 import type * as Y from 'yjs';
+import { MAX_CLOCK_CORRECTIONS_PER_DAY } from '../shared/ClockCorrections';
 import { parseDocName } from '../shared/docName';
 import { type EntryContext, parseEntry, unknownExtraKeys } from '../shared/entryCodec';
 import { dayWindow } from '../shared/localTime';
@@ -24,10 +25,8 @@ export interface WriteGuardConfiguration {
   /** Bytes of entries one writer may hold in one day's document. Default 2 MiB (about 5× a busy door). */
   maxBytesPerWriterDay: number;
   /**
-   * Clock corrections one writer may hold in one day's document ([T5]). Default 200: a device
-   * writes at most one per clock segment (a page load or a clock jump it recorded across), so a
-   * tablet that reloads every few minutes all day stays under it; every correction makes every
-   * replica re-time events, so there must be a bound.
+   * Clock corrections one writer may hold in one day's document ([T5]). Default
+   * MAX_CLOCK_CORRECTIONS_PER_DAY (200), which devices respect on their side too.
    */
   maxClockEntriesPerWriterDay: number;
   /** Largest roster or settings value accepted, bytes as stored. Default 16 KiB. */
@@ -89,7 +88,7 @@ export class WriteGuard implements Extension {
       maxEntryBytes: 2048,
       maxEntriesPerWriterDay: 25_000,
       maxBytesPerWriterDay: 2 * 1024 * 1024,
-      maxClockEntriesPerWriterDay: 200,
+      maxClockEntriesPerWriterDay: MAX_CLOCK_CORRECTIONS_PER_DAY,
       maxSiteValueBytes: 16 * 1024,
       onRefused: () => {},
       ...configuration,
@@ -140,7 +139,8 @@ export class WriteGuard implements Extension {
     };
     let entries = 0;
     let bytes = 0;
-    const segments: string[] = [];
+    /** The clock corrections in this update: segment and the correction's id ([T5]). */
+    const corrections = new Map<string, string>();
     let context: EntryContext | undefined;
     for (const item of shape.items) {
       if (item.content === 'deleted') {
@@ -176,19 +176,30 @@ export class WriteGuard implements Extension {
             `unknown field ${JSON.stringify(unknown[0]?.slice(0, 20))}`,
           );
         }
-        if (parsed.event.kind === 'clock') segments.push(parsed.event.segment);
+        if (parsed.event.kind === 'clock') {
+          const { segment, id } = parsed.event;
+          if ((corrections.get(segment) ?? id) !== id) {
+            throw new Refused('invalid-entry', 'two clock corrections for one clock segment');
+          }
+          corrections.set(segment, id);
+        }
         entries++;
         bytes += size;
       }
     }
     const usage = this.writers.usageOf(doc, writer);
-    for (const [i, segment] of segments.entries()) {
-      if (usage.clockSegments.has(segment) || segments.indexOf(segment) !== i) {
+    // The same correction again (held pending, then re-sent with its origin; or re-appended by
+    // refusal recovery) is the same event ([E1]); another one for a segment is not.
+    let newSegments = 0;
+    for (const [segment, id] of corrections) {
+      const held = usage.clockSegments.get(segment);
+      if (held === undefined) newSegments++;
+      else if (held !== id) {
         throw new Refused('invalid-entry', 'a second clock correction for one clock segment');
       }
     }
     const { maxClockEntriesPerWriterDay } = this.configuration;
-    if (usage.clockSegments.size + segments.length > maxClockEntriesPerWriterDay) {
+    if (usage.clockSegments.size + newSegments > maxClockEntriesPerWriterDay) {
       throw new Refused(
         'quota-exceeded',
         `more than ${maxClockEntriesPerWriterDay} clock corrections in a day`,
@@ -205,7 +216,7 @@ export class WriteGuard implements Extension {
     for (const [client, bound] of binds) this.writers.bind(doc, client, bound);
     usage.entries += entries;
     usage.bytes += bytes;
-    for (const segment of segments) usage.clockSegments.add(segment);
+    for (const [segment, id] of corrections) usage.clockSegments.set(segment, id);
   }
 
   /** The codec's context for a writer's entries in this document, made once per document. */

@@ -21,6 +21,7 @@ import { ClockKeeper } from '../device/ClockKeeper';
 import { type KeyValueStore, readJson, writeJson } from '../device/KeyValueStore';
 import { requestPersistentStorage } from '../device/persistentStorage';
 import { type ClockCorrection, ServerClock, serverTimeFrom } from '../device/ServerClock';
+import { appendClockCorrection } from '../sync/appendClockCorrection';
 import type { CheckinsReplica } from '../sync/CheckinsReplica';
 import type { DocumentReplica } from '../sync/DocumentReplica';
 import { type LiveDays, undeliveredDaysKey } from '../sync/LiveDays';
@@ -499,25 +500,16 @@ export class DashboardController extends EventTarget {
    * The clock was measured after corrections were recorded on a guess: append the clock entry
    * that re-times them, in this staff member's own array of each day that holds them ([T5]).
    */
-  private correctClock({ segment, days }: ClockCorrection): void {
+  private correctClock(correction: ClockCorrection): void {
     const staff = this.staff;
-    const reading = this.clock.now();
-    if (!staff || !this.canEdit || !reading.trusted || reading.segment !== undefined) return;
-    for (const day of days) {
-      const replica = this.live?.documents.find((d) => d.day === day);
-      if (!replica) continue;
-      recordEvent(
-        replica.doc,
-        { role: 'staff', id: staff.id },
-        { kind: 'clock', segment },
-        {
-          id: newEventId(reading.deviceTime),
-          at: reading.at,
-          clockTrusted: true,
-          method: 'device',
-        },
-      );
-    }
+    const live = this.live;
+    if (!staff || !this.canEdit || !live) return;
+    appendClockCorrection(
+      [...live.documents, ...live.delivering],
+      { role: 'staff', id: staff.id },
+      correction,
+      this.clock.now(),
+    );
   }
 
   private requireEdit(): void {

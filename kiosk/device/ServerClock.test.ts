@@ -121,4 +121,30 @@ describe('ServerClock', () => {
     const { correction } = await clock.sync(async () => device.wall - 3 * 3_600_000);
     expect(correction).toEqual({ segment: reading.segment, days: ['2026-03-11'] });
   });
+
+  it('[T5] sees no jump in a wall clock that drifts slowly while offline for hours', () => {
+    const { device, clock } = tablet();
+    let jumps = 0;
+    clock.onJump(() => jumps++);
+    // 0.5 ms a second (NTP's fastest slew) for 3 h, checked every 5 s as the keeper does.
+    for (let i = 0; i < (3 * 3600) / 5; i++) {
+      device.mono += 5_000;
+      device.wall += 5_000 + 2.5;
+      clock.checkForJump();
+    }
+    expect(jumps).toBe(0);
+    device.wall += 3_000;
+    expect(clock.checkForJump()).toBe(true);
+  });
+
+  it('[T5] does not use a measure whose best round trip took over 2 s', async () => {
+    const { device, clock } = tablet();
+    const slow = async () => {
+      device.wall += 2_500;
+      device.mono += 2_500;
+      return device.wall;
+    };
+    await expect(clock.sync(slow)).rejects.toThrow(/too slow/);
+    expect(clock.now().trusted).toBe(false);
+  });
 });

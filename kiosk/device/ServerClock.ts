@@ -37,6 +37,11 @@ const KEY = 'headcount.clock';
 export const JUMP_MS = 2_000;
 /** A correction is written when the measure differs from the offset used by this much, ms. */
 export const CORRECTION_MS = 1_000;
+/**
+ * A measure whose best round trip took longer is not used, ms: its offset may be off by half the
+ * round trip, enough to re-time events wrongly. The next measure (reconnect, 10 min) tries again.
+ */
+export const MAX_ROUND_TRIP_MS = 2_000;
 
 /**
  * Corrects the device's clock by the server's ([T1]) and notices when its own clock jumps
@@ -53,7 +58,7 @@ export class ServerClock {
   private segment = newSegmentId();
   private measured = false;
   private jumped = false;
-  /** `localNow() - monotonicNow()` when the segment started or was last measured. */
+  /** `localNow() - monotonicNow()` at the last check for a jump. */
   private baseline: number;
   /**
    * The days written in the current segment before its measure: whether an untrusted entry went
@@ -119,7 +124,12 @@ export class ServerClock {
    */
   checkForJump(): boolean {
     const baseline = this.localNow() - this.monotonicNow();
-    if (Math.abs(baseline - this.baseline) <= JUMP_MS) return false;
+    if (Math.abs(baseline - this.baseline) <= JUMP_MS) {
+      // Compared with the last check, not the last measure: a wall clock slewed by NTP while
+      // offline never adds up to a false jump.
+      this.baseline = baseline;
+      return false;
+    }
     this.baseline = baseline;
     this.segment = newSegmentId();
     this.measured = false;
@@ -156,6 +166,9 @@ export class ServerClock {
       throw new Error('the device clock jumped while measuring');
     }
     const sample = best as ClockSample;
+    if (sample.roundTripMs > MAX_ROUND_TRIP_MS) {
+      throw new Error(`the server took ${sample.roundTripMs} ms to answer: too slow to measure`);
+    }
     this.sample = sample;
     writeJson(this.store, KEY, sample);
     this.baseline = this.localNow() - this.monotonicNow();
