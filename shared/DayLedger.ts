@@ -21,6 +21,7 @@ import {
   type LocalDay,
   parseClockTime,
 } from './localTime';
+import { type LedgerChanges, LedgerJournal } from './LedgerJournal';
 import { OccupancyTree } from './OccupancyTree';
 import { type Outcome, type PairingRules, pairVisits, type Visit } from './pairVisits';
 import { compareProblems, type Problem } from './problems';
@@ -173,6 +174,8 @@ export class DayLedger {
    */
   private readonly entries = new Map<string, CheckinEvent | null>();
   private readonly clocks = new ClockCorrections();
+  /** Changes since the last `takeChanges`, when someone keeps a record of this ledger. */
+  private journal: LedgerJournal | null = null;
   private readonly entryProblems = new Map<string, Problem>();
   /**
    * The keys of the entries carrying each event id, in any writer's array. An event is its
@@ -250,6 +253,28 @@ export class DayLedger {
       }
     }
     this.settle(touched);
+  }
+
+  /**
+   * Starts noting what changes, for a record kept from this ledger (the server's SQL record):
+   * `takeChanges` then says which events to write or delete and whose visits to rewrite, in
+   * proportion to what changed. Entries held before this call count as changed once.
+   */
+  trackChanges(): void {
+    if (this.journal) return;
+    this.journal = new LedgerJournal();
+    for (const event of this.timeline) this.journal.attached(event);
+    for (const memberId of this.members.keys()) this.journal.repaired(memberId);
+  }
+
+  /** What changed since the last call (or since `trackChanges`), and forgets it. */
+  takeChanges(): LedgerChanges {
+    return this.journal?.take() ?? { upserted: [], removed: [], members: [] };
+  }
+
+  /** One member's visits, in time order. */
+  visitsOf(memberId: string): readonly Visit[] {
+    return this.members.get(memberId)?.visits ?? [];
   }
 
   /** Takes out entries that were deleted from their document ([D5]). */
@@ -568,6 +593,7 @@ export class DayLedger {
       for (const event of previous) {
         if (next.includes(event)) continue;
         detached.push(event);
+        this.journal?.detached(event);
         everyone = this.detach(event, dirty) || everyone;
       }
       if (chosen === undefined) this.chosen.delete(id);
@@ -575,6 +601,7 @@ export class DayLedger {
       for (const event of next) {
         if (previous.includes(event)) continue;
         attached.push(event);
+        this.journal?.attached(event);
         everyone = this.attach(event, dirty) || everyone;
       }
     }
@@ -735,6 +762,7 @@ export class DayLedger {
   private repair(memberId: string): void {
     const state = this.members.get(memberId);
     if (!state) return;
+    this.journal?.repaired(memberId);
     for (const visit of state.visits) this.account(visit, -1);
     state.outcomes.forEach((outcome, i) => {
       this.countUnmatched(state.events[i], outcome, -1);
