@@ -13,6 +13,7 @@ import {
   type VoidEvent,
   type Writer,
 } from './events';
+import { type LedgerChanges, LedgerJournal } from './LedgerJournal';
 import {
   addDays,
   type DayWindow,
@@ -21,7 +22,6 @@ import {
   type LocalDay,
   parseClockTime,
 } from './localTime';
-import { type LedgerChanges, LedgerJournal } from './LedgerJournal';
 import { OccupancyTree } from './OccupancyTree';
 import { type Outcome, type PairingRules, pairVisits, type Visit } from './pairVisits';
 import { compareProblems, type Problem } from './problems';
