@@ -11,6 +11,8 @@ import type { Db } from './database';
 export class DocumentStore {
   private readonly db: Db;
   private readonly appendStatement: BetterSqlite3.Statement<[string, Buffer]>;
+  private readonly storeStatement: BetterSqlite3.Statement<[string, Buffer, number]>;
+  private readonly versionStatement: BetterSqlite3.Statement<[string]>;
 
   constructor(db: Db) {
     this.db = db;
@@ -18,6 +20,12 @@ export class DocumentStore {
     this.appendStatement = db.prepare(
       'insert into document_updates (name, update_data) values (?, ?)',
     );
+    this.storeStatement = db.prepare(
+      `insert into documents (name, state, updated_at, version) values (?, ?, ?, 1)
+       on conflict (name) do update set state = excluded.state, updated_at = excluded.updated_at,
+         version = documents.version + 1`,
+    );
+    this.versionStatement = db.prepare('select version from documents where name = ?');
   }
 
   /** Appends an accepted update to the document's log; returns its sequence number. */
@@ -83,13 +91,15 @@ export class DocumentStore {
     return row ? new Uint8Array(row.state) : null;
   }
 
+  /** Writes a document's state; its version counts up by one. */
   store(name: string, state: Uint8Array, now = Date.now()): void {
-    this.db
-      .prepare(
-        `insert into documents (name, state, updated_at) values (?, ?, ?)
-         on conflict (name) do update set state = excluded.state, updated_at = excluded.updated_at`,
-      )
-      .run(name, Buffer.from(state), now);
+    this.storeStatement.run(name, Buffer.from(state), now);
+  }
+
+  /** How many times the document's state was stored, or null when it has none. */
+  versionOf(name: string): number | null {
+    const row = this.versionStatement.get(name) as { version: number } | undefined;
+    return row ? row.version : null;
   }
 
   /** A document as a Y.Doc (its state and its logged updates), or null when it has neither. */
@@ -138,6 +148,7 @@ export class DocumentStore {
     this.db.transaction(() => {
       this.db.prepare('delete from documents where name = ?').run(name);
       this.db.prepare('delete from document_updates where name = ?').run(name);
+      this.db.prepare('delete from record_marks where name = ?').run(name);
     })();
   }
 }

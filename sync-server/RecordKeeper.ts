@@ -1,128 +1,296 @@
-import type { Extension, onStoreDocumentPayload } from '@hocuspocus/server';
+import type {
+  afterUnloadDocumentPayload,
+  Extension,
+  Hocuspocus,
+  onConfigurePayload,
+  onStoreDocumentPayload,
+} from '@hocuspocus/server';
+import type BetterSqlite3 from 'better-sqlite3';
 import * as Y from 'yjs';
-import { readEntries } from '../shared/checkinsDoc';
-import { DayLedger } from '../shared/DayLedger';
+import { readEntries, readEntriesSince } from '../shared/checkinsDoc';
+import { type DayConfig, DayLedger } from '../shared/DayLedger';
 import { dayConfigFor } from '../shared/deriveDay';
 import { checkinsDocName, parseDocName, siteDocName } from '../shared/docName';
 import { addDays, type LocalDay } from '../shared/localTime';
 import { readSettings, type SiteSettings } from '../shared/siteDoc';
-import { writerName } from '../shared/writer';
 import type { DocumentStore } from './DocumentStore';
 import type { Db } from './database';
+import { type DayCounts, RecordRows } from './RecordRows';
+import { SerialQueue } from './SerialQueue';
+import { TimeSlicer } from './TimeSlicer';
 
 export interface RecordKeeperConfiguration {
   db: Db;
   documents: DocumentStore;
-  /** Called after a day was recorded, with how long it took (metrics). */
+  /** Called after a store was recorded, with how long it took, yields included (metrics). */
   onRecorded: (seconds: number) => void;
+  /** Work that failed; the day is rebuilt at its next store, or at the next start. */
+  onError?: (error: unknown, what: string) => void;
+  /** Milliseconds of work between yields to the event loop (`TimeSlicer`). */
+  sliceMs?: number;
 }
 
+/** A day's ledger, kept while a document it reads is open, and what it has read of each. */
+interface HeldLedger {
+  readonly ledger: DayLedger;
+  /** Per document read into it, its state vector when last read. */
+  readonly seen: Map<LocalDay, Uint8Array>;
+  /** Not written yet: its first write also deletes the day's rows it does not hold. */
+  fresh: boolean;
+}
+
+/** Entries handed to a ledger at once while one is built. */
+const ADD_CHUNK = 256;
+
 /**
- * Keeps the server's own record of validated check-ins in SQL, rebuilt from a check-ins
- * document whenever Hocuspocus stores it. The Yjs documents are the sync inbox and untrusted:
- * only entries that parse become rows in `events`; the rest are counted in `day_problems`.
- * Visits are derived with the same rules as every device (shared/SPEC.md), from the day and the
- * one before it, and the visits of both days are rewritten (a check-out after midnight closes a
- * visit of the day before).
+ * Keeps the server's SQL record of check-ins (`events`, `visits`, `day_problems`) following the
+ * documents, in proportion to what changed ([R1]–[R3] in shared/SPEC.md). The Yjs documents are
+ * the sync inbox and untrusted: only entries that parse become rows; the rest are counted.
+ *
+ * The record of day X is owned by one `DayLedger` that reads the documents of X−1, X and X+1:
+ * the day before can keep a visit open into X, and the day after can close one of X's or void
+ * one of its events. A store of day D's document hands the entries new since the last store to
+ * the ledgers of D−1, D and D+1 (those with a document), which say what changed
+ * (`takeChanges`); only those rows are written. A ledger is built once (in slices) when first
+ * needed and kept while any document it reads is open. Every job runs in one queue, so a
+ * ledger is never read half-built; stores go before background rebuilds.
  */
 export class RecordKeeper implements Extension {
   extensionName = 'RecordKeeper';
-  // After Database (priority 100 by default) has stored the state.
+  // After DurableDocuments (60) has stored the state.
   priority = 50;
   private readonly configuration: RecordKeeperConfiguration;
+  private readonly rows: RecordRows;
+  private readonly queue = new SerialQueue();
+  private readonly ledgers = new Map<string, HeldLedger>();
+  private readonly settings = new Map<string, SiteSettings>();
+  private readonly markStatement: BetterSqlite3.Statement<[string, number]>;
+  private instance: Hocuspocus | null = null;
 
   constructor(configuration: RecordKeeperConfiguration) {
     this.configuration = configuration;
+    this.rows = new RecordRows(configuration.db);
+    this.markStatement = configuration.db.prepare(
+      'insert or replace into record_marks (name, version) values (?, ?)',
+    );
+  }
+
+  async onConfigure({ instance }: onConfigurePayload): Promise<void> {
+    this.instance = instance;
   }
 
   async onStoreDocument({ documentName, document }: onStoreDocumentPayload): Promise<void> {
     const name = parseDocName(documentName);
+    if (name?.kind === 'site') {
+      // Settings may have changed: ledgers built with others are rebuilt at their next store.
+      this.settings.delete(name.siteId);
+      return;
+    }
     if (name?.kind !== 'checkins') return;
+    const { siteId, day } = name;
+    // Never thrown to Hocuspocus: the document is stored; the record catches up later.
+    await this.queue
+      .add('urgent', () => this.follow(siteId, day, document))
+      .catch((error) => this.failed(error, documentName, siteId, day));
+  }
+
+  async afterUnloadDocument({ documentName }: afterUnloadDocumentPayload): Promise<void> {
+    const name = parseDocName(documentName);
+    if (name?.kind !== 'checkins') return;
+    void this.queue.add('urgent', async () => this.release(name.siteId, name.day));
+  }
+
+  /**
+   * Rebuilds, in the background, the record of every day whose documents were stored after the
+   * record last followed them: after a crash between a store and its record, or an upgrade.
+   * Resolves when done; returns how many days were rebuilt.
+   */
+  async catchUp(): Promise<number> {
+    const behind = this.configuration.db
+      .prepare(
+        `select d.name, d.version from documents d left join record_marks m on m.name = d.name
+         where d.name like 'checkins/%' and (m.version is null or m.version < d.version)`,
+      )
+      .all() as { name: string; version: number }[];
+    const days = new Map<string, { siteId: string; day: LocalDay }>();
+    for (const { name } of behind) {
+      const parsed = parseDocName(name);
+      if (parsed?.kind !== 'checkins') continue;
+      for (const day of around(parsed.day)) {
+        if (this.exists(parsed.siteId, day)) days.set(key(parsed.siteId, day), { ...parsed, day });
+      }
+    }
+    const jobs = [...days.values()].map(({ siteId, day }) =>
+      this.queue.add('background', () => this.rebuildNow(siteId, day)),
+    );
+    await Promise.all(jobs);
+    await this.queue.add('background', async () => {
+      for (const { name, version } of behind) this.markStatement.run(name, version);
+    });
+    return jobs.length;
+  }
+
+  /** Rebuilds one day's record from its documents, as stored (or as open). */
+  rebuild(siteId: string, day: LocalDay): Promise<void> {
+    return this.queue.add('urgent', () => this.rebuildNow(siteId, day));
+  }
+
+  /** Resolves when every queued job has run. */
+  settled(): Promise<void> {
+    return this.queue.settled();
+  }
+
+  /** Drops catch-up work not started yet and waits for the rest: the server is closing. */
+  async stop(): Promise<void> {
+    this.queue.dropBackground();
+    await this.queue.settled();
+  }
+
+  /** Follows one store of day `day`'s document into the record of the days it touches. */
+  private async follow(siteId: string, day: LocalDay, doc: Y.Doc): Promise<void> {
     const started = performance.now();
-    this.record(name.siteId, name.day, document);
+    const slicer = new TimeSlicer(this.configuration.sliceMs);
+    const name = checkinsDocName(siteId, day);
+    const version = this.configuration.documents.versionOf(name);
+    for (const owner of around(day)) {
+      if (owner !== day && !this.exists(siteId, owner)) continue;
+      const held = await this.ledgerFor(siteId, owner, slicer);
+      await this.read(held, day, doc, slicer);
+      await this.write(siteId, owner, held, slicer);
+    }
+    if (version !== null) this.markStatement.run(name, version);
     this.configuration.onRecorded((performance.now() - started) / 1000);
   }
 
-  /** Rebuilds the record of `day` (and the visits of the day before) from the day's document. */
-  record(siteId: string, day: LocalDay, doc: Y.Doc, now = Date.now()): void {
-    const settings = this.settingsOf(siteId);
-    const previousDay = addDays(day, -1);
-    const previous = this.configuration.documents.load(checkinsDocName(siteId, previousDay));
-    const ledger = new DayLedger(dayConfigFor(settings, day));
-    ledger.add(readEntries(doc, day));
-    if (previous) ledger.add(readEntries(previous, previousDay));
-    const { db } = this.configuration;
-    const stats = ledger.stats(now, { feedSize: 0 });
-    const flags = Object.values(stats.flagCounts).reduce((a, b) => a + b, 0);
-    db.transaction(() => {
-      const insert = db.prepare(
-        `insert or replace into events (id, site_id, day, kind, member_id, at, writer, method, clock_trusted, detail)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      for (const event of ledger.events()) {
-        if (event.docDay !== day) continue;
-        const { id, kind, at, method, clockTrusted, writer } = event;
-        const memberId = 'memberId' in event ? event.memberId : '';
-        const detail = JSON.stringify({
-          ...('reason' in event ? { reason: event.reason } : {}),
-          ...('targetId' in event ? { targetId: event.targetId } : {}),
-          ...('targetWriter' in event && event.targetWriter
-            ? { targetWriter: writerName(event.targetWriter) }
-            : {}),
-          ...(event.location ? { location: event.location } : {}),
-          ...(at !== event.recordedAt ? { recordedAt: event.recordedAt } : {}),
-        });
-        insert.run(
-          id,
-          siteId,
-          day,
-          kind,
-          memberId,
-          at,
-          writerName(writer),
-          method,
-          clockTrusted ? 1 : 0,
-          detail,
-        );
-      }
-      db.prepare('delete from visits where site_id = ? and day in (?, ?)').run(
-        siteId,
-        day,
-        previousDay,
-      );
-      // A visit is named by its check-in's writer and id ([E2]). `or replace`: a writer that put
-      // one id in the documents of two days must not make storing a document fail.
-      const insertVisit = db.prepare(
-        `insert or replace into visits (id, writer, site_id, day, member_id, start, end, closed_by, auto_close_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      for (const visit of ledger.visits()) {
-        const end = visit.end ?? (visit.autoCloseAt <= now ? visit.autoCloseAt : null);
-        const closedBy = visit.closedBy ?? (end === null ? null : 'auto');
-        insertVisit.run(
-          visit.id,
-          writerName(visit.startEvent.writer),
-          siteId,
-          visit.startEvent.docDay,
-          visit.memberId,
-          visit.start,
-          end,
-          closedBy,
-          visit.autoCloseAt,
-        );
-      }
-      db.prepare(
-        `insert or replace into day_problems (site_id, day, problems, flags, updated_at) values (?, ?, ?, ?, ?)`,
-      ).run(siteId, day, stats.problemCount, flags, now);
-    })();
+  private async rebuildNow(siteId: string, day: LocalDay): Promise<void> {
+    const slicer = new TimeSlicer(this.configuration.sliceMs);
+    const built = await this.build(siteId, day, slicer);
+    // A held ledger is replaced: the stores that follow go on from the rebuilt one.
+    if (this.ledgers.has(key(siteId, day))) this.ledgers.set(key(siteId, day), built);
+    await this.write(siteId, day, built, slicer);
+  }
+
+  /** The ledger that owns `day`'s record: held, or built from the documents around it. */
+  private async ledgerFor(siteId: string, day: LocalDay, slicer: TimeSlicer): Promise<HeldLedger> {
+    const config = dayConfigFor(this.settingsOf(siteId), day);
+    const held = this.ledgers.get(key(siteId, day));
+    if (held && sameConfig(held.ledger.config, config)) return held;
+    const built = await this.build(siteId, day, slicer, config);
+    this.ledgers.set(key(siteId, day), built);
+    return built;
+  }
+
+  private async build(
+    siteId: string,
+    day: LocalDay,
+    slicer: TimeSlicer,
+    config = dayConfigFor(this.settingsOf(siteId), day),
+  ): Promise<HeldLedger> {
+    const held: HeldLedger = { ledger: new DayLedger(config), seen: new Map(), fresh: true };
+    // Everything it holds counts as changed: its first write is the day's every row.
+    held.ledger.trackChanges();
+    for (const docDay of around(day)) {
+      const doc = this.open(siteId, docDay);
+      if (doc) await this.read(held, docDay, doc, slicer);
+    }
+    return held;
+  }
+
+  /** Hands a ledger the entries of `docDay`'s document it has not read yet. */
+  private async read(
+    held: HeldLedger,
+    docDay: LocalDay,
+    doc: Y.Doc,
+    slicer: TimeSlicer,
+  ): Promise<void> {
+    const seen = held.seen.get(docDay);
+    // Read and noted in one synchronous step: nothing can land in between.
+    const entries = seen ? readEntriesSince(doc, docDay, seen) : readEntries(doc, docDay);
+    held.seen.set(docDay, Y.encodeStateVector(doc));
+    for (let i = 0; i < entries.length; i += ADD_CHUNK) {
+      held.ledger.add(entries.slice(i, i + ADD_CHUNK));
+      await slicer.pause();
+    }
+  }
+
+  private async write(
+    siteId: string,
+    day: LocalDay,
+    held: HeldLedger,
+    slicer: TimeSlicer,
+  ): Promise<void> {
+    const { ledger } = held;
+    const changes = ledger.takeChanges();
+    await this.rows.write(siteId, day, ledger, changes, countsOf(ledger), slicer);
+    if (held.fresh) await this.rows.removeStale(siteId, day, ledger, slicer);
+    held.fresh = false;
+  }
+
+  /** Lets go of ledgers no open document feeds any more. */
+  private release(siteId: string, day: LocalDay): void {
+    for (const owner of around(day)) {
+      if (around(owner).some((d) => this.isOpen(checkinsDocName(siteId, d)))) continue;
+      this.ledgers.delete(key(siteId, owner));
+    }
+  }
+
+  private failed(error: unknown, documentName: string, siteId: string, day: LocalDay): void {
+    // What a ledger took in may not be written: start those days again from their documents.
+    for (const owner of around(day)) this.ledgers.delete(key(siteId, owner));
+    this.configuration.onError?.(error, `recording ${documentName}`);
+  }
+
+  /** An open document (the live one, ahead of what is stored), or the stored one, or null. */
+  private open(siteId: string, day: LocalDay): Y.Doc | null {
+    const name = checkinsDocName(siteId, day);
+    return this.instance?.documents.get(name) ?? this.configuration.documents.load(name);
+  }
+
+  private exists(siteId: string, day: LocalDay): boolean {
+    const name = checkinsDocName(siteId, day);
+    return this.isOpen(name) || this.configuration.documents.versionOf(name) !== null;
+  }
+
+  private isOpen(name: string): boolean {
+    return this.instance?.documents.has(name) ?? false;
   }
 
   private settingsOf(siteId: string): SiteSettings {
-    const site = this.configuration.documents.load(siteDocName(siteId));
-    const settings = site ? readSettings(site).settings : null;
-    if (settings) return settings;
-    const row = this.configuration.db
-      .prepare('select time_zone from sites where id = ?')
-      .get(siteId) as { time_zone: string } | undefined;
-    return { ...readSettings(new Y.Doc()).settings, timeZone: row?.time_zone ?? 'UTC' };
+    const cached = this.settings.get(siteId);
+    if (cached) return cached;
+    const name = siteDocName(siteId);
+    const site = this.instance?.documents.get(name) ?? this.configuration.documents.load(name);
+    let settings = site ? readSettings(site).settings : null;
+    if (!settings) {
+      const row = this.configuration.db
+        .prepare('select time_zone from sites where id = ?')
+        .get(siteId) as { time_zone: string } | undefined;
+      settings = { ...readSettings(new Y.Doc()).settings, timeZone: row?.time_zone ?? 'UTC' };
+    }
+    this.settings.set(siteId, settings);
+    return settings;
   }
+}
+
+function key(siteId: string, day: LocalDay): string {
+  return `${siteId}/${day}`;
+}
+
+/** The day before, the day, the day after. */
+function around(day: LocalDay): LocalDay[] {
+  return [addDays(day, -1), day, addDays(day, 1)];
+}
+
+function sameConfig(a: DayConfig, b: DayConfig): boolean {
+  return (Object.keys(b) as (keyof DayConfig)[]).every((field) => a[field] === b[field]);
+}
+
+/**
+ * The day's problems and flags as of now. A snapshot: the flags of visits that close by
+ * themselves later are counted at the next store.
+ */
+function countsOf(ledger: DayLedger): DayCounts {
+  const stats = ledger.stats(Date.now(), { feedSize: 0 });
+  const flags = Object.values(stats.flagCounts).reduce((a, b) => a + b, 0);
+  return { problems: stats.problemCount, flags };
 }

@@ -10,7 +10,7 @@ import { RetentionJob } from './RetentionJob';
 import { ensureSite } from './sites';
 
 describe('RetentionJob', () => {
-  it("deletes visit records and check-ins documents older than the site's retention, and nothing newer", () => {
+  it("deletes visit records and check-ins documents older than the site's retention, and nothing newer", async () => {
     const db = openDatabase(':memory:');
     ensureSite(db, 'riverside', 'Europe/Amsterdam');
     const documents = new DocumentStore(db);
@@ -29,13 +29,18 @@ describe('RetentionJob', () => {
         "insert into events (id, site_id, day, kind, member_id, at, writer, method, clock_trusted) values (?, 'riverside', ?, 'checkIn', 'M1', 0, 'kiosk:a', 'qr', 1)",
       ).run(day, day);
     }
+    // A busy old day: more rows than one batch deletes ([R3]).
+    const insert = db.prepare(
+      "insert into events (id, site_id, day, kind, member_id, at, writer, method, clock_trusted) values (?, 'riverside', ?, 'checkIn', 'M1', 0, 'kiosk:b', 'qr', 1)",
+    );
+    for (let i = 0; i < 1234; i++) insert.run(`old-${i}`, days[0]);
     const job = new RetentionJob({
       db,
       documents,
       log: pino({ level: 'silent' }),
       isLoaded: () => false,
     });
-    expect(job.run(now)).toBe(1);
+    expect(await job.run(now)).toBe(1);
     expect(documents.names('checkins/riverside/')).toEqual(
       days.slice(1).map((d) => checkinsDocName('riverside', d)),
     );
@@ -48,7 +53,7 @@ describe('RetentionJob', () => {
     expect(documents.fetch(siteDocName('riverside'))).not.toBeNull();
   });
 
-  it('keeps a document a client still has open', () => {
+  it('keeps a document a client still has open', async () => {
     const db = openDatabase(':memory:');
     ensureSite(db, 'riverside', 'UTC');
     const documents = new DocumentStore(db);
@@ -60,7 +65,7 @@ describe('RetentionJob', () => {
       log: pino({ level: 'silent' }),
       isLoaded: (name) => name === old,
     });
-    expect(job.run(Date.UTC(2026, 0, 1))).toBe(0);
+    expect(await job.run(Date.UTC(2026, 0, 1))).toBe(0);
     expect(documents.fetch(old)).not.toBeNull();
   });
 });

@@ -4,6 +4,7 @@ import { addDays, localDayOf } from '../shared/localTime';
 import { readSettings } from '../shared/siteDoc';
 import type { DocumentStore } from './DocumentStore';
 import type { Db } from './database';
+import { TimeSlicer } from './TimeSlicer';
 
 export interface RetentionJobConfiguration {
   db: Db;
@@ -22,24 +23,31 @@ export interface RetentionJobConfiguration {
 export class RetentionJob {
   private readonly configuration: RetentionJobConfiguration;
   private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
 
   constructor(configuration: RetentionJobConfiguration) {
     this.configuration = configuration;
   }
 
   start(): void {
-    this.run();
-    this.timer = setInterval(() => this.run(), this.configuration.intervalMs ?? 86_400_000);
+    void this.run();
+    this.timer = setInterval(() => void this.run(), this.configuration.intervalMs ?? 86_400_000);
     this.timer.unref();
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    this.stopped = true;
   }
 
-  /** One pass over every site; returns how many days' documents were dropped. */
-  run(now = Date.now()): number {
+  /**
+   * One pass over every site; resolves with how many days' documents were dropped. Rows go in
+   * batches, one transaction each, yielding between them ([R3]): a first pass over a year of
+   * busy days never stalls the check-ins flowing meanwhile.
+   */
+  async run(now = Date.now()): Promise<number> {
     const { db, documents, log } = this.configuration;
+    const slicer = new TimeSlicer();
     let dropped = 0;
     try {
       const sites = db.prepare('select id, time_zone from sites').all() as {
@@ -47,22 +55,30 @@ export class RetentionJob {
         time_zone: string;
       }[];
       for (const site of sites) {
+        if (this.stopped) break;
         const siteDoc = documents.load(siteDocName(site.id));
         const settings = siteDoc ? readSettings(siteDoc).settings : null;
         const timeZone = settings?.timeZone ?? site.time_zone;
         const cutoff = addDays(localDayOf(now, timeZone), -(settings?.retentionDays ?? 400));
-        db.prepare('delete from events where site_id = ? and day < ?').run(site.id, cutoff);
-        db.prepare('delete from visits where site_id = ? and day < ?').run(site.id, cutoff);
-        db.prepare('delete from day_problems where site_id = ? and day < ?').run(site.id, cutoff);
+        for (const table of ['events', 'visits', 'day_problems'] as const) {
+          const batch = db.prepare(
+            `delete from ${table} where rowid in
+               (select rowid from ${table} where site_id = ? and day < ? limit ${DELETE_BATCH})`,
+          );
+          // Bounded: every batch deletes rows, and none are added for days this old.
+          while (!this.stopped && batch.run(site.id, cutoff).changes > 0) await slicer.pause();
+        }
         for (const name of documents.names(checkinsDocName(site.id, '2000-01-01').slice(0, -10))) {
           const parsed = parseDocName(name);
           if (
+            !this.stopped &&
             parsed?.kind === 'checkins' &&
             parsed.day < cutoff &&
             !this.configuration.isLoaded(name)
           ) {
             documents.delete(name);
             dropped++;
+            await slicer.pause();
           }
         }
       }
@@ -73,3 +89,6 @@ export class RetentionJob {
     return dropped;
   }
 }
+
+/** Rows deleted per statement: about a millisecond of work on this machine. */
+const DELETE_BATCH = 500;

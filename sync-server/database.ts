@@ -75,6 +75,13 @@ export const MIGRATIONS: readonly string[] = [
   // instead of 4 KB per check-in), and the log holds only seconds of updates, so scans are cheap.
   `create table document_updates (
      seq integer primary key, name text not null, update_data blob not null);`,
+  // The record follows each document incrementally ([R2]): every store counts up the document's
+  // version, and the record notes the version it has followed, so a start after a crash (or an
+  // upgrade: no marks yet) rebuilds exactly the days whose record is behind. Visits are
+  // rewritten per member, so they are found by member.
+  `alter table documents add column version integer not null default 0;
+   create table record_marks (name text primary key, version integer not null);
+   create index visits_by_member on visits (site_id, member_id, day);`,
 ];
 
 export function openDatabase(dataDir: string | ':memory:'): Db {

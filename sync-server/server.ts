@@ -5,7 +5,7 @@ import { Hocuspocus, type WebSocketLike } from '@hocuspocus/server';
 import crossws from 'crossws/adapters/node';
 import pino, { type Logger } from 'pino';
 import * as Y from 'yjs';
-import { parseDocName, siteDocName } from '../shared/docName';
+import { siteDocName } from '../shared/docName';
 import { localDayOf } from '../shared/localTime';
 import { readSettings, writeSettings } from '../shared/siteDoc';
 import { AccessControl } from './AccessControl';
@@ -144,14 +144,11 @@ export async function startServer(
     db,
     documents,
     onRecorded: (seconds) => metrics.recordSeconds.observe(seconds),
+    onError: (error, what) => log.error({ err: error }, `record: ${what} failed`),
   });
-  // A crash left accepted updates in the log: fold them into their documents, and into the
-  // record, before anyone connects ([W5]).
-  for (const name of documents.namesWithUpdates()) {
-    const doc = documents.fold(name);
-    const parsed = parseDocName(name);
-    if (doc && parsed?.kind === 'checkins') records.record(parsed.siteId, parsed.day, doc);
-  }
+  // A crash left accepted updates in the log: fold them into their documents before anyone
+  // connects ([W5]). Their days' record follows in the background (`catchUp` below).
+  for (const name of documents.namesWithUpdates()) documents.fold(name);
   // Websocket upgrades (Origin, per-address ceiling, unauthenticated sockets capped and timed
   // out) and, once authenticated, sockets per device or account. Its handshake and Origin check
   // are set up with the HTTP app below.
@@ -306,6 +303,12 @@ export async function startServer(
   const port = (http.address() as AddressInfo).port;
   acceptedOrigins.listening({ scheme: tls ? 'https' : 'http', port, host: config.host });
   certificate?.start();
+  // Days whose record is behind their documents (a crash, an upgrade): rebuilt in slices while
+  // the server already serves; reports show the old rows of those days until then.
+  void records.catchUp().then(
+    (days) => days > 0 && log.info({ days }, 'record: caught up'),
+    (error) => log.error({ err: error }, 'record: catching up failed'),
+  );
   const metricsServer = config.metricsAddress
     ? await listenForMetrics(config.metricsAddress, metrics)
     : null;
@@ -345,6 +348,7 @@ export async function startServer(
         ws.closeAll(1001, 'server shutting down', true);
         http.closeAllConnections();
         await closed;
+        await records.stop();
         devices.stop();
         db.close();
       })();

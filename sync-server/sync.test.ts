@@ -327,7 +327,8 @@ describe('limits and the record', () => {
     const doc = new Y.Doc();
     kioskCheckIn(doc, 'old-tablet', 'M1');
     doc.getArray('kiosk:old-tablet').push([['not', 'an', 'entry']]);
-    t.server.records.record(SITE, today, doc);
+    t.server.documents.store(checkinsDocName(SITE, today), Y.encodeStateAsUpdate(doc));
+    await t.server.records.rebuild(SITE, today);
     const events = t.server.db.prepare('select member_id from events where day = ?').all(today);
     const problems = t.server.db
       .prepare('select problems from day_problems where day = ?')
