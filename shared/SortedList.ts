@@ -80,18 +80,28 @@ export class SortedList<T> {
 
   /** Inserts many at once: a big batch (a document loading) is merged by one sort. */
   insertAll(items: readonly T[]): void {
-    if (items.length > 64) this.rebuild([...this.chunks.flat(), ...items].sort(this.compare));
+    if (this.isBig(items)) this.rebuild([...this.chunks.flat(), ...items].sort(this.compare));
     else for (const item of items) this.insert(item);
   }
 
   /** Removes many at once: a big batch is filtered out in one pass. */
   removeAll(items: readonly T[]): void {
-    if (items.length > 64) {
+    if (this.isBig(items)) {
       const gone = new Set(items);
       this.rebuild(this.chunks.flat().filter((item) => !gone.has(item)));
     } else {
       for (const item of items) this.remove(item);
     }
+  }
+
+  /**
+   * Whether a batch is worth one pass over the whole list: when it is large, and large against
+   * the list. A few hundred entries added to a 10 000-event day (the server's ledger reads a
+   * document in slices) go in one by one; re-sorting the day for each slice made building it
+   * 8 times slower.
+   */
+  private isBig(items: readonly T[]): boolean {
+    return items.length > 64 && items.length * 8 > this.count;
   }
 
   private rebuild(sorted: T[]): void {

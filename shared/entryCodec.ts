@@ -310,6 +310,14 @@ export function unknownExtraKeys(value: unknown): string[] {
   return Object.keys(raw).filter((key) => !Object.hasOwn(EXTRA_LIMITS, key));
 }
 
+/**
+ * The member an entry names, read without parsing it ('' when it names none or is not an
+ * entry): for grouping a document's entries by member before a ledger takes them in slices.
+ */
+export function memberIdOf(value: unknown): string {
+  return Array.isArray(value) && typeof value[3] === 'string' ? value[3] : '';
+}
+
 function readExtra(raw: unknown): Extra | string {
   if (raw === undefined) return {};
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || raw instanceof Uint8Array) {
