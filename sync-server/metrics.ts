@@ -12,6 +12,7 @@ export class Metrics {
   readonly logLinesHeldBack: Counter;
   readonly storeSeconds: Histogram;
   readonly recordSeconds: Histogram;
+  readonly walFramesBehind: Gauge;
   readonly httpRequests: Counter<'route' | 'status'>;
 
   constructor(sources: { connections: () => number; documents: () => number }) {
@@ -68,8 +69,13 @@ export class Metrics {
     });
     this.recordSeconds = new Histogram({
       name: 'headcount_record_duration_seconds',
-      help: 'Time to rebuild the SQL record of a day',
+      help: 'Time for the SQL record to follow one store of a day (yields to the event loop included)',
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers,
+    });
+    this.walFramesBehind = new Gauge({
+      name: 'headcount_wal_frames_behind',
+      help: 'SQLite WAL frames not yet copied into the database file at the last checkpoint',
       registers,
     });
     this.httpRequests = new Counter({

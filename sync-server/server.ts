@@ -31,6 +31,7 @@ import { ensureSite } from './sites';
 import { siteViewOf } from './siteView';
 import { CertificateReloader, readTlsFiles } from './tlsFiles';
 import { TokenIssuer } from './tokens';
+import { WalCheckpoints } from './WalCheckpoints';
 import { WriteGuard, type WriteLimits } from './WriteGuard';
 
 export interface RunningServer {
@@ -140,6 +141,13 @@ export async function startServer(
       if (principal.role === 'kiosk') devices.touch(principal.subject, { seen: Date.now() });
     },
   });
+  // Checkpoints off the event loop ([R3]); an in-memory database has no log to checkpoint.
+  const checkpoints = db.memory
+    ? null
+    : new WalCheckpoints(db, {
+        onCheckpoint: (frames, done) => metrics.walFramesBehind.set(frames - done),
+        onError: (message) => log.warn({ err: message }, 'WAL checkpoint failed'),
+      });
   const records = new RecordKeeper({
     db,
     documents,
@@ -350,6 +358,7 @@ export async function startServer(
         await closed;
         await records.stop();
         devices.stop();
+        await checkpoints?.stop();
         db.close();
       })();
       return closing;
