@@ -23,6 +23,8 @@ const open = closeAfterEach();
 
 const logged = (t: TestServer) =>
   (t.server.db.prepare('select count(*) as n from document_updates').get() as { n: number }).n;
+const recorded = (t: TestServer) =>
+  (t.server.db.prepare('select count(*) as n from events').get() as { n: number }).n;
 const storedState = (t: TestServer): Y.Doc => {
   const doc = new Y.Doc();
   const state = t.server.documents.fetch(name);
@@ -46,18 +48,50 @@ describe('DurableDocuments', () => {
     expect(readEntries(t.server.documents.load(name) as Y.Doc, today)).toHaveLength(1);
   });
 
-  it('[W5] folds the log into the stored state when the document is stored', async () => {
+  it('[W5][R3] leaves the state alone at a store while the log is small, and folds the log in when the last client leaves', async () => {
+    const t = await startTestServer();
+    open.push(t);
+    const kiosk = await pairKiosk(t);
+    const c = connect(t, name, kiosk.token);
+    await c.outcome;
+    for (const m of ['M1', 'M2', 'M3']) kioskCheckIn(c.doc, kiosk.deviceId, m);
+    await until(() => !c.provider.hasUnsyncedChanges, 'the acknowledgements');
+    t.server.hocuspocus.flushPendingStores();
+    // The store ran (the record follows every store), but the log still holds the updates.
+    await until(() => recorded(t) === 3, 'the record to follow the store');
+    expect(logged(t)).toBeGreaterThan(0);
+    expect(readEntries(storedState(t), today)).toHaveLength(0);
+    c.destroy();
+    await until(() => logged(t) === 0, 'the log to be folded');
+    expect(readEntries(storedState(t), today)).toHaveLength(3);
+    // The record has followed that version of the state: a restart rebuilds nothing ([R2]).
+    await until(() => t.server.hocuspocus.getDocumentsCount() === 0, 'the unload');
+    await t.server.records.settled();
+    const marks = t.server.db
+      .prepare(
+        'select d.version as stored, m.version as followed from documents d join record_marks m using (name) where name = ?',
+      )
+      .get(name) as { stored: number; followed: number };
+    expect(marks.followed).toBe(marks.stored);
+  });
+
+  it('[W5][R3] folds the log into the state at a store once the log has grown past 64 KiB', async () => {
     const t = await startTestServer();
     open.push(t);
     const kiosk = await pairKiosk(t);
     const c = connect(t, name, kiosk.token);
     open.push(c);
     await c.outcome;
-    for (const m of ['M1', 'M2', 'M3']) kioskCheckIn(c.doc, kiosk.deviceId, m);
+    // About 15 KB per batch of 400 check-ins.
+    for (let batch = 0; batch < 6; batch++) {
+      c.doc.transact(() => {
+        for (let i = 0; i < 400; i++) kioskCheckIn(c.doc, kiosk.deviceId, `M${batch}-${i}`);
+      });
+    }
     await until(() => !c.provider.hasUnsyncedChanges, 'the acknowledgements');
     t.server.hocuspocus.flushPendingStores();
-    await until(() => logged(t) === 0, 'the log to be folded');
-    expect(readEntries(storedState(t), today)).toHaveLength(3);
+    await until(() => logged(t) === 0, 'the log to be folded while the kiosk is still connected');
+    expect(readEntries(storedState(t), today)).toHaveLength(2400);
   });
 
   it('[W5] folds a log a crash left behind into the documents and the record at start', async () => {

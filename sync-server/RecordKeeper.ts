@@ -1,5 +1,6 @@
 import type {
   afterUnloadDocumentPayload,
+  beforeUnloadDocumentPayload,
   Extension,
   Hocuspocus,
   onConfigurePayload,
@@ -93,6 +94,17 @@ export class RecordKeeper implements Extension {
     await this.queue
       .add('urgent', () => this.follow(siteId, day, document))
       .catch((error) => this.failed(error, documentName, siteId, day));
+  }
+
+  /**
+   * Follows once more as the document leaves memory: DurableDocuments (before it) has folded its
+   * log into a new version of the state, which the record then marks as followed.
+   */
+  async beforeUnloadDocument({
+    documentName,
+    document,
+  }: beforeUnloadDocumentPayload): Promise<void> {
+    await this.onStoreDocument({ documentName, document } as onStoreDocumentPayload);
   }
 
   async afterUnloadDocument({ documentName }: afterUnloadDocumentPayload): Promise<void> {
