@@ -20,6 +20,7 @@ import { measureHttpEdge, printHttpEdge } from './httpEdge';
 import { measureKioskTap } from './kioskTap';
 import { pageScripts } from './pageScripts';
 import type { Percentiles } from './percentiles';
+import { measureServerRecord } from './serverRecord';
 import { measureServerUpdates, printServerComparison } from './serverUpdates';
 
 const config = {
@@ -287,6 +288,34 @@ async function measureDashboard(distDir: string): Promise<void> {
   print();
 }
 
+/** The server's record per store of a 10 000-entry day, incremental against a full rewrite. */
+async function measureRecord(): Promise<void> {
+  const cost = await measureServerRecord();
+  print('### Server record: one store of a 10 000-entry day (issue 14, [R2], [R3])');
+  print();
+  print(
+    `${cost.entries.toLocaleString('en')} entries in the day's document; SQLite in WAL mode in a temp dir. "Longest slice" is the longest synchronous stretch on the event loop between two yields.`,
+  );
+  print();
+  print('| what | p50 | p95 | max | longest slice |');
+  print('| --- | ---: | ---: | ---: | ---: |');
+  print(
+    `| first store after a start (ledger built, every row written) | ${fmt(cost.buildWallMs, 0)} ms | | | ${fmt(cost.buildLongestSliceMs, 1)} ms |`,
+  );
+  print(
+    `| a later store with ${cost.batch} new entries (incremental) | ${fmt(cost.follow.p50)} ms | ${fmt(cost.follow.p95)} ms | ${fmt(cost.follow.max)} ms | ${fmt(cost.followLongestSliceMs, 1)} ms |`,
+  );
+  print(
+    `| the whole day rebuilt (what every store did before) | ${fmt(cost.rewrite.p50, 0)} ms | ${fmt(cost.rewrite.p95, 0)} ms | ${fmt(cost.rewrite.max, 0)} ms | |`,
+  );
+  print();
+}
+
+if (process.argv.includes('--record')) {
+  // `npm run bench -- --record`: only the server record per store (issue 14), ~30 seconds.
+  await measureRecord();
+  process.exit(0);
+}
 if (process.argv.includes('--http')) {
   // `npm run bench -- --http`: only the HTTP edge before/after Fastify (issue #10), ~4 minutes.
   printHttpEdge(print, await measureHttpEdge({ log: console.error }));
@@ -300,6 +329,7 @@ if (process.argv.includes('--server')) {
 measureSize();
 measureFull();
 measureIncremental();
+await measureRecord();
 // One production build of the app serves the size and the browser measurements.
 const distDir = join(mkdtempSync(join(tmpdir(), 'headcount-bench-')), 'dist');
 await buildApp(distDir);
