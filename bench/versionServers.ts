@@ -52,7 +52,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Kernel clock ticks per second, the unit of /proc/<pid>/stat times (100 on Linux as a rule). */
-const CLOCK_TICKS = (() => {
+export const CLOCK_TICKS = (() => {
   try {
     return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
   } catch {
@@ -160,18 +160,45 @@ export interface RunningVersion {
   readonly http: string;
   readonly ws: string;
   readonly staffToken: string;
-  /** The paired kiosks, each with an access token. */
-  readonly kiosks: readonly { deviceId: string; token: string }[];
+  /** The paired kiosks, each with an access token and its site. */
+  readonly kiosks: readonly { deviceId: string; token: string; siteId: string }[];
+  /** The accounts asked for with `staff`, signed in, in the order given. */
+  readonly staff: readonly { username: string; siteId: string; token: string }[];
+  /** When the first of the access tokens above expires, ms since the epoch. */
+  readonly tokensValidUntil: number;
   stop(): Promise<void>;
+}
+
+/** The `stop` of every server started and not stopped yet: what a bench's Ctrl-C handler ends. */
+export const runningVersions = new Set<() => Promise<void>>();
+
+export interface VersionOptions {
+  kiosks?: number;
+  /** Node flags before `--import tsx` (e.g. another `--import`). */
+  nodeArgs?: string[];
+  /** More environment for the CLI and the server (e.g. MAX_CONNECTIONS_PER_IP). */
+  env?: Record<string, string>;
+  /**
+   * The site of each kiosk, in turn (kiosk i at `kioskSites[i % length]`); default SITE only.
+   * A site other than SITE must be one a `staff` account is made for (that creates it).
+   */
+  kioskSites?: readonly string[];
+  /**
+   * Staff accounts to make with the version's CLI and sign in. The CLI runs with SITE_ID set to
+   * the account's site, and creates that site as a server's first start does: the one way to add
+   * a site without touching the database behind the server's back.
+   */
+  staff?: readonly { username: string; siteId: string }[];
 }
 
 /**
  * The server of the tree at `root` as its own process on a fresh DATA_DIR, with the first admin
- * made by that version's CLI, a staff token, and `kiosks` tablets paired through its API.
+ * made by that version's CLI, a staff token, and `kiosks` tablets paired through its API (at
+ * SITE, or at `kioskSites`), plus any `staff` accounts, each signed in.
  */
 export async function startVersion(
   root: string,
-  options: { kiosks?: number; nodeArgs?: string[] } = {},
+  options: VersionOptions = {},
 ): Promise<RunningVersion> {
   const dataDir = mkdtempSync(join(tmpdir(), 'headcount-bench-data-'));
   const port = await freePort();
@@ -183,13 +210,19 @@ export async function startVersion(
     SITE_ID: SITE,
     SITE_TIME_ZONE: ZONE,
     LOG_LEVEL: 'silent',
+    ...options.env,
   };
+  const cli = (args: string[], siteId = SITE) =>
+    execFileSync(process.execPath, ['--import', 'tsx', 'sync-server/cli.ts', ...args], {
+      cwd: root,
+      env: { ...env, SITE_ID: siteId },
+      input: `${PASSWORD}\n`,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
   try {
-    execFileSync(
-      process.execPath,
-      ['--import', 'tsx', 'sync-server/cli.ts', 'create-admin', '--username', 'boss'],
-      { cwd: root, env, input: `${PASSWORD}\n`, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
+    cli(['create-admin', '--username', 'boss']);
+    for (const account of options.staff ?? [])
+      cli(['create-staff', '--username', account.username], account.siteId);
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
@@ -212,12 +245,15 @@ export async function startVersion(
       await exited;
     }
     rmSync(dataDir, { recursive: true, force: true });
+    runningVersions.delete(stop);
   };
+  runningVersions.add(stop);
   try {
     const http = `http://127.0.0.1:${port}`;
     await waitFor(
       async () => {
-        if (child.exitCode !== null) throw new Error(`the server exited: ${stderr}`);
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`the server exited: ${stderr}`);
         try {
           return (await fetch(`${http}/readyz`)).ok;
         } catch {
@@ -239,23 +275,46 @@ export async function startVersion(
       if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
       return (await response.json()) as T;
     };
-    const session = await api<{ accessToken: string }>('/api/session', {
-      username: 'boss',
-      password: PASSWORD,
-    });
-    const kiosks: { deviceId: string; token: string }[] = [];
+    let tokensValidUntil = Number.POSITIVE_INFINITY;
+    const issued = <T extends { expiresIn: number }>(answer: T, since: number): T => {
+      tokensValidUntil = Math.min(tokensValidUntil, since + answer.expiresIn * 1000);
+      return answer;
+    };
+    const signIn = async (username: string) => {
+      const since = Date.now();
+      return issued(
+        await api<{ accessToken: string; expiresIn: number }>('/api/session', {
+          username,
+          password: PASSWORD,
+        }),
+        since,
+      );
+    };
+    const session = await signIn('boss');
+    const kioskSites = options.kioskSites?.length ? options.kioskSites : [SITE];
+    const kiosks: { deviceId: string; token: string; siteId: string }[] = [];
     for (let i = 1; i <= (options.kiosks ?? 1); i++) {
+      const siteId = kioskSites[(i - 1) % kioskSites.length] as string;
       const { code } = await api<{ code: string }>(
         '/api/pairing-codes',
-        { name: `Door ${i}`, siteId: SITE },
+        { name: `Door ${i}`, siteId },
         session.accessToken,
       );
       const paired = await api<{ deviceId: string; deviceSecret: string }>('/api/devices/pair', {
         code,
         appVersion: 'bench',
       });
-      const device = await api<{ accessToken: string }>('/api/devices/token', paired);
-      kiosks.push({ deviceId: paired.deviceId, token: device.accessToken });
+      const since = Date.now();
+      const device = issued(
+        await api<{ accessToken: string; expiresIn: number }>('/api/devices/token', paired),
+        since,
+      );
+      kiosks.push({ deviceId: paired.deviceId, token: device.accessToken, siteId });
+    }
+    const staff: { username: string; siteId: string; token: string }[] = [];
+    for (const account of options.staff ?? []) {
+      const { accessToken } = await signIn(account.username);
+      staff.push({ ...account, token: accessToken });
     }
     return {
       child,
@@ -264,6 +323,8 @@ export async function startVersion(
       ws: `ws://127.0.0.1:${port}`,
       staffToken: session.accessToken,
       kiosks,
+      staff,
+      tokensValidUntil,
       stop,
     };
   } catch (error) {

@@ -1,0 +1,108 @@
+/**
+ * What the bench reads about a server process from outside, identically for both servers: CPU
+ * time and memory from /proc, and event-loop stalls from the preloaded `loopMonitor.mjs`.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CLOCK_TICKS, cpuMsOf, sleep } from '../versionServers';
+
+/** The preload module, for `node --import`. */
+export const LOOP_MONITOR = fileURLToPath(new URL('./loopMonitor.mjs', import.meta.url));
+
+/**
+ * CPU time all processes on the machine have had so far, ms over all cores (/proc/stat user,
+ * nice and system; interrupt time is left out, as loopback traffic of our own shows up there).
+ * Less the bench's own processes, it shows what else ran during a round.
+ */
+export function machineBusyMs(): number {
+  const fields = (/^cpu\s+(.*)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1] ?? '')
+    .split(/\s+/)
+    .map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already counted in user).
+  const busy = (fields[0] ?? 0) + (fields[1] ?? 0) + (fields[2] ?? 0);
+  return (busy * 1000) / CLOCK_TICKS;
+}
+
+/** A /proc/<pid>/status field in kB as MiB (VmRSS now, VmHWM the peak since start). */
+function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+export interface LoopReport {
+  readonly seq: number;
+  readonly maxMs: number;
+  readonly p99Ms: number;
+  readonly meanMs: number;
+  readonly count: number;
+}
+
+export interface MeasuredPart {
+  readonly cpuMs: number;
+  readonly seconds: number;
+  /** Largest VmRSS sampled every 100 ms during the part, MiB. */
+  readonly rssPeakMiB: number;
+  /** VmHWM at the end: the peak since the process started (setup and seeding too), MiB. */
+  readonly hwmMiB: number;
+  readonly loop: LoopReport;
+}
+
+/** Samples VmRSS often enough to catch a store's or a sync's peak, for as long as it runs. */
+const RSS_SAMPLE_MS = 100;
+
+export class ProcessProbe {
+  private seq = 0;
+
+  constructor(
+    readonly pid: number,
+    /** The file `loopMonitor.mjs` writes: LOOP_MONITOR_FILE in the child's environment. */
+    readonly loopFile: string,
+  ) {}
+
+  static loopFileIn(dir: string): string {
+    return join(dir, 'loop-monitor.json');
+  }
+
+  /** Asks the child's loop monitor for its histogram since the last ask, and resets it. */
+  async loop(): Promise<LoopReport> {
+    const want = ++this.seq;
+    process.kill(this.pid, 'SIGUSR2');
+    let report: LoopReport | null = null;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (existsSync(this.loopFile)) {
+        report = JSON.parse(readFileSync(this.loopFile, 'utf8')) as LoopReport;
+        if (report.seq === want) return report;
+      }
+      await sleep(10);
+    }
+    throw new Error(`no loop report ${want} from ${this.pid} within 30 s (last ${report?.seq})`);
+  }
+
+  /** Starts a measured part: loop histogram reset, CPU noted, RSS sampled until `end`. */
+  async start(): Promise<{ end: () => Promise<MeasuredPart> }> {
+    await this.loop();
+    const cpu0 = cpuMsOf(this.pid);
+    const t0 = performance.now();
+    let rssPeakMiB = statusMiB(this.pid, 'VmRSS');
+    const sampler = setInterval(() => {
+      try {
+        rssPeakMiB = Math.max(rssPeakMiB, statusMiB(this.pid, 'VmRSS'));
+      } catch {
+        // The process is gone; `end` reports that.
+      }
+    }, RSS_SAMPLE_MS);
+    return {
+      end: async () => {
+        clearInterval(sampler);
+        const cpuMs = cpuMsOf(this.pid) - cpu0;
+        const seconds = (performance.now() - t0) / 1000;
+        rssPeakMiB = Math.max(rssPeakMiB, statusMiB(this.pid, 'VmRSS'));
+        const hwmMiB = statusMiB(this.pid, 'VmHWM');
+        return { cpuMs, seconds, rssPeakMiB, hwmMiB, loop: await this.loop() };
+      },
+    };
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * `npm run bench:load`: many kiosks and dashboards on several sites against Headcount and against
+ * a bare Hocuspocus relay, in alternating rounds (issue 14, item 4). Progress goes to stderr, the
+ * Markdown for docs/BENCHMARKS.md to stdout at the end. `--quick` for a fast check; see options.ts.
+ */
+import { cleanUpOnSignals } from './cleanup';
+import { readOptions } from './options';
+import { loadReport, machineContext } from './report';
+import { type RoundResult, runRound } from './round';
+import type { ServerKind } from './servers';
+
+const options = readOptions(process.argv.slice(2));
+cleanUpOnSignals();
+const log = (line: string) => console.error(line);
+const context = machineContext(options);
+const rounds: RoundResult[] = [];
+const order: ServerKind[] = ['headcount', 'relay'];
+for (let i = 0; i < options.rounds; i++) {
+  for (const kind of order) {
+    log(`round ${rounds.length + 1}/${options.rounds * 2}: ${kind}`);
+    const round = await runRound(kind, options, log);
+    const sorted = [...round.latencies].sort((a, b) => a - b);
+    log(
+      `    p50 ${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms, server CPU ${Math.round(round.server.cpuMs)} ms, stall ${round.server.loop.maxMs.toFixed(1)} ms, lost ${round.lost}`,
+    );
+    rounds.push(round);
+  }
+}
+console.log(loadReport(context, rounds).join('\n'));
