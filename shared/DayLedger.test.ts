@@ -191,7 +191,18 @@ describe('DayLedger', () => {
               ledger.add(chosen);
               for (const e of chosen) held.set(e.key, e);
             }
-            expect(snapshot(ledger, now)).toEqual(deriveDay(config, held.values(), now));
+            const full = deriveDay(config, held.values(), now);
+            expect(snapshot(ledger, now)).toEqual(full);
+            // [R1] What the server's record notes: problems, and flags that do not depend on now.
+            const {
+              'auto-closed': _auto,
+              'future-dated': _future,
+              ...timeless
+            } = full.stats.flagCounts;
+            expect(ledger.recordCounts()).toEqual({
+              problems: full.stats.problemCount,
+              flags: Object.values(timeless).reduce((a, b) => a + b, 0),
+            });
           }
         },
       ),

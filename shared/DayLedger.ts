@@ -436,6 +436,26 @@ export class DayLedger {
     return [...this.entryProblems.values(), ...this.conflictingEntries()].sort(compareProblems);
   }
 
+  /**
+   * What the server's record notes beside a day's rows ([R1]): how many entries are problems,
+   * and how many flags follow from the entries alone (not `auto-closed` nor `future-dated`,
+   * which depend on the time). Cheap at any size: counters and the few voids and conflicts.
+   */
+  recordCounts(): { problems: number; flags: number } {
+    let voidFlags = 0;
+    for (const event of this.voidEvents) {
+      if (this.inDay(event.at) && this.voidProblem(event) !== null) voidFlags++;
+    }
+    const flags =
+      this.unmatchedToday +
+      this.reentryToday +
+      this.clampedToday +
+      this.untrustedToday +
+      this.correctedToday +
+      voidFlags;
+    return { problems: this.entryProblems.size + this.conflictingEntries().length, flags };
+  }
+
   /** The losing variants of conflicting duplicates ([E2]); conflicts are rare, so this is cheap. */
   private conflictingEntries(): Problem[] {
     const problems: Problem[] = [];

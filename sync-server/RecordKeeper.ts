@@ -17,7 +17,7 @@ import { addDays, type LocalDay } from '../shared/localTime';
 import { readSettings, type SiteSettings } from '../shared/siteDoc';
 import type { DocumentStore } from './DocumentStore';
 import type { Db } from './database';
-import { type DayCounts, RecordRows } from './RecordRows';
+import { RecordRows } from './RecordRows';
 import { SerialQueue } from './SerialQueue';
 import { TimeSlicer } from './TimeSlicer';
 
@@ -238,7 +238,7 @@ export class RecordKeeper implements Extension {
   ): Promise<void> {
     const { ledger } = held;
     const changes = ledger.takeChanges();
-    await this.rows.write(siteId, day, ledger, changes, countsOf(ledger), slicer);
+    await this.rows.write(siteId, day, ledger, changes, ledger.recordCounts(), slicer);
     if (held.fresh) await this.rows.removeStale(siteId, day, ledger, slicer);
     held.fresh = false;
   }
@@ -312,14 +312,4 @@ function around(day: LocalDay): LocalDay[] {
 
 function sameConfig(a: DayConfig, b: DayConfig): boolean {
   return (Object.keys(b) as (keyof DayConfig)[]).every((field) => a[field] === b[field]);
-}
-
-/**
- * The day's problems and flags as of now. A snapshot: the flags of visits that close by
- * themselves later are counted at the next store.
- */
-function countsOf(ledger: DayLedger): DayCounts {
-  const stats = ledger.stats(Date.now(), { feedSize: 0 });
-  const flags = Object.values(stats.flagCounts).reduce((a, b) => a + b, 0);
-  return { problems: stats.problemCount, flags };
 }
