@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
-import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { recordEvent, watchEntries } from '../shared/checkinsDoc';
 import { checkinsDocName } from '../shared/docName';
 import { eventIdFromBytes, newEventId } from '../shared/eventId';
 import { localDayOf } from '../shared/localTime';
+import { connectClient } from './load/clients';
 import {
   cpuMsOf,
   prepareWorktree,
@@ -72,31 +71,6 @@ export interface ServerOptions {
   log?: (line: string) => void;
 }
 
-function providerFor(url: string, name: string, token: string, doc: Y.Doc) {
-  const socket = new HocuspocusProviderWebsocket({ url, WebSocketPolyfill: WebSocket });
-  const provider = new HocuspocusProvider({
-    websocketProvider: socket,
-    name,
-    document: doc,
-    token,
-  });
-  provider.attach();
-  const synced = new Promise<void>((resolve, reject) => {
-    provider.on('synced', () => resolve());
-    provider.on('authenticationFailed', ({ reason }: { reason: string }) =>
-      reject(new Error(`refused: ${reason}`)),
-    );
-  });
-  return {
-    provider,
-    synced,
-    destroy() {
-      provider.destroy();
-      socket.destroy();
-    },
-  };
-}
-
 /** Sums of a Prometheus histogram for one label set, from the /metrics text. */
 async function storeMetrics(http: string): Promise<{ count: number; sum: number }> {
   const text = await (await fetch(`${http}/metrics`)).text();
@@ -121,13 +95,13 @@ async function runRound(
   const name = checkinsDocName(SITE, day);
   const kioskDoc = new Y.Doc();
   const dashboardDoc = new Y.Doc();
-  const kiosk = providerFor(
+  const kiosk = connectClient(
     server.ws,
     name,
     (server.kiosks[0] as { token: string }).token,
     kioskDoc,
   );
-  const dashboard = providerFor(server.ws, name, server.staffToken, dashboardDoc);
+  const dashboard = connectClient(server.ws, name, server.staffToken, dashboardDoc);
   try {
     await Promise.all([kiosk.synced, dashboard.synced]);
     // The acknowledgement of the kiosk's own first sync message: before pairing writes to acks.

@@ -18,8 +18,7 @@ export interface Client {
   destroy(): void;
 }
 
-export function connectClient(url: string, name: string, token: string): Client {
-  const doc = new Y.Doc();
+export function connectClient(url: string, name: string, token: string, doc = new Y.Doc()): Client {
   const socket = new HocuspocusProviderWebsocket({ url, WebSocketPolyfill: WebSocket });
   const provider = new HocuspocusProvider({
     websocketProvider: socket,

@@ -10,12 +10,21 @@
  * Plain JavaScript (not TypeScript) so it loads before tsx, and does nothing without the variable.
  */
 import { renameSync, writeFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 
 const file = process.env.LOOP_MONITOR_FILE;
 if (file) {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
+  // Garbage-collection pauses, to tell a stall the code caused from one the collector did.
+  let gcMaxMs = 0;
+  let gcTotalMs = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcMaxMs = Math.max(gcMaxMs, entry.duration);
+      gcTotalMs += entry.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
   let seq = 0;
   process.on('SIGUSR2', () => {
     seq++;
@@ -28,7 +37,11 @@ if (file) {
       p99Ms: count > 0 ? histogram.percentile(99) / 1e6 : 0,
       meanMs: count > 0 ? histogram.mean / 1e6 : 0,
       count,
+      gcMaxMs,
+      gcTotalMs,
     };
+    gcMaxMs = 0;
+    gcTotalMs = 0;
     writeFileSync(`${file}.tmp`, JSON.stringify(report));
     renameSync(`${file}.tmp`, file);
     histogram.reset();

@@ -37,6 +37,9 @@ export interface LoopReport {
   readonly p99Ms: number;
   readonly meanMs: number;
   readonly count: number;
+  /** The longest garbage-collection pause, and all of them together, ms. */
+  readonly gcMaxMs: number;
+  readonly gcTotalMs: number;
 }
 
 export interface MeasuredPart {

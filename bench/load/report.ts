@@ -33,6 +33,8 @@ interface Summary {
   readonly hwmMiB: number;
   readonly stallMs: number;
   readonly loopP99Ms: number;
+  readonly gcMaxMs: number;
+  readonly gcTotalMs: number;
   readonly written: number;
   readonly lost: number;
 }
@@ -52,6 +54,8 @@ function summarize(round: RoundResult): Summary {
     hwmMiB: round.server.hwmMiB,
     stallMs: round.server.loop.maxMs,
     loopP99Ms: round.server.loop.p99Ms,
+    gcMaxMs: round.server.loop.gcMaxMs,
+    gcTotalMs: round.server.loop.gcTotalMs,
     written: round.written,
     lost: round.lost,
   };
@@ -93,22 +97,22 @@ export function loadReport(context: Context, rounds: RoundResult[]): string[] {
   );
   print();
   print(
-    `Every kiosk and dashboard is a real \`@hocuspocus/provider\` with its own websocket, on today's check-ins document of its site; all on 127.0.0.1, in ${options.processes} client process${options.processes === 1 ? '' : 'es'} (each with whole sites, so a check-in is written and seen on one clock). The kiosks write ${options.rate} check-ins a second in all, in turn, for ${options.seconds} s after ${options.warmupSeconds} s of warm-up; site 0's document already holds ${options.seedEntries.toLocaleString('en')} entries, written by a kiosk of its own before anyone else connected (it stays connected). Latency is from a kiosk's write until the last dashboard of its site has the entry (\`watchEntries\`). Rounds alternate Headcount (this working tree, its own process, a fresh DATA_DIR, kiosks paired and desk accounts signed in through its API) and Hocuspocus with no extensions (\`bench/load/bareRelay.ts\`, any token), ${options.rounds} of each; both run as \`node --import bench/load/loopMonitor.mjs --import tsx …\`. Server figures cover the measured part (the load and the catching up after it): CPU is utime + stime from /proc, RSS the largest VmRSS sampled every 100 ms (VmHWM, the peak since start, per round below), the stall the longest event-loop delay from \`monitorEventLoopDelay\` (1 ms resolution). Medians over rounds.`,
+    `Every kiosk and dashboard is a real \`@hocuspocus/provider\` with its own websocket, on today's check-ins document of its site; all on 127.0.0.1, in ${options.processes} client process${options.processes === 1 ? '' : 'es'} (each with whole sites, so a check-in is written and seen on one clock). The kiosks write ${options.rate} check-ins a second in all, in turn, for ${options.seconds} s after ${options.warmupSeconds} s of warm-up; site 0's document already holds ${options.seedEntries.toLocaleString('en')} entries, written by a kiosk of its own before anyone else connected (it stays connected). Latency is from a kiosk's write until the last dashboard of its site has the entry (\`watchEntries\`). Rounds alternate Headcount (this working tree, its own process, a fresh DATA_DIR, kiosks paired and desk accounts signed in through its API) and Hocuspocus with no extensions (\`bench/load/bareRelay.ts\`, any token), ${options.rounds} of each; both run as \`node --import bench/load/loopMonitor.mjs --import tsx …\`. Server figures cover the measured part (the load and the catching up after it): CPU is utime + stime from /proc, RSS the largest VmRSS sampled every 100 ms (VmHWM, the peak since start, per round below), the stall the longest event-loop delay from \`monitorEventLoopDelay\` (1 ms resolution), the GC pause the longest garbage collection reported by \`PerformanceObserver\`. Medians over rounds.`,
   );
   print();
   const by = (kind: ServerKind) => rounds.filter((round) => round.kind === kind).map(summarize);
   const h = medians(by('headcount'));
   const r = medians(by('relay'));
   print(
-    '| server | kiosk → every dashboard p50 / p95 / p99 / max | seeded site p50 / p99 | server CPU (of one core) | peak RSS | longest stall | lost |',
+    '| server | kiosk → every dashboard p50 / p95 / p99 / max | seeded site p50 / p99 | server CPU (of one core) | peak RSS | longest stall | longest GC pause | lost |',
   );
-  print('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  print('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [kind, s] of [
     ['headcount', h],
     ['relay', r],
   ] as const) {
     print(
-      `| ${LABEL[kind]} | ${[s.p50, s.p95, s.p99, s.max].map(ms).join(' / ')} ms | ${ms(s.seededP50)} / ${ms(s.seededP99)} ms | ${Math.round(s.cpuMs)} ms (${pct(s.cpuShare)}) | ${mib(s.rssMiB)} | ${ms(s.stallMs)} ms | ${s.lost} |`,
+      `| ${LABEL[kind]} | ${[s.p50, s.p95, s.p99, s.max].map(ms).join(' / ')} ms | ${ms(s.seededP50)} / ${ms(s.seededP99)} ms | ${Math.round(s.cpuMs)} ms (${pct(s.cpuShare)}) | ${mib(s.rssMiB)} | ${ms(s.stallMs)} ms | ${ms(s.gcMaxMs)} ms | ${s.lost} |`,
     );
   }
   print(
@@ -121,7 +125,7 @@ export function loadReport(context: Context, rounds: RoundResult[]): string[] {
       .map(([a, b]) => ratio(a as number, b as number))
       .join(
         ' / ',
-      )} | ${ratio(h.seededP50, r.seededP50)} / ${ratio(h.seededP99, r.seededP99)} | ${ratio(h.cpuMs, r.cpuMs)} | ${ratio(h.rssMiB, r.rssMiB)} | ${ratio(h.stallMs, r.stallMs)} | |`,
+      )} | ${ratio(h.seededP50, r.seededP50)} / ${ratio(h.seededP99, r.seededP99)} | ${ratio(h.cpuMs, r.cpuMs)} | ${ratio(h.rssMiB, r.rssMiB)} | ${ratio(h.stallMs, r.stallMs)} | ${ratio(h.gcMaxMs, r.gcMaxMs)} | |`,
   );
   print();
   print(
@@ -129,14 +133,16 @@ export function loadReport(context: Context, rounds: RoundResult[]): string[] {
   );
   print();
   print(
-    '| # | server | check-ins | p50 / p95 / p99 / max | server CPU | RSS peak (VmHWM) | stall (loop p99) | lost | closes | load generator: CPU, longest stall, latest write | other processes | connect |',
+    '| # | server | check-ins | p50 / p95 / p99 / max | server CPU | RSS peak (VmHWM) | stall (loop p99) | GC: longest pause, all | lost | closes | load generator: CPU, longest stall, latest write | other processes | connect |',
   );
-  print('| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  print(
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
   rounds.forEach((round, i) => {
     const s = summarize(round);
     const share = (cpuMs: number) => pct(cpuMs / (round.server.seconds * 1000));
     print(
-      `| ${i + 1} | ${LABEL[round.kind]}${round.tree ? ` (\`${round.tree}\`)` : ''} | ${s.written} | ${[s.p50, s.p95, s.p99, s.max].map(ms).join(' / ')} ms | ${Math.round(s.cpuMs)} ms (${pct(s.cpuShare)}) | ${mib(s.rssMiB)} (${mib(s.hwmMiB)}) | ${ms(s.stallMs)} ms (${ms(s.loopP99Ms)} ms) | ${s.lost} | ${round.closes} | ${share(round.clientsCpuMs)} of a core, ${ms(round.clientsLoopMaxMs)} ms, ${ms(round.maxLateMs)} ms | ${share(round.othersCpuMs)} | ${round.connectS.toFixed(1)} s |`,
+      `| ${i + 1} | ${LABEL[round.kind]}${round.tree ? ` (\`${round.tree}\`)` : ''} | ${s.written} | ${[s.p50, s.p95, s.p99, s.max].map(ms).join(' / ')} ms | ${Math.round(s.cpuMs)} ms (${pct(s.cpuShare)}) | ${mib(s.rssMiB)} (${mib(s.hwmMiB)}) | ${ms(s.stallMs)} ms (${ms(s.loopP99Ms)} ms) | ${ms(s.gcMaxMs)} ms, ${Math.round(s.gcTotalMs)} ms | ${s.lost} | ${round.closes} | ${share(round.clientsCpuMs)} of a core, ${ms(round.clientsLoopMaxMs)} ms, ${ms(round.maxLateMs)} ms | ${share(round.othersCpuMs)} | ${round.connectS.toFixed(1)} s |`,
     );
   });
   print();
