@@ -297,16 +297,16 @@ async function measureRecord(): Promise<void> {
     `${cost.entries.toLocaleString('en')} entries in the day's document; SQLite in WAL mode in a temp dir. "Longest slice" is the longest synchronous stretch on the event loop between two yields.`,
   );
   print();
-  print('| what | p50 | p95 | max | longest slice |');
-  print('| --- | ---: | ---: | ---: | ---: |');
+  print('| what | p50 | p95 | max | longest slice | longest GC pause meanwhile |');
+  print('| --- | ---: | ---: | ---: | ---: | ---: |');
   print(
-    `| first store after a start (ledger built, every row written) | ${fmt(cost.buildWallMs, 0)} ms | | | ${fmt(cost.buildLongestSliceMs, 1)} ms |`,
+    `| first store after a start (ledger built, every row written) | ${fmt(cost.buildWallMs, 0)} ms | | | ${fmt(cost.buildLongestSliceMs, 1)} ms | ${fmt(cost.buildLongestGcMs, 1)} ms |`,
   );
   print(
-    `| a later store with ${cost.batch} new entries (incremental) | ${fmt(cost.follow.p50)} ms | ${fmt(cost.follow.p95)} ms | ${fmt(cost.follow.max)} ms | ${fmt(cost.followLongestSliceMs, 1)} ms |`,
+    `| a later store with ${cost.batch} new entries (incremental) | ${fmt(cost.follow.p50)} ms | ${fmt(cost.follow.p95)} ms | ${fmt(cost.follow.max)} ms | ${fmt(cost.followLongestSliceMs, 1)} ms | ${fmt(cost.followLongestGcMs, 1)} ms |`,
   );
   print(
-    `| the whole day rebuilt (what every store did before) | ${fmt(cost.rewrite.p50, 0)} ms | ${fmt(cost.rewrite.p95, 0)} ms | ${fmt(cost.rewrite.max, 0)} ms | |`,
+    `| the whole day rebuilt (what every store did before) | ${fmt(cost.rewrite.p50, 0)} ms | ${fmt(cost.rewrite.p95, 0)} ms | ${fmt(cost.rewrite.max, 0)} ms | | |`,
   );
   print();
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import type { onStoreDocumentPayload } from '@hocuspocus/server';
 import * as Y from 'yjs';
 import { recordEvent } from '../shared/checkinsDoc';
@@ -20,11 +21,14 @@ export interface ServerRecordCost {
   readonly buildWallMs: number;
   /** Its longest piece of synchronous work between two yields, ms. */
   readonly buildLongestSliceMs: number;
+  /** The longest garbage-collection pause meanwhile, ms (it lands inside some slice). */
+  readonly buildLongestGcMs: number;
   /** Later stores, each with `batch` new check-ins: wall time per store, ms. */
   readonly follow: Percentiles;
   readonly batch: number;
-  /** The longest synchronous piece over all those stores, ms. */
+  /** The longest synchronous piece over all those stores, ms, and the longest GC pause. */
   readonly followLongestSliceMs: number;
+  readonly followLongestGcMs: number;
   /** The old full rewrite (every event and visit of the day at every store), for comparison. */
   readonly rewrite: Percentiles;
 }
@@ -46,6 +50,7 @@ export async function measureServerRecord(stores = 40, batch = 20): Promise<Serv
     documents.store(name, Y.encodeStateAsUpdate(doc));
     const keeper = new RecordKeeper({ db, documents, onRecorded() {} });
     const longest = watchSlices();
+    const gc = watchGc();
     const store = async () => {
       longest.begin();
       await keeper.onStoreDocument({ documentName: name, document: doc } as onStoreDocumentPayload);
@@ -56,6 +61,7 @@ export async function measureServerRecord(stores = 40, batch = 20): Promise<Serv
     await store();
     const buildWallMs = performance.now() - started;
     const buildLongestSliceMs = longest.take();
+    const buildLongestGcMs = gc.take();
 
     const { start } = dayWindow(BENCH_DAY, BENCH_ZONE);
     const follow: number[] = [];
@@ -79,7 +85,9 @@ export async function measureServerRecord(stores = 40, batch = 20): Promise<Serv
       follow.push(performance.now() - started);
     }
     const followLongestSliceMs = longest.take();
+    const followLongestGcMs = gc.take();
     longest.stop();
+    gc.stop();
 
     // Before: a new ledger and every row of the day, at every store.
     const rewrite: number[] = [];
@@ -92,15 +100,36 @@ export async function measureServerRecord(stores = 40, batch = 20): Promise<Serv
       entries,
       buildWallMs,
       buildLongestSliceMs,
+      buildLongestGcMs,
       follow: percentiles(follow),
       batch,
       followLongestSliceMs,
+      followLongestGcMs,
       rewrite: percentiles(rewrite),
     };
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The longest garbage-collection pause since the last `take`. */
+function watchGc(): { take(): number; stop(): void } {
+  let longest = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) longest = Math.max(longest, entry.duration);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    take() {
+      const value = longest;
+      longest = 0;
+      return value;
+    },
+    stop() {
+      observer.disconnect();
+    },
+  };
 }
 
 /**

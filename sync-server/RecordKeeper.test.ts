@@ -228,7 +228,7 @@ describe('RecordKeeper', () => {
     setImmediate(tick);
     await r.store(DAY, doc);
     done = true;
-    // A 0 ms slice yields after every piece: 3 000 entries are at least 11 pieces of 256.
+    // A 0 ms slice yields after every piece: 3 000 entries are at least 11 pieces of 128 or more.
     expect(turns).toBeGreaterThanOrEqual(11);
     expect(r.db.prepare('select count(*) as n from events').get()).toEqual({ n: 3000 });
   });

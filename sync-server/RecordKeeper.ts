@@ -42,7 +42,7 @@ interface HeldLedger {
 }
 
 /** Entries handed to a ledger at once while one is built. */
-const ADD_CHUNK = 256;
+const ADD_CHUNK = 128;
 
 /**
  * Keeps the server's SQL record of check-ins (`events`, `visits`, `day_problems`) following the
