@@ -200,7 +200,7 @@ describe('DayLedger', () => {
               ...timeless
             } = full.stats.flagCounts;
             expect(ledger.recordCounts()).toEqual({
-              problems: full.stats.problemCount,
+              problems: full.problems.filter((p) => p.docDay === config.day).length,
               flags: Object.values(timeless).reduce((a, b) => a + b, 0),
             });
           }

@@ -437,9 +437,10 @@ export class DayLedger {
   }
 
   /**
-   * What the server's record notes beside a day's rows ([R1]): how many entries are problems,
-   * and how many flags follow from the entries alone (not `auto-closed` nor `future-dated`,
-   * which depend on the time). Cheap at any size: counters and the few voids and conflicts.
+   * What the server's record notes beside a day's rows ([R1]): how many entries of the day's
+   * own document are problems, and how many flags follow from the entries alone (not
+   * `auto-closed` nor `future-dated`, which depend on the time). Cheap at any size: counters,
+   * and the few problems, voids and conflicts.
    */
   recordCounts(): { problems: number; flags: number } {
     let voidFlags = 0;
@@ -453,7 +454,12 @@ export class DayLedger {
       this.untrustedToday +
       this.correctedToday +
       voidFlags;
-    return { problems: this.entryProblems.size + this.conflictingEntries().length, flags };
+    let problems = 0;
+    for (const problem of this.entryProblems.values())
+      if (problem.docDay === this.config.day) problems++;
+    for (const problem of this.conflictingEntries())
+      if (problem.docDay === this.config.day) problems++;
+    return { problems, flags };
   }
 
   /** The losing variants of conflicting duplicates ([E2]); conflicts are rare, so this is cheap. */

@@ -16,7 +16,7 @@ export interface DurableDocumentsConfiguration {
   onStored: (seconds: number) => void;
   /**
    * A store writes the state only once the document's log holds at least this many bytes, and
-   * a quarter of the state's size; or when its last client has left. Default 64 KiB.
+   * a quarter of the state's size; a document leaving memory always. Default 64 KiB.
    */
   minLogBytes: number;
 }
@@ -30,7 +30,7 @@ export interface DurableDocumentsConfiguration {
  *
  * The log alone keeps every update, so a store (Hocuspocus debounces them: 2 s, at most 10 s)
  * need not write the whole state: it does when the log has grown to a quarter of the state
- * (and 64 KiB), or when the document's last client has left, and then drops the logged updates
+ * (and 64 KiB), or when the document leaves memory, and then drops the logged updates
  * the state now contains, in one transaction. Encoding a 10 000-entry day is 4-5 ms on the
  * event loop; at every store of a busy day that was most of what a store cost ([R3], issue 14).
  * Loading replays the log.
@@ -98,14 +98,11 @@ export class DurableDocuments implements Extension {
     if (open?.size === 0) this.inFlight.delete(handled.name);
   }
 
-  async onStoreDocument({
-    documentName,
-    document,
-    clientsCount,
-  }: onStoreDocumentPayload): Promise<void> {
+  async onStoreDocument({ documentName, document }: onStoreDocumentPayload): Promise<void> {
     const sizes = this.sizes.get(documentName) ?? { log: 0, state: 0 };
-    const due = sizes.log >= Math.max(this.configuration.minLogBytes, sizes.state / 4);
-    if (due || clientsCount === 0) this.fold(documentName, document);
+    // A document whose last client left is folded as it unloads (below), store or not.
+    if (sizes.log >= Math.max(this.configuration.minLogBytes, sizes.state / 4))
+      this.fold(documentName, document);
   }
 
   /** A document leaves memory with its log folded in: the next load reads one state. */
@@ -128,6 +125,7 @@ export class DurableDocuments implements Extension {
       this.latest.get(documentName) ?? 0,
       this.inFlight.get(documentName) ?? new Set(),
     );
+    // Rows still in flight stay in the log, uncounted: the next fold (or start) takes them.
     this.sizes.set(documentName, { log: 0, state: state.length });
     this.configuration.onStored((performance.now() - started) / 1000);
   }

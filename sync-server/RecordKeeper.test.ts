@@ -178,6 +178,24 @@ describe('RecordKeeper', () => {
     expect(await r.keeper.catchUp()).toBe(0);
   });
 
+  it('[R2] marks nothing when the server closes before it has caught up, so the next start rebuilds those days', async () => {
+    const r = new Recorded();
+    const door: Writer = { role: 'kiosk', id: 'front' };
+    for (const [i, day] of DAYS.entries()) {
+      const doc = new Y.Doc();
+      recordEvent(doc, door, { kind: 'checkIn', memberId: `M${i}` }, rec(at(day, 600), i));
+      // As after an upgrade: stored, never followed.
+      await r.store(day, doc, false);
+    }
+    const catching = r.keeper.catchUp();
+    await r.keeper.stop();
+    expect(await catching).toBeNull();
+    expect(r.db.prepare('select count(*) as n from record_marks').get()).toEqual({ n: 0 });
+    r.keeper = r.newKeeper();
+    expect(await r.keeper.catchUp()).toBe(3);
+    expect(r.db.prepare('select count(*) as n from events').get()).toEqual({ n: 3 });
+  });
+
   it('[R1] deletes the rows of the day an earlier record left that its documents do not hold', async () => {
     const r = new Recorded();
     const doc = new Y.Doc();

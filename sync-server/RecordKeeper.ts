@@ -18,7 +18,7 @@ import { readSettings, type SiteSettings } from '../shared/siteDoc';
 import type { DocumentStore } from './DocumentStore';
 import type { Db } from './database';
 import { RecordRows } from './RecordRows';
-import { SerialQueue } from './SerialQueue';
+import { QueueClosed, SerialQueue } from './SerialQueue';
 import { TimeSlicer } from './TimeSlicer';
 
 export interface RecordKeeperConfiguration {
@@ -73,7 +73,9 @@ export class RecordKeeper implements Extension {
     this.configuration = configuration;
     this.rows = new RecordRows(configuration.db);
     this.markStatement = configuration.db.prepare(
-      'insert or replace into record_marks (name, version) values (?, ?)',
+      // Never backwards: a catch-up that read an older version finishes after a newer follow.
+      `insert into record_marks (name, version) values (?, ?)
+       on conflict (name) do update set version = max(version, excluded.version)`,
     );
   }
 
@@ -116,9 +118,10 @@ export class RecordKeeper implements Extension {
   /**
    * Rebuilds, in the background, the record of every day whose documents were stored after the
    * record last followed them: after a crash between a store and its record, or an upgrade.
-   * Resolves when done; returns how many days were rebuilt.
+   * Resolves when done with how many days were rebuilt, or with null when the server closed
+   * first: then nothing is marked, and the next start rebuilds them.
    */
-  async catchUp(): Promise<number> {
+  async catchUp(): Promise<number | null> {
     const behind = this.configuration.db
       .prepare(
         `select d.name, d.version from documents d left join record_marks m on m.name = d.name
@@ -136,16 +139,33 @@ export class RecordKeeper implements Extension {
     const jobs = [...days.values()].map(({ siteId, day }) =>
       this.queue.add('background', () => this.rebuildNow(siteId, day)),
     );
-    await Promise.all(jobs);
-    await this.queue.add('background', async () => {
-      for (const { name, version } of behind) this.markStatement.run(name, version);
-    });
+    const results = await Promise.allSettled(jobs);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed?.reason instanceof QueueClosed) return null;
+    if (failed) throw failed.reason;
+    try {
+      // Only once every day around each document is rebuilt may the document count as followed.
+      await this.queue.add('background', async () => {
+        for (const { name, version } of behind) this.markStatement.run(name, version);
+      });
+    } catch (error) {
+      if (error instanceof QueueClosed) return null;
+      throw error;
+    }
     return jobs.length;
   }
 
   /** Rebuilds one day's record from its documents, as stored (or as open). */
   rebuild(siteId: string, day: LocalDay): Promise<void> {
     return this.queue.add('urgent', () => this.rebuildNow(siteId, day));
+  }
+
+  /**
+   * Runs other work on the record (the retention job) in the record's queue, after the stores
+   * already waiting: nothing else writes the record while it runs.
+   */
+  exclusive(run: () => Promise<void>): Promise<void> {
+    return this.queue.add('background', run);
   }
 
   /** Resolves when every queued job has run. */
@@ -155,7 +175,7 @@ export class RecordKeeper implements Extension {
 
   /** Drops catch-up work not started yet and waits for the rest: the server is closing. */
   async stop(): Promise<void> {
-    this.queue.dropBackground();
+    this.queue.close();
     await this.queue.settled();
   }
 
@@ -177,10 +197,16 @@ export class RecordKeeper implements Extension {
 
   private async rebuildNow(siteId: string, day: LocalDay): Promise<void> {
     const slicer = new TimeSlicer(this.configuration.sliceMs);
-    const built = await this.build(siteId, day, slicer);
-    // A held ledger is replaced: the stores that follow go on from the rebuilt one.
-    if (this.ledgers.has(key(siteId, day))) this.ledgers.set(key(siteId, day), built);
-    await this.write(siteId, day, built, slicer);
+    try {
+      const built = await this.build(siteId, day, slicer);
+      // A held ledger is replaced: the stores that follow go on from the rebuilt one.
+      if (this.ledgers.has(key(siteId, day))) this.ledgers.set(key(siteId, day), built);
+      await this.write(siteId, day, built, slicer);
+    } catch (error) {
+      // Its changes may be taken and not written: the next store builds the day again.
+      this.ledgers.delete(key(siteId, day));
+      throw error;
+    }
   }
 
   /** The ledger that owns `day`'s record: held, or built from the documents around it. */
@@ -217,7 +243,9 @@ export class RecordKeeper implements Extension {
     slicer: TimeSlicer,
   ): Promise<void> {
     const seen = held.seen.get(docDay);
-    // Read and noted in one synchronous step: nothing can land in between.
+    // Only additions: entries are never deleted from a document the server keeps, because
+    // WriteGuard refuses deletions ([W2]). Read and noted in one synchronous step: nothing can
+    // land in between.
     const entries = seen ? readEntriesSince(doc, docDay, seen) : readEntries(doc, docDay);
     held.seen.set(docDay, Y.encodeStateVector(doc));
     if (entries.length <= ADD_CHUNK) return held.ledger.add(entries);

@@ -14,6 +14,12 @@ export interface RetentionJobConfiguration {
   isLoaded: (documentName: string) => boolean;
   /** How often the job runs, ms. Default one day; it also runs at start. */
   intervalMs?: number;
+  /**
+   * Runs a pass where nothing else writes the record meanwhile (the record's queue,
+   * `RecordKeeper.exclusive`): a store's follow or a catch-up rebuild between two of its slices
+   * could otherwise write rows again for a day it is deleting. Default: runs it at once.
+   */
+  exclusive?: (run: () => Promise<void>) => Promise<void>;
 }
 
 /**
@@ -46,46 +52,57 @@ export class RetentionJob {
    * busy days never stalls the check-ins flowing meanwhile.
    */
   async run(now = Date.now()): Promise<number> {
-    const { db, documents, log } = this.configuration;
-    const slicer = new TimeSlicer();
+    const { log } = this.configuration;
+    const exclusive = this.configuration.exclusive ?? ((run) => run());
     let dropped = 0;
     try {
-      const sites = db.prepare('select id, time_zone from sites').all() as {
-        id: string;
-        time_zone: string;
-      }[];
-      for (const site of sites) {
-        if (this.stopped) break;
-        const siteDoc = documents.load(siteDocName(site.id));
-        const settings = siteDoc ? readSettings(siteDoc).settings : null;
-        const timeZone = settings?.timeZone ?? site.time_zone;
-        const cutoff = addDays(localDayOf(now, timeZone), -(settings?.retentionDays ?? 400));
-        for (const table of ['events', 'visits', 'day_problems'] as const) {
-          const batch = db.prepare(
-            `delete from ${table} where rowid in
-               (select rowid from ${table} where site_id = ? and day < ? limit ${DELETE_BATCH})`,
-          );
-          // Bounded: every batch deletes rows, and none are added for days this old.
-          while (!this.stopped && batch.run(site.id, cutoff).changes > 0) await slicer.pause();
-        }
-        for (const name of documents.names(checkinsDocName(site.id, '2000-01-01').slice(0, -10))) {
-          const parsed = parseDocName(name);
-          if (
-            !this.stopped &&
-            parsed?.kind === 'checkins' &&
-            parsed.day < cutoff &&
-            !this.configuration.isLoaded(name)
-          ) {
-            documents.delete(name);
-            dropped++;
-            await slicer.pause();
-          }
-        }
-      }
+      await exclusive(async () => {
+        dropped = await this.sweep(now);
+      });
     } catch (error) {
-      log.error({ err: error }, 'retention job failed');
+      // Stopped: the server is closing, and the next start runs it again.
+      if (!this.stopped) log.error({ err: error }, 'retention job failed');
     }
     if (dropped > 0) log.info({ dropped }, 'retention: dropped old days');
+    return dropped;
+  }
+
+  private async sweep(now: number): Promise<number> {
+    const { db, documents } = this.configuration;
+    const slicer = new TimeSlicer();
+    let dropped = 0;
+    const sites = db.prepare('select id, time_zone from sites').all() as {
+      id: string;
+      time_zone: string;
+    }[];
+    for (const site of sites) {
+      if (this.stopped) break;
+      const siteDoc = documents.load(siteDocName(site.id));
+      const settings = siteDoc ? readSettings(siteDoc).settings : null;
+      const timeZone = settings?.timeZone ?? site.time_zone;
+      const cutoff = addDays(localDayOf(now, timeZone), -(settings?.retentionDays ?? 400));
+      for (const table of ['events', 'visits', 'day_problems'] as const) {
+        const batch = db.prepare(
+          `delete from ${table} where rowid in
+             (select rowid from ${table} where site_id = ? and day < ? limit ${DELETE_BATCH})`,
+        );
+        // Bounded: every batch deletes rows, and nothing else writes the record meanwhile.
+        while (!this.stopped && batch.run(site.id, cutoff).changes > 0) await slicer.pause();
+      }
+      for (const name of documents.names(checkinsDocName(site.id, '2000-01-01').slice(0, -10))) {
+        const parsed = parseDocName(name);
+        if (
+          !this.stopped &&
+          parsed?.kind === 'checkins' &&
+          parsed.day < cutoff &&
+          !this.configuration.isLoaded(name)
+        ) {
+          documents.delete(name);
+          dropped++;
+          await slicer.pause();
+        }
+      }
+    }
     return dropped;
   }
 }

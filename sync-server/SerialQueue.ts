@@ -1,3 +1,10 @@
+/** A job dropped, or refused, because the queue is closing: it never ran. */
+export class QueueClosed extends Error {
+  constructor() {
+    super('the queue is closing');
+  }
+}
+
 type Job = {
   readonly run: () => Promise<void>;
   readonly resolve: () => void;
@@ -13,10 +20,12 @@ export class SerialQueue {
   private readonly urgent: Job[] = [];
   private readonly background: Job[] = [];
   private running = false;
+  private closing = false;
 
-  /** Queues a job; settles with it. */
+  /** Queues a job; settles with it. Rejects with `QueueClosed` once the queue is closing. */
   add(priority: 'urgent' | 'background', run: () => Promise<void>): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      if (this.closing && priority === 'background') return reject(new QueueClosed());
       (priority === 'urgent' ? this.urgent : this.background).push({ run, resolve, reject });
       void this.drain();
     });
@@ -24,12 +33,16 @@ export class SerialQueue {
 
   /** Settles once every job queued so far (and any urgent one queued meanwhile) has run. */
   settled(): Promise<void> {
-    return this.add('background', async () => {});
+    return this.add(this.closing ? 'urgent' : 'background', async () => {});
   }
 
-  /** Drops background jobs not started yet (they settle as done): the server is closing. */
-  dropBackground(): void {
-    for (const job of this.background.splice(0)) job.resolve();
+  /**
+   * The server is closing: background jobs not started yet are dropped and reject with
+   * `QueueClosed`, and so do background jobs added from now on. Urgent ones (stores) still run.
+   */
+  close(): void {
+    this.closing = true;
+    for (const job of this.background.splice(0)) job.reject(new QueueClosed());
   }
 
   private async drain(): Promise<void> {

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Db } from './database';
 
@@ -27,7 +26,9 @@ export class WalCheckpoints {
     this.worker = new Worker(new URL('./walCheckpointWorker.mjs', import.meta.url), {
       workerData: { file: db.name, intervalMs: configuration.intervalMs ?? 1000 },
     });
-    this.exited = once(this.worker, 'exit');
+    // Never rejects: a worker that failed has exited too, and the server must not fall over
+    // with it (the fallback threshold keeps the log bounded).
+    this.exited = new Promise((resolve) => this.worker.once('exit', resolve));
     this.worker.on(
       'message',
       (message: { frames?: number; checkpointed?: number; error?: string }) => {

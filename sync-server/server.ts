@@ -304,6 +304,7 @@ export async function startServer(
     documents,
     log,
     isLoaded: (name) => (hocuspocus as Hocuspocus).documents.has(name),
+    exclusive: (run) => records.exclusive(run),
   });
   retention.start();
 
@@ -314,7 +315,11 @@ export async function startServer(
   // Days whose record is behind their documents (a crash, an upgrade): rebuilt in slices while
   // the server already serves; reports show the old rows of those days until then.
   void records.catchUp().then(
-    (days) => days > 0 && log.info({ days }, 'record: caught up'),
+    (days) => {
+      if (days === null)
+        log.info('record: catching up stopped by the shutdown; the next start goes on');
+      else if (days > 0) log.info({ days }, 'record: caught up');
+    },
     (error) => log.error({ err: error }, 'record: catching up failed'),
   );
   const metricsServer = config.metricsAddress
