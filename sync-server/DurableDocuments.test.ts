@@ -32,14 +32,20 @@ const storedState = (t: TestServer): Y.Doc => {
   return doc;
 };
 
+/** A server and a paired kiosk connected to today's document, both closed after the test. */
+async function kioskOnToday(options: { closedByTest?: boolean } = {}) {
+  const t = await startTestServer();
+  open.push(t);
+  const kiosk = await pairKiosk(t);
+  const c = connect(t, name, kiosk.token);
+  if (!options.closedByTest) open.push(c);
+  await c.outcome;
+  return { t, kiosk, c };
+}
+
 describe('DurableDocuments', () => {
   it('[W5] has an update in its log by the time the writer hears it was accepted', async () => {
-    const t = await startTestServer();
-    open.push(t);
-    const kiosk = await pairKiosk(t);
-    const c = connect(t, name, kiosk.token);
-    open.push(c);
-    await c.outcome;
+    const { t, kiosk, c } = await kioskOnToday();
     kioskCheckIn(c.doc, kiosk.deviceId, 'M1');
     await until(() => !c.provider.hasUnsyncedChanges, 'the acknowledgement');
     // Well inside the 2 s store debounce: the state is not stored yet, the log holds it.
@@ -49,11 +55,8 @@ describe('DurableDocuments', () => {
   });
 
   it('[W5][R3] leaves the state alone at a store while the log is small, and folds the log in when the last client leaves', async () => {
-    const t = await startTestServer();
-    open.push(t);
-    const kiosk = await pairKiosk(t);
-    const c = connect(t, name, kiosk.token);
-    await c.outcome;
+    // The test closes this kiosk itself: that is what it is about.
+    const { t, kiosk, c } = await kioskOnToday({ closedByTest: true });
     for (const m of ['M1', 'M2', 'M3']) kioskCheckIn(c.doc, kiosk.deviceId, m);
     await until(() => !c.provider.hasUnsyncedChanges, 'the acknowledgements');
     t.server.hocuspocus.flushPendingStores();
@@ -76,12 +79,7 @@ describe('DurableDocuments', () => {
   });
 
   it('[W5][R3] folds the log into the state at a store once the log has grown past 64 KiB', async () => {
-    const t = await startTestServer();
-    open.push(t);
-    const kiosk = await pairKiosk(t);
-    const c = connect(t, name, kiosk.token);
-    open.push(c);
-    await c.outcome;
+    const { t, kiosk, c } = await kioskOnToday();
     // About 15 KB per batch of 400 check-ins.
     for (let batch = 0; batch < 6; batch++) {
       c.doc.transact(() => {
