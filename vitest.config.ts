@@ -13,7 +13,29 @@ import build from './vite.config.ts';
 //
 // CI_RESULTS, when set, is the path where Vitest also writes its JSON report: `.ci/run` reads the
 // pass/fail counts from it, because CI does not parse Vitest's own summary.
+//
+// With DATABASE_URL set, a `postgres` project runs the server's tests again against PostgreSQL
+// (each server in a schema of its own, dropped at the end; `sync-server/testing/testDatabase.ts`).
+// Without it that project is left out with a message, except in CI, where it must run.
 const jsonReport = process.env.CI_RESULTS;
+const databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl && process.env.VITEST) {
+  if (process.env.CI)
+    throw new Error('CI runs the server tests on PostgreSQL too: set DATABASE_URL');
+  console.warn(
+    '\n  PostgreSQL tests SKIPPED: no DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test).\n',
+  );
+}
+/**
+ * Server tests about SQLite itself, or that touch no database: run once, in `node`. (A new pure
+ * test left off this list only runs twice.)
+ */
+const SQLITE_OR_NO_DATABASE = [
+  'sync-server/database.test.ts',
+  'sync-server/WalCheckpoints.test.ts',
+  'sync-server/{Backoff,access,addressKey,dayRange,peakHours,tlsFiles,updateShape,visitsCsv}.test.ts',
+  'sync-server/http/clientAddress.test.ts',
+];
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = existsSync(chromium);
 if (!hasChromium && process.env.VITEST) {
@@ -42,6 +64,21 @@ export default mergeConfig(
             exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
           },
         },
+        ...(databaseUrl
+          ? [
+              {
+                extends: true as const,
+                test: {
+                  name: 'postgres',
+                  testTimeout: 30_000,
+                  include: ['sync-server/**/*.test.ts'],
+                  exclude: [...SQLITE_OR_NO_DATABASE, '**/node_modules/**'],
+                  env: { HEADCOUNT_TEST_ENGINE: 'postgres' },
+                  globalSetup: ['sync-server/testing/postgresSchemas.ts'],
+                },
+              },
+            ]
+          : []),
         ...(hasChromium
           ? [
               {

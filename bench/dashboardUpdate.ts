@@ -112,7 +112,7 @@ export async function measureDashboardUpdate(
     // measured check-ins.
     const name = checkinsDocName(SITE, today);
     const recorded = recordDay(day);
-    server.server.documents.store(name, Y.encodeStateAsUpdate(recorded));
+    await server.server.documents.store(name, Y.encodeStateAsUpdate(recorded));
     const copy = new Y.Doc();
     Y.applyUpdate(copy, Y.encodeStateAsUpdate(recorded));
     const kiosk = connect(server, name, front.token, copy);

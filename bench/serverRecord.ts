@@ -9,7 +9,7 @@ import { checkinsDocName } from '../shared/docName';
 import { newEventId } from '../shared/eventId';
 import { dayWindow } from '../shared/localTime';
 import { DocumentStore } from '../sync-server/DocumentStore';
-import { openDatabase } from '../sync-server/database';
+import { SqliteDatabase } from '../sync-server/database';
 import { RecordKeeper } from '../sync-server/RecordKeeper';
 import { TimeSlicer } from '../sync-server/TimeSlicer';
 import { BENCH_DAY, BENCH_ZONE, recordDay, syntheticDay } from './dayGenerator';
@@ -40,14 +40,14 @@ export interface ServerRecordCost {
  */
 export async function measureServerRecord(stores = 40, batch = 20): Promise<ServerRecordCost> {
   const dir = mkdtempSync(join(tmpdir(), 'headcount-bench-record-'));
-  const db = openDatabase(dir);
+  const db = SqliteDatabase.open(dir);
   try {
     const documents = new DocumentStore(db);
     const doc = recordDay(syntheticDay(10_000));
     const entries = doc.getArray('kiosk:front').length * 3;
     const name = checkinsDocName('riverside', BENCH_DAY);
-    db.prepare("insert into sites values ('riverside', 'Riverside', ?, 0)").run(BENCH_ZONE);
-    documents.store(name, Y.encodeStateAsUpdate(doc));
+    await db.run("insert into sites values ('riverside', 'Riverside', ?, 0)", [BENCH_ZONE]);
+    await documents.store(name, Y.encodeStateAsUpdate(doc));
     const keeper = new RecordKeeper({ db, documents, onRecorded() {} });
     const longest = watchSlices();
     const gc = watchGc();
@@ -79,7 +79,7 @@ export async function measureServerRecord(stores = 40, batch = 20): Promise<Serv
           { id: newEventId(at), at, clockTrusted: true, method: 'qr' },
         );
       }
-      documents.store(name, Y.encodeStateAsUpdate(doc));
+      await documents.store(name, Y.encodeStateAsUpdate(doc));
       started = performance.now();
       await store();
       follow.push(performance.now() - started);
@@ -108,7 +108,7 @@ export async function measureServerRecord(stores = 40, batch = 20): Promise<Serv
       rewrite: percentiles(rewrite),
     };
   } finally {
-    db.close();
+    await db.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

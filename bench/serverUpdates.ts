@@ -233,10 +233,10 @@ export function quantile(values: readonly number[], q: number): number {
  * 5 000 check-ins, enough for the WAL to be checkpointed a few times, as it is in the server.
  */
 async function measureAppend(): Promise<AppendCost> {
-  const { openDatabase } = await import('../sync-server/database');
+  const { SqliteDatabase } = await import('../sync-server/database');
   const { DocumentStore } = await import('../sync-server/DocumentStore');
   const dir = mkdtempSync(join(tmpdir(), 'headcount-bench-append-'));
-  const db = openDatabase(dir);
+  const db = SqliteDatabase.open(dir);
   try {
     const store = new DocumentStore(db);
     const doc = new Y.Doc();
@@ -256,7 +256,7 @@ async function measureAppend(): Promise<AppendCost> {
     const cpu = process.cpuUsage();
     for (const update of updates) {
       const t0 = performance.now();
-      store.append(name, update);
+      await store.append(name, update);
       samples.push((performance.now() - t0) * 1000);
     }
     const used = process.cpuUsage(cpu);
@@ -267,7 +267,7 @@ async function measureAppend(): Promise<AppendCost> {
       cpuUs: (used.user + used.system) / samples.length,
     };
   } finally {
-    db.close();
+    await db.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -73,10 +73,10 @@ function servedSpki(): Promise<string> {
   });
 }
 
-function entriesOnServer(): number {
+async function entriesOnServer(): Promise<number> {
   const name = checkinsDocName(SITE, day());
   const live = server.server.hocuspocus.documents.get(name) as unknown as Y.Doc | undefined;
-  const doc = live ?? server.server.documents.load(name);
+  const doc = live ?? (await server.server.documents.load(name));
   return doc ? readEntries(doc, day()).length : 0;
 }
 
@@ -153,7 +153,7 @@ describe.skipIf(!hasChromium || !hasCaddy())('behind Caddy', () => {
     await pairThroughScreen(page, base, code);
     await scan(page, '1001', 'Welcome, Member1');
     await expect.poll(() => status(page), { timeout: 15_000 }).toContain('All check-ins synced');
-    expect(entriesOnServer()).toBe(1);
+    expect(await entriesOnServer()).toBe(1);
     expect(sockets.length).toBeGreaterThan(0);
     expect(sockets.every((url) => url.startsWith(`wss://gym.test:${lanPort}`))).toBe(true);
 

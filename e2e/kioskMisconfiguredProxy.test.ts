@@ -144,10 +144,10 @@ const storedCredential = (page: Page) =>
   page.evaluate(() => localStorage.getItem('headcount.device'));
 
 /** This day's entries the server holds: the live document, or the stored one once unloaded. */
-function entriesOnServer(): number {
+async function entriesOnServer(): Promise<number> {
   const name = checkinsDocName(SITE, day());
   const live = server.server.hocuspocus.documents.get(name) as unknown as Y.Doc | undefined;
-  const doc = live ?? server.server.documents.load(name);
+  const doc = live ?? (await server.server.documents.load(name));
   return doc ? readEntries(doc, day()).length : 0;
 }
 
@@ -180,7 +180,7 @@ describe.skipIf(!hasChromium)('kiosk behind a misconfigured proxy', () => {
     await pairThroughScreen(page, proxy.origin, await newPairingCode(server, 'Front door'));
     await scan(page, '1001', 'Welcome, Member1');
     await expect.poll(() => status(page), { timeout: 10_000 }).toContain('All check-ins synced');
-    expect(entriesOnServer()).toBe(1);
+    expect(await entriesOnServer()).toBe(1);
     const credential = await storedCredential(page);
     expect(credential).not.toBeNull();
 
@@ -211,7 +211,7 @@ describe.skipIf(!hasChromium)('kiosk behind a misconfigured proxy', () => {
     expect(await pairingShown(page)).toBe(0);
     expect(await keypadShown(page)).toBe(1);
     expect(await storedCredential(page)).toBe(credential);
-    expect(entriesOnServer()).toBe(1);
+    expect(await entriesOnServer()).toBe(1);
 
     // Fixed: the tablet asks again by itself (with backoff) and delivers everything, same page.
     proxy.refuseTokens = false;

@@ -66,11 +66,11 @@ function startServer(): Promise<TestServer> {
   });
 }
 
-function entriesOnServer(): number {
+async function entriesOnServer(): Promise<number> {
   const t = server as TestServer;
   const name = checkinsDocName(SITE, day());
   const live = t.server.hocuspocus.documents.get(name) as unknown as Y.Doc | undefined;
-  const doc = live ?? t.server.documents.load(name);
+  const doc = live ?? (await t.server.documents.load(name));
   return doc ? readEntries(doc, day()).length : 0;
 }
 
@@ -118,7 +118,7 @@ describe.skipIf(!hasChromium)('the kiosk over built-in HTTPS', () => {
     await scan(page, '1001', 'Welcome, Member1');
     await scan(page, '1002', 'Welcome, Member2');
     await expect.poll(() => status(page), { timeout: 15_000 }).toContain('All check-ins synced');
-    expect(entriesOnServer()).toBe(2);
+    expect(await entriesOnServer()).toBe(2);
     expect(sockets.length).toBeGreaterThan(0);
     expect(sockets.every((url) => url.startsWith(`wss://gym.test:${port}`))).toBe(true);
 

@@ -24,6 +24,7 @@ export const REFUSAL_REASONS = [
   'foreign-writer',
   'invalid-entry',
   'quota-exceeded',
+  'unavailable',
 ] as const;
 
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
@@ -41,6 +42,13 @@ export const UPDATE_REFUSALS = [
 ] as const satisfies readonly RefusalReason[];
 
 export type UpdateRefusal = (typeof UPDATE_REFUSALS)[number];
+
+/**
+ * Close code of a socket the server could not serve because its database did not answer (an
+ * update it could not log, an access check it could not make): WebSocket's "Try Again Later".
+ * Nothing on it was acknowledged; the client reconnects with its usual backoff and sends again.
+ */
+export const CLOSE_UNAVAILABLE = 1013;
 
 /** True when a close reason says the server refused an update of ours. */
 export function isUpdateRefusal(reason: unknown): reason is UpdateRefusal {

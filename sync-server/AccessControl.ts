@@ -19,8 +19,11 @@ export interface ConnectionContext {
 
 export interface AccessControlConfiguration {
   tokens: TokenIssuer;
-  /** False once a device is revoked or an account disabled or changed role. */
-  isActive: (principal: Principal) => boolean;
+  /**
+   * False once a device is revoked or an account disabled or changed role. Asked at every
+   * authentication and token renewal (a database read: it is awaited).
+   */
+  isActive: (principal: Principal) => Promise<boolean>;
   /** The local day at a site now (kiosks may not write days after tomorrow). */
   today: (siteId: string) => LocalDay;
   /**
@@ -32,6 +35,12 @@ export interface AccessControlConfiguration {
   refreshGraceSeconds: number;
   onRefused: (reason: RefusalReason) => void;
   onConnected: (principal: Principal) => void;
+  /**
+   * The database failed during an access check (not a refusal: nobody knows yet whether the
+   * token's owner is still active). Given the socket's context, to close that socket with
+   * CLOSE_UNAVAILABLE so the client tries again later instead of reading a denial.
+   */
+  onUnavailable: (context: unknown) => void;
 }
 
 /** Close code sent to a socket whose device or account was revoked. */
@@ -65,6 +74,7 @@ export class AccessControl implements Extension {
       refreshGraceSeconds: 30,
       onRefused: () => {},
       onConnected: () => {},
+      onUnavailable: () => {},
       ...configuration,
     };
   }
@@ -73,6 +83,7 @@ export class AccessControl implements Extension {
     token,
     documentName,
     connectionConfig,
+    context,
   }: onAuthenticatePayload): Promise<ConnectionContext> {
     try {
       const principal = await this.principalFor(token);
@@ -80,8 +91,16 @@ export class AccessControl implements Extension {
       connectionConfig.readOnly = access.readOnly;
       return { principal, access };
     } catch (error) {
-      this.count(error);
-      throw error;
+      if (error instanceof Refusal) {
+        this.count(error);
+        throw error;
+      }
+      // The database did not answer: not a denial (the client would give up or drop a good
+      // token), a socket to try again later.
+      this.configuration.onUnavailable(context);
+      const unavailable = new Refusal('unavailable');
+      this.count(unavailable);
+      throw unavailable;
     }
   }
 
@@ -153,7 +172,7 @@ export class AccessControl implements Extension {
 
   private async principalFor(token: string): Promise<Principal> {
     const principal = await this.configuration.tokens.verify(token);
-    if (!this.configuration.isActive(principal)) throw new Refusal('revoked');
+    if (!(await this.configuration.isActive(principal))) throw new Refusal('revoked');
     return principal;
   }
 

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Statement } from 'better-sqlite3';
-import type { Db } from './database';
+import type { Sql } from './database';
 import { hashSecret, newPairingCode, newSecret, normalizePairingCode } from './secrets';
 
 /** A paired kiosk, as staff see it. */
@@ -32,164 +31,216 @@ interface Touch {
   appVersion?: string;
 }
 
+export interface DeviceRegistryOptions {
+  /**
+   * A timed write of the held times failed (the database is unreachable, say). What it held is
+   * kept and written with the next batch. Default: nothing more.
+   */
+  onFlushError?: (error: unknown) => void;
+}
+
 /**
  * Pairing and device credentials. A pairing code is single use and short-lived; exchanging it
  * yields a device id and secret (only its hash is stored), which the tablet trades for
  * short-lived access tokens. Revoking a device refuses its credential from then on.
  */
 export class DeviceRegistry {
-  private readonly db: Db;
+  private readonly db: Sql;
   /** Times and versions not written yet, by device: a check-in runs no SQL ([issue 14]). */
-  private readonly held = new Map<string, Touch>();
-  private readonly writeTouch: Statement<[number | null, number | null, string | null, string]>;
+  private held = new Map<string, Touch>();
+  /**
+   * The batch being written, until it is committed: still shown, since on PostgreSQL a read
+   * that runs meanwhile does not see it in the table yet.
+   */
+  private writing = new Map<string, Touch>();
+  /** The last flush; the next one starts after it (one batch at a time, in order). */
+  private flushed: Promise<void> = Promise.resolve();
   private readonly timer: ReturnType<typeof setInterval>;
 
-  constructor(db: Db) {
+  constructor(db: Sql, options: DeviceRegistryOptions = {}) {
     this.db = db;
-    this.writeTouch = db.prepare<[number | null, number | null, string | null, string]>(
-      `update devices set last_seen = coalesce(?, last_seen), last_sync = coalesce(?, last_sync),
-       app_version = coalesce(?, app_version) where id = ?`,
-    );
-    this.timer = setInterval(() => this.flush(), TOUCH_FLUSH_MS);
+    const onFlushError = options.onFlushError ?? (() => {});
+    this.timer = setInterval(() => {
+      this.flush().catch(onFlushError);
+    }, TOUCH_FLUSH_MS);
     this.timer.unref?.();
   }
 
-  createPairingCode(
+  async createPairingCode(
     siteId: string,
     name: string,
     createdBy: string,
     now = Date.now(),
-  ): { code: string; expiresAt: number } {
+  ): Promise<{ code: string; expiresAt: number }> {
     const code = newPairingCode();
     const expiresAt = now + PAIRING_CODE_TTL_MS;
-    this.db
-      .prepare(
-        'insert into pairing_codes (hash, site_id, name, created_by, expires_at) values (?, ?, ?, ?, ?)',
-      )
-      .run(hashSecret(code), siteId, cleanName(name), createdBy, expiresAt);
+    await this.db.run(
+      'insert into pairing_codes (hash, site_id, name, created_by, expires_at) values (?, ?, ?, ?, ?)',
+      [hashSecret(code), siteId, cleanName(name), createdBy, expiresAt],
+    );
     return { code, expiresAt };
   }
 
-  /** Trades a valid, unused code for a device; null when the code is unknown, used or expired. */
+  /**
+   * Trades a valid, unused code for a device; null when the code is unknown, used or expired.
+   * The code is used up by one conditional update (`used_at is null`) that also reads it: of two
+   * pairings with one code at once (really at once on PostgreSQL, where the second waits for the
+   * first's row lock and then finds the code used) exactly one gets a row and a device.
+   */
   pair(
     typedCode: string,
     appVersion: string | null,
     now = Date.now(),
-  ): { device: Device; secret: string } | null {
+  ): Promise<{ device: Device; secret: string } | null> {
     // NFKC first: a code typed in fullwidth letters (an East Asian keyboard) is the same code.
     const hash = hashSecret(normalizePairingCode(typedCode.normalize('NFKC')));
-    return this.db.transaction(() => {
-      const row = this.db
-        .prepare(
-          'select site_id, name from pairing_codes where hash = ? and used_at is null and expires_at > ?',
-        )
-        .get(hash, now) as { site_id: string; name: string } | undefined;
+    const secret = newSecret();
+    const id = randomUUID();
+    return this.db.transaction(async (tx) => {
+      const row = await tx.get<{ site_id: string; name: string }>(
+        `update pairing_codes set used_at = ?
+         where hash = ? and used_at is null and expires_at > ? returning site_id, name`,
+        [now, hash, now],
+      );
       if (!row) return null;
-      this.db.prepare('update pairing_codes set used_at = ? where hash = ?').run(now, hash);
-      const secret = newSecret();
-      const id = randomUUID();
-      this.db
-        .prepare(
-          'insert into devices (id, site_id, name, secret_hash, created_at, app_version) values (?, ?, ?, ?, ?, ?)',
-        )
-        .run(id, row.site_id, row.name, hashSecret(secret), now, appVersion);
-      return { device: this.get(id) as Device, secret };
-    })();
+      await tx.run(
+        'insert into devices (id, site_id, name, secret_hash, created_at, app_version) values (?, ?, ?, ?, ?, ?)',
+        [id, row.site_id, row.name, hashSecret(secret), now, appVersion],
+      );
+      const device = await deviceRow(tx, id);
+      return { device: toDevice(device as DeviceRow), secret };
+    });
   }
 
   /** The device for a credential, if it is valid and not revoked. */
-  authenticate(id: string, secret: string): Device | null {
-    const row = this.db
-      .prepare('select secret_hash from devices where id = ? and revoked_at is null')
-      .get(id) as { secret_hash: string } | undefined;
+  async authenticate(id: string, secret: string): Promise<Device | null> {
+    const row = await this.db.get<DeviceRow>(
+      'select * from devices where id = ? and revoked_at is null',
+      [id],
+    );
     if (!row || row.secret_hash !== hashSecret(secret)) return null;
-    return this.get(id);
+    return this.withHeld(toDevice(row));
   }
 
-  get(id: string): Device | null {
-    const row = this.db.prepare('select * from devices where id = ?').get(id) as
-      | DeviceRow
-      | undefined;
+  async get(id: string): Promise<Device | null> {
+    const row = await deviceRow(this.db, id);
     return row ? this.withHeld(toDevice(row)) : null;
   }
 
-  isActive(id: string): boolean {
+  async isActive(id: string): Promise<boolean> {
     return (
-      this.db.prepare('select 1 from devices where id = ? and revoked_at is null').get(id) !==
-      undefined
+      (await this.db.get('select 1 as active from devices where id = ? and revoked_at is null', [
+        id,
+      ])) !== undefined
     );
   }
 
-  list(siteId: string | null): Device[] {
-    const rows = (
+  async list(siteId: string | null): Promise<Device[]> {
+    const rows =
       siteId === null
-        ? this.db.prepare('select * from devices order by created_at').all()
-        : this.db.prepare('select * from devices where site_id = ? order by created_at').all(siteId)
-    ) as DeviceRow[];
+        ? await this.db.all<DeviceRow>('select * from devices order by created_at, id')
+        : await this.db.all<DeviceRow>(
+            'select * from devices where site_id = ? order by created_at, id',
+            [siteId],
+          );
     return rows.map((row) => this.withHeld(toDevice(row)));
   }
 
-  rename(id: string, name: string): boolean {
+  async rename(id: string, name: string): Promise<boolean> {
     return (
-      this.db.prepare('update devices set name = ? where id = ?').run(cleanName(name), id).changes >
-      0
+      (await this.db.run('update devices set name = ? where id = ?', [cleanName(name), id])) > 0
     );
   }
 
-  revoke(id: string, now = Date.now()): boolean {
+  async revoke(id: string, now = Date.now()): Promise<boolean> {
     return (
-      this.db
-        .prepare('update devices set revoked_at = ? where id = ? and revoked_at is null')
-        .run(now, id).changes > 0
+      (await this.db.run('update devices set revoked_at = ? where id = ? and revoked_at is null', [
+        now,
+        id,
+      ])) > 0
     );
   }
 
   /**
    * Notes that a device was seen or synced (or reports a version). Kept in memory and written
-   * every TOUCH_FLUSH_MS in one transaction: a check-in must not wait for SQLite.
+   * every TOUCH_FLUSH_MS in one transaction: a check-in must not wait for the database.
    */
   touch(id: string, fields: Touch): void {
-    const held = this.held.get(id) ?? {};
-    if (fields.seen !== undefined) held.seen = Math.max(held.seen ?? 0, fields.seen);
-    if (fields.synced !== undefined) held.synced = Math.max(held.synced ?? 0, fields.synced);
-    if (fields.appVersion !== undefined) held.appVersion = fields.appVersion;
-    this.held.set(id, held);
+    this.held.set(id, combined(this.held.get(id), fields));
   }
 
-  /** Writes the held times in one transaction. */
-  flush(): void {
-    if (this.held.size === 0) return;
-    const batch = [...this.held];
-    this.held.clear();
-    this.db.transaction(() => {
-      for (const [id, t] of batch) {
-        this.writeTouch.run(t.seen ?? null, t.synced ?? null, t.appVersion ?? null, id);
-      }
-    })();
+  /**
+   * Writes the held times in one transaction; resolves when they are committed. A failed write
+   * keeps them held (under anything noted meanwhile) and rejects.
+   */
+  flush(): Promise<void> {
+    const next = this.flushed.then(() => this.write());
+    this.flushed = next.catch(() => {});
+    return next;
   }
 
-  /** Stops the timer and writes what is held (the server's close). */
-  stop(): void {
+  /** Stops the timer and writes what is held (the server's close): await it before closing. */
+  stop(): Promise<void> {
     clearInterval(this.timer);
-    this.flush();
+    return this.flush();
+  }
+
+  private async write(): Promise<void> {
+    if (this.held.size === 0) return;
+    const batch = this.held;
+    this.held = new Map();
+    this.writing = batch;
+    try {
+      await this.db.transaction(async (tx) => {
+        for (const [id, t] of batch) {
+          await tx.run(
+            `update devices set last_seen = coalesce(?, last_seen),
+             last_sync = coalesce(?, last_sync), app_version = coalesce(?, app_version)
+             where id = ?`,
+            [t.seen ?? null, t.synced ?? null, t.appVersion ?? null, id],
+          );
+        }
+      });
+    } catch (error) {
+      for (const [id, t] of batch) this.held.set(id, combined(t, this.held.get(id)));
+      throw error;
+    } finally {
+      this.writing = new Map();
+    }
   }
 
   private withHeld(device: Device): Device {
+    const writing = this.writing.get(device.id);
     const held = this.held.get(device.id);
-    if (!held) return device;
+    if (!writing && !held) return device;
+    const t = combined(writing, held);
     return {
       ...device,
-      lastSeen: Math.max(device.lastSeen ?? 0, held.seen ?? 0) || device.lastSeen,
-      lastSync: Math.max(device.lastSync ?? 0, held.synced ?? 0) || device.lastSync,
-      appVersion: held.appVersion ?? device.appVersion,
+      lastSeen: Math.max(device.lastSeen ?? 0, t.seen ?? 0) || device.lastSeen,
+      lastSync: Math.max(device.lastSync ?? 0, t.synced ?? 0) || device.lastSync,
+      appVersion: t.appVersion ?? device.appVersion,
     };
   }
+}
+
+/** `newer` noted after `older`: the later times, and the newer version when it has one. */
+function combined(older: Touch | undefined, newer: Touch | undefined): Touch {
+  const t: Touch = { ...older };
+  if (newer?.seen !== undefined) t.seen = Math.max(t.seen ?? 0, newer.seen);
+  if (newer?.synced !== undefined) t.synced = Math.max(t.synced ?? 0, newer.synced);
+  if (newer?.appVersion !== undefined) t.appVersion = newer.appVersion;
+  return t;
+}
+
+function deviceRow(db: Sql, id: string): Promise<DeviceRow | undefined> {
+  return db.get<DeviceRow>('select * from devices where id = ?', [id]);
 }
 
 interface DeviceRow {
   id: string;
   site_id: string;
   name: string;
+  secret_hash: string;
   created_at: number;
   last_seen: number | null;
   last_sync: number | null;

@@ -1,111 +1,121 @@
-import type BetterSqlite3 from 'better-sqlite3';
 import * as Y from 'yjs';
-import type { Db } from './database';
+import type { Sql } from './database';
 
 /**
- * Yjs documents in SQLite: one state row per document, plus an append-only log of the updates
- * accepted since that state was written ([W5]). `DurableDocuments` appends every accepted update
- * to the log before Hocuspocus applies, acknowledges or relays it, and folds the log into the
- * state whenever the document is stored; reading a document always replays its log.
+ * Yjs documents in the database: one state row per document, plus an append-only log of the
+ * updates accepted since that state was written ([W5]). `DurableDocuments` appends every accepted
+ * update to the log before Hocuspocus applies, acknowledges or relays it, and folds the log into
+ * the state whenever the document is stored; reading a document always replays its log.
  */
 export class DocumentStore {
-  private readonly db: Db;
-  private readonly appendStatement: BetterSqlite3.Statement<[string, Buffer]>;
-  private readonly storeStatement: BetterSqlite3.Statement<[string, Buffer, number]>;
-  private readonly versionStatement: BetterSqlite3.Statement<[string]>;
+  private readonly db: Sql;
 
-  constructor(db: Db) {
+  constructor(db: Sql) {
     this.db = db;
-    // Prepared once: appending is on the path of every accepted update.
-    this.appendStatement = db.prepare(
-      'insert into document_updates (name, update_data) values (?, ?)',
-    );
-    this.storeStatement = db.prepare(
-      `insert into documents (name, state, updated_at, version) values (?, ?, ?, 1)
-       on conflict (name) do update set state = excluded.state, updated_at = excluded.updated_at,
-         version = documents.version + 1`,
-    );
-    this.versionStatement = db.prepare('select version from documents where name = ?');
   }
 
-  /** Appends an accepted update to the document's log; returns its sequence number. */
-  append(name: string, update: Uint8Array): number {
-    return Number(
-      this.appendStatement.run(
-        name,
-        Buffer.from(update.buffer, update.byteOffset, update.byteLength),
-      ).lastInsertRowid,
+  /** Appends an accepted update to the document's log; resolves, once written, to its seq. */
+  async append(name: string, update: Uint8Array): Promise<number> {
+    const row = await this.db.get<{ seq: number }>(
+      'insert into document_updates (name, update_data) values (?, ?) returning seq',
+      [name, update],
     );
+    return (row as { seq: number }).seq;
   }
 
   /** The document's logged updates, oldest first. */
-  updatesOf(name: string): { seq: number; update: Uint8Array }[] {
-    return (
-      this.db
-        .prepare('select seq, update_data from document_updates where name = ? order by seq')
-        .all(name) as { seq: number; update_data: Buffer }[]
-    ).map((row) => ({ seq: row.seq, update: new Uint8Array(row.update_data) }));
+  async updatesOf(name: string): Promise<{ seq: number; update: Uint8Array }[]> {
+    const rows = await this.db.all<{ seq: number; update_data: Buffer }>(
+      'select seq, update_data from document_updates where name = ? order by seq',
+      [name],
+    );
+    return rows.map((row) => ({ seq: row.seq, update: new Uint8Array(row.update_data) }));
+  }
+
+  /**
+   * A document's stored state and logged updates, read so that together they hold everything
+   * logged when the read began: the log first, then the state. A fold that commits between the
+   * two reads has put the rows it deleted into the state; read the other way round, they would
+   * be in neither.
+   */
+  async read(
+    name: string,
+  ): Promise<{ state: Uint8Array | null; updates: { seq: number; update: Uint8Array }[] }> {
+    const updates = await this.updatesOf(name);
+    const state = await this.fetch(name);
+    return { state, updates };
   }
 
   /**
    * Folds a document's logged updates into its stored state (after a crash, at start); returns
    * the document, or null when it has nothing stored.
    */
-  fold(name: string): Y.Doc | null {
-    const doc = this.load(name);
-    if (doc) this.compact(name, Y.encodeStateAsUpdate(doc), Number.MAX_SAFE_INTEGER, new Set());
+  async fold(name: string): Promise<Y.Doc | null> {
+    const { state, updates } = await this.read(name);
+    if (!state && updates.length === 0) return null;
+    const doc = new Y.Doc();
+    this.replay(doc, state, updates);
+    await this.compact(
+      name,
+      Y.encodeStateAsUpdate(doc),
+      updates.map((u) => u.seq),
+    );
     return doc;
   }
 
   /** Names of documents with logged updates not yet folded into their state. */
-  namesWithUpdates(): string[] {
-    return (
-      this.db.prepare('select distinct name from document_updates').all() as { name: string }[]
-    ).map((row) => row.name);
+  async namesWithUpdates(): Promise<string[]> {
+    const rows = await this.db.all<{ name: string }>('select distinct name from document_updates');
+    return rows.map((row) => row.name);
   }
 
   /**
-   * Writes a document's state and, in the same transaction, drops the logged updates up to
-   * `through` that it contains (all but `keep`: updates logged but not applied yet).
+   * Writes a document's state and, in the same transaction, drops the logged updates `folded`:
+   * those the state contains. Only those, by seq: an update logged but not applied yet is not in
+   * the state, and on PostgreSQL a lower seq can commit after a higher one, so "every seq up to
+   * the last one applied" could take one that is not.
    */
-  compact(name: string, state: Uint8Array, through: number, keep: ReadonlySet<number>): void {
-    this.db.transaction(() => {
-      this.store(name, state);
-      const drop = this.db.prepare('delete from document_updates where name = ? and seq = ?');
-      if (keep.size === 0) {
-        this.db
-          .prepare('delete from document_updates where name = ? and seq <= ?')
-          .run(name, through);
-        return;
+  async compact(name: string, state: Uint8Array, folded: readonly number[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await storeIn(tx, name, state, Date.now());
+      for (let i = 0; i < folded.length; i += DROP_CHUNK) {
+        const chunk = folded.slice(i, i + DROP_CHUNK);
+        // Padded to a power of two with its last seq: a few statement shapes, each prepared once.
+        let size = 8;
+        while (size < chunk.length) size *= 2;
+        const seqs = [...chunk, ...Array(size - chunk.length).fill(chunk[chunk.length - 1])];
+        await tx.run(
+          `delete from document_updates where name = ? and seq in (${seqs.map(() => '?').join(', ')})`,
+          [name, ...seqs],
+        );
       }
-      for (const { seq } of this.updatesOf(name)) {
-        if (seq <= through && !keep.has(seq)) drop.run(name, seq);
-      }
-    })();
+    });
   }
 
-  fetch(name: string): Uint8Array | null {
-    const row = this.db.prepare('select state from documents where name = ?').get(name) as
-      | { state: Buffer }
-      | undefined;
+  async fetch(name: string): Promise<Uint8Array | null> {
+    const row = await this.db.get<{ state: Buffer }>('select state from documents where name = ?', [
+      name,
+    ]);
     return row ? new Uint8Array(row.state) : null;
   }
 
   /** Writes a document's state; its version counts up by one. */
-  store(name: string, state: Uint8Array, now = Date.now()): void {
-    this.storeStatement.run(name, Buffer.from(state), now);
+  async store(name: string, state: Uint8Array, now = Date.now()): Promise<void> {
+    await storeIn(this.db, name, state, now);
   }
 
   /** How many times the document's state was stored, or null when it has none. */
-  versionOf(name: string): number | null {
-    const row = this.versionStatement.get(name) as { version: number } | undefined;
+  async versionOf(name: string): Promise<number | null> {
+    const row = await this.db.get<{ version: number }>(
+      'select version from documents where name = ?',
+      [name],
+    );
     return row ? row.version : null;
   }
 
   /** A document as a Y.Doc (its state and its logged updates), or null when it has neither. */
-  load(name: string): Y.Doc | null {
-    const state = this.fetch(name);
-    const updates = this.updatesOf(name);
+  async load(name: string): Promise<Y.Doc | null> {
+    const { state, updates } = await this.read(name);
     if (!state && updates.length === 0) return null;
     const doc = new Y.Doc();
     this.replay(doc, state, updates);
@@ -133,22 +143,32 @@ export class DocumentStore {
     doc.store.pendingDs = null;
   }
 
-  /** Names of stored documents that start with `prefix`. */
-  names(prefix: string): string[] {
-    return (
-      this.db
-        .prepare('select name from documents where substr(name, 1, length(?)) = ?')
-        .all(prefix, prefix) as {
-        name: string;
-      }[]
-    ).map((row) => row.name);
+  /** Names of stored documents that start with `prefix`, in order. */
+  async names(prefix: string): Promise<string[]> {
+    const rows = await this.db.all<{ name: string }>(
+      'select name from documents where substr(name, 1, length(?)) = ? order by name',
+      [prefix, prefix],
+    );
+    return rows.map((row) => row.name);
   }
 
-  delete(name: string): void {
-    this.db.transaction(() => {
-      this.db.prepare('delete from documents where name = ?').run(name);
-      this.db.prepare('delete from document_updates where name = ?').run(name);
-      this.db.prepare('delete from record_marks where name = ?').run(name);
-    })();
+  async delete(name: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.run('delete from documents where name = ?', [name]);
+      await tx.run('delete from document_updates where name = ?', [name]);
+      await tx.run('delete from record_marks where name = ?', [name]);
+    });
   }
+}
+
+/** Seqs dropped per statement by `compact` (both engines take far more parameters). */
+const DROP_CHUNK = 512;
+
+async function storeIn(sql: Sql, name: string, state: Uint8Array, now: number): Promise<void> {
+  await sql.run(
+    `insert into documents (name, state, updated_at, version) values (?, ?, ?, 1)
+     on conflict (name) do update set state = excluded.state, updated_at = excluded.updated_at,
+       version = documents.version + 1`,
+    [name, state, now],
+  );
 }

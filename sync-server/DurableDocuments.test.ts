@@ -1,11 +1,21 @@
+import type {
+  afterHandleMessagePayload,
+  beforeSyncPayload,
+  beforeUnloadDocumentPayload,
+  onLoadDocumentPayload,
+  onStoreDocumentPayload,
+} from '@hocuspocus/server';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { readEntries } from '../shared/checkinsDoc';
+import { type RawEntry, readEntries } from '../shared/checkinsDoc';
 import { checkinsDocName } from '../shared/docName';
+import { memberIdOf } from '../shared/entryCodec';
 import { localDayOf } from '../shared/localTime';
 import { DocumentStore } from './DocumentStore';
-import { openDatabase } from './database';
+import { DurableDocuments } from './DurableDocuments';
+import { type Database, PostgresDatabase, SqliteDatabase } from './database';
 import { closeAfterEach } from './testing/closeAfterEach';
+import { schemaFor, TEST_ENGINE, testDatabases } from './testing/testDatabase';
 import {
   connect,
   kioskCheckIn,
@@ -20,17 +30,24 @@ import {
 const today = localDayOf(Date.now(), ZONE);
 const name = checkinsDocName(SITE, today);
 const open = closeAfterEach();
+const openDatabase = testDatabases();
 
-const logged = (t: TestServer) =>
-  (t.server.db.prepare('select count(*) as n from document_updates').get() as { n: number }).n;
-const recorded = (t: TestServer) =>
-  (t.server.db.prepare('select count(*) as n from events').get() as { n: number }).n;
-const storedState = (t: TestServer): Y.Doc => {
+const count = async (t: TestServer, table: string) =>
+  ((await t.server.db.get<{ n: number }>(`select count(*) as n from ${table}`)) as { n: number }).n;
+const logged = (t: TestServer) => count(t, 'document_updates');
+const recorded = (t: TestServer) => count(t, 'events');
+const storedState = async (t: TestServer): Promise<Y.Doc> => {
   const doc = new Y.Doc();
-  const state = t.server.documents.fetch(name);
+  const state = await t.server.documents.fetch(name);
   if (state) Y.applyUpdate(doc, state);
   return doc;
 };
+
+/** The database a test server on `dir` uses (after it has closed): its file, or its schema. */
+async function serverDatabase(dir: string): Promise<Database> {
+  if (TEST_ENGINE === 'sqlite') return SqliteDatabase.open(dir);
+  return PostgresDatabase.open({ url: process.env.DATABASE_URL as string, schema: schemaFor(dir) });
+}
 
 /** A server and a paired kiosk connected to today's document, both closed after the test. */
 async function kioskOnToday(options: { closedByTest?: boolean } = {}) {
@@ -49,9 +66,9 @@ describe('DurableDocuments', () => {
     kioskCheckIn(c.doc, kiosk.deviceId, 'M1');
     await until(() => !c.provider.hasUnsyncedChanges, 'the acknowledgement');
     // Well inside the 2 s store debounce: the state is not stored yet, the log holds it.
-    expect(readEntries(storedState(t), today)).toHaveLength(0);
-    expect(logged(t)).toBeGreaterThan(0);
-    expect(readEntries(t.server.documents.load(name) as Y.Doc, today)).toHaveLength(1);
+    expect(readEntries(await storedState(t), today)).toHaveLength(0);
+    expect(await logged(t)).toBeGreaterThan(0);
+    expect(readEntries((await t.server.documents.load(name)) as Y.Doc, today)).toHaveLength(1);
   });
 
   it('[W5][R3] leaves the state alone at a store while the log is small, and folds the log in when the last client leaves', async () => {
@@ -61,20 +78,19 @@ describe('DurableDocuments', () => {
     await until(() => !c.provider.hasUnsyncedChanges, 'the acknowledgements');
     t.server.hocuspocus.flushPendingStores();
     // The store ran (the record follows every store), but the log still holds the updates.
-    await until(() => recorded(t) === 3, 'the record to follow the store');
-    expect(logged(t)).toBeGreaterThan(0);
-    expect(readEntries(storedState(t), today)).toHaveLength(0);
+    await until(async () => (await recorded(t)) === 3, 'the record to follow the store');
+    expect(await logged(t)).toBeGreaterThan(0);
+    expect(readEntries(await storedState(t), today)).toHaveLength(0);
     c.destroy();
-    await until(() => logged(t) === 0, 'the log to be folded');
-    expect(readEntries(storedState(t), today)).toHaveLength(3);
+    await until(async () => (await logged(t)) === 0, 'the log to be folded');
+    expect(readEntries(await storedState(t), today)).toHaveLength(3);
     // The record has followed that version of the state: a restart rebuilds nothing ([R2]).
     await until(() => t.server.hocuspocus.getDocumentsCount() === 0, 'the unload');
     await t.server.records.settled();
-    const marks = t.server.db
-      .prepare(
-        'select d.version as stored, m.version as followed from documents d join record_marks m using (name) where name = ?',
-      )
-      .get(name) as { stored: number; followed: number };
+    const marks = (await t.server.db.get(
+      'select d.version as stored, m.version as followed from documents d join record_marks m using (name) where name = ?',
+      [name],
+    )) as { stored: number; followed: number };
     expect(marks.followed).toBe(marks.stored);
   });
 
@@ -88,8 +104,11 @@ describe('DurableDocuments', () => {
     }
     await until(() => !c.provider.hasUnsyncedChanges, 'the acknowledgements');
     t.server.hocuspocus.flushPendingStores();
-    await until(() => logged(t) === 0, 'the log to be folded while the kiosk is still connected');
-    expect(readEntries(storedState(t), today)).toHaveLength(2400);
+    await until(
+      async () => (await logged(t)) === 0,
+      'the log to be folded while the kiosk is still connected',
+    );
+    expect(readEntries(await storedState(t), today)).toHaveLength(2400);
   });
 
   it('[W5] folds a log a crash left behind into the documents and the record at start', async () => {
@@ -97,36 +116,198 @@ describe('DurableDocuments', () => {
     const dir = setup.dir;
     await setup.close();
     // What a process killed between acknowledging and storing leaves: log rows, no state.
-    const db = openDatabase(dir);
+    const db = await serverDatabase(dir);
     const writer = new Y.Doc();
     const updates: Uint8Array[] = [];
     writer.on('update', (update: Uint8Array) => updates.push(update));
     kioskCheckIn(writer, 'front', 'M1');
     kioskCheckIn(writer, 'front', 'M2');
     const store = new DocumentStore(db);
-    for (const update of updates) store.append(name, update);
-    db.close();
+    for (const update of updates) await store.append(name, update);
+    await db.close();
 
     const t = await startTestServer({}, dir);
     open.push(t);
-    expect(logged(t)).toBe(0);
-    expect(readEntries(storedState(t), today)).toHaveLength(2);
+    expect(await logged(t)).toBe(0);
+    expect(readEntries(await storedState(t), today)).toHaveLength(2);
     // The record of those days is rebuilt in the background once the server is up ([R2]).
     await t.server.records.settled();
-    const events = t.server.db.prepare('select member_id from events order by member_id').all();
+    const events = await t.server.db.all('select member_id from events order by member_id');
     expect(events).toEqual([{ member_id: 'M1' }, { member_id: 'M2' }]);
   });
 
-  it('drops items whose origins never arrived when it loads a document', () => {
-    const store = new DocumentStore(openDatabase(':memory:'));
+  it('drops items whose origins never arrived when it loads a document', async () => {
+    const store = new DocumentStore(await openDatabase());
     const writer = new Y.Doc();
     kioskCheckIn(writer, 'front', 'M1');
     const before = Y.encodeStateVector(writer);
     kioskCheckIn(writer, 'front', 'M2');
     // Only the second entry reaches the log: it waits for the first, which never comes.
-    store.append(name, Y.encodeStateAsUpdate(writer, before));
-    const loaded = store.load(name) as Y.Doc;
+    await store.append(name, Y.encodeStateAsUpdate(writer, before));
+    const loaded = (await store.load(name)) as Y.Doc;
     expect(loaded.store.pendingStructs).toBeNull();
     expect(readEntries(loaded, today)).toEqual([]);
   });
+
+  describe('while appends and folds interleave', () => {
+    it('[W5] keeps in the log an update whose append returned after a later one was applied and folded', async () => {
+      const h = await harness();
+      const [a, b] = [h.update('front', 'M1'), h.update('back', 'M2')];
+      // A's row is written first (the lower seq) but its append returns last, as a commit can on
+      // PostgreSQL; B is applied and folded meanwhile.
+      const returned = gate();
+      h.store.appendGates.push(returned.wait);
+      const syncingA = h.sync(a);
+      await h.sync(b);
+      h.handled(b);
+      await h.unload();
+      expect(await h.store.updatesOf(name)).toHaveLength(1);
+      expect(await h.storedEntries()).toEqual(['M1', 'M2']);
+      returned.open();
+      await syncingA;
+      h.handled(a);
+      await h.unload();
+      expect(await h.store.updatesOf(name)).toEqual([]);
+      expect(await h.storedEntries()).toEqual(['M1', 'M2']);
+    });
+
+    it('[W5] keeps in the log an update applied while a fold is being written, which its state lacks', async () => {
+      const h = await harness();
+      const c = h.update('front', 'M1');
+      await h.sync(c);
+      const writing = gate();
+      h.store.compactGates.push(writing.wait);
+      const folding = h.unload();
+      // Applied after the fold encoded the state (it waits at the gate), before it is written.
+      await new Promise((resolve) => setImmediate(resolve));
+      h.handled(c);
+      writing.open();
+      await folding;
+      expect(await h.store.updatesOf(name)).toHaveLength(1);
+      expect(await h.storedEntries()).toEqual(['M1']);
+      await h.unload();
+      expect(await h.store.updatesOf(name)).toEqual([]);
+      expect(readEntries(await h.stateOnly(), today).map(memberOf)).toEqual(['M1']);
+    });
+
+    it('[W5] folds a document one fold after the other, so an older state never overwrites a newer one', async () => {
+      const h = await harness();
+      const [a, b] = [h.update('front', 'M1'), h.update('back', 'M2')];
+      await h.sync(a);
+      h.handled(a);
+      const writing = gate();
+      h.store.compactGates.push(writing.wait);
+      const first = h.store_();
+      await h.sync(b);
+      h.handled(b);
+      const second = h.unload();
+      writing.open();
+      await Promise.all([first, second]);
+      expect(await h.store.updatesOf(name)).toEqual([]);
+      expect(
+        readEntries(await h.stateOnly(), today)
+          .map(memberOf)
+          .sort(),
+      ).toEqual(['M1', 'M2']);
+    });
+  });
 });
+
+/** A promise a test resolves when it chooses. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open = () => {};
+  const wait = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { wait, open };
+}
+
+/** A store whose appends (once their row is written) and compacts (before) wait for gates. */
+class GatedStore extends DocumentStore {
+  readonly appendGates: Promise<void>[] = [];
+  readonly compactGates: Promise<void>[] = [];
+
+  override async append(documentName: string, update: Uint8Array): Promise<number> {
+    const seq = await super.append(documentName, update);
+    await this.appendGates.shift();
+    return seq;
+  }
+
+  override async compact(
+    documentName: string,
+    state: Uint8Array,
+    folded: readonly number[],
+  ): Promise<void> {
+    await this.compactGates.shift();
+    await super.compact(documentName, state, folded);
+  }
+}
+
+const memberOf = (entry: RawEntry) => memberIdOf(entry.value);
+
+/**
+ * DurableDocuments driven as Hocuspocus drives it, on today's document: `sync` is a message's
+ * beforeSync, `handled` applies its update and runs afterHandleMessage (each connection handles
+ * one message at a time, so one connection per update), `store_` and `unload` are the store and
+ * unload hooks (a store always folds here: no minimum log size).
+ */
+async function harness() {
+  const store = new GatedStore(await openDatabase());
+  const durable = new DurableDocuments({ documents: store, minLogBytes: 0 });
+  const doc = new Y.Doc();
+  await durable.onLoadDocument({
+    documentName: name,
+    document: doc,
+  } as unknown as onLoadDocumentPayload);
+  const connections = new Map<Uint8Array, object>();
+  return {
+    store,
+    update(deviceId: string, memberId: string): Uint8Array {
+      const writer = new Y.Doc();
+      kioskCheckIn(writer, deviceId, memberId);
+      const update = Y.encodeStateAsUpdate(writer);
+      connections.set(update, { readOnly: false });
+      return update;
+    },
+    sync(update: Uint8Array): Promise<void> {
+      return durable.beforeSync({
+        type: 2,
+        payload: update,
+        document: doc,
+        documentName: name,
+        connection: connections.get(update),
+      } as unknown as beforeSyncPayload);
+    },
+    handled(update: Uint8Array): void {
+      Y.applyUpdate(doc, update);
+      void durable.afterHandleMessage({
+        connection: connections.get(update),
+      } as unknown as afterHandleMessagePayload);
+    },
+    store_(): Promise<void> {
+      return durable.onStoreDocument({
+        documentName: name,
+        document: doc,
+      } as unknown as onStoreDocumentPayload);
+    },
+    unload(): Promise<void> {
+      return durable.beforeUnloadDocument({
+        documentName: name,
+        document: doc,
+      } as unknown as beforeUnloadDocumentPayload);
+    },
+    /** Members of the entries stored: the state and the log, as a load reads them. */
+    async storedEntries(): Promise<string[]> {
+      return readEntries((await store.load(name)) as Y.Doc, today)
+        .map(memberOf)
+        .sort();
+    },
+    /** The stored state alone, without the log. */
+    async stateOnly(): Promise<Y.Doc> {
+      const state = new Y.Doc();
+      const stored = await store.fetch(name);
+      if (stored) Y.applyUpdate(state, stored);
+      return state;
+    },
+  };
+}

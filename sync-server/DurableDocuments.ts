@@ -8,6 +8,7 @@ import type {
   onStoreDocumentPayload,
 } from '@hocuspocus/server';
 import * as Y from 'yjs';
+import { CLOSE_UNAVAILABLE } from '../shared/refusals';
 import type { DocumentStore } from './DocumentStore';
 
 export interface DurableDocumentsConfiguration {
@@ -21,12 +22,27 @@ export interface DurableDocumentsConfiguration {
   minLogBytes: number;
 }
 
+/** What is known of one loaded document (one Hocuspocus Document: a reload is a new one). */
+interface Tracked {
+  /**
+   * Seqs of its logged updates that the document in memory holds: those replayed at load and
+   * those whose message has been handled since. A fold drops exactly these from the log.
+   */
+  readonly applied: Set<number>;
+  /** Bytes logged since its state was last written (in flight or not), and that state's size. */
+  log: number;
+  state: number;
+  /** The fold running or last run: folds of a document run one after the other. */
+  folding: Promise<void>;
+}
+
 /**
  * Makes every accepted update durable before Hocuspocus applies, acknowledges or relays it
- * ([W5]): the update is appended to the document's log in SQLite, synchronously, in the last
- * `beforeSync` hook (after `WriteGuard` admitted it). So anything a client was ever told (an
- * acknowledgement, or another writer's entry relayed to it) survives `kill -9`, and no device
- * ever has to bring back another writer's entries after a crash.
+ * ([W5]): the update is appended to the document's log in the database, awaited, in the last
+ * `beforeSync` hook (after `WriteGuard` admitted it); Hocuspocus handles a connection's messages
+ * one at a time and applies this one only once the hook has resolved. So anything a client was
+ * ever told (an acknowledgement, or another writer's entry relayed to it) survives `kill -9`,
+ * and no device ever has to bring back another writer's entries after a crash.
  *
  * The log alone keeps every update, so a store (Hocuspocus debounces them: 2 s, at most 10 s)
  * need not write the whole state: it does when the log has grown to a quarter of the state
@@ -35,8 +51,13 @@ export interface DurableDocumentsConfiguration {
  * event loop; at every store of a busy day that was most of what a store cost ([R3], issue 14).
  * Loading replays the log.
  *
- * Appends are SQLite WAL writes without fsync (`synchronous = NORMAL`): they survive the process
- * dying, not the machine losing power (see README, "Durability").
+ * Which rows a fold may drop is tracked by seq, never as "every seq up to the last one": while
+ * one connection's append is awaited, another's may return, be applied and be folded, and on
+ * PostgreSQL a lower seq can commit after a higher one.
+ *
+ * On SQLite, appends are WAL writes without fsync (`synchronous = NORMAL`): they survive the
+ * process dying, not the machine losing power (see README, "Durability"). On PostgreSQL an
+ * append is a commit, as durable as the server's `synchronous_commit` makes it.
  */
 export class DurableDocuments implements Extension {
   extensionName = 'DurableDocuments';
@@ -44,13 +65,10 @@ export class DurableDocuments implements Extension {
   // its store runs before RecordKeeper's (50), which reads the stored state.
   priority = 60;
   private readonly configuration: DurableDocumentsConfiguration;
-  /** Logged updates not applied yet, by document: their message is still being handled. */
-  private readonly inFlight = new Map<string, Set<number>>();
-  private readonly handling = new WeakMap<Connection, { name: string; seq: number }>();
-  /** The latest sequence number logged for each loaded document. */
-  private readonly latest = new Map<string, number>();
-  /** Per loaded document: bytes logged since its state was last written, and that state's size. */
-  private readonly sizes = new Map<string, { log: number; state: number }>();
+  /** By document in memory: gone with it, so a late message of an unloaded one changes nothing. */
+  private readonly tracked = new WeakMap<Y.Doc, Tracked>();
+  /** Per connection, the update its message being handled logged: applied once it is handled. */
+  private readonly handling = new WeakMap<Connection, { tracked: Tracked; seq: number }>();
 
   constructor(
     configuration: Pick<DurableDocumentsConfiguration, 'documents'> &
@@ -61,48 +79,56 @@ export class DurableDocuments implements Extension {
 
   async onLoadDocument({ documentName, document }: onLoadDocumentPayload): Promise<void> {
     const { documents } = this.configuration;
-    const updates = documents.updatesOf(documentName);
-    const state = documents.fetch(documentName);
+    const { state, updates } = await documents.read(documentName);
     documents.replay(document, state, updates);
-    const last = updates[updates.length - 1];
     // What a crash (or an earlier process) left in the log is folded in at the next store.
-    const logged = updates.reduce((sum, { update }) => sum + update.length, 0);
-    this.sizes.set(documentName, { log: logged, state: state?.length ?? 0 });
-    if (last) this.latest.set(documentName, Math.max(this.latest.get(documentName) ?? 0, last.seq));
+    this.tracked.set(document, {
+      applied: new Set(updates.map(({ seq }) => seq)),
+      log: updates.reduce((sum, { update }) => sum + update.length, 0),
+      state: state?.length ?? 0,
+      folding: Promise.resolve(),
+    });
   }
 
-  async beforeSync({ type, payload, documentName, connection }: beforeSyncPayload): Promise<void> {
+  async beforeSync({
+    type,
+    payload,
+    document,
+    documentName,
+    connection,
+  }: beforeSyncPayload): Promise<void> {
     // SyncStep1 is a state vector; read-only writes are dropped; [0, 0] is the empty update
     // every reconnect sends when it has nothing new.
     if (type === 0 || connection.readOnly || payload.length <= 2) return;
-    const seq = this.configuration.documents.append(documentName, payload);
-    let open = this.inFlight.get(documentName);
-    if (!open) {
-      open = new Set();
-      this.inFlight.set(documentName, open);
+    const tracked = this.trackedOf(document);
+    // Until this resolves the seq is unknown, so no fold can count it as applied: it is not.
+    let seq: number;
+    try {
+      seq = await this.configuration.documents.append(documentName, payload);
+    } catch (error) {
+      // Not logged, so not accepted ([W5]): the throw keeps Hocuspocus from applying,
+      // acknowledging or relaying it. The whole socket closes, not only this document's
+      // connection (a provider would wait on that one for good): the client reconnects with its
+      // backoff and sends it again.
+      connection.webSocket.close(CLOSE_UNAVAILABLE, 'unavailable');
+      throw error;
     }
-    open.add(seq);
-    this.handling.set(connection, { name: documentName, seq });
-    this.latest.set(documentName, seq);
-    const sizes = this.sizes.get(documentName);
-    if (sizes) sizes.log += payload.length;
-    else this.sizes.set(documentName, { log: payload.length, state: 0 });
+    this.handling.set(connection, { tracked, seq });
+    tracked.log += payload.length;
   }
 
   async afterHandleMessage({ connection }: afterHandleMessagePayload): Promise<void> {
     const handled = this.handling.get(connection);
     if (!handled) return;
     this.handling.delete(connection);
-    const open = this.inFlight.get(handled.name);
-    open?.delete(handled.seq);
-    if (open?.size === 0) this.inFlight.delete(handled.name);
+    handled.tracked.applied.add(handled.seq);
   }
 
   async onStoreDocument({ documentName, document }: onStoreDocumentPayload): Promise<void> {
-    const sizes = this.sizes.get(documentName) ?? { log: 0, state: 0 };
+    const tracked = this.trackedOf(document);
     // A document whose last client left is folded as it unloads (below), store or not.
-    if (sizes.log >= Math.max(this.configuration.minLogBytes, sizes.state / 4))
-      this.fold(documentName, document);
+    if (tracked.log >= Math.max(this.configuration.minLogBytes, tracked.state / 4))
+      await this.fold(documentName, document);
   }
 
   /** A document leaves memory with its log folded in: the next load reads one state. */
@@ -110,29 +136,50 @@ export class DurableDocuments implements Extension {
     documentName,
     document,
   }: beforeUnloadDocumentPayload): Promise<void> {
-    this.fold(documentName, document);
+    await this.fold(documentName, document);
   }
 
-  /** Writes the state and drops the log rows it contains; nothing when nothing was logged. */
-  private fold(documentName: string, document: Y.Doc): void {
-    if ((this.sizes.get(documentName)?.log ?? 0) === 0) return;
-    const started = performance.now();
-    // Encoded and written synchronously: every logged update not in flight is in this state.
-    const state = Y.encodeStateAsUpdate(document);
-    this.configuration.documents.compact(
-      documentName,
-      state,
-      this.latest.get(documentName) ?? 0,
-      this.inFlight.get(documentName) ?? new Set(),
-    );
-    // Rows still in flight stay in the log, uncounted: the next fold (or start) takes them.
-    this.sizes.set(documentName, { log: 0, state: state.length });
-    this.configuration.onStored((performance.now() - started) / 1000);
+  /**
+   * Writes the state and drops the log rows it contains; nothing when nothing is in the log.
+   * Runs after the document's previous fold, so an older state never overwrites a newer one.
+   */
+  private fold(documentName: string, document: Y.Doc): Promise<void> {
+    const tracked = this.trackedOf(document);
+    const run = async (): Promise<void> => {
+      // Rows in flight at the last fold are applied since, but no longer counted in `log`.
+      if (tracked.log === 0 && tracked.applied.size === 0) return;
+      const started = performance.now();
+      // Encoded and noted in one synchronous step: every update applied by now is in this
+      // state, and none applied later is taken for one that is.
+      const state = Y.encodeStateAsUpdate(document);
+      const folded = [...tracked.applied];
+      const logged = tracked.log;
+      tracked.applied.clear();
+      // Rows still in flight stay in the log, uncounted: the next fold (or start) takes them.
+      tracked.log = 0;
+      try {
+        await this.configuration.documents.compact(documentName, state, folded);
+      } catch (error) {
+        // Rolled back: those rows are still in the log, for the next fold.
+        for (const seq of folded) tracked.applied.add(seq);
+        tracked.log += logged;
+        throw error;
+      }
+      tracked.state = state.length;
+      this.configuration.onStored((performance.now() - started) / 1000);
+    };
+    const next = tracked.folding.then(run, run);
+    tracked.folding = next;
+    return next;
   }
 
-  async afterUnloadDocument({ documentName }: { documentName: string }): Promise<void> {
-    if (this.inFlight.has(documentName)) return;
-    this.latest.delete(documentName);
-    this.sizes.delete(documentName);
+  private trackedOf(document: Y.Doc): Tracked {
+    let tracked = this.tracked.get(document);
+    if (!tracked) {
+      // Not loaded through onLoadDocument (a direct document): nothing logged before.
+      tracked = { applied: new Set(), log: 0, state: 0, folding: Promise.resolve() };
+      this.tracked.set(document, tracked);
+    }
+    return tracked;
   }
 }

@@ -6,7 +6,6 @@ import type {
   onConfigurePayload,
   onStoreDocumentPayload,
 } from '@hocuspocus/server';
-import type BetterSqlite3 from 'better-sqlite3';
 import * as Y from 'yjs';
 import { type RawEntry, readEntries, readEntriesSince } from '../shared/checkinsDoc';
 import { type DayConfig, DayLedger } from '../shared/DayLedger';
@@ -16,13 +15,13 @@ import { memberIdOf } from '../shared/entryCodec';
 import { addDays, type LocalDay } from '../shared/localTime';
 import { readSettings, type SiteSettings } from '../shared/siteDoc';
 import type { DocumentStore } from './DocumentStore';
-import type { Db } from './database';
+import type { Sql } from './database';
 import { RecordRows } from './RecordRows';
 import { QueueClosed, SerialQueue } from './SerialQueue';
 import { TimeSlicer } from './TimeSlicer';
 
 export interface RecordKeeperConfiguration {
-  db: Db;
+  db: Sql;
   documents: DocumentStore;
   /** Called after a store was recorded, with how long it took, yields included (metrics). */
   onRecorded: (seconds: number) => void;
@@ -66,17 +65,15 @@ export class RecordKeeper implements Extension {
   private readonly queue = new SerialQueue();
   private readonly ledgers = new Map<string, HeldLedger>();
   private readonly settings = new Map<string, SiteSettings>();
-  private readonly markStatement: BetterSqlite3.Statement<[string, number]>;
+  /** Counts the stores of site documents: settings read before one are not cached after it. */
+  private settingsStores = 0;
+  /** Settles once every catch-up started has queued its rebuilds (or failed to find them). */
+  private discovering: Promise<unknown> = Promise.resolve();
   private instance: Hocuspocus | null = null;
 
   constructor(configuration: RecordKeeperConfiguration) {
     this.configuration = configuration;
     this.rows = new RecordRows(configuration.db);
-    this.markStatement = configuration.db.prepare(
-      // Never backwards: a catch-up that read an older version finishes after a newer follow.
-      `insert into record_marks (name, version) values (?, ?)
-       on conflict (name) do update set version = max(version, excluded.version)`,
-    );
   }
 
   async onConfigure({ instance }: onConfigurePayload): Promise<void> {
@@ -88,6 +85,7 @@ export class RecordKeeper implements Extension {
     if (name?.kind === 'site') {
       // Settings may have changed: ledgers built with others are rebuilt at their next store.
       this.settings.delete(name.siteId);
+      this.settingsStores++;
       return;
     }
     if (name?.kind !== 'checkins') return;
@@ -122,23 +120,36 @@ export class RecordKeeper implements Extension {
    * first: then nothing is marked, and the next start rebuilds them.
    */
   async catchUp(): Promise<number | null> {
-    const behind = this.configuration.db
-      .prepare(
+    // `settled` and `stop` wait for the rebuilds to be queued: what is behind is read first.
+    let queued = (): void => {};
+    this.discovering = Promise.all([
+      this.discovering,
+      new Promise<void>((resolve) => {
+        queued = resolve;
+      }),
+    ]);
+    let behind: { name: string; version: number }[];
+    let jobs: Promise<void>[];
+    try {
+      behind = await this.configuration.db.all<{ name: string; version: number }>(
         `select d.name, d.version from documents d left join record_marks m on m.name = d.name
          where d.name like 'checkins/%' and (m.version is null or m.version < d.version)`,
-      )
-      .all() as { name: string; version: number }[];
-    const days = new Map<string, { siteId: string; day: LocalDay }>();
-    for (const { name } of behind) {
-      const parsed = parseDocName(name);
-      if (parsed?.kind !== 'checkins') continue;
-      for (const day of around(parsed.day)) {
-        if (this.exists(parsed.siteId, day)) days.set(key(parsed.siteId, day), { ...parsed, day });
+      );
+      const days = new Map<string, { siteId: string; day: LocalDay }>();
+      for (const { name } of behind) {
+        const parsed = parseDocName(name);
+        if (parsed?.kind !== 'checkins') continue;
+        for (const day of around(parsed.day)) {
+          if (await this.exists(parsed.siteId, day))
+            days.set(key(parsed.siteId, day), { ...parsed, day });
+        }
       }
+      jobs = [...days.values()].map(({ siteId, day }) =>
+        this.queue.add('background', () => this.rebuildNow(siteId, day)),
+      );
+    } finally {
+      queued();
     }
-    const jobs = [...days.values()].map(({ siteId, day }) =>
-      this.queue.add('background', () => this.rebuildNow(siteId, day)),
-    );
     const results = await Promise.allSettled(jobs);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed?.reason instanceof QueueClosed) return null;
@@ -146,7 +157,7 @@ export class RecordKeeper implements Extension {
     try {
       // Only once every day around each document is rebuilt may the document count as followed.
       await this.queue.add('background', async () => {
-        for (const { name, version } of behind) this.markStatement.run(name, version);
+        for (const { name, version } of behind) await this.mark(name, version);
       });
     } catch (error) {
       if (error instanceof QueueClosed) return null;
@@ -168,14 +179,17 @@ export class RecordKeeper implements Extension {
     return this.queue.add('background', run);
   }
 
-  /** Resolves when every queued job has run. */
-  settled(): Promise<void> {
-    return this.queue.settled();
+  /** Resolves when every queued job (and every rebuild of a catch-up started) has run. */
+  async settled(): Promise<void> {
+    await this.discovering;
+    await this.queue.settled();
   }
 
   /** Drops catch-up work not started yet and waits for the rest: the server is closing. */
   async stop(): Promise<void> {
     this.queue.close();
+    // A catch-up still reading what is behind queues nothing now (refused: QueueClosed).
+    await this.discovering;
     await this.queue.settled();
   }
 
@@ -184,14 +198,15 @@ export class RecordKeeper implements Extension {
     const started = performance.now();
     const slicer = new TimeSlicer(this.configuration.sliceMs);
     const name = checkinsDocName(siteId, day);
-    const version = this.configuration.documents.versionOf(name);
+    // Read before the document: the version marked is never ahead of what was read.
+    const version = await this.configuration.documents.versionOf(name);
     for (const owner of around(day)) {
-      if (owner !== day && !this.exists(siteId, owner)) continue;
+      if (owner !== day && !(await this.exists(siteId, owner))) continue;
       const held = await this.ledgerFor(siteId, owner, slicer);
       await this.read(held, day, doc, slicer);
       await this.write(siteId, owner, held, slicer);
     }
-    if (version !== null) this.markStatement.run(name, version);
+    if (version !== null) await this.mark(name, version);
     this.configuration.onRecorded((performance.now() - started) / 1000);
   }
 
@@ -211,7 +226,7 @@ export class RecordKeeper implements Extension {
 
   /** The ledger that owns `day`'s record: held, or built from the documents around it. */
   private async ledgerFor(siteId: string, day: LocalDay, slicer: TimeSlicer): Promise<HeldLedger> {
-    const config = dayConfigFor(this.settingsOf(siteId), day);
+    const config = dayConfigFor(await this.settingsOf(siteId), day);
     const held = this.ledgers.get(key(siteId, day));
     if (held && sameConfig(held.ledger.config, config)) return held;
     const built = await this.build(siteId, day, slicer, config);
@@ -223,13 +238,14 @@ export class RecordKeeper implements Extension {
     siteId: string,
     day: LocalDay,
     slicer: TimeSlicer,
-    config = dayConfigFor(this.settingsOf(siteId), day),
+    config?: DayConfig,
   ): Promise<HeldLedger> {
-    const held: HeldLedger = { ledger: new DayLedger(config), seen: new Map(), fresh: true };
+    const ledger = new DayLedger(config ?? dayConfigFor(await this.settingsOf(siteId), day));
+    const held: HeldLedger = { ledger, seen: new Map(), fresh: true };
     // Everything it holds counts as changed: its first write is the day's every row.
     held.ledger.trackChanges();
     for (const docDay of around(day)) {
-      const doc = this.open(siteId, docDay);
+      const doc = await this.open(siteId, docDay);
       if (doc) await this.read(held, docDay, doc, slicer);
     }
     return held;
@@ -286,33 +302,48 @@ export class RecordKeeper implements Extension {
   }
 
   /** An open document (the live one, ahead of what is stored), or the stored one, or null. */
-  private open(siteId: string, day: LocalDay): Y.Doc | null {
+  private async open(siteId: string, day: LocalDay): Promise<Y.Doc | null> {
     const name = checkinsDocName(siteId, day);
-    return this.instance?.documents.get(name) ?? this.configuration.documents.load(name);
+    return this.instance?.documents.get(name) ?? (await this.configuration.documents.load(name));
   }
 
-  private exists(siteId: string, day: LocalDay): boolean {
+  private async exists(siteId: string, day: LocalDay): Promise<boolean> {
     const name = checkinsDocName(siteId, day);
-    return this.isOpen(name) || this.configuration.documents.versionOf(name) !== null;
+    return this.isOpen(name) || (await this.configuration.documents.versionOf(name)) !== null;
+  }
+
+  /** Notes that the record has followed `version` of a document; never backwards. */
+  private async mark(name: string, version: number): Promise<void> {
+    // Never backwards: a catch-up that read an older version finishes after a newer follow.
+    await this.configuration.db.run(
+      `insert into record_marks (name, version) values (?, ?)
+       on conflict (name) do update set version = excluded.version
+       where record_marks.version < excluded.version`,
+      [name, version],
+    );
   }
 
   private isOpen(name: string): boolean {
     return this.instance?.documents.has(name) ?? false;
   }
 
-  private settingsOf(siteId: string): SiteSettings {
+  private async settingsOf(siteId: string): Promise<SiteSettings> {
     const cached = this.settings.get(siteId);
     if (cached) return cached;
+    const stores = this.settingsStores;
     const name = siteDocName(siteId);
-    const site = this.instance?.documents.get(name) ?? this.configuration.documents.load(name);
+    const site =
+      this.instance?.documents.get(name) ?? (await this.configuration.documents.load(name));
     let settings = site ? readSettings(site).settings : null;
     if (!settings) {
-      const row = this.configuration.db
-        .prepare('select time_zone from sites where id = ?')
-        .get(siteId) as { time_zone: string } | undefined;
+      const row = await this.configuration.db.get<{ time_zone: string }>(
+        'select time_zone from sites where id = ?',
+        [siteId],
+      );
       settings = { ...readSettings(new Y.Doc()).settings, timeZone: row?.time_zone ?? 'UTC' };
     }
-    this.settings.set(siteId, settings);
+    // A site document stored while this was read may hold other settings: read again next time.
+    if (stores === this.settingsStores) this.settings.set(siteId, settings);
     return settings;
   }
 }

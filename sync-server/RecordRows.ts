@@ -1,4 +1,3 @@
-import type BetterSqlite3 from 'better-sqlite3';
 import type { DayLedger } from '../shared/DayLedger';
 import { type EventRef, parseEventRef, refOf } from '../shared/eventRef';
 import type { CheckinEvent } from '../shared/events';
@@ -6,7 +5,7 @@ import type { LedgerChanges } from '../shared/LedgerJournal';
 import type { LocalDay } from '../shared/localTime';
 import type { Visit } from '../shared/pairVisits';
 import { writerName } from '../shared/writer';
-import type { Db } from './database';
+import type { Sql, SqlParam } from './database';
 import type { TimeSlicer } from './TimeSlicer';
 
 /** The day's counts written beside its rows (`day_problems`). */
@@ -17,54 +16,15 @@ export interface DayCounts {
 
 /**
  * Writes one day's rows of the SQL record (`events`, `visits`, `day_problems`) from the changes
- * of the ledger that owns the day ([R1]). Statements are prepared once; each transaction holds
- * what one slice wrote, so a day's first write (every row) never blocks the event loop for long,
- * and a store that changed three rows writes three rows.
+ * of the ledger that owns the day ([R1]). Each transaction holds what one slice wrote, so a day's
+ * first write (every row) never blocks the event loop for long, and a store that changed three
+ * rows writes three rows.
  */
 export class RecordRows {
-  private readonly db: Db;
-  private readonly upsertEvent: BetterSqlite3.Statement;
-  private readonly deleteEvent: BetterSqlite3.Statement;
-  private readonly deleteMemberVisits: BetterSqlite3.Statement;
-  private readonly insertVisit: BetterSqlite3.Statement;
-  private readonly upsertCounts: BetterSqlite3.Statement;
-  private readonly eventKeysAfter: BetterSqlite3.Statement;
-  private readonly visitKeysAfter: BetterSqlite3.Statement;
-  private readonly deleteEventRow: BetterSqlite3.Statement;
-  private readonly deleteVisitRow: BetterSqlite3.Statement;
+  private readonly db: Sql;
 
-  constructor(db: Db) {
+  constructor(db: Sql) {
     this.db = db;
-    this.upsertEvent = db.prepare(
-      `insert or replace into events (site_id, writer, id, day, kind, member_id, at, method, clock_trusted, detail)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    // By day too: the same writer and id in another day's document is that day's row.
-    this.deleteEvent = db.prepare(
-      'delete from events where site_id = ? and writer = ? and id = ? and day = ?',
-    );
-    this.deleteMemberVisits = db.prepare(
-      'delete from visits where site_id = ? and member_id = ? and day = ?',
-    );
-    // `or replace`: a writer that put one id in the documents of two days must not make storing
-    // a document fail.
-    this.insertVisit = db.prepare(
-      `insert or replace into visits (site_id, writer, id, day, member_id, start, end, closed_by, auto_close_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.upsertCounts = db.prepare(
-      `insert or replace into day_problems (site_id, day, problems, flags, updated_at) values (?, ?, ?, ?, ?)`,
-    );
-    this.eventKeysAfter = db.prepare(
-      `select rowid, writer, id from events where site_id = ? and day = ? and rowid > ?
-       order by rowid limit ?`,
-    );
-    this.visitKeysAfter = db.prepare(
-      `select rowid, writer, id from visits where site_id = ? and day = ? and rowid > ?
-       order by rowid limit ?`,
-    );
-    this.deleteEventRow = db.prepare('delete from events where rowid = ?');
-    this.deleteVisitRow = db.prepare('delete from visits where rowid = ?');
   }
 
   /**
@@ -81,27 +41,60 @@ export class RecordRows {
     slicer: TimeSlicer,
   ): Promise<void> {
     const { upserted, removed, members } = changes;
-    await this.inSlices(upserted, slicer, (event) => {
-      if (event.docDay === day) this.upsertEvent.run(siteId, ...eventRow(event));
+    const rows = new Map<string, SqlParam[]>();
+    const gone = new Map<string, SqlParam[]>();
+    for (const event of upserted) {
+      const key = [writerName(event.writer), event.id];
       // Held now as another day's variant ([E2]): not this day's row any more.
-      else this.deleteEvent.run(siteId, writerName(event.writer), event.id, day);
-    });
-    await this.inSlices(removed, slicer, (ref) => {
+      // The last word on a key wins, as when each was written in turn.
+      if (event.docDay === day) {
+        rows.set(key.join('/'), [siteId, ...eventRow(event)]);
+        gone.delete(key.join('/'));
+      } else {
+        gone.set(key.join('/'), key);
+        rows.delete(key.join('/'));
+      }
+    }
+    for (const ref of removed) {
       const parsed = parseEventRef(ref);
-      if (parsed) this.deleteEvent.run(siteId, writerName(parsed.writer), parsed.id, day);
-    });
-    await this.inSlices(members, slicer, (memberId) => {
-      this.deleteMemberVisits.run(siteId, memberId, day);
-      for (const visit of ledger.visitsOf(memberId)) {
-        if (visit.startEvent.docDay === day) this.insertVisit.run(siteId, ...visitRow(visit, day));
+      if (parsed) gone.set(ref, [writerName(parsed.writer), parsed.id]);
+    }
+    // Keyed, so that one statement never names a row twice (PostgreSQL refuses an upsert that
+    // would change a row twice).
+    await this.inBatches([...rows.values()], slicer, (tx, batch) =>
+      tx.run(upsert('events', EVENT_COLUMNS, EVENT_UPDATES, batch.length), batch.flat()),
+    );
+    await this.inBatches([...gone.values()], slicer, (tx, batch) =>
+      tx.run(
+        `delete from events where site_id = ? and day = ? and (writer, id) in (${tuples(batch.length, 2)})`,
+        [siteId, day, ...batch.flat()],
+      ),
+    );
+    await this.inBatches(members, slicer, async (tx, batch) => {
+      await tx.run(
+        `delete from visits where site_id = ? and day = ? and member_id in (${marks(batch.length)})`,
+        [siteId, day, ...batch],
+      );
+      const visits = new Map<string, SqlParam[]>();
+      for (const memberId of batch) {
+        for (const visit of ledger.visitsOf(memberId)) {
+          if (visit.startEvent.docDay !== day) continue;
+          const row = [siteId, ...visitRow(visit, day)];
+          visits.set(`${row[1]}/${row[2]}`, row);
+        }
+      }
+      const all = [...visits.values()];
+      for (let i = 0; i < all.length; i += BATCH_ROWS) {
+        const chunk = all.slice(i, i + BATCH_ROWS);
+        await tx.run(upsert('visits', VISIT_COLUMNS, VISIT_UPDATES, chunk.length), chunk.flat());
       }
     });
-    this.upsertCounts.run(siteId, day, counts.problems, counts.flags, Date.now());
+    await this.db.run(UPSERT_COUNTS, [siteId, day, counts.problems, counts.flags, Date.now()]);
   }
 
   /**
    * Deletes the day's rows that `ledger` does not hold: rows of an earlier version of the record,
-   * or of a write a crash cut short. Reads the rows a page at a time.
+   * or of a write a crash cut short. Reads the rows a page at a time, in key order.
    */
   async removeStale(
     siteId: string,
@@ -115,60 +108,139 @@ export class RecordRows {
     for (const visit of ledger.visits()) {
       if (visit.startEvent.docDay === day) visits.add(refOf(visit.startEvent));
     }
-    await this.sweep(this.eventKeysAfter, this.deleteEventRow, siteId, day, events, slicer);
-    await this.sweep(this.visitKeysAfter, this.deleteVisitRow, siteId, day, visits, slicer);
+    await this.sweep('events', siteId, day, events, slicer);
+    await this.sweep('visits', siteId, day, visits, slicer);
   }
 
   private async sweep(
-    page: BetterSqlite3.Statement,
-    remove: BetterSqlite3.Statement,
+    table: 'events' | 'visits',
     siteId: string,
     day: LocalDay,
     keep: ReadonlySet<string>,
     slicer: TimeSlicer,
   ): Promise<void> {
-    let after = 0;
+    let after: { writer: string; id: string } | null = null;
     // Bounded: each page moves `after` past the rows it read.
     for (;;) {
-      const rows = page.all(siteId, day, after, PAGE_ROWS) as {
-        rowid: number;
-        writer: string;
-        id: string;
-      }[];
+      const rows: { writer: string; id: string }[] =
+        after === null
+          ? await this.db.all(
+              `select writer, id from ${table} where site_id = ? and day = ?
+               order by writer, id limit ?`,
+              [siteId, day, PAGE_ROWS],
+            )
+          : await this.db.all(
+              `select writer, id from ${table} where site_id = ? and day = ? and (writer, id) > (?, ?)
+               order by writer, id limit ?`,
+              [siteId, day, after.writer, after.id, PAGE_ROWS],
+            );
       if (rows.length === 0) return;
-      this.db.transaction(() => {
-        for (const row of rows) {
-          if (!keep.has(`${row.writer}/${row.id}`)) remove.run(row.rowid);
-        }
-      })();
-      after = (rows[rows.length - 1] as { rowid: number }).rowid;
+      const stale = rows
+        .filter((row) => !keep.has(`${row.writer}/${row.id}`))
+        .map((row) => [row.writer, row.id]);
+      await this.inBatches(stale, slicer, (tx, batch) =>
+        tx.run(
+          `delete from ${table} where site_id = ? and day = ? and (writer, id) in (${tuples(batch.length, 2)})`,
+          [siteId, day, ...batch.flat()],
+        ),
+      );
+      after = rows[rows.length - 1] as { writer: string; id: string };
       await slicer.pause();
     }
   }
 
-  /** Runs `write` for every item, one transaction per slice. */
-  private async inSlices<T>(
+  /**
+   * Runs `write` for the items in batches of at most BATCH_ROWS (one statement each, not one per
+   * row: on PostgreSQL every statement is a round trip), one transaction per slice; yields
+   * between transactions.
+   */
+  private async inBatches<T>(
     items: readonly T[],
     slicer: TimeSlicer,
-    write: (item: T) => void,
+    write: (tx: Sql, batch: T[]) => Promise<unknown>,
   ): Promise<void> {
     let next = 0;
     while (next < items.length) {
-      this.db.transaction(() => {
-        do write(items[next++] as T);
-        while (next < items.length && (next % CHECK_EVERY !== 0 || !slicer.due));
-      })();
+      await this.db.transaction(async (tx) => {
+        do {
+          const batch = items.slice(next, next + batchSize(items.length - next));
+          next += batch.length;
+          await write(tx, batch);
+        } while (next < items.length && !slicer.due);
+      });
       await slicer.pause();
     }
   }
 }
 
+/**
+ * Rows per statement at most. Batches are powers of two (64, 32, … 1), so each statement has one
+ * of seven shapes, prepared once on SQLite.
+ */
+const BATCH_ROWS = 64;
+
+function batchSize(left: number): number {
+  let size = BATCH_ROWS;
+  while (size > left) size /= 2;
+  return size;
+}
+
+/** `?, ?, ?` */
+function marks(n: number): string {
+  return Array(n).fill('?').join(', ');
+}
+
+/** `(?, ?), (?, ?)`: n tuples of `width` placeholders. */
+function tuples(n: number, width: number): string {
+  return Array(n)
+    .fill(`(${marks(width)})`)
+    .join(', ');
+}
+
+function upsert(table: string, columns: readonly string[], updates: string, rows: number): string {
+  return `insert into ${table} (${columns.join(', ')}) values ${tuples(rows, columns.length)}
+    on conflict (site_id, writer, id) do update set ${updates}`;
+}
+
+const EVENT_COLUMNS = [
+  'site_id',
+  'writer',
+  'id',
+  'day',
+  'kind',
+  'member_id',
+  'at',
+  'method',
+  'clock_trusted',
+  'detail',
+] as const;
+const EVENT_UPDATES = `day = excluded.day, kind = excluded.kind, member_id = excluded.member_id,
+  at = excluded.at, method = excluded.method, clock_trusted = excluded.clock_trusted,
+  detail = excluded.detail`;
+// An upsert: a writer that put one id in the documents of two days must not make storing a
+// document fail.
+const VISIT_COLUMNS = [
+  'site_id',
+  'writer',
+  'id',
+  'day',
+  'member_id',
+  'start',
+  '"end"',
+  'closed_by',
+  'auto_close_at',
+] as const;
+const VISIT_UPDATES = `day = excluded.day, member_id = excluded.member_id, start = excluded.start,
+  "end" = excluded."end", closed_by = excluded.closed_by, auto_close_at = excluded.auto_close_at`;
+const UPSERT_COUNTS = `insert into day_problems (site_id, day, problems, flags, updated_at)
+  values (?, ?, ?, ?, ?)
+  on conflict (site_id, day) do update set problems = excluded.problems, flags = excluded.flags,
+    updated_at = excluded.updated_at`;
+
 /** Rows read per page when sweeping a day for stale rows. */
 const PAGE_ROWS = 500;
-/** Rows written between two looks at the clock (a look costs more than a row). */
-const CHECK_EVERY = 64;
 
-function eventRow(event: CheckinEvent): unknown[] {
+function eventRow(event: CheckinEvent): SqlParam[] {
   const { id, kind, at, method, clockTrusted, writer } = event;
   const memberId = 'memberId' in event ? event.memberId : '';
   const detail = JSON.stringify({
@@ -197,7 +269,7 @@ function eventRow(event: CheckinEvent): unknown[] {
  * A visit as it follows from the documents, whatever the time: one nobody closed keeps `end`
  * null and closes at `auto_close_at` when read ([V7], `visitRecord.ts`).
  */
-function visitRow(visit: Visit, day: LocalDay): unknown[] {
+function visitRow(visit: Visit, day: LocalDay): SqlParam[] {
   return [
     writerName(visit.startEvent.writer),
     visit.id,

@@ -3,11 +3,11 @@ import { checkinsDocName, parseDocName, siteDocName } from '../shared/docName';
 import { addDays, localDayOf } from '../shared/localTime';
 import { readSettings } from '../shared/siteDoc';
 import type { DocumentStore } from './DocumentStore';
-import type { Db } from './database';
+import type { Sql } from './database';
 import { TimeSlicer } from './TimeSlicer';
 
 export interface RetentionJobConfiguration {
-  db: Db;
+  db: Sql;
   documents: DocumentStore;
   log: Logger;
   /** Documents in memory are skipped this round (a client is still syncing them). */
@@ -71,25 +71,28 @@ export class RetentionJob {
     const { db, documents } = this.configuration;
     const slicer = new TimeSlicer();
     let dropped = 0;
-    const sites = db.prepare('select id, time_zone from sites').all() as {
-      id: string;
-      time_zone: string;
-    }[];
+    const sites = await db.all<{ id: string; time_zone: string }>(
+      'select id, time_zone from sites',
+    );
     for (const site of sites) {
       if (this.stopped) break;
-      const siteDoc = documents.load(siteDocName(site.id));
+      const siteDoc = await documents.load(siteDocName(site.id));
       const settings = siteDoc ? readSettings(siteDoc).settings : null;
       const timeZone = settings?.timeZone ?? site.time_zone;
       const cutoff = addDays(localDayOf(now, timeZone), -(settings?.retentionDays ?? 400));
-      for (const table of ['events', 'visits', 'day_problems'] as const) {
-        const batch = db.prepare(
-          `delete from ${table} where rowid in
-             (select rowid from ${table} where site_id = ? and day < ? limit ${DELETE_BATCH})`,
-        );
+      for (const [table, key] of [
+        ['events', 'site_id, writer, id'],
+        ['visits', 'site_id, writer, id'],
+        ['day_problems', 'site_id, day'],
+      ] as const) {
+        // A batch by primary key (row values: the same text on both engines).
+        const batch = `delete from ${table} where (${key}) in
+          (select ${key} from ${table} where site_id = ? and day < ? limit ${DELETE_BATCH})`;
         // Bounded: every batch deletes rows, and nothing else writes the record meanwhile.
-        while (!this.stopped && batch.run(site.id, cutoff).changes > 0) await slicer.pause();
+        while (!this.stopped && (await db.run(batch, [site.id, cutoff])) > 0) await slicer.pause();
       }
-      for (const name of documents.names(checkinsDocName(site.id, '2000-01-01').slice(0, -10))) {
+      const prefix = checkinsDocName(site.id, '2000-01-01').slice(0, -10);
+      for (const name of await documents.names(prefix)) {
         const parsed = parseDocName(name);
         if (
           !this.stopped &&
@@ -97,7 +100,7 @@ export class RetentionJob {
           parsed.day < cutoff &&
           !this.configuration.isLoaded(name)
         ) {
-          documents.delete(name);
+          await documents.delete(name);
           dropped++;
           await slicer.pause();
         }

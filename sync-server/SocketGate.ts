@@ -211,6 +211,12 @@ export class SocketGate implements Extension {
     return { [TICKET]: ticket };
   }
 
+  /** Closes the socket whose Hocuspocus context (from `open`) this is; nothing for another. */
+  closeSocketOf(context: unknown, code: number, reason: string): void {
+    const ticket = (context as { [TICKET]?: Ticket } | null)?.[TICKET];
+    ticket?.peer?.close(code, reason);
+  }
+
   /**
    * Runs before any token is checked (every extension's `onConnect` precedes `onAuthenticate`):
    * a socket with too many refused authentications is closed instead.

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from './database';
+import type { Sql } from './database';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from './secrets';
+import { isUniqueViolation } from './storage/sqlErrors';
 
 export type StaffRole = 'staff' | 'viewer' | 'admin';
 export const STAFF_ROLES: readonly StaffRole[] = ['staff', 'viewer', 'admin'];
@@ -38,10 +39,10 @@ export class AccountError extends Error {
 
 /** Staff accounts: scrypt password hashes, rotating refresh credentials (hashes only). */
 export class StaffAccounts {
-  private readonly db: Db;
+  private readonly db: Sql;
   private checks = 0;
 
-  constructor(db: Db) {
+  constructor(db: Sql) {
     this.db = db;
   }
 
@@ -50,12 +51,20 @@ export class StaffAccounts {
     return this.checks;
   }
 
-  async create(input: {
-    username: string;
-    password: string;
-    role: StaffRole;
-    siteId: string | null;
-  }): Promise<StaffMember> {
+  /**
+   * Creates an account. `guard`, when given, runs in the transaction that inserts it, just
+   * before the insert: whatever it throws abandons both (the first admin's setup code is used
+   * up this way, so that only one request can make that admin).
+   */
+  async create(
+    input: {
+      username: string;
+      password: string;
+      role: StaffRole;
+      siteId: string | null;
+    },
+    guard?: (tx: Sql) => Promise<void>,
+  ): Promise<StaffMember> {
     const username = normalizeUsername(input.username);
     if (!USERNAME.test(username))
       throw new AccountError('username: 2–40 of a-z, 0-9, ".", "_", "-"');
@@ -65,27 +74,40 @@ export class StaffAccounts {
       throw new AccountError(`role: one of ${STAFF_ROLES.join(', ')}`);
     if (input.role !== 'admin' && input.siteId === null)
       throw new AccountError('site: required for staff and viewers');
-    if (this.db.prepare('select 1 from staff where username = ?').get(username)) {
-      throw new AccountError(`username: ${username} is taken`);
+    const taken = () => new AccountError(`username: ${username} is taken`);
+    // Asked first so that a taken name costs no password hash; the unique constraint decides.
+    if (await this.db.get('select 1 as taken from staff where username = ?', [username])) {
+      throw taken();
     }
     const id = randomUUID();
-    this.db
-      .prepare(
-        'insert into staff (id, site_id, username, password_hash, role, created_at) values (?, ?, ?, ?, ?, ?)',
-      )
-      .run(id, input.siteId, username, await hashPassword(input.password), input.role, Date.now());
+    // Hashed outside the transaction: on SQLite a transaction holds the one connection.
+    const passwordHash = await hashPassword(input.password);
+    try {
+      await this.db.transaction(async (tx) => {
+        await guard?.(tx);
+        await tx.run(
+          'insert into staff (id, site_id, username, password_hash, role, created_at) values (?, ?, ?, ?, ?, ?)',
+          [id, input.siteId, username, passwordHash, input.role, Date.now()],
+        );
+      });
+    } catch (error) {
+      // Made meanwhile by another request (PostgreSQL runs them at once).
+      if (isUniqueViolation(error)) throw taken();
+      throw error;
+    }
     return { id, siteId: input.siteId, username, role: input.role };
   }
 
-  count(): number {
-    return (this.db.prepare('select count(*) as n from staff').get() as { n: number }).n;
+  async count(): Promise<number> {
+    return (await this.db.get<{ n: number }>('select count(*) as n from staff'))?.n ?? 0;
   }
 
   /** The account for a username and password, or null (same answer for unknown and wrong). */
   async signIn(username: string, password: string): Promise<StaffMember | null> {
-    const row = this.db
-      .prepare('select * from staff where username = ? and disabled_at is null')
-      .get(normalizeUsername(username)) as StaffRow | undefined;
+    const row = await this.db.get<StaffRow>(
+      'select * from staff where username = ? and disabled_at is null',
+      [normalizeUsername(username)],
+    );
     // Hash anyway when the user is unknown, so timing does not reveal which usernames exist.
     this.checks++;
     const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
@@ -96,50 +118,70 @@ export class StaffAccounts {
    * Accounts that can work at a site: its staff and viewers, and the admins of every site.
    * Disabled accounts too — the audit list still has to name who made an old correction.
    */
-  listFor(siteId: string): StaffMember[] {
-    const rows = this.db
-      .prepare('select * from staff where site_id = ? or site_id is null order by username')
-      .all(siteId) as StaffRow[];
+  async listFor(siteId: string): Promise<StaffMember[]> {
+    const rows = await this.db.all<StaffRow>(
+      'select * from staff where site_id = ? or site_id is null order by username',
+      [siteId],
+    );
     return rows.map(toMember);
   }
 
-  get(id: string): StaffMember | null {
-    const row = this.db
-      .prepare('select * from staff where id = ? and disabled_at is null')
-      .get(id) as StaffRow | undefined;
-    return row ? toMember(row) : null;
+  get(id: string): Promise<StaffMember | null> {
+    return activeMember(this.db, id);
   }
 
-  issueRefresh(staffId: string, now = Date.now()): string {
-    const secret = newSecret();
-    this.db
-      .prepare('insert into refresh_tokens (hash, staff_id, expires_at) values (?, ?, ?)')
-      .run(hashSecret(secret), staffId, now + REFRESH_TTL_MS);
-    return secret;
+  issueRefresh(staffId: string, now = Date.now()): Promise<string> {
+    return insertRefresh(this.db, staffId, now);
   }
 
-  /** Uses a refresh credential once: returns its account and a new credential, or null. */
-  rotateRefresh(secret: string, now = Date.now()): { member: StaffMember; refresh: string } | null {
-    return this.db.transaction(() => {
-      const row = this.db
-        .prepare(
-          'select staff_id from refresh_tokens where hash = ? and revoked_at is null and expires_at > ?',
-        )
-        .get(hashSecret(secret), now) as { staff_id: string } | undefined;
+  /**
+   * Uses a refresh credential once: returns its account and a new credential, or null. The
+   * credential is revoked by one conditional update (`revoked_at is null`) that also reads its
+   * account: of two rotations at once (really at once on PostgreSQL, where the second waits for
+   * the first's row lock and then finds it revoked) exactly one gets a row. The new credential is
+   * issued in the same transaction.
+   */
+  rotateRefresh(
+    secret: string,
+    now = Date.now(),
+  ): Promise<{ member: StaffMember; refresh: string } | null> {
+    const hash = hashSecret(secret);
+    return this.db.transaction(async (tx) => {
+      const row = await tx.get<{ staff_id: string }>(
+        `update refresh_tokens set revoked_at = ?
+         where hash = ? and revoked_at is null and expires_at > ? returning staff_id`,
+        [now, hash, now],
+      );
       if (!row) return null;
-      this.db
-        .prepare('update refresh_tokens set revoked_at = ? where hash = ?')
-        .run(now, hashSecret(secret));
-      const member = this.get(row.staff_id);
-      return member ? { member, refresh: this.issueRefresh(member.id, now) } : null;
-    })();
+      // A disabled account's credential stays revoked (the transaction still commits).
+      const member = await activeMember(tx, row.staff_id);
+      return member ? { member, refresh: await insertRefresh(tx, member.id, now) } : null;
+    });
   }
 
-  revokeRefresh(secret: string, now = Date.now()): void {
-    this.db
-      .prepare('update refresh_tokens set revoked_at = ? where hash = ?')
-      .run(now, hashSecret(secret));
+  async revokeRefresh(secret: string, now = Date.now()): Promise<void> {
+    await this.db.run('update refresh_tokens set revoked_at = ? where hash = ?', [
+      now,
+      hashSecret(secret),
+    ]);
   }
+}
+
+async function activeMember(db: Sql, id: string): Promise<StaffMember | null> {
+  const row = await db.get<StaffRow>('select * from staff where id = ? and disabled_at is null', [
+    id,
+  ]);
+  return row ? toMember(row) : null;
+}
+
+async function insertRefresh(db: Sql, staffId: string, now: number): Promise<string> {
+  const secret = newSecret();
+  await db.run('insert into refresh_tokens (hash, staff_id, expires_at) values (?, ?, ?)', [
+    hashSecret(secret),
+    staffId,
+    now + REFRESH_TTL_MS,
+  ]);
+  return secret;
 }
 
 // A valid scrypt hash of a random password, for constant-time refusals of unknown users.

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Db } from './database';
+import type { SqliteDatabase } from './database';
 
 export interface WalCheckpointsConfiguration {
   /** How often the worker checkpoints, ms. Default 1000: the log stays a few MB at most. */
@@ -10,10 +10,11 @@ export interface WalCheckpointsConfiguration {
 }
 
 /**
- * Checkpoints the WAL of the server's database from a worker thread. SQLite otherwise
- * checkpoints in whichever connection commits the 1000th page, on the event loop: 5-16 ms of
- * copying and fsync every few stores of a busy day (docs/BENCHMARKS.md, issue 14). The main
- * connection keeps a far higher automatic threshold as a safety net, should the worker die.
+ * Checkpoints the WAL of the server's SQLite database from a worker thread (only SQLite has
+ * one). SQLite otherwise checkpoints in whichever connection commits the 1000th page, on the
+ * event loop: 5-16 ms of copying and fsync every few stores of a busy day (docs/BENCHMARKS.md,
+ * issue 14). The main connection keeps a far higher automatic threshold as a safety net, should
+ * the worker die.
  */
 export class WalCheckpoints {
   /** Pages of log after which the main connection checkpoints by itself (about 40 MB). */
@@ -21,10 +22,11 @@ export class WalCheckpoints {
   private readonly worker: Worker;
   private readonly exited: Promise<unknown>;
 
-  constructor(db: Db, configuration: WalCheckpointsConfiguration = {}) {
-    db.pragma(`wal_autocheckpoint = ${WalCheckpoints.FALLBACK_PAGES}`);
+  /** Only for a database in a file: an in-memory one has no log to checkpoint. */
+  constructor(db: SqliteDatabase, configuration: WalCheckpointsConfiguration = {}) {
+    db.raw.pragma(`wal_autocheckpoint = ${WalCheckpoints.FALLBACK_PAGES}`);
     this.worker = new Worker(new URL('./walCheckpointWorker.mjs', import.meta.url), {
-      workerData: { file: db.name, intervalMs: configuration.intervalMs ?? 1000 },
+      workerData: { file: db.raw.name, intervalMs: configuration.intervalMs ?? 1000 },
     });
     // Never rejects: a worker that failed has exited too, and the server must not fall over
     // with it (the fallback threshold keeps the log bounded).

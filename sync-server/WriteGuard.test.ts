@@ -49,9 +49,9 @@ async function kioskOn(writeLimits?: Partial<WriteLimits>) {
   const kiosk = await pairKiosk(t);
   const c = await client(t, kiosk.token);
   // The live copy, or what is stored once the refused connection let it unload.
-  const stored = (): Y.Doc =>
+  const stored = async (): Promise<Y.Doc> =>
     (t.server.hocuspocus.documents.get(name) as unknown as Y.Doc | undefined) ??
-    t.server.documents.load(name) ??
+    (await t.server.documents.load(name)) ??
     new Y.Doc();
   return { t, kiosk, c, stored };
 }
@@ -69,8 +69,8 @@ async function refusalsCounted(t: TestServer, reason: string): Promise<number> {
   return Number(line?.split(' ').at(-1) ?? 0);
 }
 
-const loggedUpdates = (t: TestServer) =>
-  (t.server.db.prepare('select count(*) as n from document_updates').get() as { n: number }).n;
+const loggedUpdates = async (t: TestServer) =>
+  (await t.server.db.get<{ n: number }>('select count(*) as n from document_updates'))?.n;
 
 /** A v1 check-in entry as a kiosk writes it. */
 function checkIn(memberId: string): unknown[] {
@@ -87,9 +87,9 @@ describe('WriteGuard: whose array', () => {
     const other = await pairKiosk(t, 'Back door');
     kioskCheckIn(c.doc, other.deviceId, 'M1');
     expect(await refusal(c)).toBe('foreign-writer');
-    expect(stored().share.has(`kiosk:${other.deviceId}`)).toBe(false);
+    expect((await stored()).share.has(`kiosk:${other.deviceId}`)).toBe(false);
     expect(await refusalsCounted(t, 'foreign-writer')).toBe(1);
-    expect(loggedUpdates(t)).toBe(0);
+    expect(await loggedUpdates(t)).toBe(0);
   });
 
   it("[W1] refuses a kiosk's void in a staff member's array", async () => {
@@ -102,7 +102,7 @@ describe('WriteGuard: whose array', () => {
       { id: newEventId(Date.now()), at: Date.now(), clockTrusted: true, method: 'staff' },
     );
     expect(await refusal(c)).toBe('foreign-writer');
-    expect(readEntries(stored(), today)).toEqual([]);
+    expect(readEntries(await stored(), today)).toEqual([]);
   });
 
   it('[W1] refuses structs written under a Yjs client id that writes for someone else', async () => {
@@ -110,7 +110,10 @@ describe('WriteGuard: whose array', () => {
     const desk = await staffToken(t);
     const dashboard = await client(t, desk.token);
     dashboard.doc.getArray(`staff:${desk.id}`).push([checkIn('M1')]);
-    await until(() => readEntries(stored(), today).length === 1, 'the staff entry on the server');
+    await until(
+      async () => readEntries(await stored(), today).length === 1,
+      'the staff entry on the server',
+    );
     // The kiosk takes the dashboard's client id: its next struct is the dashboard's next clock.
     await until(() => readEntries(c.doc, today).length === 1, 'the kiosk to hold it');
     c.doc.clientID = dashboard.doc.clientID;
@@ -118,7 +121,10 @@ describe('WriteGuard: whose array', () => {
     expect(await refusal(c)).toBe('foreign-writer');
     // The dashboard's own next write is not blocked by the kiosk's attempt.
     dashboard.doc.getArray(`staff:${desk.id}`).push([checkIn('M3')]);
-    await until(() => readEntries(stored(), today).length === 2, 'the dashboard to go on');
+    await until(
+      async () => readEntries(await stored(), today).length === 2,
+      'the dashboard to go on',
+    );
     expect(dashboard.closes).toEqual([]);
   });
 
@@ -138,7 +144,7 @@ describe('WriteGuard: whose array', () => {
     Y.applyUpdate(c.doc, Y.encodeStateAsUpdate(forger), c.provider);
     c.doc.getArray(`staff:${desk.id}`).push([checkIn('M3')]);
     expect(await refusal(c)).toBe('foreign-writer');
-    expect(readEntries(stored(), today)).toHaveLength(1);
+    expect(readEntries(await stored(), today)).toHaveLength(1);
   });
 });
 
@@ -166,7 +172,7 @@ describe('WriteGuard: what an entry is', () => {
       const { t, kiosk, c, stored } = await kioskOn();
       c.doc.getArray(`kiosk:${kiosk.deviceId}`).push([entry(kiosk.deviceId)]);
       expect(await refusal(c)).toBe('invalid-entry');
-      expect(readEntries(stored(), today)).toEqual([]);
+      expect(readEntries(await stored(), today)).toEqual([]);
       expect(await refusalsCounted(t, 'invalid-entry')).toBe(1);
     });
   }
@@ -180,17 +186,21 @@ describe('WriteGuard: quotas', () => {
         for (let i = 0; i < 2500; i++) kioskCheckIn(c.doc, kiosk.deviceId, `M${batch}-${i}`);
       });
     }
-    await until(() => readEntries(stored(), today).length === 12_500, 'every entry', 20_000);
+    await until(
+      async () => readEntries(await stored(), today).length === 12_500,
+      'every entry',
+      20_000,
+    );
     expect(c.closes).toEqual([]);
   });
 
   it('[W4] refuses entries past the per-writer entry quota', async () => {
     const { kiosk, c, stored } = await kioskOn({ maxEntriesPerWriterDay: 10 });
     for (let i = 0; i < 10; i++) kioskCheckIn(c.doc, kiosk.deviceId, `M${i}`);
-    await until(() => readEntries(stored(), today).length === 10, 'ten entries');
+    await until(async () => readEntries(await stored(), today).length === 10, 'ten entries');
     kioskCheckIn(c.doc, kiosk.deviceId, 'M10');
     expect(await refusal(c)).toBe('quota-exceeded');
-    expect(readEntries(stored(), today)).toHaveLength(10);
+    expect(readEntries(await stored(), today)).toHaveLength(10);
   });
 
   it('[W4] refuses entries past the per-writer byte quota', async () => {
@@ -199,7 +209,7 @@ describe('WriteGuard: quotas', () => {
       for (let i = 0; i < 40; i++) kioskCheckIn(c.doc, kiosk.deviceId, `M${i}`);
     });
     expect(await refusal(c)).toBe('quota-exceeded');
-    expect(readEntries(stored(), today)).toEqual([]);
+    expect(readEntries(await stored(), today)).toEqual([]);
   });
 });
 
@@ -217,11 +227,11 @@ describe('WriteGuard: clock corrections', () => {
     const array = c.doc.getArray(`kiosk:${kiosk.deviceId}`);
     array.push([clockEntry('segment-1')]);
     array.push([clockEntry('segment-2')]);
-    await until(() => readEntries(stored(), today).length === 2, 'two corrections');
+    await until(async () => readEntries(await stored(), today).length === 2, 'two corrections');
     // Every further correction would make every replica re-time that segment's events again.
     array.push([clockEntry('segment-1')]);
     expect(await refusal(c)).toBe('invalid-entry');
-    expect(readEntries(stored(), today)).toHaveLength(2);
+    expect(readEntries(await stored(), today)).toHaveLength(2);
   });
 
   it('[T5][W1] takes the same clock correction again: first held pending, then in the sync that brings its origin', async () => {
@@ -237,12 +247,12 @@ describe('WriteGuard: clock corrections', () => {
       correction = update;
     });
     array.push([clockEntry('segment-1')]);
-    const serverState = Y.encodeStateVector(stored());
+    const serverState = Y.encodeStateVector(await stored());
     // The queued correction arrives first and waits for its origin ...
     sendRawUpdate(c, name, correction as unknown as Uint8Array);
     // ... which the next sync brings, with the correction again.
     sendRawUpdate(c, name, Y.encodeStateAsUpdate(tablet, serverState));
-    await until(() => readEntries(stored(), today).length === 2, 'both entries');
+    await until(async () => readEntries(await stored(), today).length === 2, 'both entries');
     expect(c.closes).toEqual([]);
   });
 
@@ -250,11 +260,14 @@ describe('WriteGuard: clock corrections', () => {
     const { t, kiosk, c, stored } = await kioskOn();
     const entry = clockEntry('segment-1');
     c.doc.getArray(`kiosk:${kiosk.deviceId}`).push([entry]);
-    await until(() => readEntries(stored(), today).length === 1, 'the correction');
+    await until(async () => readEntries(await stored(), today).length === 1, 'the correction');
     // Recovery starts from the server's copy and appends the entries it does not know were kept.
     const again = await client(t, kiosk.token);
     again.doc.getArray(`kiosk:${kiosk.deviceId}`).push([entry]);
-    await until(() => readEntries(stored(), today).length === 2, 'the same correction again');
+    await until(
+      async () => readEntries(await stored(), today).length === 2,
+      'the same correction again',
+    );
     expect(again.closes).toEqual([]);
     again.doc.getArray(`kiosk:${kiosk.deviceId}`).push([clockEntry('segment-1')]);
     expect(await refusal(again)).toBe('invalid-entry');
@@ -267,7 +280,7 @@ describe('WriteGuard: clock corrections', () => {
       for (let i = 0; i < 4; i++) array.push([clockEntry(`segment-${i}`)]);
     });
     expect(await refusal(c)).toBe('quota-exceeded');
-    expect(readEntries(stored(), today)).toEqual([]);
+    expect(readEntries(await stored(), today)).toEqual([]);
   });
 });
 
@@ -275,10 +288,13 @@ describe('WriteGuard: the shape of an update', () => {
   it('[D5] refuses deletions in a check-ins document', async () => {
     const { kiosk, c, stored } = await kioskOn();
     kioskCheckIn(c.doc, kiosk.deviceId, 'M1');
-    await until(() => readEntries(stored(), today).length === 1, 'the entry on the server');
+    await until(
+      async () => readEntries(await stored(), today).length === 1,
+      'the entry on the server',
+    );
     c.doc.getArray(`kiosk:${kiosk.deviceId}`).delete(0, 1);
     expect(await refusal(c)).toBe('invalid-update');
-    expect(readEntries(stored(), today)).toHaveLength(1);
+    expect(readEntries(await stored(), today)).toHaveLength(1);
   });
 
   it('[D4] refuses map entries, nested types and other top-level types', async () => {
@@ -291,7 +307,7 @@ describe('WriteGuard: the shape of an update', () => {
       const { kiosk, c, stored } = await kioskOn();
       attempt(c.doc, `kiosk:${kiosk.deviceId}`);
       expect(await refusal(c)).toBe('invalid-update');
-      expect(readEntries(stored(), today)).toEqual([]);
+      expect(readEntries(await stored(), today)).toEqual([]);
     }
   });
 
@@ -299,7 +315,7 @@ describe('WriteGuard: the shape of an update', () => {
     const { t, c } = await kioskOn();
     sendRawUpdate(c, name, new Uint8Array([200, 1, 2, 3]));
     expect(await refusal(c)).toBe('invalid-update');
-    expect(loggedUpdates(t)).toBe(0);
+    expect(await loggedUpdates(t)).toBe(0);
   });
 
   it('[D2] refuses site document content outside settings and members maps', async () => {
@@ -335,7 +351,10 @@ describe('WriteGuard: what honest devices do', () => {
     open.push(again);
     kioskCheckIn(reloaded, kiosk.deviceId, 'M3');
     await again.outcome;
-    await until(() => readEntries(stored(), today).length === 3, 'all three scans on the server');
+    await until(
+      async () => readEntries(await stored(), today).length === 3,
+      'all three scans on the server',
+    );
     expect(again.closes).toEqual([]);
   });
 });

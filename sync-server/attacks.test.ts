@@ -91,8 +91,8 @@ const carries = (update: Uint8Array, forged: readonly unknown[]) =>
   );
 /** The update log's rows for today's document ([W5]), honest ones included. */
 const LOG = 'select update_data as u from document_updates where name = ?';
-const logged = (t: TestServer) =>
-  (t.server.db.prepare(LOG).all(name) as { u: Buffer }[]).map((row) => new Uint8Array(row.u));
+const logged = async (t: TestServer) =>
+  (await t.server.db.all<{ u: Buffer }>(LOG, [name])).map((row) => new Uint8Array(row.u));
 
 async function metric(t: TestServer, series: string): Promise<number> {
   const text = await metricsText(t);
@@ -160,7 +160,7 @@ async function nothingOfIt(g: Gym, forged: readonly unknown[], expected = HONEST
   expect(holds(g.dashboard.doc, forged)).toBe(false);
   expect(numbers(g.dashboard.doc)).toEqual(expected);
   expect(holds(live(g.t), forged)).toBe(false);
-  expect(logged(g.t).some((update) => carries(update, forged))).toBe(false);
+  expect((await logged(g.t)).some((update) => carries(update, forged))).toBe(false);
   await unloadAndRestart(g, (doc) => {
     expect(holds(doc, forged)).toBe(false);
     expect(numbers(doc)).toEqual(expected);
@@ -172,7 +172,7 @@ async function nothingOfIt(g: Gym, forged: readonly unknown[], expected = HONEST
 async function unloadAndRestart(g: Gym, check: (doc: Y.Doc | null) => void): Promise<void> {
   for (const c of g.clients) c.destroy();
   await until(() => !g.t.server.hocuspocus.documents.has(name), 'the document to unload');
-  check(g.t.server.documents.load(name));
+  check(await g.t.server.documents.load(name));
   expect((await fetch(`http://127.0.0.1:${g.t.server.port}/healthz`)).status).toBe(200);
   await g.t.close();
   const again = await server(g.t.dir);
@@ -294,7 +294,7 @@ describe('attacks on what an entry is [W2] and how much a writer holds [W4]', ()
     }
     expect(await refusals(g.t, 'invalid-entry')).toBe(20);
     expect(Y.encodeStateAsUpdate(live(g.t) as Y.Doc).byteLength).toBeLessThan(64 * 1024);
-    expect(logged(g.t).reduce((sum, u) => sum + u.byteLength, 0)).toBeLessThan(64 * 1024);
+    expect((await logged(g.t)).reduce((sum, u) => sum + u.byteLength, 0)).toBeLessThan(64 * 1024);
     await nothingOfIt(g, forged);
   });
 });
@@ -324,9 +324,12 @@ describe('attacks on the calendar [W3]', () => {
     expect(await refusals(g.t, 'past-day')).toBe(1);
     expect(await refusals(g.t, 'future-day')).toBe(1);
     await backDoorStillSyncs(g);
-    const stored = () => [-30, 3, -3].map((n) => g.t.server.documents.load(day(n)) !== null);
-    await until(() => stored()[2] === true, 'the long weekend stored');
-    expect(stored()).toEqual([false, false, true]);
+    const stored = () =>
+      Promise.all(
+        [-30, 3, -3].map(async (n) => (await g.t.server.documents.load(day(n))) !== null),
+      );
+    await until(async () => (await stored())[2] === true, 'the long weekend stored');
+    expect(await stored()).toEqual([false, false, true]);
     await unloadAndRestart(g, (doc) => expect(numbers(doc)).toEqual(HONEST));
   });
 });

@@ -117,7 +117,7 @@ describe('authentication', () => {
   it('refuses a revoked device, even with an unexpired token', async () => {
     const kiosk = await pairKiosk(t);
     expect(await refusal(kiosk.token)).toBe('accepted (read-write)');
-    t.server.devices.revoke(kiosk.deviceId);
+    await t.server.devices.revoke(kiosk.deviceId);
     expect(await refusal(kiosk.token)).toBe('revoked');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * `npm run admin -- <command>`: manage a Headcount server's accounts and devices from a shell on
- * the server machine. Works on the SQLite database in DATA_DIR, also while the server runs.
+ * the server machine. Works on the server's database (PostgreSQL at DATABASE_URL, otherwise SQLite
+ * in DATA_DIR), also while the server runs.
  *
  *   create-admin --username <name>                      an admin of every site
  *   create-staff --username <name> [--role staff|viewer] [--site <id>]
@@ -18,7 +19,7 @@ import { DeviceRegistry } from './DeviceRegistry';
 import { openDatabase } from './database';
 import { AccountError, STAFF_ROLES, StaffAccounts, type StaffRole } from './StaffAccounts';
 import { clearSetupCode } from './setupCode';
-import { ensureSite, siteExists } from './sites';
+import { ensureSite, siteExists, siteIds } from './sites';
 
 const USAGE = `Usage: npm run admin -- <command> [options]
   create-admin --username <name>
@@ -84,19 +85,16 @@ async function main(): Promise<number> {
   }
   const [command, argument] = positionals;
   const config = loadConfig();
-  const db = openDatabase(config.dataDir);
+  const db = await openDatabase(config);
   const staff = new StaffAccounts(db);
   const devices = new DeviceRegistry(db);
-  ensureSite(db, config.siteId, config.siteTimeZone);
-  const site = values.site ?? config.siteId;
-  if (!siteExists(db, site)) {
-    console.error(
-      `Error: no site ${site} (this server has: ${(db.prepare('select id from sites').all() as { id: string }[]).map((s) => s.id).join(', ')})`,
-    );
-    db.close();
-    return 1;
-  }
   try {
+    await ensureSite(db, config.siteId, config.siteTimeZone);
+    const site = values.site ?? config.siteId;
+    if (!(await siteExists(db, site))) {
+      console.error(`Error: no site ${site} (this server has: ${(await siteIds(db)).join(', ')})`);
+      return 1;
+    }
     switch (command) {
       case 'create-admin':
       case 'create-staff': {
@@ -112,21 +110,25 @@ async function main(): Promise<number> {
           siteId: role === 'admin' ? null : site,
         });
         // The printed setup code is for the first account only; now there is one.
-        clearSetupCode(db);
+        await clearSetupCode(db);
         console.log(
           `Created ${member.role} ${member.username}${member.siteId ? ` for site ${member.siteId}` : ''}.`,
         );
         return 0;
       }
       case 'pairing-code': {
-        const { code, expiresAt } = devices.createPairingCode(site, values.name ?? 'Kiosk', 'cli');
+        const { code, expiresAt } = await devices.createPairingCode(
+          site,
+          values.name ?? 'Kiosk',
+          'cli',
+        );
         console.log(
           `Pairing code for site ${site}: ${code} (valid until ${new Date(expiresAt).toLocaleTimeString()}, single use)`,
         );
         return 0;
       }
       case 'list-devices': {
-        for (const d of devices.list(null)) {
+        for (const d of await devices.list(null)) {
           const state = d.revokedAt
             ? 'revoked'
             : `last seen ${d.lastSeen ? new Date(d.lastSeen).toISOString() : 'never'}`;
@@ -135,7 +137,8 @@ async function main(): Promise<number> {
         return 0;
       }
       case 'revoke-device': {
-        if (!argument || !devices.revoke(argument)) throw new AccountError('no such active device');
+        if (!argument || !(await devices.revoke(argument)))
+          throw new AccountError('no such active device');
         console.log(
           `Revoked ${argument}. It can no longer get tokens; its open connections end within one token lifetime (revoke from the dashboard to disconnect it at once).`,
         );
@@ -152,7 +155,8 @@ async function main(): Promise<number> {
     }
     throw error;
   } finally {
-    db.close();
+    await devices.stop();
+    await db.close();
   }
 }
 

@@ -51,6 +51,26 @@ describe('loadConfig', () => {
     });
   });
 
+  it('takes PostgreSQL from DATABASE_URL, and never repeats the URL (it holds a password) in its error', () => {
+    expect(loadConfig({ DATA_DIR: dir })).toMatchObject({
+      databaseUrl: null,
+      databaseSchema: 'headcount',
+    });
+    const url = 'postgres://gym:s3cret@db.internal:5432/headcount';
+    expect(
+      loadConfig({ DATA_DIR: dir, DATABASE_URL: url, DATABASE_SCHEMA: 'gym_a' }),
+    ).toMatchObject({ databaseUrl: url, databaseSchema: 'gym_a' });
+    expect(problemWith({ DATABASE_URL: 'mysql://gym:s3cret@db/headcount' })).toBe('DATABASE_URL');
+    expect(problemWith({ DATABASE_SCHEMA: 'Gym-A' })).toBe('DATABASE_SCHEMA');
+    expect(problemWith({ DATABASE_SCHEMA: 'a; drop schema public' })).toBe('DATABASE_SCHEMA');
+    try {
+      loadConfig({ DATA_DIR: dir, DATABASE_URL: 'postgres://gym:s3cret@ db/x' });
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).not.toContain('s3cret');
+    }
+  });
+
   it('names TLS_CERT or TLS_KEY when the files cannot serve HTTPS', () => {
     const tlsDir = mkdtempSync(join(tmpdir(), 'headcount-config-tls-'));
     const gym = selfSignedCertificate(tlsDir, ['gym.test'], 'gym');

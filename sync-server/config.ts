@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { isSiteId } from '../shared/docName';
 import { isValidTimeZone } from '../shared/localTime';
 import { parseTrustProxy, type TrustProxy } from './http/clientAddress';
+import { SCHEMA_PATTERN } from './storage/Sql';
 import { readTlsFiles, type TlsFiles, TlsFilesError } from './tlsFiles';
 
 /**
@@ -14,8 +15,19 @@ export interface Config {
   readonly port: number;
   /** Interface to listen on. `HOST`, default 0.0.0.0 (every interface: tablets are on the LAN). */
   readonly host: string;
-  /** Where the SQLite database and the signing key live. `DATA_DIR`, default ./data. */
+  /**
+   * Where the signing key lives, and the SQLite database when there is no DATABASE_URL.
+   * `DATA_DIR`, default ./data.
+   */
   readonly dataDir: string;
+  /**
+   * PostgreSQL holding documents, the update log, accounts, devices and the record, shared by
+   * every instance: `DATABASE_URL` (`postgres://user:password@host:5432/database`); default none,
+   * meaning SQLite in DATA_DIR (one instance).
+   */
+  readonly databaseUrl: string | null;
+  /** The PostgreSQL schema Headcount's tables live in (created if missing). `DATABASE_SCHEMA`, default `headcount`. */
+  readonly databaseSchema: string;
   /** Site created on first start. `SITE_ID` (lower-case slug), default `main`. */
   readonly siteId: string;
   /** Its time zone. `SITE_TIME_ZONE` (IANA), default the machine's zone. */
@@ -206,6 +218,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('TRUST_PROXY', (error as Error).message);
   }
   const tls = tlsFiles(text('TLS_CERT', ''), text('TLS_KEY', ''));
+  const databaseUrl = text('DATABASE_URL', '') || null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\/[^\s]+$/.test(databaseUrl)) {
+    // The value may hold a password: it is never echoed.
+    throw new ConfigError(
+      'DATABASE_URL',
+      'must be a URL like postgres://user:password@host:5432/db',
+    );
+  }
+  const databaseSchema = text('DATABASE_SCHEMA', 'headcount');
+  if (!SCHEMA_PATTERN.test(databaseSchema)) {
+    throw new ConfigError(
+      'DATABASE_SCHEMA',
+      `must be a lower-case identifier like "headcount", got ${JSON.stringify(databaseSchema)}`,
+    );
+  }
   const signingKey = env.SIGNING_KEY ? env.SIGNING_KEY.replace(/\\n/g, '\n') : null;
   if (signingKey !== null && !signingKey.includes('BEGIN PRIVATE KEY')) {
     throw new ConfigError('SIGNING_KEY', 'must be an Ed25519 private key in PKCS#8 PEM form');
@@ -228,6 +255,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port,
     host,
     dataDir,
+    databaseUrl,
+    databaseSchema,
     siteId,
     siteTimeZone,
     allowedOrigins,

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LogSampler } from './consoleToLog';
+import { databaseEnv } from './testing/testDatabase';
 import { freePort, startTestServer, TEST_METRICS_TOKEN, until } from './testing/testServer';
 
 const children: ChildProcess[] = [];
@@ -37,6 +38,7 @@ describe('the server process log', () => {
         SITE_TIME_ZONE: 'Europe/Amsterdam',
         METRICS_TOKEN: TEST_METRICS_TOKEN,
         LOG_LEVEL: 'info',
+        ...databaseEnv(setup.dir),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

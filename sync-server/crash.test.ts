@@ -8,6 +8,8 @@ import { checkinsDocName } from '../shared/docName';
 import { eventIdFromBytes } from '../shared/eventId';
 import { localDayOf } from '../shared/localTime';
 import { writerName } from '../shared/writer';
+import { PostgresDatabase } from './database';
+import { databaseEnv, TEST_ENGINE } from './testing/testDatabase';
 import {
   type Client,
   connect,
@@ -46,6 +48,7 @@ async function startProcess(dataDir: string, port: number): Promise<ChildProcess
       SITE_ID: SITE,
       SITE_TIME_ZONE: ZONE,
       LOG_LEVEL: 'silent',
+      ...databaseEnv(dataDir),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -85,27 +88,39 @@ function entryCounts(doc: Y.Doc): Map<string, number> {
 }
 
 /**
- * The day's document as the dead process left it on disk: the stored state alone, and with the
- * update log replayed. Read-only, so the restart still finds the WAL exactly as the crash left it.
+ * The day's document as the dead process left it in the database: the stored state alone, and
+ * how many updates its log holds. SQLite is opened read-only, so the restart still finds the WAL
+ * exactly as the crash left it.
  */
-function onDisk(dataDir: string): { stored: Y.Doc; logged: number } {
-  const db = new BetterSqlite3(join(dataDir, 'headcount.sqlite'), {
-    readonly: true,
-    fileMustExist: true,
-  });
-  try {
-    const stored = new Y.Doc();
-    const row = db.prepare('select state from documents where name = ?').get(name) as
-      | { state: Buffer }
-      | undefined;
-    if (row) Y.applyUpdate(stored, new Uint8Array(row.state));
-    const { n } = db
-      .prepare('select count(*) as n from document_updates where name = ?')
-      .get(name) as { n: number };
-    return { stored, logged: n };
-  } finally {
-    db.close();
+async function onDisk(dataDir: string): Promise<{ stored: Y.Doc; logged: number }> {
+  const stored = new Y.Doc();
+  const STATE = 'select state from documents where name = ?';
+  const LOGGED = 'select count(*) as n from document_updates where name = ?';
+  let row: { state: Buffer } | undefined;
+  let logged: { n: number };
+  if (TEST_ENGINE === 'postgres') {
+    const { DATABASE_URL: url = '', DATABASE_SCHEMA: schema = '' } = databaseEnv(dataDir);
+    const db = await PostgresDatabase.open({ url, schema });
+    try {
+      row = await db.get<{ state: Buffer }>(STATE, [name]);
+      logged = (await db.get<{ n: number }>(LOGGED, [name])) as { n: number };
+    } finally {
+      await db.close();
+    }
+  } else {
+    const db = new BetterSqlite3(join(dataDir, 'headcount.sqlite'), {
+      readonly: true,
+      fileMustExist: true,
+    });
+    try {
+      row = db.prepare(STATE).get(name) as { state: Buffer } | undefined;
+      logged = db.prepare(LOGGED).get(name) as { n: number };
+    } finally {
+      db.close();
+    }
   }
+  if (row) Y.applyUpdate(stored, new Uint8Array(row.state));
+  return { stored, logged: logged.n };
 }
 
 /** Kills and restarts of the server process. */
@@ -191,7 +206,7 @@ describe('crash safety', () => {
       await burstA;
 
       // Was B's acknowledged burst only in the log at the crash (the window [W5] is about)?
-      const disk = onDisk(setup.dir);
+      const disk = await onDisk(setup.dir);
       const stored = entryCounts(disk.stored);
       const notStored = roundB.filter((id) => !stored.has(`${writerB}/${id}`)).length;
       if (notStored > 0) inTheWindow++;
@@ -260,10 +275,8 @@ describe('crash safety', () => {
 
     const after = await startTestServer({}, setup.dir);
     try {
-      const stored = after.server.db.prepare('select count(*) as n from events').get() as {
-        n: number;
-      };
-      expect(stored.n).toBe(20);
+      const stored = await after.server.db.get<{ n: number }>('select count(*) as n from events');
+      expect(stored?.n).toBe(20);
     } finally {
       await after.close();
     }

@@ -3,20 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS, openDatabase } from './database';
+import { SqliteDatabase } from './database';
+import { SQLITE_MIGRATIONS } from './storage/sqliteMigrations';
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('openDatabase', () => {
-  it('[E2] migrates events and visits to be keyed by site, writer and id, keeping every row', () => {
+describe('SqliteDatabase.open', () => {
+  it('[E2] migrates events and visits to be keyed by site, writer and id, keeping every row', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'headcount-db-'));
     dirs.push(dir);
     // A database as schema version 2 left it (event ids unique across writers).
     const old = new BetterSqlite3(join(dir, 'headcount.sqlite'));
-    for (const migration of MIGRATIONS.slice(0, 2)) old.exec(migration);
+    for (const migration of SQLITE_MIGRATIONS.slice(0, 2)) old.exec(migration);
     old.pragma('user_version = 2');
     old.exec(`
       insert into events values ('e1', 'riverside', '2026-03-10', 'checkIn', 'M1', 1000, 'kiosk:front', 'qr', 1, '{}');
@@ -25,7 +26,7 @@ describe('openDatabase', () => {
       insert into visits values ('gone', 'riverside', '2026-03-09', 'M2', 500, null, null, null);`);
     old.close();
 
-    const db = openDatabase(dir);
+    const db = SqliteDatabase.open(dir).raw;
     expect(db.prepare('select * from events order by id').all()).toEqual([
       {
         site_id: 'riverside',
@@ -67,9 +68,12 @@ describe('openDatabase', () => {
        values ('e1', 'kiosk:rogue', 'riverside', '2026-03-10', 'M9', 1000)`,
     ).run();
     const indexes = db
-      .prepare(`select name from sqlite_master where type = 'index' and name like '%_by_day'`)
+      .prepare(
+        `select name from sqlite_master where type = 'index' and name like '%_by_day%' order by name`,
+      )
       .all();
-    expect(indexes).toEqual([{ name: 'events_by_day' }, { name: 'visits_by_day' }]);
+    // Since migration 6 the day's index ends in (writer, id), the record's paging order ([R3]).
+    expect(indexes).toEqual([{ name: 'events_by_day_key' }, { name: 'visits_by_day_key' }]);
     db.close();
   });
 });

@@ -1,104 +1,23 @@
-import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import type { Config } from './config';
+import { PostgresDatabase } from './storage/PostgresDatabase';
+import type { Database } from './storage/Sql';
+import { SqliteDatabase } from './storage/SqliteDatabase';
 
-export type Db = BetterSqlite3.Database;
+export type { Database, Sql, SqlParam } from './storage/Sql';
+export { PostgresDatabase, SqliteDatabase };
 
 /**
- * The server's SQLite database in DATA_DIR: Yjs document states, devices, staff accounts, and
- * the validated record of check-ins. One file, WAL mode, migrations applied in order at open.
+ * The server's database: PostgreSQL at DATABASE_URL (in DATABASE_SCHEMA) when set, otherwise
+ * SQLite in DATA_DIR. Either way migrated to the current schema before it is returned.
  */
-export const MIGRATIONS: readonly string[] = [
-  `create table meta (key text primary key, value text not null);
-   create table sites (
-     id text primary key, name text not null, time_zone text not null, created_at integer not null);
-   create table documents (name text primary key, state blob not null, updated_at integer not null);
-   create table staff (
-     id text primary key, site_id text, username text not null unique, password_hash text not null,
-     role text not null check (role in ('staff', 'viewer', 'admin')),
-     created_at integer not null, disabled_at integer);
-   create table refresh_tokens (
-     hash text primary key, staff_id text not null references staff(id),
-     expires_at integer not null, revoked_at integer);
-   create table devices (
-     id text primary key, site_id text not null references sites(id), name text not null,
-     secret_hash text not null, created_at integer not null, last_seen integer,
-     last_sync integer, app_version text, revoked_at integer);
-   create table pairing_codes (
-     hash text primary key, site_id text not null references sites(id), name text not null,
-     created_by text not null, expires_at integer not null, used_at integer);
-   create table events (
-     id text primary key, site_id text not null, day text not null, kind text not null,
-     member_id text not null, at integer not null, writer text not null, method text not null,
-     clock_trusted integer not null, detail text);
-   create index events_by_day on events (site_id, day);
-   create table visits (
-     id text primary key, site_id text not null, day text not null, member_id text not null,
-     start integer not null, end integer, closed_by text);
-   create index visits_by_day on visits (site_id, day);
-   create table day_problems (
-     site_id text not null, day text not null, problems integer not null, flags integer not null,
-     updated_at integer not null, primary key (site_id, day));`,
-  // When an open visit closes by itself ([V7]): reports close it then, even if its day's
-  // document is never stored again to rewrite the row.
-  'alter table visits add column auto_close_at integer;',
-  // An event is its writer and id ([E2]): two writers may hold the same id, so both tables are
-  // keyed by site, writer and id. SQLite cannot change a primary key in place: each table is
-  // rebuilt with its rows. A visit's writer is its check-in's; old rows take it from `events`
-  // (ids were unique then), or '' when that row is gone. Rows written without one get '' too.
-  `create table events_by_writer (
-     site_id text not null, writer text not null, id text not null, day text not null,
-     kind text not null, member_id text not null, at integer not null, method text not null,
-     clock_trusted integer not null, detail text, primary key (site_id, writer, id));
-   insert into events_by_writer
-     (site_id, writer, id, day, kind, member_id, at, method, clock_trusted, detail)
-     select site_id, writer, id, day, kind, member_id, at, method, clock_trusted, detail
-     from events;
-   create table visits_by_writer (
-     site_id text not null, writer text not null default '', id text not null,
-     day text not null, member_id text not null, start integer not null, end integer,
-     closed_by text, auto_close_at integer, primary key (site_id, writer, id));
-   insert into visits_by_writer
-     (site_id, writer, id, day, member_id, start, end, closed_by, auto_close_at)
-     select v.site_id,
-       coalesce((select min(e.writer) from events e where e.site_id = v.site_id and e.id = v.id), ''),
-       v.id, v.day, v.member_id, v.start, v.end, v.closed_by, v.auto_close_at
-     from visits v;
-   drop table events;
-   drop table visits;
-   alter table events_by_writer rename to events;
-   alter table visits_by_writer rename to visits;
-   create index events_by_day on events (site_id, day);
-   create index visits_by_day on visits (site_id, day);`,
-  // Every accepted update, written before it is applied, acknowledged or relayed, until the
-  // document's state is stored with it ([W5]): a crash loses nothing any client was told.
-  // No index and no AUTOINCREMENT: each would add a page to the WAL on every append (13 KB
-  // instead of 4 KB per check-in). The log holds at most about a quarter of each open document
-  // (DurableDocuments), a few thousand rows, so the scans at a load or a fold are cheap.
-  `create table document_updates (
-     seq integer primary key, name text not null, update_data blob not null);`,
-  // The record follows each document incrementally ([R2]): every store counts up the document's
-  // version, and the record notes the version it has followed, so a start after a crash (or an
-  // upgrade: no marks yet) rebuilds exactly the days whose record is behind. Visits are
-  // rewritten per member, so they are found by member.
-  `alter table documents add column version integer not null default 0;
-   create table record_marks (name text primary key, version integer not null);
-   create index visits_by_member on visits (site_id, member_id, day);`,
-];
-
-export function openDatabase(dataDir: string | ':memory:'): Db {
-  const db = new BetterSqlite3(
-    dataDir === ':memory:' ? ':memory:' : join(dataDir, 'headcount.sqlite'),
-  );
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  const version = db.pragma('user_version', { simple: true }) as number;
-  for (let v = version; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v] as string);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
-  }
-  return db;
+export async function openDatabase(
+  config: Pick<Config, 'dataDir' | 'databaseUrl' | 'databaseSchema'>,
+  options: { onError?: (error: Error) => void } = {},
+): Promise<Database> {
+  if (config.databaseUrl === null) return SqliteDatabase.open(config.dataDir);
+  return PostgresDatabase.open({
+    url: config.databaseUrl,
+    schema: config.databaseSchema,
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
 }

@@ -171,7 +171,7 @@ describe('visits report', () => {
 
   it("does not show a site's visits to staff of another site", async () => {
     const { t } = await dayWithVisits();
-    ensureSite(t.server.db, 'hilltop', 'UTC');
+    await ensureSite(t.server.db, 'hilltop', 'UTC');
     const other = await staffToken(t, 'staff', 'hilltop');
     const today = localDayOf(Date.now(), ZONE);
     const range = `from=${addDays(today, -1)}&to=${today}`;

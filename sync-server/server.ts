@@ -7,7 +7,8 @@ import pino, { type Logger } from 'pino';
 import * as Y from 'yjs';
 import { siteDocName } from '../shared/docName';
 import { localDayOf } from '../shared/localTime';
-import { readSettings, writeSettings } from '../shared/siteDoc';
+import { CLOSE_UNAVAILABLE } from '../shared/refusals';
+import { writeSettings } from '../shared/siteDoc';
 import { AccessControl } from './AccessControl';
 import { AwarenessGuard } from './AwarenessGuard';
 import type { Config } from './config';
@@ -15,7 +16,7 @@ import { LogSampler, routeConsoleToLog } from './consoleToLog';
 import { DeviceRegistry } from './DeviceRegistry';
 import { DocumentStore } from './DocumentStore';
 import { DurableDocuments } from './DurableDocuments';
-import { type Db, openDatabase } from './database';
+import { type Database, openDatabase, SqliteDatabase } from './database';
 import { createHttpApp, originCheck } from './http';
 import { AcceptedOrigins } from './http/AcceptedOrigins';
 import { addressOf, trustFunction, trustProxiesOn } from './http/clientAddress';
@@ -24,6 +25,7 @@ import { listenForMetrics } from './http/metricsListener';
 import { Metrics } from './metrics';
 import { RecordKeeper } from './RecordKeeper';
 import { RetentionJob } from './RetentionJob';
+import { SiteZones } from './SiteZones';
 import { SocketGate, type SocketGateConfiguration } from './SocketGate';
 import { StaffAccounts } from './StaffAccounts';
 import { clearSetupCode, createSetupCode } from './setupCode';
@@ -38,7 +40,7 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly hocuspocus: Hocuspocus;
-  readonly db: Db;
+  readonly db: Database;
   readonly tokens: TokenIssuer;
   readonly devices: DeviceRegistry;
   readonly staff: StaffAccounts;
@@ -88,9 +90,15 @@ export async function startServer(
         'req.headers.authorization',
       ],
     });
-  const db = openDatabase(config.dataDir);
   const sampler = new LogSampler();
-  const firstStart = ensureSite(db, config.siteId, config.siteTimeZone);
+  const db = await openDatabase(config, {
+    // An idle pooled connection dropped (PostgreSQL restarting): the next query reconnects.
+    onError: (error) => {
+      if (sampler.allow('database connection lost'))
+        log.warn({ err: error.message }, 'database connection lost');
+    },
+  });
+  const firstStart = await ensureSite(db, config.siteId, config.siteTimeZone);
   const tokens = await TokenIssuer.load({
     pem: config.signingKey,
     dataDir: config.dataDir,
@@ -99,26 +107,25 @@ export async function startServer(
   const devices = new DeviceRegistry(db);
   const staff = new StaffAccounts(db);
   const documents = new DocumentStore(db);
-  const setupCode = staff.count() === 0 ? createSetupCode(db) : null;
-  if (setupCode === null) clearSetupCode(db);
+  const setupCode = (await staff.count()) === 0 ? await createSetupCode(db) : null;
+  if (setupCode === null) await clearSetupCode(db);
   // The site document starts with the configured time zone, so every device derives the same
   // local days from the first scan on (an empty document would mean UTC).
-  if (documents.fetch(siteDocName(config.siteId)) === null) {
+  if ((await documents.fetch(siteDocName(config.siteId))) === null) {
     const site = new Y.Doc();
     writeSettings(site, { name: config.siteId, timeZone: config.siteTimeZone });
-    documents.store(siteDocName(config.siteId), Y.encodeStateAsUpdate(site));
+    await documents.store(siteDocName(config.siteId), Y.encodeStateAsUpdate(site));
   }
 
-  const timeZoneOf = (siteId: string): string => {
-    const site = documents.load(siteDocName(siteId));
-    if (site) return readSettings(site).settings.timeZone;
-    const row = db.prepare('select time_zone from sites where id = ?').get(siteId) as
-      | { time_zone: string }
-      | undefined;
-    return row?.time_zone ?? 'UTC';
-  };
-
   let hocuspocus: Hocuspocus | null = null;
+  const zones = new SiteZones({
+    db,
+    documents,
+    open: (name) => hocuspocus?.documents.get(name),
+  });
+  await zones.refreshAll();
+  const timeZoneOf = (siteId: string): string => zones.get(siteId);
+
   const metrics: Metrics = new Metrics({
     connections: () => hocuspocus?.getConnectionsCount() ?? 0,
     documents: () => hocuspocus?.getDocumentsCount() ?? 0,
@@ -126,10 +133,10 @@ export async function startServer(
   if (options.routeConsole) routeConsoleToLog(log, () => metrics.logLinesHeldBack.inc());
   const access = new AccessControl({
     tokens,
-    isActive: (principal) =>
+    isActive: async (principal) =>
       principal.role === 'kiosk'
         ? devices.isActive(principal.subject)
-        : staff.get(principal.subject)?.role === principal.role,
+        : (await staff.get(principal.subject))?.role === principal.role,
     today: (siteId) => localDayOf(Date.now(), timeZoneOf(siteId)),
     onRefused: (reason) => {
       metrics.refusals.inc({ reason });
@@ -137,17 +144,19 @@ export async function startServer(
       if (sampler.allow(`refused ${reason}`)) log.info({ reason }, 'refused');
       else metrics.logLinesHeldBack.inc();
     },
+    onUnavailable: (context) => gate.closeSocketOf(context, CLOSE_UNAVAILABLE, 'unavailable'),
     onConnected: (principal) => {
       if (principal.role === 'kiosk') devices.touch(principal.subject, { seen: Date.now() });
     },
   });
   // Checkpoints off the event loop ([R3]); an in-memory database has no log to checkpoint.
-  const checkpoints = db.memory
-    ? null
-    : new WalCheckpoints(db, {
-        onCheckpoint: (frames, done) => metrics.walFramesBehind.set(frames - done),
-        onError: (message) => log.warn({ err: message }, 'WAL checkpoint failed'),
-      });
+  const checkpoints =
+    !(db instanceof SqliteDatabase) || db.raw.memory
+      ? null
+      : new WalCheckpoints(db, {
+          onCheckpoint: (frames, done) => metrics.walFramesBehind.set(frames - done),
+          onError: (message) => log.warn({ err: message }, 'WAL checkpoint failed'),
+        });
   const records = new RecordKeeper({
     db,
     documents,
@@ -156,7 +165,7 @@ export async function startServer(
   });
   // A crash left accepted updates in the log: fold them into their documents before anyone
   // connects ([W5]). Their days' record follows in the background (`catchUp` below).
-  for (const name of documents.namesWithUpdates()) documents.fold(name);
+  for (const name of await documents.namesWithUpdates()) await documents.fold(name);
   // Websocket upgrades (Origin, per-address ceiling, unauthenticated sockets capped and timed
   // out) and, once authenticated, sockets per device or account. Its handshake and Origin check
   // are set up with the HTTP app below.
@@ -241,10 +250,10 @@ export async function startServer(
     trustProxy,
     tls: tls && { cert: tls.cert, key: tls.key },
     // The live document when a client has it open: its latest roster may not be stored yet.
-    siteView: (siteId) => {
+    siteView: async (siteId) => {
       const name = siteDocName(siteId);
       const live = (hocuspocus as Hocuspocus).documents.get(name);
-      return siteViewOf(live ?? documents.load(name), () => timeZoneOf(siteId));
+      return siteViewOf(live ?? (await documents.load(name)), () => timeZoneOf(siteId));
     },
     distDir: options.distDir ?? join(process.cwd(), 'dist'),
     metricsToken: config.metricsToken,
@@ -362,9 +371,9 @@ export async function startServer(
         http.closeAllConnections();
         await closed;
         await records.stop();
-        devices.stop();
+        await devices.stop();
         await checkpoints?.stop();
-        db.close();
+        await db.close();
       })();
       return closing;
     },

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { databaseEnv } from './testing/testDatabase';
 import { staffToken, startTestServer, type TestServer } from './testing/testServer';
 
 const run = promisify(execFile);
@@ -42,6 +43,9 @@ async function admin(
       DATA_DIR: dir,
       SITE_ID: 'riverside',
       SITE_TIME_ZONE: 'Europe/Amsterdam',
+      // The server's database: its PostgreSQL schema, or (none set) SQLite in `dir`.
+      DATABASE_URL: '',
+      ...databaseEnv(dir),
     },
   });
   child.child.stdin?.end(`${password}\n`);
@@ -174,7 +178,7 @@ describe('admin CLI', () => {
       password: 'long enough password',
     });
     expect(attempt.status).toBe(409);
-    expect(t.server.staff.count()).toBe(1);
+    expect(await t.server.staff.count()).toBe(1);
     await t.close();
     open.splice(open.indexOf(t), 1);
     // No code is printed (or kept) at the next start either.

@@ -1,13 +1,19 @@
-import type { Db } from './database';
+import type { Sql } from './database';
 
-/** Creates the configured site on first use; returns true when it was created now. */
-export function ensureSite(db: Db, id: string, timeZone: string): boolean {
-  const result = db
-    .prepare('insert or ignore into sites (id, name, time_zone, created_at) values (?, ?, ?, ?)')
-    .run(id, id, timeZone, Date.now());
-  return result.changes > 0;
+/** Creates the configured site on first use; resolves to true when it was created now. */
+export async function ensureSite(db: Sql, id: string, timeZone: string): Promise<boolean> {
+  const created = await db.run(
+    'insert into sites (id, name, time_zone, created_at) values (?, ?, ?, ?) on conflict (id) do nothing',
+    [id, id, timeZone, Date.now()],
+  );
+  return created > 0;
 }
 
-export function siteExists(db: Db, id: string): boolean {
-  return db.prepare('select 1 from sites where id = ?').get(id) !== undefined;
+export async function siteExists(db: Sql, id: string): Promise<boolean> {
+  return (await db.get('select 1 as found from sites where id = ?', [id])) !== undefined;
+}
+
+/** Every site's id, in order (the CLI names them when asked for one that does not exist). */
+export async function siteIds(db: Sql): Promise<string[]> {
+  return (await db.all<{ id: string }>('select id from sites order by id')).map((s) => s.id);
 }

@@ -98,14 +98,16 @@ describe('sync through the server', () => {
     await first.close();
 
     const second = await server({}, first.dir);
-    const rows = second.server.db
-      .prepare('select count(*) as n from events where day = ?')
-      .get(today) as { n: number };
-    expect(rows.n).toBe(4);
-    const visits = second.server.db
-      .prepare('select count(*) as n from visits where day = ?')
-      .get(today) as { n: number };
-    expect(visits.n).toBe(4);
+    const rows = await second.server.db.get<{ n: number }>(
+      'select count(*) as n from events where day = ?',
+      [today],
+    );
+    expect(rows?.n).toBe(4);
+    const visits = await second.server.db.get<{ n: number }>(
+      'select count(*) as n from visits where day = ?',
+      [today],
+    );
+    expect(visits?.n).toBe(4);
     const fresh = client(
       second,
       await second.server.tokens.issue({ role: 'staff', siteId: SITE, subject: staff.id }),
@@ -143,7 +145,12 @@ describe('devices', () => {
       error: { code: 'bad-pairing-code' },
     });
 
-    const old = t.server.devices.createPairingCode(SITE, 'Old', 'test', Date.now() - 11 * 60_000);
+    const old = await t.server.devices.createPairingCode(
+      SITE,
+      'Old',
+      'test',
+      Date.now() - 11 * 60_000,
+    );
     expect((await t.api('POST', '/api/devices/pair', { code: old.code })).status).toBe(403);
 
     // Two wrong attempts so far; three more use up the five free ones, then the address waits
@@ -327,12 +334,12 @@ describe('limits and the record', () => {
     const doc = new Y.Doc();
     kioskCheckIn(doc, 'old-tablet', 'M1');
     doc.getArray('kiosk:old-tablet').push([['not', 'an', 'entry']]);
-    t.server.documents.store(checkinsDocName(SITE, today), Y.encodeStateAsUpdate(doc));
+    await t.server.documents.store(checkinsDocName(SITE, today), Y.encodeStateAsUpdate(doc));
     await t.server.records.rebuild(SITE, today);
-    const events = t.server.db.prepare('select member_id from events where day = ?').all(today);
-    const problems = t.server.db
-      .prepare('select problems from day_problems where day = ?')
-      .get(today);
+    const events = await t.server.db.all('select member_id from events where day = ?', [today]);
+    const problems = await t.server.db.get('select problems from day_problems where day = ?', [
+      today,
+    ]);
     expect(events).toEqual([{ member_id: 'M1' }]);
     expect(problems).toEqual({ problems: 1 });
   });

@@ -11,6 +11,7 @@ import * as Y from 'yjs';
 import { siteDocName } from '../shared/docName';
 import { putMember } from '../shared/siteDoc';
 import { selfSignedCertificate, type TestCertificate } from './testing/selfSignedCertificate';
+import { databaseEnv } from './testing/testDatabase';
 import {
   activeMember,
   SITE,
@@ -189,6 +190,7 @@ describe('SIGHUP', () => {
         TLS_CERT: first.certFile,
         TLS_KEY: first.keyFile,
         LOG_LEVEL: 'info',
+        ...databaseEnv(dataDir),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

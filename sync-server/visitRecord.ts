@@ -1,5 +1,5 @@
 import { isLocalDay, type LocalDay } from '../shared/localTime';
-import type { Db } from './database';
+import type { Sql } from './database';
 
 /** One row of the server's visit record (table `visits`, written by RecordKeeper). */
 export interface RecordedVisit {
@@ -38,20 +38,14 @@ const MAX_INSTANT = 8.64e15;
  * The recorded visits of a site whose day is in a range. The table is ours, but a row that does
  * not read as a visit (a hand edit, a bug) is left out rather than breaking a report.
  */
-export function readVisits(db: Db, query: VisitQuery): RecordedVisit[] {
+export async function readVisits(db: Sql, query: VisitQuery): Promise<RecordedVisit[]> {
   const direction = query.order === 'desc' ? 'desc' : 'asc';
-  const rows = db
-    .prepare(
-      `select id, day, member_id, start, end, closed_by, auto_close_at from visits
-       where site_id = ? and day between ? and ? ${query.memberId === undefined ? '' : 'and member_id = ?'}
-       order by start ${direction}, id ${direction}, writer ${direction}`,
-    )
-    .all(
-      query.siteId,
-      query.from,
-      query.to,
-      ...(query.memberId === undefined ? [] : [query.memberId]),
-    ) as Record<string, unknown>[];
+  const rows = await db.all<Record<string, unknown>>(
+    `select id, day, member_id, start, "end", closed_by, auto_close_at from visits
+     where site_id = ? and day between ? and ? ${query.memberId === undefined ? '' : 'and member_id = ?'}
+     order by start ${direction}, id ${direction}, writer ${direction}`,
+    [query.siteId, query.from, query.to, ...(query.memberId === undefined ? [] : [query.memberId])],
+  );
   const visits: RecordedVisit[] = [];
   for (const row of rows) {
     const visit = visitOf(row, query.now);

@@ -117,7 +117,7 @@ describe('DeviceAuth', () => {
     const client = connect(t, checkinsDocName(SITE, localDayOf(Date.now(), ZONE)), auth.token);
     expect(await client.outcome).toEqual({ ok: true, scope: 'read-write' });
     client.destroy();
-    expect(t.server.devices.get(credential.deviceId)?.appVersion).toBe('0.1.0');
+    expect((await t.server.devices.get(credential.deviceId))?.appVersion).toBe('0.1.0');
   });
 
   it('says why pairing failed', async () => {

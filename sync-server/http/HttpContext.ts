@@ -9,7 +9,7 @@ import type {
 import type { Logger } from 'pino';
 import type { AccessControl } from '../AccessControl';
 import type { DeviceRegistry } from '../DeviceRegistry';
-import type { Db } from '../database';
+import type { Sql } from '../database';
 import type { Metrics } from '../metrics';
 import type { PairingLimitsConfiguration } from '../PairingLimits';
 import type { SignInLimitsConfiguration } from '../SignInLimits';
@@ -21,7 +21,8 @@ import type { TrustFunction } from './clientAddress';
 
 /** What the HTTP edge needs from the rest of the server. */
 export interface HttpContext {
-  readonly db: Db;
+  /** The server's database (readiness, setup code, sites, the visit record). */
+  readonly db: Sql;
   readonly devices: DeviceRegistry;
   readonly staff: StaffAccounts;
   readonly tokens: TokenIssuer;
@@ -38,8 +39,11 @@ export interface HttpContext {
   readonly trustProxy: TrustFunction;
   /** TLS_CERT and TLS_KEY as read at start: the port serves HTTPS; null for plain HTTP. */
   readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
-  /** A site's current settings and roster (reports show names and local times). */
-  readonly siteView: (siteId: string) => SiteView;
+  /**
+   * A site's current settings and roster (reports show names and local times): the live
+   * document, or the stored one read from the database.
+   */
+  readonly siteView: (siteId: string) => Promise<SiteView>;
   /** The built PWA (vite's `dist/`). */
   readonly distDir: string;
   /** The bearer token `/metrics` asks for on this port; null: metrics are not served here. */

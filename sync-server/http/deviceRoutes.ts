@@ -16,8 +16,8 @@ const DeviceParams = Type.Object({ id: Type.String({ pattern: '^[\\w-]{1,64}$' }
 
 /** Paired tablets: their access tokens, and the list staff see, rename and revoke. */
 export function deviceRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth): void {
-  const ownDevice = (principal: Principal, id: string) => {
-    const device = context.devices.get(id);
+  const ownDevice = async (principal: Principal, id: string) => {
+    const device = await context.devices.get(id);
     if (!device || (principal.role !== 'admin' && device.siteId !== principal.siteId))
       throw new HttpError(404, 'not-found', 'no such device');
     return device;
@@ -34,9 +34,9 @@ export function deviceRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
     },
     async (request) => {
       const { deviceId, deviceSecret, appVersion } = request.body;
-      const device = context.devices.authenticate(deviceId, deviceSecret);
+      const device = await context.devices.authenticate(deviceId, deviceSecret);
       if (!device) {
-        const revoked = context.devices.get(deviceId)?.revokedAt != null;
+        const revoked = (await context.devices.get(deviceId))?.revokedAt != null;
         throw new HttpError(
           403,
           revoked ? 'revoked' : 'bad-device-credential',
@@ -73,7 +73,9 @@ export function deviceRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
     async (request) => {
       const principal = auth.principal(request);
       const open = context.access.openBySubject();
-      const devices = context.devices.list(principal.role === 'admin' ? null : principal.siteId);
+      const devices = await context.devices.list(
+        principal.role === 'admin' ? null : principal.siteId,
+      );
       return { devices: devices.map((d) => ({ ...d, online: (open.get(d.id) ?? 0) > 0 })) };
     },
   );
@@ -92,9 +94,9 @@ export function deviceRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
     },
     async (request) => {
       const principal = auth.principal(request);
-      const device = ownDevice(principal, request.params.id);
-      context.devices.rename(device.id, request.body.name);
-      return { device: context.devices.get(device.id) };
+      const device = await ownDevice(principal, request.params.id);
+      await context.devices.rename(device.id, request.body.name);
+      return { device: await context.devices.get(device.id) };
     },
   );
 
@@ -111,11 +113,11 @@ export function deviceRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
     },
     async (request) => {
       const principal = auth.principal(request);
-      const device = ownDevice(principal, request.params.id);
-      context.devices.revoke(device.id);
+      const device = await ownDevice(principal, request.params.id);
+      await context.devices.revoke(device.id);
       const closed = context.access.closeSubject(device.id);
       context.log.info({ deviceId: device.id, closed }, 'device revoked');
-      return { device: context.devices.get(device.id), closedConnections: closed };
+      return { device: await context.devices.get(device.id), closedConnections: closed };
     },
   );
 }

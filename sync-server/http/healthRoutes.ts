@@ -14,6 +14,30 @@ function bearerMatches(header: string | undefined, token: string): boolean {
 
 const Status = Type.Object({ status: Type.String() });
 
+/**
+ * How long readiness waits for the database, ms. Default 2 s: a probe wants an answer, and a
+ * database that takes longer for `select 1` (PostgreSQL unreachable, the pool all in use) is not
+ * ready to serve requests either.
+ */
+export const READY_TIMEOUT_MS = 2_000;
+
+/** True when the database answers a query within READY_TIMEOUT_MS. */
+async function databaseReady(context: HttpContext): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS);
+  });
+  const answered = context.db.get('select 1 as ok').then(
+    (row) => row !== undefined,
+    () => false,
+  );
+  try {
+    return await Promise.race([answered, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Liveness, readiness, Prometheus metrics, and the server clock for kiosks. */
 export function healthRoutes(app: HttpApp, context: HttpContext): void {
   app.get(
@@ -31,12 +55,7 @@ export function healthRoutes(app: HttpApp, context: HttpContext): void {
       },
     },
     async (_request, reply) => {
-      let ready = false;
-      try {
-        ready = context.db.prepare('select 1 as ok').get() !== undefined;
-      } catch {
-        ready = false;
-      }
+      const ready = await databaseReady(context);
       return reply
         .code(ready ? 200 : 503)
         .send({ status: ready ? 'ready' : 'database unavailable' });

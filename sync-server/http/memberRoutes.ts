@@ -26,11 +26,11 @@ export function memberRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
     },
     async (request) => {
       const { memberId } = request.params;
-      const siteId = auth.reportSite(request, request.query.siteId);
-      const site = context.siteView(siteId);
+      const siteId = await auth.reportSite(request, request.query.siteId);
+      const site = await context.siteView(siteId);
       const today = localDayOf(Date.now(), site.settings.timeZone);
       const { from, to } = dayRangeOf(request.query, { to: today, days: MEMBER_HISTORY_DAYS });
-      const visits = readVisits(context.db, {
+      const visits = await readVisits(context.db, {
         siteId,
         from,
         to,

@@ -23,7 +23,7 @@ export function pairingRoutes(app: HttpApp, context: HttpContext, auth: StaffAut
     async (request) => {
       const principal = auth.principal(request);
       return context.devices.createPairingCode(
-        auth.siteFor(principal, request.body.siteId),
+        await auth.siteFor(principal, request.body.siteId),
         request.body.name ?? 'Kiosk',
         principal.subject,
       );
@@ -45,9 +45,9 @@ export function pairingRoutes(app: HttpApp, context: HttpContext, auth: StaffAut
         reply.header('retry-after', String(retryAfterSeconds(attempt.waitMs)));
         throw tooManyAttempts(attempt.waitMs);
       }
-      let paired: ReturnType<typeof context.devices.pair>;
+      let paired: Awaited<ReturnType<typeof context.devices.pair>>;
       try {
-        paired = context.devices.pair(request.body.code, request.body.appVersion ?? null);
+        paired = await context.devices.pair(request.body.code, request.body.appVersion ?? null);
       } catch (error) {
         attempt.abandon();
         throw error;

@@ -31,10 +31,16 @@ export function reportRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
       onRequest: auth.requires(READERS),
     },
     async (request, reply) => {
-      const siteId = auth.reportSite(request, request.query.siteId);
-      const site = context.siteView(siteId);
+      const siteId = await auth.reportSite(request, request.query.siteId);
+      const site = await context.siteView(siteId);
       const { from, to } = dayRangeOf(request.query);
-      const visits = readVisits(context.db, { siteId, from, to, order: 'asc', now: Date.now() });
+      const visits = await readVisits(context.db, {
+        siteId,
+        from,
+        to,
+        order: 'asc',
+        now: Date.now(),
+      });
       return reply
         .type('text/csv; charset=utf-8')
         .header(
@@ -57,13 +63,13 @@ export function reportRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
       onRequest: auth.requires(READERS),
     },
     async (request) => {
-      const siteId = auth.reportSite(request, request.query.siteId);
+      const siteId = await auth.reportSite(request, request.query.siteId);
       const weeks = weeksOf(request.query.weeks);
-      const { timeZone, maxStayMinutes } = context.siteView(siteId).settings;
+      const { timeZone, maxStayMinutes } = (await context.siteView(siteId)).settings;
       const now = Date.now();
       const { from, to } = peakHoursPeriod(localDayOf(now, timeZone), weeks);
       // Visits of the day before the period may last into its first hours (max stay ≤ 24 h).
-      const visits = readVisits(context.db, {
+      const visits = await readVisits(context.db, {
         siteId,
         from: addDays(from, -1),
         to,

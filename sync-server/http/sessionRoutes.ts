@@ -54,7 +54,7 @@ export function sessionRoutes(app: HttpApp, context: HttpContext): void {
         throw new HttpError(401, 'bad-credentials', 'wrong username or password');
       }
       attempt.succeed();
-      return session(member, context.staff.issueRefresh(member.id));
+      return session(member, await context.staff.issueRefresh(member.id));
     },
   );
 
@@ -68,7 +68,7 @@ export function sessionRoutes(app: HttpApp, context: HttpContext): void {
       },
     },
     async (request) => {
-      const rotated = context.staff.rotateRefresh(request.body.refreshToken);
+      const rotated = await context.staff.rotateRefresh(request.body.refreshToken);
       if (!rotated) throw new HttpError(401, 'bad-refresh-token', 'sign in again');
       return session(rotated.member, rotated.refresh);
     },
@@ -78,7 +78,7 @@ export function sessionRoutes(app: HttpApp, context: HttpContext): void {
     '/api/session/end',
     { schema: { summary: 'Sign out', body: RefreshBody, response: answers(OkAnswer) } },
     async (request) => {
-      context.staff.revokeRefresh(request.body.refreshToken);
+      await context.staff.revokeRefresh(request.body.refreshToken);
       return { ok: true as const };
     },
   );

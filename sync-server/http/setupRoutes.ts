@@ -1,8 +1,16 @@
 import { SetupAnswer, SetupBody } from '../../shared/apiProtocol';
 import { AccountError } from '../StaffAccounts';
-import { clearSetupCode, isSetupCode } from '../setupCode';
+import { claimSetupCode, clearSetupCode, isSetupCode } from '../setupCode';
 import type { HttpApp, HttpContext } from './HttpContext';
 import { answers, HttpError } from './HttpError';
+
+const alreadySetUp = () => new HttpError(409, 'already-set-up', 'an admin exists: sign in instead');
+const badSetupCode = () =>
+  new HttpError(
+    403,
+    'bad-setup-code',
+    'that setup code is not valid (it is printed at the first start)',
+  );
 
 /** The first admin, made with the one-time setup code printed at the first start. */
 export function setupRoutes(app: HttpApp, context: HttpContext): void {
@@ -19,25 +27,22 @@ export function setupRoutes(app: HttpApp, context: HttpContext): void {
       const { code, username, password } = request.body;
       // Only ever for the first account: once anyone exists (an admin made with the CLI, say),
       // a code seen in an old start-up log must not make another admin.
-      if (context.staff.count() > 0) {
-        clearSetupCode(context.db);
-        throw new HttpError(409, 'already-set-up', 'an admin exists: sign in instead');
+      if ((await context.staff.count()) > 0) {
+        await clearSetupCode(context.db);
+        throw alreadySetUp();
       }
-      if (!isSetupCode(context.db, code)) {
-        throw new HttpError(
-          403,
-          'bad-setup-code',
-          'that setup code is not valid (it is printed at the first start)',
-        );
-      }
+      if (!(await isSetupCode(context.db, code))) throw badSetupCode();
       try {
-        const admin = await context.staff.create({
-          username,
-          password,
-          role: 'admin',
-          siteId: null,
-        });
-        clearSetupCode(context.db);
+        // The code is used up in the transaction that inserts the admin: of two requests with
+        // it at once (the password hash takes a while) only one makes an admin.
+        const admin = await context.staff.create(
+          { username, password, role: 'admin', siteId: null },
+          async (tx) => {
+            if (await claimSetupCode(tx, code)) return;
+            const made = await tx.get<{ n: number }>('select count(*) as n from staff');
+            throw (made?.n ?? 0) > 0 ? alreadySetUp() : badSetupCode();
+          },
+        );
         return { staff: admin };
       } catch (error) {
         if (error instanceof AccountError) throw new HttpError(400, 'invalid', error.message);

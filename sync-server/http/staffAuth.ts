@@ -20,12 +20,12 @@ export interface StaffAuth {
   /** The account the route's `requires` hook accepted. */
   principal(request: FastifyRequest): Principal;
   /** The site a request is about: an admin's choice (or the default), anyone else's own. */
-  siteFor(principal: Principal, requested: string | undefined): string;
+  siteFor(principal: Principal, requested: string | undefined): Promise<string>;
   /**
    * The site of a report, scoped like GET /api/devices. Only an admin may name a site with
    * `?siteId=`; anyone else naming another site is refused rather than silently shown their own.
    */
-  reportSite(request: FastifyRequest, requested: string | undefined): string;
+  reportSite(request: FastifyRequest, requested: string | undefined): Promise<string>;
 }
 
 /** Access tokens of staff accounts on API requests (kiosk tokens are for sockets only). */
@@ -37,7 +37,7 @@ export function staffAuth(context: HttpContext): StaffAuth {
       const principal = await context.tokens.verify(match?.[1]);
       if (
         principal.role === 'kiosk' ||
-        context.staff.get(principal.subject)?.role !== principal.role
+        (await context.staff.get(principal.subject))?.role !== principal.role
       ) {
         throw new Refusal('revoked');
       }
@@ -52,10 +52,10 @@ export function staffAuth(context: HttpContext): StaffAuth {
     if (!found) throw new Error(`${request.url}: the route has no staffAuth.requires hook`);
     return found;
   };
-  const siteFor = (who: Principal, requested: string | undefined) => {
+  const siteFor = async (who: Principal, requested: string | undefined): Promise<string> => {
     if (who.role !== 'admin') return who.siteId as string;
     const site = requested ?? context.defaultSiteId;
-    if (!siteExists(context.db, site))
+    if (!(await siteExists(context.db, site)))
       throw new HttpError(404, 'no-such-site', `no site ${site.slice(0, 64)}`);
     return site;
   };
@@ -68,7 +68,7 @@ export function staffAuth(context: HttpContext): StaffAuth {
     },
     principal,
     siteFor,
-    reportSite(request, requested) {
+    async reportSite(request, requested) {
       const who = principal(request);
       const site = requested || undefined;
       if (who.role !== 'admin' && site !== undefined && site !== who.siteId)

@@ -18,12 +18,9 @@ export function staffRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth)
       onRequest: auth.requires(READERS),
     },
     async (request) => {
-      const site = auth.siteFor(auth.principal(request), request.query.siteId);
-      return {
-        staff: context.staff
-          .listFor(site)
-          .map(({ id, username, role }) => ({ id, username, role })),
-      };
+      const site = await auth.siteFor(auth.principal(request), request.query.siteId);
+      const staff = await context.staff.listFor(site);
+      return { staff: staff.map(({ id, username, role }) => ({ id, username, role })) };
     },
   );
 }

@@ -15,6 +15,7 @@ import type { StaffRole } from '../StaffAccounts';
 import { type RunningServer, startServer } from '../server';
 import { AUDIENCE, ISSUER } from '../tokens';
 import type { WriteLimits } from '../WriteGuard';
+import { databaseEnv } from './testDatabase';
 
 type ServerOptions = NonNullable<Parameters<typeof startServer>[1]>;
 
@@ -55,6 +56,7 @@ export async function startTestServer(
     SITE_TIME_ZONE: ZONE,
     LOG_LEVEL: 'silent',
     METRICS_TOKEN: TEST_METRICS_TOKEN,
+    ...databaseEnv(dataDir),
     ...env,
   });
   const server = await startServer(config, {

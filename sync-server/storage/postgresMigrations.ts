@@ -1,0 +1,53 @@
+/**
+ * PostgreSQL's schema, one migration per entry, applied in order at start under an advisory lock
+ * (`schema_migrations` counts them), so instances starting together migrate once. The first is
+ * SQLite's five migrations as they stand (`sqliteMigrations.ts`); later ones pair with SQLite's.
+ * Every number is `bigint` (milliseconds overflow `integer`); `"end"` is quoted (a keyword here).
+ * The update log has an index by document: several instances share it, and PostgreSQL's writes
+ * do not grow a WAL per page the way SQLite's do.
+ */
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  `create table meta (key text primary key, value text not null);
+   create table sites (
+     id text primary key, name text not null, time_zone text not null, created_at bigint not null);
+   create table documents (
+     name text primary key, state bytea not null, updated_at bigint not null,
+     version bigint not null default 0);
+   create table staff (
+     id text primary key, site_id text, username text not null unique, password_hash text not null,
+     role text not null check (role in ('staff', 'viewer', 'admin')),
+     created_at bigint not null, disabled_at bigint);
+   create table refresh_tokens (
+     hash text primary key, staff_id text not null references staff(id),
+     expires_at bigint not null, revoked_at bigint);
+   create table devices (
+     id text primary key, site_id text not null references sites(id), name text not null,
+     secret_hash text not null, created_at bigint not null, last_seen bigint,
+     last_sync bigint, app_version text, revoked_at bigint);
+   create table pairing_codes (
+     hash text primary key, site_id text not null references sites(id), name text not null,
+     created_by text not null, expires_at bigint not null, used_at bigint);
+   create table events (
+     site_id text not null, writer text not null, id text not null, day text not null,
+     kind text not null, member_id text not null, at bigint not null, method text not null,
+     clock_trusted integer not null, detail text, primary key (site_id, writer, id));
+   create index events_by_day on events (site_id, day);
+   create table visits (
+     site_id text not null, writer text not null default '', id text not null,
+     day text not null, member_id text not null, start bigint not null, "end" bigint,
+     closed_by text, auto_close_at bigint, primary key (site_id, writer, id));
+   create index visits_by_day on visits (site_id, day);
+   create index visits_by_member on visits (site_id, member_id, day);
+   create table day_problems (
+     site_id text not null, day text not null, problems integer not null, flags integer not null,
+     updated_at bigint not null, primary key (site_id, day));
+   create table document_updates (
+     seq bigserial primary key, name text not null, update_data bytea not null);
+   create index document_updates_by_name on document_updates (name, seq);
+   create table record_marks (name text primary key, version bigint not null);`,
+  // SQLite's sixth: the day's index ends in (writer, id), the sweep's paging order.
+  `create index events_by_day_key on events (site_id, day, writer, id);
+   drop index events_by_day;
+   create index visits_by_day_key on visits (site_id, day, writer, id);
+   drop index visits_by_day;`,
+];
