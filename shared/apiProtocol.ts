@@ -21,6 +21,7 @@ export const API_ERROR_CODES = [
   'method-not-allowed',
   'forbidden',
   'no-such-site',
+  'site-exists',
   'already-set-up',
   'bad-setup-code',
   'too-many-attempts',
@@ -73,15 +74,47 @@ export type SetupAnswer = Static<typeof SetupAnswer>;
 
 export const SignInBody = Type.Object({ username: text(40), password: text(200) });
 export type SignInBody = Static<typeof SignInBody>;
-export const RefreshBody = Type.Object({ refreshToken: text(100) });
+export const RefreshBody = Type.Object({
+  refreshToken: text(100),
+  siteId: Type.Optional(
+    Type.String({
+      description: "switch to this site (one of the session's `sites`); default the same site",
+    }),
+  ),
+});
 export type RefreshBody = Static<typeof RefreshBody>;
+
+/** A site as an account sees it: what it is called, where, and the account's role there. */
+export const SiteSummary = Type.Object({
+  id: Type.String({ description: 'lower-case slug; never changes' }),
+  name: Type.String({ description: "from the site's settings" }),
+  timeZone: Type.String(),
+  archived: Type.Boolean({ description: 'takes no check-ins; its history stays readable' }),
+  role: StaffRole,
+});
+export type SiteSummary = Static<typeof SiteSummary>;
+export const SitesAnswer = Type.Object({ sites: Type.Array(SiteSummary) });
+export type SitesAnswer = Static<typeof SitesAnswer>;
+export const SiteAnswer = Type.Object({ site: SiteSummary });
+export type SiteAnswer = Static<typeof SiteAnswer>;
+export const CreateSiteBody = Type.Object({
+  id: Type.String({
+    pattern: '^[a-z0-9][a-z0-9-]{0,62}$',
+    description: 'a lower-case slug like "hilltop" (letters, digits, hyphens; 1–63)',
+  }),
+  name: text(60),
+  timeZone: Type.String({ minLength: 1, maxLength: 64, description: 'an IANA time zone' }),
+});
+export type CreateSiteBody = Static<typeof CreateSiteBody>;
+
 /** A sign-in or a refresh: a new access token and the next (single-use) refresh credential. */
 export const SessionAnswer = Type.Object({
   accessToken: Type.String(),
   expiresIn: Type.Integer({ description: 'seconds' }),
   refreshToken: Type.String(),
   staff: StaffAccount,
-  siteId: Type.String({ description: 'the site a dashboard shows' }),
+  siteId: Type.String({ description: 'the site a dashboard shows (the token is for it)' }),
+  sites: Type.Array(SiteSummary, { description: 'every site the account may switch to' }),
 });
 export type SessionAnswer = Static<typeof SessionAnswer>;
 export const OkAnswer = Type.Object({ ok: Type.Literal(true) });

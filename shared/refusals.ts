@@ -25,6 +25,7 @@ export const REFUSAL_REASONS = [
   'invalid-entry',
   'quota-exceeded',
   'unavailable',
+  'site-archived',
 ] as const;
 
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];

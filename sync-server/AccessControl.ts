@@ -7,6 +7,7 @@ import type {
   onTokenSyncPayload,
 } from '@hocuspocus/server';
 import type { LocalDay } from '../shared/localTime';
+import { CLOSE_UNAVAILABLE } from '../shared/refusals';
 import { type Access, accessTo } from './access';
 import { Refusal, type RefusalReason } from './refusals';
 import type { Principal, TokenIssuer } from './tokens';
@@ -26,6 +27,11 @@ export interface AccessControlConfiguration {
   isActive: (principal: Principal) => Promise<boolean>;
   /** The local day at a site now (kiosks may not write days after tomorrow). */
   today: (siteId: string) => LocalDay;
+  /**
+   * Whether a site exists and takes check-ins ([S1]–[S2]): a document of a site that does not
+   * exist is nobody's; an archived site's kiosks are refused and everyone else reads only.
+   */
+  siteState: (siteId: string) => 'open' | 'archived' | null;
   /**
    * How long before expiry the server asks a live connection for a fresh token, seconds.
    * Default 60: the client's token function usually has to make an HTTP call.
@@ -67,7 +73,7 @@ export class AccessControl implements Extension {
 
   constructor(
     configuration: Partial<AccessControlConfiguration> &
-      Pick<AccessControlConfiguration, 'tokens' | 'isActive' | 'today'>,
+      Pick<AccessControlConfiguration, 'tokens' | 'isActive' | 'today' | 'siteState'>,
   ) {
     this.configuration = {
       refreshLeadSeconds: 60,
@@ -87,7 +93,11 @@ export class AccessControl implements Extension {
   }: onAuthenticatePayload): Promise<ConnectionContext> {
     try {
       const principal = await this.principalFor(token);
-      const access = accessTo(principal, documentName, this.todayFor(documentName));
+      const found = accessTo(principal, documentName, this.todayFor(documentName));
+      const state = this.configuration.siteState(found.siteId);
+      if (state === null) throw new Refusal('unknown-document');
+      if (state === 'archived' && principal.role === 'kiosk') throw new Refusal('site-archived');
+      const access = state === 'archived' ? { ...found, readOnly: true, writer: null } : found;
       connectionConfig.readOnly = access.readOnly;
       return { principal, access };
     } catch (error) {
@@ -168,6 +178,19 @@ export class AccessControl implements Extension {
       counts.set(subject, (counts.get(subject) ?? 0) + 1);
     }
     return counts;
+  }
+
+  /**
+   * Closes every socket with a document of `siteId` open (its site was archived): they come back
+   * and are refused (kiosks) or read only (everyone else). Returns how many were closed.
+   */
+  closeSite(siteId: string, reason: string): number {
+    const sockets = new Set<Live['connection']['webSocket']>();
+    for (const live of this.live.values()) {
+      if (live.context.access.siteId === siteId) sockets.add(live.connection.webSocket);
+    }
+    for (const socket of sockets) socket.close(CLOSE_UNAVAILABLE, reason);
+    return sockets.size;
   }
 
   private async principalFor(token: string): Promise<Principal> {

@@ -137,7 +137,10 @@ describe('authorisation: each role gets exactly its scope', () => {
       expect(await refusal(staff.token, name)).toBe('accepted (read-write)');
       expect(await refusal(viewer.token, name)).toBe('accepted (readonly)');
     }
+    await t.server.sites.create({ id: 'harbour', name: 'Harbour', timeZone: 'UTC' });
     expect(await refusal(admin.token, siteDocName('harbour'))).toBe('accepted (read-write)');
+    // [S1] A site nobody created is nobody's, an admin's neither.
+    expect(await refusal(admin.token, siteDocName('nowhere'))).toBe('unknown-document');
   });
 
   it('neither persists nor relays what a kiosk writes into its site document', async () => {

@@ -8,6 +8,9 @@
  *   pairing-code [--name <kiosk name>] [--site <id>]    a one-time code for a tablet (10 minutes)
  *   list-devices
  *   revoke-device <device id>
+ *   list-sites
+ *   create-site --site <id> --name <name> --time-zone <IANA zone>
+ *   archive-site <id> | restore-site <id>                a running server follows within 30 s
  *
  * Passwords are read from the terminal without echo, or from the first line of standard input
  * when it is not a terminal (never from arguments, which other users can see in `ps`).
@@ -16,17 +19,23 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config';
 import { DeviceRegistry } from './DeviceRegistry';
+import { DocumentStore } from './DocumentStore';
 import { openDatabase } from './database';
+import { SiteError, SiteRegistry } from './SiteRegistry';
 import { AccountError, STAFF_ROLES, StaffAccounts, type StaffRole } from './StaffAccounts';
 import { clearSetupCode } from './setupCode';
-import { ensureSite, siteExists, siteIds } from './sites';
+import { siteExists, siteIds } from './sites';
 
 const USAGE = `Usage: npm run admin -- <command> [options]
   create-admin --username <name>
   create-staff --username <name> [--role staff|viewer] [--site <id>]
   pairing-code [--name <kiosk name>] [--site <id>]
   list-devices
-  revoke-device <device id>`;
+  revoke-device <device id>
+  list-sites
+  create-site --site <id> --name <name> --time-zone <IANA zone>
+  archive-site <id>
+  restore-site <id>`;
 
 async function readPassword(): Promise<string> {
   const input = process.stdin;
@@ -64,6 +73,7 @@ function readArgs() {
       role: { type: 'string' },
       site: { type: 'string' },
       name: { type: 'string' },
+      'time-zone': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -88,9 +98,23 @@ async function main(): Promise<number> {
   const db = await openDatabase(config);
   const staff = new StaffAccounts(db);
   const devices = new DeviceRegistry(db);
+  const sites = new SiteRegistry({ db, documents: new DocumentStore(db), open: () => undefined });
   try {
-    await ensureSite(db, config.siteId, config.siteTimeZone);
+    await sites.create({ id: config.siteId, name: config.siteId, timeZone: config.siteTimeZone });
+    await sites.load();
     const site = values.site ?? config.siteId;
+    if (command === 'create-site') {
+      if (!values.site || !values.name || !values['time-zone'])
+        throw new AccountError('create-site needs --site, --name and --time-zone');
+      const { site: created, created: isNew } = await sites.create({
+        id: values.site,
+        name: values.name,
+        timeZone: values['time-zone'],
+      });
+      if (!isNew) throw new AccountError(`there is a site ${created.id} already`);
+      console.log(`Created site ${created.id} (${created.name}, ${created.timeZone}).`);
+      return 0;
+    }
     if (!(await siteExists(db, site))) {
       console.error(`Error: no site ${site} (this server has: ${(await siteIds(db)).join(', ')})`);
       return 1;
@@ -136,6 +160,21 @@ async function main(): Promise<number> {
         }
         return 0;
       }
+      case 'list-sites': {
+        for (const s of sites.list()) {
+          console.log(`${s.id}  ${s.name}  ${s.timeZone}${s.archivedAt ? '  archived' : ''}`);
+        }
+        return 0;
+      }
+      case 'archive-site':
+      case 'restore-site': {
+        if (!argument) throw new AccountError(`${command} needs a site id`);
+        const changed = await sites.setArchived(argument, command === 'archive-site');
+        console.log(
+          `${changed.archivedAt ? 'Archived' : 'Restored'} site ${changed.id}. A running server follows within 30 s${changed.archivedAt ? ' (archive from the dashboard to close its tablets’ connections at once)' : ''}.`,
+        );
+        return 0;
+      }
       case 'revoke-device': {
         if (!argument || !(await devices.revoke(argument)))
           throw new AccountError('no such active device');
@@ -149,7 +188,7 @@ async function main(): Promise<number> {
         return command ? 2 : 0;
     }
   } catch (error) {
-    if (error instanceof AccountError) {
+    if (error instanceof AccountError || error instanceof SiteError) {
       console.error(`Error: ${error.message}`);
       return 1;
     }

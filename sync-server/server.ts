@@ -5,7 +5,7 @@ import { Hocuspocus, type WebSocketLike } from '@hocuspocus/server';
 import crossws from 'crossws/adapters/node';
 import pino, { type Logger } from 'pino';
 import * as Y from 'yjs';
-import { siteDocName } from '../shared/docName';
+import { parseDocName, siteDocName } from '../shared/docName';
 import { localDayOf } from '../shared/localTime';
 import { CLOSE_UNAVAILABLE } from '../shared/refusals';
 import { writeSettings } from '../shared/siteDoc';
@@ -25,16 +25,18 @@ import { listenForMetrics } from './http/metricsListener';
 import { Metrics } from './metrics';
 import { RecordKeeper } from './RecordKeeper';
 import { RetentionJob } from './RetentionJob';
-import { SiteZones } from './SiteZones';
+import { SiteRegistry } from './SiteRegistry';
 import { SocketGate, type SocketGateConfiguration } from './SocketGate';
 import { StaffAccounts } from './StaffAccounts';
 import { clearSetupCode, createSetupCode } from './setupCode';
-import { ensureSite } from './sites';
 import { siteViewOf } from './siteView';
 import { CertificateReloader, readTlsFiles } from './tlsFiles';
 import { TokenIssuer } from './tokens';
 import { WalCheckpoints } from './WalCheckpoints';
 import { WriteGuard, type WriteLimits } from './WriteGuard';
+
+/** How often the sites table is read again, ms. Default 30 s: what the CLI's changes wait for. */
+const SITE_RELOAD_MS = 30_000;
 
 export interface RunningServer {
   readonly url: string;
@@ -48,6 +50,8 @@ export interface RunningServer {
   readonly records: RecordKeeper;
   /** Stored document states and the update log. */
   readonly documents: DocumentStore;
+  /** The chain's sites ([S1]–[S2]). */
+  readonly sites: SiteRegistry;
   /** Printed at start while no admin exists; null once one does. */
   readonly setupCode: string | null;
   /** True on the start that created the site and the signing key. */
@@ -98,7 +102,6 @@ export async function startServer(
         log.warn({ err: error.message }, 'database connection lost');
     },
   });
-  const firstStart = await ensureSite(db, config.siteId, config.siteTimeZone);
   const tokens = await TokenIssuer.load({
     pem: config.signingKey,
     dataDir: config.dataDir,
@@ -107,6 +110,17 @@ export async function startServer(
   const devices = new DeviceRegistry(db);
   const staff = new StaffAccounts(db);
   const documents = new DocumentStore(db);
+  let hocuspocus: Hocuspocus | null = null;
+  const sites = new SiteRegistry({
+    db,
+    documents,
+    open: (name) => hocuspocus?.documents.get(name),
+  });
+  // The configured site exists from the first start on (more come from admins, [S1]).
+  const firstStart = (
+    await sites.create({ id: config.siteId, name: config.siteId, timeZone: config.siteTimeZone })
+  ).created;
+  await sites.load();
   const setupCode = (await staff.count()) === 0 ? await createSetupCode(db) : null;
   if (setupCode === null) await clearSetupCode(db);
   // The site document starts with the configured time zone, so every device derives the same
@@ -117,14 +131,7 @@ export async function startServer(
     await documents.store(siteDocName(config.siteId), Y.encodeStateAsUpdate(site));
   }
 
-  let hocuspocus: Hocuspocus | null = null;
-  const zones = new SiteZones({
-    db,
-    documents,
-    open: (name) => hocuspocus?.documents.get(name),
-  });
-  await zones.refreshAll();
-  const timeZoneOf = (siteId: string): string => zones.get(siteId);
+  const timeZoneOf = (siteId: string): string => sites.zone(siteId);
 
   const metrics: Metrics = new Metrics({
     connections: () => hocuspocus?.getConnectionsCount() ?? 0,
@@ -138,6 +145,7 @@ export async function startServer(
         ? devices.isActive(principal.subject)
         : (await staff.get(principal.subject))?.role === principal.role,
     today: (siteId) => localDayOf(Date.now(), timeZoneOf(siteId)),
+    siteState: (siteId) => sites.state(siteId),
     onRefused: (reason) => {
       metrics.refusals.inc({ reason });
       // A flood of bad tokens is counted in full, logged sampled.
@@ -227,6 +235,11 @@ export async function startServer(
             .principal;
           if (principal?.role === 'kiosk') devices.touch(principal.subject, { synced: Date.now() });
         },
+        // The sites table follows each site document's name and time zone ([S1]).
+        async onStoreDocument({ documentName, document }) {
+          const parsed = parseDocName(documentName);
+          if (parsed?.kind === 'site') await sites.noteSettings(parsed.siteId, document);
+        },
       },
     ],
   });
@@ -240,6 +253,7 @@ export async function startServer(
     db,
     devices,
     staff,
+    sites,
     tokens,
     access,
     metrics,
@@ -316,6 +330,13 @@ export async function startServer(
     exclusive: (run) => records.exclusive(run),
   });
   retention.start();
+  // Sites changed elsewhere (the CLI; another instance) are followed within SITE_RELOAD_MS.
+  const siteReload = setInterval(() => {
+    sites
+      .load()
+      .catch((error) => log.warn({ err: (error as Error).message }, 'sites: reload failed'));
+  }, SITE_RELOAD_MS);
+  siteReload.unref();
 
   await app.listen({ port: config.port, host: config.host });
   const port = (http.address() as AddressInfo).port;
@@ -350,11 +371,13 @@ export async function startServer(
     access,
     records,
     documents,
+    sites,
     setupCode,
     firstStart,
     close() {
       closing ??= (async () => {
         retention.stop();
+        clearInterval(siteReload);
         gate.stop();
         certificate?.stop();
         metricsServer?.close();

@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { databaseEnv } from './testing/testDatabase';
+import { admin } from './testing/adminCli';
 import { staffToken, startTestServer, type TestServer } from './testing/testServer';
 
-const run = promisify(execFile);
 const open: TestServer[] = [];
 afterEach(async () => {
   for (const t of open.splice(0)) await t.close();
@@ -29,33 +26,6 @@ async function serverWithLee(): Promise<TestServer> {
     siteId: 'riverside',
   });
   return t;
-}
-
-/** Runs the admin CLI as a user would, with the password on standard input. */
-async function admin(
-  dir: string,
-  args: string[],
-  password = '',
-): Promise<{ stdout: string; stderr: string; code: number }> {
-  const child = run(process.execPath, ['--import', 'tsx', 'sync-server/cli.ts', ...args], {
-    env: {
-      ...process.env,
-      DATA_DIR: dir,
-      SITE_ID: 'riverside',
-      SITE_TIME_ZONE: 'Europe/Amsterdam',
-      // The server's database: its PostgreSQL schema, or (none set) SQLite in `dir`.
-      DATABASE_URL: '',
-      ...databaseEnv(dir),
-    },
-  });
-  child.child.stdin?.end(`${password}\n`);
-  try {
-    const { stdout, stderr } = await child;
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const failed = error as { stdout: string; stderr: string; code: number };
-    return { stdout: failed.stdout, stderr: failed.stderr, code: failed.code };
-  }
 }
 
 describe('staff sign-in', () => {

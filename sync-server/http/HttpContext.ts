@@ -13,6 +13,7 @@ import type { Sql } from '../database';
 import type { Metrics } from '../metrics';
 import type { PairingLimitsConfiguration } from '../PairingLimits';
 import type { SignInLimitsConfiguration } from '../SignInLimits';
+import type { SiteRegistry } from '../SiteRegistry';
 import type { StaffAccounts } from '../StaffAccounts';
 import type { SiteView } from '../siteView';
 import type { TokenIssuer } from '../tokens';
@@ -25,6 +26,8 @@ export interface HttpContext {
   readonly db: Sql;
   readonly devices: DeviceRegistry;
   readonly staff: StaffAccounts;
+  /** The chain's sites ([S1]–[S2]). */
+  readonly sites: SiteRegistry;
   readonly tokens: TokenIssuer;
   readonly access: AccessControl;
   readonly metrics: Metrics;

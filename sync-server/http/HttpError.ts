@@ -28,6 +28,10 @@ export function retryAfterSeconds(waitMs: number): number {
 }
 
 /** A route's `response` schema: `ok` for 200, the error body for every 4xx and 5xx. */
-export function answers<T extends TSchema>(ok: T) {
-  return { 200: ok, '4xx': ApiError, '5xx': ApiError } as const;
+export function answers<T extends TSchema>(ok: T, status: 200 | 201 = 200) {
+  return { [status]: ok, '4xx': ApiError, '5xx': ApiError } as {
+    200: T;
+    '4xx': typeof ApiError;
+    '5xx': typeof ApiError;
+  };
 }

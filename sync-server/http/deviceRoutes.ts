@@ -43,6 +43,9 @@ export function deviceRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
           revoked ? 'this device was revoked: pair it again' : 'unknown device',
         );
       }
+      // Not revoked: the tablet stays paired and keeps what it holds until the site is restored.
+      if (context.sites.state(device.siteId) === 'archived')
+        throw new HttpError(403, 'site-archived', 'this club is archived: it takes no check-ins');
       context.devices.touch(device.id, {
         seen: Date.now(),
         ...(appVersion === undefined ? {} : { appVersion: appVersion.slice(0, 40) }),

@@ -14,6 +14,7 @@ import { reportRoutes } from './reportRoutes';
 import { securityHeaders, securityHeadersWithoutHooks } from './securityHeaders';
 import { sessionRoutes } from './sessionRoutes';
 import { setupRoutes } from './setupRoutes';
+import { siteRoutes } from './siteRoutes';
 import { staffAuth } from './staffAuth';
 import { staffRoutes } from './staffRoutes';
 import { staticRoutes } from './staticRoutes';
@@ -88,6 +89,7 @@ export async function createHttpApp(context: HttpContext): Promise<FastifyInstan
   staffRoutes(api, context, auth);
   memberRoutes(api, context, auth);
   reportRoutes(api, context, auth);
+  siteRoutes(api, context, auth);
   await app.register(staticRoutes, { root: context.distDir });
   return app;
 }

@@ -22,8 +22,11 @@ export function pairingRoutes(app: HttpApp, context: HttpContext, auth: StaffAut
     },
     async (request) => {
       const principal = auth.principal(request);
+      const siteId = await auth.siteFor(principal, request.body.siteId);
+      if (context.sites.state(siteId) === 'archived')
+        throw new HttpError(403, 'site-archived', 'an archived site pairs no tablets: restore it');
       return context.devices.createPairingCode(
-        await auth.siteFor(principal, request.body.siteId),
+        siteId,
         request.body.name ?? 'Kiosk',
         principal.subject,
       );

@@ -8,8 +8,10 @@ import {
 import { addressKey } from '../addressKey';
 import { SignInLimits } from '../SignInLimits';
 import { normalizeUsername, type StaffMember } from '../StaffAccounts';
+import type { Principal } from '../tokens';
 import type { HttpApp, HttpContext } from './HttpContext';
 import { answers, HttpError, retryAfterSeconds, tooManyAttempts } from './HttpError';
+import { sitesOf } from './siteRoutes';
 
 /**
  * Staff sessions: sign in with username and password, trade the single-use refresh credential
@@ -17,18 +19,30 @@ import { answers, HttpError, retryAfterSeconds, tooManyAttempts } from './HttpEr
  */
 export function sessionRoutes(app: HttpApp, context: HttpContext): void {
   const signIns = new SignInLimits(context.limits?.signIn);
-  const session = async (member: StaffMember, refreshToken: string): Promise<Session> => ({
-    accessToken: await context.tokens.issue({
-      role: member.role,
-      siteId: member.siteId,
-      subject: member.id,
-    }),
-    expiresIn: context.tokens.ttl,
-    refreshToken,
-    staff: member,
-    // The site a dashboard shows: an admin (of every site) starts with the default one.
-    siteId: member.siteId ?? context.defaultSiteId,
-  });
+  /**
+   * A session for `wanted` when the account may open it, else for its own site (an admin's: the
+   * default one). The answer's `siteId` says which: a refresh credential is single-use, so a
+   * switch it does not allow still answers with a session rather than an error that loses it.
+   */
+  const session = async (
+    member: StaffMember,
+    refreshToken: string,
+    wanted?: string,
+  ): Promise<Session> => {
+    const sites = sitesOf(context, { role: member.role, siteId: member.siteId } as Principal);
+    const siteId =
+      sites.find((site) => site.id === wanted)?.id ?? member.siteId ?? context.defaultSiteId;
+    return {
+      // An admin's token may open every site; it carries the one the dashboard shows, which
+      // the API's routes then default to.
+      accessToken: await context.tokens.issue({ role: member.role, siteId, subject: member.id }),
+      expiresIn: context.tokens.ttl,
+      refreshToken,
+      staff: member,
+      siteId,
+      sites,
+    };
+  };
 
   app.post(
     '/api/session',
@@ -70,7 +84,7 @@ export function sessionRoutes(app: HttpApp, context: HttpContext): void {
     async (request) => {
       const rotated = await context.staff.rotateRefresh(request.body.refreshToken);
       if (!rotated) throw new HttpError(401, 'bad-refresh-token', 'sign in again');
-      return session(rotated.member, rotated.refresh);
+      return session(rotated.member, rotated.refresh, request.body.siteId);
     },
   );
 

@@ -50,4 +50,6 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
    drop index events_by_day;
    create index visits_by_day_key on visits (site_id, day, writer, id);
    drop index visits_by_day;`,
+  // SQLite's seventh: archived sites.
+  'alter table sites add column archived_at bigint;',
 ];

@@ -1,0 +1,113 @@
+import Type from 'typebox';
+import {
+  CreateSiteBody,
+  SiteAnswer,
+  type SiteSummary,
+  SitesAnswer,
+} from '../../shared/apiProtocol';
+import { type Site, SiteError } from '../SiteRegistry';
+import type { Principal } from '../tokens';
+import type { HttpApp, HttpContext } from './HttpContext';
+import { answers, HttpError } from './HttpError';
+import { READERS, type StaffAuth } from './staffAuth';
+
+const SiteParams = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+/** A site as `principal` sees it, or null when the account has no role there. */
+export function siteFor(principal: Principal, site: Site): SiteSummary | null {
+  if (principal.role !== 'admin' && principal.siteId !== site.id) return null;
+  return {
+    id: site.id,
+    name: site.name,
+    timeZone: site.timeZone,
+    archived: site.archivedAt !== null,
+    role: principal.role as SiteSummary['role'],
+  };
+}
+
+/** The sites an account may open: every site for an admin, its own for anyone else. */
+export function sitesOf(context: HttpContext, principal: Principal): SiteSummary[] {
+  return context.sites
+    .list()
+    .map((site) => siteFor(principal, site))
+    .filter((site): site is SiteSummary => site !== null);
+}
+
+/**
+ * The chain's sites ([S1]–[S2]): anyone signed in lists the sites they may open; admins create,
+ * archive and restore. Name, time zone and every other setting are the site document's (Settings).
+ */
+export function siteRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth): void {
+  app.get(
+    '/api/sites',
+    {
+      onRequest: auth.requires(READERS),
+      schema: { summary: 'The sites this account may open', response: answers(SitesAnswer) },
+    },
+    async (request) => ({ sites: sitesOf(context, auth.principal(request)) }),
+  );
+
+  app.post(
+    '/api/sites',
+    {
+      onRequest: auth.requires(['admin']),
+      schema: {
+        summary:
+          'Create a site (admins): its id never changes; name and time zone start its settings',
+        body: CreateSiteBody,
+        response: answers(SiteAnswer, 201),
+      },
+    },
+    async (request, reply) => {
+      const principal = auth.principal(request);
+      try {
+        const { site, created } = await context.sites.create(request.body);
+        if (!created) throw new HttpError(409, 'site-exists', `there is a site ${site.id} already`);
+        context.log.info({ siteId: site.id, by: principal.subject }, 'site created');
+        return reply.code(201).send({ site: siteFor(principal, site) as SiteSummary });
+      } catch (error) {
+        throw httpErrorOf(error);
+      }
+    },
+  );
+
+  for (const [action, archived] of [
+    ['archive', true],
+    ['restore', false],
+  ] as const) {
+    app.post(
+      `/api/sites/:id/${action}`,
+      {
+        onRequest: auth.requires(['admin']),
+        schema: {
+          summary:
+            action === 'archive'
+              ? 'Archive a site (admins): its kiosks are refused from now on; nothing is deleted'
+              : 'Restore an archived site (admins): its kiosks deliver what they kept',
+          params: SiteParams,
+          response: answers(SiteAnswer),
+        },
+      },
+      async (request) => {
+        const principal = auth.principal(request);
+        try {
+          const site = await context.sites.setArchived(request.params.id, archived);
+          // Open sockets come back under the new rule at once: kiosks refused, others read only.
+          const closed = archived ? context.access.closeSite(site.id, 'site-archived') : 0;
+          context.log.info(
+            { siteId: site.id, by: principal.subject, closedConnections: closed },
+            archived ? 'site archived' : 'site restored',
+          );
+          return { site: siteFor(principal, site) as SiteSummary };
+        } catch (error) {
+          throw httpErrorOf(error);
+        }
+      },
+    );
+  }
+}
+
+function httpErrorOf(error: unknown): unknown {
+  if (!(error instanceof SiteError)) return error;
+  return new HttpError(error.code === 'no-such-site' ? 404 : 400, error.code, error.message);
+}
