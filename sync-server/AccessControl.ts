@@ -28,7 +28,7 @@ export interface AccessControlConfiguration {
   /** The local day at a site now (kiosks may not write days after tomorrow). */
   today: (siteId: string) => LocalDay;
   /**
-   * Whether a site exists and takes check-ins ([S1]–[S2]): a document of a site that does not
+   * Whether a site exists and takes check-ins ([C1]–[C2]): a document of a site that does not
    * exist is nobody's; an archived site's kiosks are refused and everyone else reads only.
    */
   siteState: (siteId: string) => 'open' | 'archived' | null;

@@ -5,13 +5,13 @@ import { readSettings, writeSettings } from '../shared/siteDoc';
 import type { DocumentStore } from './DocumentStore';
 import type { Sql } from './storage/Sql';
 
-/** A site as the server lists it ([S1]). Name and time zone follow its document's settings. */
+/** A site as the server lists it ([C1]). Name and time zone follow its document's settings. */
 export interface Site {
   readonly id: string;
   readonly name: string;
   readonly timeZone: string;
   readonly createdAt: number;
-  /** When an admin archived it ([S2]); null while it takes check-ins. */
+  /** When an admin archived it ([C2]); null while it takes check-ins. */
   readonly archivedAt: number | null;
 }
 
@@ -123,7 +123,7 @@ export class SiteRegistry {
     return { site, created: true };
   }
 
-  /** Archives or restores a site ([S2]); returns it. */
+  /** Archives or restores a site ([C2]); returns it. */
   async setArchived(id: string, archived: boolean, now = Date.now()): Promise<Site> {
     const row = await this.db.get<Row>(
       `update sites set archived_at = ? where id = ?

@@ -139,7 +139,7 @@ describe('authorisation: each role gets exactly its scope', () => {
     }
     await t.server.sites.create({ id: 'harbour', name: 'Harbour', timeZone: 'UTC' });
     expect(await refusal(admin.token, siteDocName('harbour'))).toBe('accepted (read-write)');
-    // [S1] A site nobody created is nobody's, an admin's neither.
+    // [C1] A site nobody created is nobody's, an admin's neither.
     expect(await refusal(admin.token, siteDocName('nowhere'))).toBe('unknown-document');
   });
 

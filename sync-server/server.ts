@@ -50,7 +50,7 @@ export interface RunningServer {
   readonly records: RecordKeeper;
   /** Stored document states and the update log. */
   readonly documents: DocumentStore;
-  /** The chain's sites ([S1]–[S2]). */
+  /** The chain's sites ([C1]–[C2]). */
   readonly sites: SiteRegistry;
   /** Printed at start while no admin exists; null once one does. */
   readonly setupCode: string | null;
@@ -116,7 +116,7 @@ export async function startServer(
     documents,
     open: (name) => hocuspocus?.documents.get(name),
   });
-  // The configured site exists from the first start on (more come from admins, [S1]).
+  // The configured site exists from the first start on (more come from admins, [C1]).
   const firstStart = (
     await sites.create({ id: config.siteId, name: config.siteId, timeZone: config.siteTimeZone })
   ).created;
@@ -235,7 +235,7 @@ export async function startServer(
             .principal;
           if (principal?.role === 'kiosk') devices.touch(principal.subject, { synced: Date.now() });
         },
-        // The sites table follows each site document's name and time zone ([S1]).
+        // The sites table follows each site document's name and time zone ([C1]).
         async onStoreDocument({ documentName, document }) {
           const parsed = parseDocName(documentName);
           if (parsed?.kind === 'site') await sites.noteSettings(parsed.siteId, document);

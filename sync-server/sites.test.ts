@@ -66,7 +66,7 @@ const membersIn = (t: TestServer, name: string, day: string) => {
 };
 
 describe('sites', () => {
-  it('[S1] lets an admin create a second site, with its name and time zone in its settings', async () => {
+  it('[C1] lets an admin create a second site, with its name and time zone in its settings', async () => {
     const t = await server();
     const admin = await signIn(t, 'admin', null);
     const created = await t.api<SiteAnswer>('POST', '/api/sites', HILLTOP, admin.accessToken);
@@ -83,7 +83,7 @@ describe('sites', () => {
     expect((await signIn(t, 'admin', null)).sites.map((site) => site.id)).toContain('hilltop');
   });
 
-  it('[S1] refuses to create a site for anyone but an admin, and says what is wrong with bad input', async () => {
+  it('[C1] refuses to create a site for anyone but an admin, and says what is wrong with bad input', async () => {
     const t = await server();
     const staff = await signIn(t, 'staff');
     const admin = await signIn(t, 'admin', null);
@@ -105,7 +105,7 @@ describe('sites', () => {
     expect(mine.body.sites.map((site) => site.id)).toEqual([SITE]);
   });
 
-  it('[S1][S3] pairs a tablet at the new site after switching to it, and the tablet checks in there and nowhere else', async () => {
+  it('[C1][C3] pairs a tablet at the new site after switching to it, and the tablet checks in there and nowhere else', async () => {
     const t = await server();
     const admin = await signIn(t, 'admin', null);
     await t.api('POST', '/api/sites', HILLTOP, admin.accessToken);
@@ -142,7 +142,7 @@ describe('sites', () => {
     }
   });
 
-  it('[S3] keeps a staff member on their own site when a refresh asks for another, and keeps the session', async () => {
+  it('[C3] keeps a staff member on their own site when a refresh asks for another, and keeps the session', async () => {
     const t = await server();
     const admin = await signIn(t, 'admin', null);
     await t.api('POST', '/api/sites', HILLTOP, admin.accessToken);
@@ -160,7 +160,7 @@ describe('sites', () => {
     expect(await probe.outcome).toEqual({ ok: false, reason: 'wrong-site' });
   });
 
-  it('[S1] treats a document of a site that does not exist as nobody’s, even an admin’s', async () => {
+  it('[C1] treats a document of a site that does not exist as nobody’s, even an admin’s', async () => {
     const t = await server();
     const { token } = await staffToken(t, 'admin');
     const probe = connect(t, siteDocName('nowhere'), token);
@@ -169,7 +169,7 @@ describe('sites', () => {
     expect(await t.server.documents.fetch(siteDocName('nowhere'))).toBeNull();
   });
 
-  it('[S1] lists a site under the name its settings give it', async () => {
+  it('[C1] lists a site under the name its settings give it', async () => {
     const t = await server();
     const admin = await signIn(t, 'admin', null);
     const settings = connect(t, siteDocName(SITE), admin.accessToken);
@@ -188,7 +188,7 @@ describe('sites', () => {
     expect(t.server.sites.get(SITE)?.name).toBe('Riverside Fitness');
   });
 
-  it('[S2] refuses an archived site’s tablet what it recorded offline, with a reason, keeps what it accepted, and takes the rest once restored', async () => {
+  it('[C2] refuses an archived site’s tablet what it recorded offline, with a reason, keeps what it accepted, and takes the rest once restored', async () => {
     const t = await server();
     const admin = await signIn(t, 'admin', null);
     const kiosk = await pairFor(t, admin.accessToken, 'Front door');
@@ -239,7 +239,7 @@ describe('sites', () => {
     expect(membersIn(t, name, day).sort()).toEqual(['M1', 'M2']);
   });
 
-  it('[S2] closes an archived site’s open sockets at once, and refuses a pairing code for it', async () => {
+  it('[C2] closes an archived site’s open sockets at once, and refuses a pairing code for it', async () => {
     const t = await server();
     const admin = await signIn(t, 'admin', null);
     const kiosk = await pairFor(t, admin.accessToken, 'Front door');
@@ -259,7 +259,7 @@ describe('sites', () => {
 });
 
 describe('sites from the admin CLI', () => {
-  it('[S1][S2] creates, lists, archives and restores sites, and says what is wrong with bad input', async () => {
+  it('[C1][C2] creates, lists, archives and restores sites, and says what is wrong with bad input', async () => {
     const t = await server();
     await t.close();
     const created = await admin(t.dir, [

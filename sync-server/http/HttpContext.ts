@@ -26,7 +26,7 @@ export interface HttpContext {
   readonly db: Sql;
   readonly devices: DeviceRegistry;
   readonly staff: StaffAccounts;
-  /** The chain's sites ([S1]–[S2]). */
+  /** The chain's sites ([C1]–[C2]). */
   readonly sites: SiteRegistry;
   readonly tokens: TokenIssuer;
   readonly access: AccessControl;

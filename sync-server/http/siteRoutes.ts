@@ -34,7 +34,7 @@ export function sitesOf(context: HttpContext, principal: Principal): SiteSummary
 }
 
 /**
- * The chain's sites ([S1]–[S2]): anyone signed in lists the sites they may open; admins create,
+ * The chain's sites ([C1]–[C2]): anyone signed in lists the sites they may open; admins create,
  * archive and restore. Name, time zone and every other setting are the site document's (Settings).
  */
 export function siteRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth): void {

@@ -53,7 +53,7 @@ export function staffAuth(context: HttpContext): StaffAuth {
   };
   const siteFor = async (who: Principal, requested: string | undefined): Promise<string> => {
     if (who.role !== 'admin') return who.siteId as string;
-    // An admin's token carries the site its dashboard shows ([S3]).
+    // An admin's token carries the site its dashboard shows ([C3]).
     const site = requested ?? who.siteId ?? context.defaultSiteId;
     if (context.sites.get(site) === null)
       throw new HttpError(404, 'no-such-site', `no site ${site.slice(0, 64)}`);

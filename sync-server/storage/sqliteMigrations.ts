@@ -85,6 +85,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    drop index events_by_day;
    create index visits_by_day_key on visits (site_id, day, writer, id);
    drop index visits_by_day;`,
-  // Sites are created and archived by admins (SPEC [S1]–[S2]): an archived site takes nothing new.
+  // Sites are created and archived by admins (SPEC [C1]–[C2]): an archived site takes nothing new.
   'alter table sites add column archived_at integer;',
 ];
