@@ -97,6 +97,21 @@ export const SitesAnswer = Type.Object({ sites: Type.Array(SiteSummary) });
 export type SitesAnswer = Static<typeof SitesAnswer>;
 export const SiteAnswer = Type.Object({ site: SiteSummary });
 export type SiteAnswer = Static<typeof SiteAnswer>;
+/** The chain overview: each site's numbers from the server's record, and the total. */
+export const SiteNumbersRow = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  archived: Type.Boolean(),
+  currentlyIn: Type.Integer(),
+  visitsToday: Type.Integer({ description: "visits that started today, the site's local day" }),
+});
+export type SiteNumbersRow = Static<typeof SiteNumbersRow>;
+export const OverviewAnswer = Type.Object({
+  asOf: Type.Number({ description: 'server clock, ms: the record lags check-ins by seconds' }),
+  sites: Type.Array(SiteNumbersRow),
+  total: Type.Object({ currentlyIn: Type.Integer(), visitsToday: Type.Integer() }),
+});
+export type OverviewAnswer = Static<typeof OverviewAnswer>;
 export const CreateSiteBody = Type.Object({
   id: Type.String({
     pattern: '^[a-z0-9][a-z0-9-]{0,62}$',

@@ -258,6 +258,52 @@ describe('sites', () => {
   });
 });
 
+describe('the chain overview', () => {
+  it('[S1][S2] gives currently in and visits today at each site an account may open, and the total', async () => {
+    const t = await server();
+    const admin = await signIn(t, 'admin', null);
+    await t.api('POST', '/api/sites', HILLTOP, admin.accessToken);
+    const atHilltop = await t.api<SessionAnswer>('POST', '/api/session/refresh', {
+      refreshToken: admin.refreshToken,
+      siteId: 'hilltop',
+    });
+    const doors = [
+      { site: SITE, zone: ZONE, kiosk: await pairFor(t, admin.accessToken, 'River door') },
+      {
+        site: 'hilltop',
+        zone: HILLTOP.timeZone,
+        kiosk: await pairFor(t, atHilltop.body.accessToken, 'Hill door'),
+      },
+    ];
+    const members = { [SITE]: ['M1', 'M2'], hilltop: ['M3'] };
+    for (const { site, zone, kiosk } of doors) {
+      const tablet = connect(t, checkinsDocName(site, localDayOf(Date.now(), zone)), kiosk.token);
+      open.push(tablet);
+      await tablet.outcome;
+      for (const member of members[site as keyof typeof members])
+        kioskCheckIn(tablet.doc, kiosk.deviceId, member);
+      await until(() => !tablet.provider.hasUnsyncedChanges, `the check-ins at ${site}`);
+    }
+    // The overview reads the record, which follows each store.
+    t.server.hocuspocus.flushPendingStores();
+    const overview = async (token: string) =>
+      (await t.api<OverviewAnswer>('GET', '/api/sites/overview', undefined, token)).body;
+    await until(
+      async () => (await overview(admin.accessToken)).total.visitsToday === 3,
+      'the record of both sites',
+    );
+    const all = await overview(admin.accessToken);
+    expect(all.sites).toEqual([
+      { id: 'hilltop', name: 'Hilltop Club', archived: false, currentlyIn: 1, visitsToday: 1 },
+      { id: SITE, name: SITE, archived: false, currentlyIn: 2, visitsToday: 2 },
+    ]);
+    expect(all.total).toEqual({ currentlyIn: 3, visitsToday: 3 });
+    // A staff member of one site sees that site only.
+    const staff = await signIn(t, 'staff');
+    expect((await overview(staff.accessToken)).sites.map((site) => site.id)).toEqual([SITE]);
+  });
+});
+
 describe('sites from the admin CLI', () => {
   it('[C1][C2] creates, lists, archives and restores sites, and says what is wrong with bad input', async () => {
     const t = await server();

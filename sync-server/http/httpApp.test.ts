@@ -116,6 +116,7 @@ describe('the HTTP edge', () => {
         'PATCH /api/devices/{id}',
         'DELETE /api/devices/{id}',
         'GET /api/sites',
+        'GET /api/sites/overview',
         'GET /api/staff',
         'GET /api/members/{memberId}/visits',
         'GET /api/reports/visits',

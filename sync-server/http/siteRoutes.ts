@@ -1,11 +1,14 @@
 import Type from 'typebox';
 import {
   CreateSiteBody,
+  OverviewAnswer,
   SiteAnswer,
+  type SiteNumbersRow,
   type SiteSummary,
   SitesAnswer,
 } from '../../shared/apiProtocol';
 import { type Site, SiteError } from '../SiteRegistry';
+import { siteNumbers } from '../siteNumbers';
 import type { Principal } from '../tokens';
 import type { HttpApp, HttpContext } from './HttpContext';
 import { answers, HttpError } from './HttpError';
@@ -45,6 +48,32 @@ export function siteRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth):
       schema: { summary: 'The sites this account may open', response: answers(SitesAnswer) },
     },
     async (request) => ({ sites: sitesOf(context, auth.principal(request)) }),
+  );
+
+  app.get(
+    '/api/sites/overview',
+    {
+      onRequest: auth.requires(READERS),
+      schema: {
+        summary: 'Currently in and visits today at each of your sites, and the total',
+        response: answers(OverviewAnswer),
+      },
+    },
+    async (request) => {
+      const now = Date.now();
+      const rows: SiteNumbersRow[] = [];
+      for (const site of sitesOf(context, auth.principal(request))) {
+        const numbers = await siteNumbers(context.db, site.id, site.timeZone, now);
+        rows.push({ id: site.id, name: site.name, archived: site.archived, ...numbers });
+      }
+      const total = (key: 'currentlyIn' | 'visitsToday') =>
+        rows.reduce((sum, row) => sum + row[key], 0);
+      return {
+        asOf: now,
+        sites: rows,
+        total: { currentlyIn: total('currentlyIn'), visitsToday: total('visitsToday') },
+      };
+    },
   );
 
   app.post(
