@@ -98,8 +98,11 @@ export class DeviceRegistry {
     const id = randomUUID();
     return this.db.transaction(async (tx) => {
       const row = await tx.get<{ site_id: string; name: string }>(
+        // Not for an archived site ([C2]), even with a code made before it was archived.
         `update pairing_codes set used_at = ?
-         where hash = ? and used_at is null and expires_at > ? returning site_id, name`,
+         where hash = ? and used_at is null and expires_at > ?
+           and site_id in (select id from sites where archived_at is null)
+         returning site_id, name`,
         [now, hash, now],
       );
       if (!row) return null;

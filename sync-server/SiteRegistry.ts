@@ -2,7 +2,6 @@ import * as Y from 'yjs';
 import { isSiteId, siteDocName } from '../shared/docName';
 import { isValidTimeZone } from '../shared/localTime';
 import { readSettings, writeSettings } from '../shared/siteDoc';
-import type { DocumentStore } from './DocumentStore';
 import type { Sql } from './storage/Sql';
 
 /** A site as the server lists it ([C1]). Name and time zone follow its document's settings. */
@@ -39,28 +38,43 @@ interface Row {
  */
 export class SiteRegistry {
   private readonly db: Sql;
-  private readonly documents: DocumentStore;
   private readonly open: (name: string) => Y.Doc | undefined;
   private readonly known = new Map<string, Site>();
+  private readonly onArchived: (siteId: string) => void;
+  /** Counts this registry's own changes: a reload that saw the table before one is not used. */
+  private generation = 0;
 
   constructor(options: {
     db: Sql;
-    documents: DocumentStore;
     /** The site document when a client has it open. */
     open: (name: string) => Y.Doc | undefined;
+    /** A reload found a site archived elsewhere (the CLI, another instance): close its sockets. */
+    onArchived?: (siteId: string) => void;
   }) {
     this.db = options.db;
-    this.documents = options.documents;
     this.open = options.open;
+    this.onArchived = options.onArchived ?? (() => {});
   }
 
-  /** Reads every site (at start). */
+  /**
+   * Reads every site again (at start, then every so often). A read that a change of this
+   * registry overtook is dropped (the next one sees the change); a site found archived since the
+   * last read has its sockets closed.
+   */
   async load(): Promise<void> {
+    const generation = this.generation;
     const rows = await this.db.all<Row>(
       'select id, name, time_zone, created_at, archived_at from sites',
     );
+    if (generation !== this.generation) return;
+    const before = new Map(this.known);
     this.known.clear();
     for (const row of rows) this.known.set(row.id, siteOf(row));
+    for (const site of this.known.values()) {
+      const was = before.get(site.id);
+      if (site.archivedAt !== null && was !== undefined && was.archivedAt === null)
+        this.onArchived(site.id);
+    }
   }
 
   /** Every site, by name. */
@@ -102,21 +116,30 @@ export class SiteRegistry {
     if (!isValidTimeZone(timeZone))
       throw new SiteError('invalid', `timeZone: unknown time zone ${JSON.stringify(timeZone)}`);
     const cleanName = name.trim().slice(0, 60) || id;
-    const inserted = await this.db.get<Row>(
-      `insert into sites (id, name, time_zone, created_at) values (?, ?, ?, ?)
-       on conflict (id) do nothing returning id, name, time_zone, created_at, archived_at`,
-      [id, cleanName, timeZone, now],
-    );
+    // The document starts with the name and zone, so every device derives the same local days
+    // from the first scan on (an empty document would mean UTC). Row and document together:
+    // a site never exists without its settings.
+    const doc = new Y.Doc();
+    writeSettings(doc, { name: cleanName, timeZone });
+    this.generation++;
+    const inserted = await this.db.transaction(async (tx) => {
+      const row = await tx.get<Row>(
+        `insert into sites (id, name, time_zone, created_at) values (?, ?, ?, ?)
+         on conflict (id) do nothing returning id, name, time_zone, created_at, archived_at`,
+        [id, cleanName, timeZone, now],
+      );
+      if (row) {
+        await tx.run(
+          `insert into documents (name, state, updated_at, version) values (?, ?, ?, 1)
+           on conflict (name) do nothing`,
+          [siteDocName(id), Y.encodeStateAsUpdate(doc), now],
+        );
+      }
+      return row;
+    });
     if (!inserted) {
       await this.refresh(id);
       return { site: this.get(id) as Site, created: false };
-    }
-    // The document starts with the name and zone, so every device derives the same local days
-    // from the first scan on (an empty document would mean UTC).
-    if ((await this.documents.fetch(siteDocName(id))) === null) {
-      const doc = new Y.Doc();
-      writeSettings(doc, { name: cleanName, timeZone });
-      await this.documents.store(siteDocName(id), Y.encodeStateAsUpdate(doc));
     }
     const site = siteOf(inserted);
     this.known.set(id, site);
@@ -125,6 +148,7 @@ export class SiteRegistry {
 
   /** Archives or restores a site ([C2]); returns it. */
   async setArchived(id: string, archived: boolean, now = Date.now()): Promise<Site> {
+    this.generation++;
     const row = await this.db.get<Row>(
       `update sites set archived_at = ? where id = ?
        returning id, name, time_zone, created_at, archived_at`,
@@ -142,6 +166,7 @@ export class SiteRegistry {
     const { name, timeZone } = readSettings(doc).settings;
     const shown = name || id;
     if (shown === site.name && timeZone === site.timeZone) return;
+    this.generation++;
     this.known.set(id, { ...site, name: shown, timeZone });
     await this.db.run('update sites set name = ?, time_zone = ? where id = ?', [
       shown,

@@ -5,6 +5,7 @@ import { parseDocName } from '../shared/docName';
 import { type EntryContext, parseEntry, unknownExtraKeys } from '../shared/entryCodec';
 import { dayWindow } from '../shared/localTime';
 import type { UpdateRefusal } from '../shared/refusals';
+import { CLOSE_UNAVAILABLE } from '../shared/refusals';
 import { parseWriterName } from '../shared/writer';
 import type { ConnectionContext } from './AccessControl';
 import { DocumentWriters } from './DocumentWriters';
@@ -33,6 +34,11 @@ export interface WriteGuardConfiguration {
   maxSiteValueBytes: number;
   /** Called whenever an update is refused (metrics, logs). */
   onRefused: (refused: RefusedUpdate) => void;
+  /**
+   * Whether a site takes writes now ([C2]). Checked on every update, not only when a connection
+   * opens: a site archived elsewhere (the CLI, another instance) stops taking them at once.
+   */
+  siteOpen: (siteId: string) => boolean;
 }
 
 export type WriteLimits = Pick<
@@ -91,6 +97,7 @@ export class WriteGuard implements Extension {
       maxClockEntriesPerWriterDay: MAX_CLOCK_CORRECTIONS_PER_DAY,
       maxSiteValueBytes: 16 * 1024,
       onRefused: () => {},
+      siteOpen: () => true,
       ...configuration,
     };
   }
@@ -105,6 +112,11 @@ export class WriteGuard implements Extension {
   }: beforeSyncPayload<ConnectionContext>): Promise<void> {
     // SyncStep1 carries only a state vector; read-only connections' writes are dropped by Hocuspocus.
     if (type === 0 || connection.readOnly) return;
+    if (payload.length > 2 && !this.configuration.siteOpen(context.access.siteId)) {
+      // The whole socket, like an archive from the dashboard: it comes back to the refusal.
+      connection.webSocket.close(CLOSE_UNAVAILABLE, 'site-archived');
+      throw new Refusal('site-archived');
+    }
     try {
       const shape = readShape(document, payload);
       if (context.access.kind === 'checkins') {

@@ -19,7 +19,6 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config';
 import { DeviceRegistry } from './DeviceRegistry';
-import { DocumentStore } from './DocumentStore';
 import { openDatabase } from './database';
 import { SiteError, SiteRegistry } from './SiteRegistry';
 import { AccountError, STAFF_ROLES, StaffAccounts, type StaffRole } from './StaffAccounts';
@@ -98,10 +97,14 @@ async function main(): Promise<number> {
   const db = await openDatabase(config);
   const staff = new StaffAccounts(db);
   const devices = new DeviceRegistry(db);
-  const sites = new SiteRegistry({ db, documents: new DocumentStore(db), open: () => undefined });
+  const sites = new SiteRegistry({ db, open: () => undefined });
   try {
-    await sites.create({ id: config.siteId, name: config.siteId, timeZone: config.siteTimeZone });
+    // Sites come from the first start (of the server, or of this CLI on a fresh install) and
+    // from create-site ([C1]); nothing else makes one, not a typo in SITE_ID or --site.
     await sites.load();
+    if (sites.list().length === 0) {
+      await sites.create({ id: config.siteId, name: config.siteId, timeZone: config.siteTimeZone });
+    }
     const site = values.site ?? config.siteId;
     if (command === 'create-site') {
       if (!values.site || !values.name || !values['time-zone'])
@@ -115,7 +118,9 @@ async function main(): Promise<number> {
       console.log(`Created site ${created.id} (${created.name}, ${created.timeZone}).`);
       return 0;
     }
-    if (!(await siteExists(db, site))) {
+    const usesSite =
+      command === 'pairing-code' || (command === 'create-staff' && values.role !== 'admin');
+    if (usesSite && !(await siteExists(db, site))) {
       console.error(`Error: no site ${site} (this server has: ${(await siteIds(db)).join(', ')})`);
       return 1;
     }
@@ -141,6 +146,8 @@ async function main(): Promise<number> {
         return 0;
       }
       case 'pairing-code': {
+        if (sites.state(site) === 'archived')
+          throw new AccountError(`site ${site} is archived: restore it to pair tablets`);
         const { code, expiresAt } = await devices.createPairingCode(
           site,
           values.name ?? 'Kiosk',

@@ -113,8 +113,8 @@ export async function startServer(
   let hocuspocus: Hocuspocus | null = null;
   const sites = new SiteRegistry({
     db,
-    documents,
     open: (name) => hocuspocus?.documents.get(name),
+    onArchived: (siteId) => access.closeSite(siteId, 'site-archived'),
   });
   // The configured site exists from the first start on (more come from admins, [C1]).
   const firstStart = (
@@ -205,6 +205,7 @@ export async function startServer(
       gate,
       new WriteGuard({
         ...options.writeLimits,
+        siteOpen: (siteId) => sites.state(siteId) === 'open',
         onRefused: ({ documentName, reason, problem, context }) => {
           metrics.invalidUpdates.inc();
           metrics.refusals.inc({ reason });

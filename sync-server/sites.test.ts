@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiError, SessionAnswer, SiteAnswer, SitesAnswer } from '../shared/apiProtocol';
+import * as Y from 'yjs';
+import type {
+  ApiError,
+  OverviewAnswer,
+  SessionAnswer,
+  SiteAnswer,
+  SitesAnswer,
+} from '../shared/apiProtocol';
 import { readEntries } from '../shared/checkinsDoc';
 import { checkinsDocName, siteDocName } from '../shared/docName';
 import { memberIdOf } from '../shared/entryCodec';
@@ -258,6 +265,54 @@ describe('sites', () => {
   });
 });
 
+describe('an archived site, whoever archived it', () => {
+  it('[C2] refuses the next write of a connection opened before the archive, and loses nothing accepted', async () => {
+    const t = await server();
+    const admin = await signIn(t, 'admin', null);
+    const kiosk = await pairFor(t, admin.accessToken, 'Front door');
+    const day = localDayOf(Date.now(), ZONE);
+    const name = checkinsDocName(SITE, day);
+    const tablet = connect(t, name, kiosk.token);
+    open.push(tablet);
+    await tablet.outcome;
+    kioskCheckIn(tablet.doc, kiosk.deviceId, 'M1');
+    await until(() => !tablet.provider.hasUnsyncedChanges, 'M1 acknowledged');
+    // Archived without closing anything (as another instance's archive looks here at first).
+    await t.server.sites.setArchived(SITE, true);
+    kioskCheckIn(tablet.doc, kiosk.deviceId, 'M2');
+    await until(() => tablet.closes.length > 0, 'the refusal');
+    expect(tablet.closes[0]).toEqual({ code: 1013, reason: 'site-archived' });
+    const held = t.server.hocuspocus.documents.get(name) ?? (await t.server.documents.load(name));
+    expect(readEntries(held ?? new Y.Doc(), day).map((entry) => memberIdOf(entry.value))).toEqual([
+      'M1',
+    ]);
+    expect(tablet.provider.hasUnsyncedChanges).toBe(true);
+  });
+
+  it('[C2] closes the sockets of a site a reload finds archived (the CLI, another instance)', async () => {
+    const t = await server();
+    const admin = await signIn(t, 'admin', null);
+    const kiosk = await pairFor(t, admin.accessToken, 'Front door');
+    const tablet = connect(t, checkinsDocName(SITE, localDayOf(Date.now(), ZONE)), kiosk.token);
+    open.push(tablet);
+    await tablet.outcome;
+    await t.server.db.run('update sites set archived_at = ? where id = ?', [Date.now(), SITE]);
+    await t.server.sites.load();
+    await until(() => tablet.closes.length > 0, 'the socket to close');
+    expect(tablet.closes[0]).toEqual({ code: 1013, reason: 'site-archived' });
+  });
+
+  it('[C2] pairs no tablet with a code made before the site was archived', async () => {
+    const t = await server();
+    const admin = await signIn(t, 'admin', null);
+    const code = await t.api<{ code: string }>('POST', '/api/pairing-codes', {}, admin.accessToken);
+    await t.api('POST', `/api/sites/${SITE}/archive`, undefined, admin.accessToken);
+    const paired = await t.api<ApiError>('POST', '/api/devices/pair', { code: code.body.code });
+    expect(paired.status).toBe(403);
+    expect(await t.server.devices.list(null)).toEqual([]);
+  });
+});
+
 describe('the chain overview', () => {
   it('[S1][S2] gives currently in and visits today at each site an account may open, and the total', async () => {
     const t = await server();
@@ -350,6 +405,10 @@ describe('sites from the admin CLI', () => {
     expect(listed.stdout).toContain(`${SITE}  ${SITE}  ${ZONE}`);
     expect((await admin(t.dir, ['restore-site', 'hilltop'])).code).toBe(0);
     expect((await admin(t.dir, ['archive-site', 'nowhere'])).code).toBe(1);
+    // A typo in --site creates nothing ([C1]).
+    const typo = await admin(t.dir, ['pairing-code', '--site', 'hiltop']);
+    expect(typo).toMatchObject({ code: 1, stderr: expect.stringContaining('no site hiltop') });
+    expect((await admin(t.dir, ['list-sites'])).stdout).not.toContain('hiltop');
     // A server started on the same data has the site, with its document.
     const back = await startTestServer({}, t.dir);
     open.push(back);

@@ -141,8 +141,10 @@ async function migrate(connection: pg.ClientConfig, schema: string): Promise<voi
     const [namespace, key] = [LOCK_NAMESPACE, hash32(`${schema}:migrations`)];
     await client.query('select pg_advisory_lock($1, $2)', [namespace, key]);
     try {
-      // Under the lock: `if not exists` alone races when instances start together.
-      await client.query(`create schema if not exists ${schema}`);
+      // Under the lock: `if not exists` alone races when instances start together. Looked up
+      // first, so a role that owns its schema but may not create schemas still starts.
+      const exists = await client.query('select 1 from pg_namespace where nspname = $1', [schema]);
+      if (exists.rowCount === 0) await client.query(`create schema "${schema}"`);
       await client.query('create table if not exists schema_migrations (version integer not null)');
       const { rows } = await client.query('select count(*)::integer as n from schema_migrations');
       for (let v = (rows[0] as { n: number }).n; v < POSTGRES_MIGRATIONS.length; v++) {
