@@ -22,6 +22,8 @@ export const API_ERROR_CODES = [
   'forbidden',
   'no-such-site',
   'site-exists',
+  'bad-setup-link',
+  'last-admin',
   'already-set-up',
   'bad-setup-code',
   'too-many-attempts',
@@ -192,6 +194,42 @@ export const RevokeAnswer = Type.Object({
   device: nullable(Device),
   closedConnections: Type.Integer(),
 });
+
+/** An account as the Staff screen lists it (admins). */
+export const AccountInfo = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  role: StaffRole,
+  siteId: nullable(Type.String({ description: 'null for an admin of every site' })),
+  createdAt: Type.Number(),
+  disabledAt: nullable(Type.Number()),
+  setupPending: Type.Boolean({ description: 'its person has not chosen a password yet' }),
+});
+export type AccountInfo = Static<typeof AccountInfo>;
+export const AccountsAnswer = Type.Object({ accounts: Type.Array(AccountInfo) });
+export type AccountsAnswer = Static<typeof AccountsAnswer>;
+export const AccountAnswer = Type.Object({ account: AccountInfo });
+export type AccountAnswer = Static<typeof AccountAnswer>;
+export const CreateAccountBody = Type.Object({
+  username: text(40),
+  role: StaffRole,
+  siteId: Type.Optional(Type.String({ description: 'required for staff and viewers' })),
+});
+export type CreateAccountBody = Static<typeof CreateAccountBody>;
+export const ChangeAccountBody = Type.Object({
+  role: StaffRole,
+  siteId: Type.Optional(Type.String({ description: 'required for staff and viewers' })),
+});
+export type ChangeAccountBody = Static<typeof ChangeAccountBody>;
+/** A one-time set-up code: its person chooses their password with it (valid 24 hours). */
+export const SetupCodeAnswer = Type.Object({
+  account: AccountInfo,
+  setupCode: Type.String(),
+  expiresAt: Type.Number(),
+});
+export type SetupCodeAnswer = Static<typeof SetupCodeAnswer>;
+export const AccountSetupBody = Type.Object({ code: text(40), password: text(200) });
+export type AccountSetupBody = Static<typeof AccountSetupBody>;
 
 export const StaffListAnswer = Type.Object({
   staff: Type.Array(Type.Object({ id: Type.String(), username: Type.String(), role: StaffRole })),

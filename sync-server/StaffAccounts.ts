@@ -108,10 +108,12 @@ export class StaffAccounts {
       'select * from staff where username = ? and disabled_at is null',
       [normalizeUsername(username)],
     );
-    // Hash anyway when the user is unknown, so timing does not reveal which usernames exist.
+    // Hash anyway when the user is unknown or has no password yet (set-up pending), so timing
+    // does not reveal which usernames exist.
     this.checks++;
-    const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_HASH);
-    return row && ok ? toMember(row) : null;
+    const stored = row?.password_hash.startsWith('scrypt$') ? row.password_hash : null;
+    const ok = await verifyPassword(password, stored ?? DUMMY_HASH);
+    return row && stored && ok ? toMember(row) : null;
   }
 
   /**
@@ -198,4 +200,19 @@ interface StaffRow {
 
 function toMember(row: StaffRow): StaffMember {
   return { id: row.id, siteId: row.site_id, username: row.username, role: row.role };
+}
+
+/**
+ * Whether a staff token still describes its account: same role, and (but for an admin, who may
+ * open every site) the same site. Changed since: its connections are refused ([C4]).
+ */
+export function sameAccount(
+  member: { role: string; siteId: string | null } | null,
+  principal: { role: string; siteId: string | null },
+): boolean {
+  return (
+    member !== null &&
+    member.role === principal.role &&
+    (member.role === 'admin' || member.siteId === principal.siteId)
+  );
 }

@@ -10,6 +10,7 @@ import { localDayOf } from '../shared/localTime';
 import { CLOSE_UNAVAILABLE } from '../shared/refusals';
 import { writeSettings } from '../shared/siteDoc';
 import { AccessControl } from './AccessControl';
+import { AccountAdmin } from './AccountAdmin';
 import { AwarenessGuard } from './AwarenessGuard';
 import type { Config } from './config';
 import { LogSampler, routeConsoleToLog } from './consoleToLog';
@@ -27,7 +28,7 @@ import { RecordKeeper } from './RecordKeeper';
 import { RetentionJob } from './RetentionJob';
 import { SiteRegistry } from './SiteRegistry';
 import { SocketGate, type SocketGateConfiguration } from './SocketGate';
-import { StaffAccounts } from './StaffAccounts';
+import { StaffAccounts, sameAccount } from './StaffAccounts';
 import { clearSetupCode, createSetupCode } from './setupCode';
 import { siteViewOf } from './siteView';
 import { CertificateReloader, readTlsFiles } from './tlsFiles';
@@ -143,7 +144,7 @@ export async function startServer(
     isActive: async (principal) =>
       principal.role === 'kiosk'
         ? devices.isActive(principal.subject)
-        : (await staff.get(principal.subject))?.role === principal.role,
+        : sameAccount(await staff.get(principal.subject), principal),
     today: (siteId) => localDayOf(Date.now(), timeZoneOf(siteId)),
     siteState: (siteId) => sites.state(siteId),
     onRefused: (reason) => {
@@ -254,6 +255,7 @@ export async function startServer(
     db,
     devices,
     staff,
+    accounts: new AccountAdmin(db),
     sites,
     tokens,
     access,

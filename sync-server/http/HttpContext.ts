@@ -8,6 +8,7 @@ import type {
 } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccessControl } from '../AccessControl';
+import type { AccountAdmin } from '../AccountAdmin';
 import type { DeviceRegistry } from '../DeviceRegistry';
 import type { Sql } from '../database';
 import type { Metrics } from '../metrics';
@@ -26,6 +27,8 @@ export interface HttpContext {
   readonly db: Sql;
   readonly devices: DeviceRegistry;
   readonly staff: StaffAccounts;
+  /** What admins do with accounts ([C4]–[C5]). */
+  readonly accounts: AccountAdmin;
   /** The chain's sites ([C1]–[C2]). */
   readonly sites: SiteRegistry;
   readonly tokens: TokenIssuer;

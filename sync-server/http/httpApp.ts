@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { accountRoutes } from './accountRoutes';
 import { browserOrigins, originCheck } from './browserOrigins';
 import { deviceRoutes } from './deviceRoutes';
 import { answerError, isApiPath } from './errorAnswers';
@@ -90,6 +91,7 @@ export async function createHttpApp(context: HttpContext): Promise<FastifyInstan
   memberRoutes(api, context, auth);
   reportRoutes(api, context, auth);
   siteRoutes(api, context, auth);
+  accountRoutes(api, context, auth);
   await app.register(staticRoutes, { root: context.distDir });
   return app;
 }

@@ -14,35 +14,37 @@ import { answers, HttpError, retryAfterSeconds, tooManyAttempts } from './HttpEr
 import { sitesOf } from './siteRoutes';
 
 /**
+ * A session for `wanted` when the account may open it, else for its own site (an admin's: the
+ * default one). The answer's `siteId` says which: a refresh credential is single-use, so a
+ * switch it does not allow still answers with a session rather than an error that loses it.
+ */
+export async function staffSession(
+  context: HttpContext,
+  member: StaffMember,
+  refreshToken: string,
+  wanted?: string,
+): Promise<Session> {
+  const sites = sitesOf(context, { role: member.role, siteId: member.siteId } as Principal);
+  const siteId =
+    sites.find((site) => site.id === wanted)?.id ?? member.siteId ?? context.defaultSiteId;
+  return {
+    // An admin's token may open every site; it carries the one the dashboard shows, which
+    // the API's routes then default to.
+    accessToken: await context.tokens.issue({ role: member.role, siteId, subject: member.id }),
+    expiresIn: context.tokens.ttl,
+    refreshToken,
+    staff: member,
+    siteId,
+    sites,
+  };
+}
+
+/**
  * Staff sessions: sign in with username and password, trade the single-use refresh credential
  * for a new access token, end the session. Credentials travel in bodies only.
  */
 export function sessionRoutes(app: HttpApp, context: HttpContext): void {
   const signIns = new SignInLimits(context.limits?.signIn);
-  /**
-   * A session for `wanted` when the account may open it, else for its own site (an admin's: the
-   * default one). The answer's `siteId` says which: a refresh credential is single-use, so a
-   * switch it does not allow still answers with a session rather than an error that loses it.
-   */
-  const session = async (
-    member: StaffMember,
-    refreshToken: string,
-    wanted?: string,
-  ): Promise<Session> => {
-    const sites = sitesOf(context, { role: member.role, siteId: member.siteId } as Principal);
-    const siteId =
-      sites.find((site) => site.id === wanted)?.id ?? member.siteId ?? context.defaultSiteId;
-    return {
-      // An admin's token may open every site; it carries the one the dashboard shows, which
-      // the API's routes then default to.
-      accessToken: await context.tokens.issue({ role: member.role, siteId, subject: member.id }),
-      expiresIn: context.tokens.ttl,
-      refreshToken,
-      staff: member,
-      siteId,
-      sites,
-    };
-  };
 
   app.post(
     '/api/session',
@@ -68,7 +70,7 @@ export function sessionRoutes(app: HttpApp, context: HttpContext): void {
         throw new HttpError(401, 'bad-credentials', 'wrong username or password');
       }
       attempt.succeed();
-      return session(member, await context.staff.issueRefresh(member.id));
+      return staffSession(context, member, await context.staff.issueRefresh(member.id));
     },
   );
 
@@ -84,7 +86,7 @@ export function sessionRoutes(app: HttpApp, context: HttpContext): void {
     async (request) => {
       const rotated = await context.staff.rotateRefresh(request.body.refreshToken);
       if (!rotated) throw new HttpError(401, 'bad-refresh-token', 'sign in again');
-      return session(rotated.member, rotated.refresh, request.body.siteId);
+      return staffSession(context, rotated.member, rotated.refresh, request.body.siteId);
     },
   );
 

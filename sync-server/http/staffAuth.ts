@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { Refusal } from '../refusals';
+import { sameAccount } from '../StaffAccounts';
 import type { Principal, Role } from '../tokens';
 import type { HttpContext } from './HttpContext';
 import { HttpError } from './HttpError';
@@ -36,7 +37,7 @@ export function staffAuth(context: HttpContext): StaffAuth {
       const principal = await context.tokens.verify(match?.[1]);
       if (
         principal.role === 'kiosk' ||
-        (await context.staff.get(principal.subject))?.role !== principal.role
+        !sameAccount(await context.staff.get(principal.subject), principal)
       ) {
         throw new Refusal('revoked');
       }

@@ -52,4 +52,8 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
    drop index visits_by_day;`,
   // SQLite's seventh: archived sites.
   'alter table sites add column archived_at bigint;',
+  // SQLite's eighth: set-up codes.
+  `create table account_setup (
+     hash text primary key, staff_id text not null references staff(id) on delete cascade,
+     expires_at bigint not null, used_at bigint);`,
 ];

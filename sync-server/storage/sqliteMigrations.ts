@@ -87,4 +87,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    drop index visits_by_day;`,
   // Sites are created and archived by admins (SPEC [C1]–[C2]): an archived site takes nothing new.
   'alter table sites add column archived_at integer;',
+  // Accounts made by an admin get a one-time set-up code; the person chooses their own password
+  // with it (SPEC [C5]). Only its hash is kept.
+  `create table account_setup (
+     hash text primary key, staff_id text not null references staff(id) on delete cascade,
+     expires_at integer not null, used_at integer);`,
 ];
