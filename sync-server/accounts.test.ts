@@ -7,6 +7,7 @@ import type {
   SetupCodeAnswer,
 } from '../shared/apiProtocol';
 import { siteDocName } from '../shared/docName';
+import { admin } from './testing/adminCli';
 import { closeAfterEach } from './testing/closeAfterEach';
 import { connect, SITE, startTestServer, type TestServer, until } from './testing/testServer';
 
@@ -233,4 +234,28 @@ describe('accounts', () => {
     }
     expect((await signIn(t, 'boss')).status).toBe(200);
   });
+});
+
+describe('accounts from the admin CLI', () => {
+  it('[C4][C5] invites, lists, disables, resets and deletes accounts, and keeps the last admin', async () => {
+    const { t } = await server();
+    await t.close();
+    const invited = await admin(t.dir, ['invite-staff', '--username', 'kim', '--role', 'viewer']);
+    expect(invited.code).toBe(0);
+    const code = /Set-up code: ([A-Z2-9-]{14})/.exec(invited.stdout)?.[1];
+    expect(code).toBeDefined();
+    expect((await admin(t.dir, ['list-staff'])).stdout).toContain(
+      `kim  viewer  ${SITE}  set-up pending`,
+    );
+    expect((await admin(t.dir, ['disable-staff', 'KIM'])).code).toBe(0);
+    expect((await admin(t.dir, ['list-staff'])).stdout).toContain(
+      'kim  viewer  riverside  disabled',
+    );
+    const last = await admin(t.dir, ['disable-staff', 'boss']);
+    expect(last).toMatchObject({ code: 1, stderr: expect.stringContaining('last admin') });
+    expect((await admin(t.dir, ['reset-staff', 'kim'])).stdout).toMatch(/New set-up code/);
+    expect((await admin(t.dir, ['delete-staff', 'kim'])).code).toBe(0);
+    expect((await admin(t.dir, ['list-staff'])).stdout).not.toContain('kim');
+    expect((await admin(t.dir, ['delete-staff', 'nobody'])).code).toBe(1);
+  }, 60_000);
 });

@@ -8,6 +8,9 @@
  *   pairing-code [--name <kiosk name>] [--site <id>]    a one-time code for a tablet (10 minutes)
  *   list-devices
  *   revoke-device <device id>
+ *   list-staff
+ *   invite-staff --username <name> [--role staff|viewer|admin] [--site <id>]   prints a set-up code
+ *   disable-staff <username> | enable-staff <username> | reset-staff <username> | delete-staff <username>
  *   list-sites
  *   create-site --site <id> --name <name> --time-zone <IANA zone>
  *   archive-site <id> | restore-site <id>                a running server follows within 30 s
@@ -17,11 +20,18 @@
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { AccountAdmin } from './AccountAdmin';
 import { ConfigError, loadConfig } from './config';
 import { DeviceRegistry } from './DeviceRegistry';
 import { openDatabase } from './database';
 import { SiteError, SiteRegistry } from './SiteRegistry';
-import { AccountError, STAFF_ROLES, StaffAccounts, type StaffRole } from './StaffAccounts';
+import {
+  AccountError,
+  normalizeUsername,
+  STAFF_ROLES,
+  StaffAccounts,
+  type StaffRole,
+} from './StaffAccounts';
 import { clearSetupCode } from './setupCode';
 import { siteExists, siteIds } from './sites';
 
@@ -31,6 +41,10 @@ const USAGE = `Usage: npm run admin -- <command> [options]
   pairing-code [--name <kiosk name>] [--site <id>]
   list-devices
   revoke-device <device id>
+  list-staff
+  invite-staff --username <name> [--role staff|viewer|admin] [--site <id>]
+  disable-staff <username> | enable-staff <username>
+  reset-staff <username> | delete-staff <username>
   list-sites
   create-site --site <id> --name <name> --time-zone <IANA zone>
   archive-site <id>
@@ -98,6 +112,7 @@ async function main(): Promise<number> {
   const staff = new StaffAccounts(db);
   const devices = new DeviceRegistry(db);
   const sites = new SiteRegistry({ db, open: () => undefined });
+  const accounts = new AccountAdmin(db);
   try {
     // Sites come from the first start (of the server, or of this CLI on a fresh install) and
     // from create-site ([C1]); nothing else makes one, not a typo in SITE_ID or --site.
@@ -119,7 +134,8 @@ async function main(): Promise<number> {
       return 0;
     }
     const usesSite =
-      command === 'pairing-code' || (command === 'create-staff' && values.role !== 'admin');
+      command === 'pairing-code' ||
+      ((command === 'create-staff' || command === 'invite-staff') && values.role !== 'admin');
     if (usesSite && !(await siteExists(db, site))) {
       console.error(`Error: no site ${site} (this server has: ${(await siteIds(db)).join(', ')})`);
       return 1;
@@ -165,6 +181,59 @@ async function main(): Promise<number> {
             : `last seen ${d.lastSeen ? new Date(d.lastSeen).toISOString() : 'never'}`;
           console.log(`${d.id}  ${d.siteId}  ${d.name}  ${state}  ${d.appVersion ?? ''}`);
         }
+        return 0;
+      }
+      case 'list-staff': {
+        for (const a of await accounts.list()) {
+          const state = a.disabledAt ? 'disabled' : a.setupPending ? 'set-up pending' : 'active';
+          console.log(`${a.username}  ${a.role}  ${a.siteId ?? 'every site'}  ${state}`);
+        }
+        return 0;
+      }
+      case 'invite-staff': {
+        if (!values.username) throw new AccountError('--username is required');
+        const role = (values.role ?? 'staff') as StaffRole;
+        const made = await accounts.invite({ username: values.username, role, siteId: site });
+        await clearSetupCode(db);
+        console.log(
+          `Created ${made.account.role} ${made.account.username}. Set-up code: ${made.code} (single use, until ${new Date(made.expiresAt).toISOString()}): they choose their password with it on the dashboard's sign-in screen.`,
+        );
+        return 0;
+      }
+      case 'disable-staff':
+      case 'enable-staff':
+      case 'reset-staff':
+      case 'delete-staff': {
+        const target = (await accounts.list()).find(
+          (a) => a.username === normalizeUsername(argument ?? ''),
+        );
+        if (!target) throw new AccountError(`no account ${argument ?? '(give a username)'}`);
+        const taking = command !== 'enable-staff';
+        if (
+          taking &&
+          target.role === 'admin' &&
+          target.disabledAt === null &&
+          (await accounts.activeAdmins()) <= 1
+        )
+          throw new AccountError(`${target.username} is the last admin who can sign in`);
+        if (command === 'reset-staff') {
+          const reset = await accounts.reset(target.id);
+          console.log(
+            `New set-up code for ${target.username}: ${reset?.code}. Their password no longer works.`,
+          );
+        } else if (command === 'delete-staff') {
+          await accounts.delete(target.id);
+          console.log(`Deleted ${target.username}.`);
+        } else {
+          await accounts.setDisabled(target.id, command === 'disable-staff');
+          console.log(
+            `${command === 'disable-staff' ? 'Disabled' : 'Enabled'} ${target.username}.`,
+          );
+        }
+        if (taking)
+          console.log(
+            'Its sessions are ended; connections it has open end within one token lifetime (do it from the dashboard to close them at once).',
+          );
         return 0;
       }
       case 'list-sites': {
