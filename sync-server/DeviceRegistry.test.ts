@@ -71,6 +71,7 @@ describe('DeviceRegistry', () => {
       all: (text, params) => db.all(text, params),
       get: (text, params) => db.get(text, params),
       run: (text, params) => db.run(text, params),
+      lock: (what) => db.lock(what),
       transaction: async (work) => {
         if (fail) throw new Error('database unreachable');
         const pending: [string, readonly SqlParam[] | undefined][] = [];

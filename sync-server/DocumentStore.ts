@@ -77,7 +77,20 @@ export class DocumentStore {
    */
   async compact(name: string, state: Uint8Array, folded: readonly number[]): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await storeIn(tx, name, state, Date.now());
+      // Several instances may share PostgreSQL: another may have stored a state this one has
+      // not seen (an update still on its way here). One fold of a document at a time, and the
+      // state written is both together, so nothing another instance folded is lost. SQLite has
+      // one process: the stored state is always an earlier one of ours.
+      await tx.lock(`document:${name}`);
+      let written = state;
+      if (tx.engine === 'postgres') {
+        const stored = await tx.get<{ state: Buffer }>(
+          'select state from documents where name = ?',
+          [name],
+        );
+        if (stored) written = Y.mergeUpdates([new Uint8Array(stored.state), state]);
+      }
+      await storeIn(tx, name, written, Date.now());
       for (let i = 0; i < folded.length; i += DROP_CHUNK) {
         const chunk = folded.slice(i, i + DROP_CHUNK);
         // Padded to a power of two with its last seq: a few statement shapes, each prepared once.

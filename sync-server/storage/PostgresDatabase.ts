@@ -94,7 +94,7 @@ export class PostgresDatabase implements Database {
     let broken: Error | undefined;
     try {
       await client.query('begin');
-      const result = await work(clientSql(client));
+      const result = await work(clientSql(client, (what) => this.lockKey(what)));
       await client.query('commit');
       return result;
     } catch (error) {
@@ -109,6 +109,11 @@ export class PostgresDatabase implements Database {
     }
   }
 
+  /** Outside a transaction a lock would outlive nothing: use it inside `transaction`. */
+  async lock(): Promise<void> {
+    throw new Error('lock() is for use inside a transaction');
+  }
+
   /** A key for `pg_advisory_lock(namespace, key)` naming `what` in this schema only. */
   lockKey(what: string): [number, number] {
     return [LOCK_NAMESPACE, hash32(`${this.schema}:${what}`)];
@@ -119,7 +124,7 @@ export class PostgresDatabase implements Database {
   }
 }
 
-function clientSql(client: pg.PoolClient): Sql {
+function clientSql(client: pg.PoolClient, keyOf: (what: string) => [number, number]): Sql {
   const sql: Sql = {
     engine: 'postgres',
     all: async <Row>(text: string, params?: readonly SqlParam[]) =>
@@ -129,6 +134,9 @@ function clientSql(client: pg.PoolClient): Sql {
     run: async (text, params) =>
       (await client.query(numberedPlaceholders(text), bound(params))).rowCount ?? 0,
     transaction: (work) => work(sql),
+    lock: async (what) => {
+      await client.query('select pg_advisory_xact_lock($1, $2)', keyOf(what));
+    },
   };
   return sql;
 }

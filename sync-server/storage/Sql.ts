@@ -23,6 +23,13 @@ export interface Sql {
    * wait forever. A transaction inside a transaction joins the outer one.
    */
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Inside a transaction: waits until no other transaction, of this or another instance, holds
+   * the lock named `what`, and holds it until this one ends. On PostgreSQL an advisory lock in
+   * the schema's namespace; on SQLite nothing (a write transaction already excludes every other,
+   * and only one process uses the file).
+   */
+  lock(what: string): Promise<void>;
 }
 
 /** An open database: its SQL, and how to close it. */

@@ -28,6 +28,7 @@ export class SqliteDatabase implements Database {
       get: async (text, params) => this.getNow(text, params),
       run: async (text, params) => this.runNow(text, params),
       transaction: (work) => work(this.inside),
+      lock: async () => {},
     };
   }
 
@@ -87,6 +88,9 @@ export class SqliteDatabase implements Database {
       release();
     }
   }
+
+  /** Nothing to hold: a write transaction already excludes every other, in the one process. */
+  async lock(): Promise<void> {}
 
   async close(): Promise<void> {
     while (this.held) await this.held;
