@@ -6,6 +6,16 @@ import { deriveDay } from '../shared/deriveDay';
 import { checkinsDocName } from '../shared/docName';
 import { eventIdFromBytes } from '../shared/eventId';
 import { addDays, dayWindow, localDayOf } from '../shared/localTime';
+import {
+  cleanUpAfterEach,
+  isCheckedIn,
+  kioskWith,
+  newTestSite,
+  pairKioskDevice,
+  signedInDashboard,
+  uniqueMember,
+  uniqueName,
+} from './dashboard/testing/dashboards';
 import { DeviceAuth } from './device/DeviceAuth';
 import { memoryStore, writeJson } from './device/KeyValueStore';
 import { ServerClock } from './device/ServerClock';
@@ -13,6 +23,25 @@ import { type KioskClock, KioskController } from './KioskController';
 
 const serverUrl = inject('serverUrl');
 const kiosk = inject('kiosk');
+/** An address where no server answers: a tablet offline. */
+const UNREACHABLE = 'http://127.0.0.1:9';
+
+cleanUpAfterEach();
+
+/**
+ * An admin's dashboard switched to a site made for this test, and a tablet paired there: sites
+ * are archived only when no other test uses them.
+ */
+async function kioskOfNewSite() {
+  const admin = await signedInDashboard('admin');
+  const site = await newTestSite(admin, 'Club');
+  await admin.switchSite(site.id);
+  const credential = await pairKioskDevice(admin, uniqueName('Door'));
+  expect(credential.siteId).toBe(site.id);
+  const archive = async (action: 'archive' | 'restore') =>
+    expect((await admin.api('POST', `/api/sites/${site.id}/${action}`)).status).toBe(200);
+  return { admin, site, credential, archive };
+}
 
 /**
  * Entries the server holds for one document, read through a fresh provider; with `run`, only
@@ -184,5 +213,61 @@ describe('KioskController', () => {
       expect(flag.at).toBeLessThanOrEqual(scannedTo + 2_000);
     }
     controller.stop();
+  });
+
+  it('[C2] says its site is archived when an admin archives it while it is connected, and stays paired', async () => {
+    const { credential, archive } = await kioskOfNewSite();
+    const store = memoryStore();
+    const tablet = kioskWith(credential, Date.now, { store });
+    await tablet.start();
+    await expect.poll(() => tablet.status.online, { timeout: 10_000 }).toBe(true);
+    expect(tablet.status.archived).toBe(false);
+
+    await archive('archive');
+
+    await expect.poll(() => tablet.status.archived, { timeout: 10_000 }).toBe(true);
+    expect(tablet.status).toMatchObject({ paired: true, revoked: false, online: false });
+    expect(store.getItem('headcount.device')).not.toBeNull();
+    // Reloaded, offline too, it still takes no check-ins.
+    tablet.stop();
+    expect(kioskWith(credential, Date.now, { store, baseUrl: UNREACHABLE }).status.archived).toBe(
+      true,
+    );
+  });
+
+  it('[C2] keeps what it recorded offline while its site is archived, and delivers it once the site is restored', async () => {
+    const { admin, credential, archive } = await kioskOfNewSite();
+    const member = uniqueMember('Ana');
+    admin.putMember(member);
+    const store = memoryStore();
+    // The tablet learns the roster, then goes offline and records a check-in it cannot send.
+    const online = kioskWith(credential, Date.now, { store });
+    await online.start();
+    await expect.poll(() => online.search(member.name).length, { timeout: 10_000 }).toBe(1);
+    online.stop();
+    const offline = kioskWith(credential, Date.now, { store, baseUrl: UNREACHABLE });
+    await offline.start();
+    expect(offline.scan(member.id, 'keypad').decision.action).toBe('check-in');
+    expect(offline.status.pending).toBe(1);
+    offline.stop();
+    await archive('archive');
+
+    // Back online: refused as archived, still paired, the check-in still waiting.
+    const back = kioskWith(credential, Date.now, {
+      store,
+      archivedRetry: { firstMs: 300, maxMs: 1_000 },
+    });
+    await back.start();
+    await expect.poll(() => back.status.archived, { timeout: 10_000 }).toBe(true);
+    expect(back.status).toMatchObject({ paired: true, revoked: false, pending: 1 });
+    expect(isCheckedIn(admin, member.id)).toBe(false);
+
+    await archive('restore');
+
+    await expect
+      .poll(() => back.status.online && back.status.pending === 0, { timeout: 15_000 })
+      .toBe(true);
+    expect(back.status.archived).toBe(false);
+    await expect.poll(() => isCheckedIn(admin, member.id), { timeout: 10_000 }).toBe(true);
   });
 });

@@ -12,7 +12,12 @@ import {
   type SiteSettings,
 } from '../shared/siteDoc';
 import { ClockKeeper, type DeviceClock } from './device/ClockKeeper';
-import { type DeviceAuth, DeviceRevokedError, TokenUnavailableError } from './device/DeviceAuth';
+import {
+  type DeviceAuth,
+  DeviceRevokedError,
+  SiteArchivedError,
+  TokenUnavailableError,
+} from './device/DeviceAuth';
 import { type KeyValueStore, readJson, writeJson } from './device/KeyValueStore';
 import { requestPersistentStorage, type StorageState } from './device/persistentStorage';
 import { type ClockCorrection, ServerClock, serverTimeFrom } from './device/ServerClock';
@@ -36,6 +41,11 @@ export interface KioskStatus {
   /** Of `pending`, those in days the server no longer takes from a kiosk ([W3]): staff must know. */
   readonly tooOld: number;
   readonly revoked: boolean;
+  /**
+   * The site is archived: the tablet takes no check-ins, stays paired, keeps what it holds
+   * (counted in `pending`) and asks the server again now and then, to deliver once restored.
+   */
+  readonly archived: boolean;
   /** Another tab of this browser owns the kiosk; this one must not write. */
   readonly elsewhere: boolean;
   /** When the server last held everything this tablet recorded (ms), if ever. */
@@ -50,6 +60,8 @@ export interface ScanResult {
 }
 
 const SITE_CACHE = 'headcount.site-settings';
+/** Set while the site is archived: a reload, offline too, still takes no check-ins. */
+const ARCHIVED = 'headcount.site-archived';
 /** When the server last held everything this tablet recorded, server-corrected ms. */
 const LAST_SYNCED = 'headcount.last-synced';
 /** How often that time is written down while in sync, ms: a reload shows it within this much. */
@@ -80,6 +92,7 @@ export class KioskController extends EventTarget {
   private byCode = new Map<string, Member>();
   private settings: SiteSettings;
   private revoked = false;
+  private archived: boolean;
   private elsewhere = false;
   private lastSyncedAt: number | null = null;
   private lastSavedSyncAt = 0;
@@ -142,6 +155,7 @@ export class KioskController extends EventTarget {
       onCorrection: (correction) => this.correctClock(correction),
     });
     this.settings = readJson<SiteSettings>(options.store, SITE_CACHE) ?? DEFAULT_SETTINGS;
+    this.archived = options.store.getItem(ARCHIVED) !== null;
     // The last sync it really had, across reloads (an offline reload is not "never synced").
     const lastSynced = readJson<unknown>(options.store, LAST_SYNCED);
     this.lastSyncedAt =
@@ -157,6 +171,7 @@ export class KioskController extends EventTarget {
     const backlog = this.live?.backlogState() ?? { pending: 0, oldestAt: null, tooOld: 0 };
     const pending = backlog.pending;
     const synced = this.live?.synced ?? false;
+    this.noteServed();
     if (synced && pending === 0) {
       // Server-corrected: a tablet whose own clock is wrong must not show its wrong time.
       this.lastSyncedAt = this.clock.now().at;
@@ -172,6 +187,7 @@ export class KioskController extends EventTarget {
       oldestPendingAt: backlog.oldestAt,
       tooOld: backlog.tooOld,
       revoked: this.revoked,
+      archived: this.archived,
       elsewhere: this.elsewhere,
       lastSyncedAt: this.lastSyncedAt,
     };
@@ -207,6 +223,9 @@ export class KioskController extends EventTarget {
   async pair(code: string): Promise<void> {
     await this.auth.pair(code);
     this.revoked = false;
+    // Paired anew (perhaps to another site): the server says again if it is archived.
+    this.archived = false;
+    this.store.removeItem(ARCHIVED);
     await this.start();
   }
 
@@ -223,7 +242,7 @@ export class KioskController extends EventTarget {
       this.announced = null;
       this.changed();
     });
-    const token = watchedToken(
+    const watched = watchedToken(
       this.auth.token,
       (error) => error instanceof DeviceRevokedError,
       () => {
@@ -231,6 +250,14 @@ export class KioskController extends EventTarget {
         this.changed();
       },
     );
+    const token = async (): Promise<string> => {
+      try {
+        return await watched();
+      } catch (error) {
+        if (error instanceof SiteArchivedError) this.noteArchived();
+        throw error;
+      }
+    };
     this.tokenSource = token;
     this.connection = new SiteConnection({
       baseUrl: this.baseUrl,
@@ -243,7 +270,15 @@ export class KioskController extends EventTarget {
       onDaysChange: () => this.changed(),
       // Revoked while connected: the server closed the sockets, and refuses the cached token
       // when they reconnect. Asking for a new token finds out at once (and says so on screen).
-      onDenied: () => void this.afterDenial(),
+      // Archived: the token endpoint refuses too, and is asked again with a long backoff.
+      onDenied: (reason) => {
+        if (reason === 'site-archived') this.noteArchived();
+        void this.afterDenial();
+      },
+      // Archived while connected: the server closes the socket saying so, then refuses it.
+      onClosed: (reason) => {
+        if (reason === 'site-archived') this.noteArchived();
+      },
       onRefused: (replica) => void this.recovery.recover(replica),
     });
     this.openDays(localDayOf(this.clock.now().at, this.settings.timeZone));
@@ -386,7 +421,24 @@ export class KioskController extends EventTarget {
     this.changed();
   }
 
+  /** The server said the site is archived: the screen says so and takes no check-ins. */
+  private noteArchived(): void {
+    // A late refusal of a connection already replaced says nothing once the site is served.
+    if (this.archived || this.site?.connected) return;
+    this.archived = true;
+    this.store.setItem(ARCHIVED, 'true');
+    this.changed();
+  }
+
+  /** The server serves the site document again: the site was restored. */
+  private noteServed(): void {
+    if (!this.archived || !this.site?.connected) return;
+    this.archived = false;
+    this.store.removeItem(ARCHIVED);
+  }
+
   private changed(): void {
+    this.noteServed();
     const synced = this.live?.synced ?? false;
     if (synced && !this.wasSynced) void this.keeper.measure();
     this.wasSynced = synced;

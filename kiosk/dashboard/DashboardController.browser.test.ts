@@ -17,8 +17,10 @@ import {
   listedStore,
   memberNamed,
   newDashboard,
+  newTestSite,
   signedInDashboard,
   siteItems,
+  uniqueMember,
 } from './testing/dashboards';
 
 const kiosk = inject('kiosk');
@@ -341,5 +343,28 @@ describe('DashboardController', () => {
     desk.stop();
     // A reload with no network: the names come from what was kept.
     expect(newDashboard({ store }).staffName(id)).toBe('desk-staff');
+  });
+
+  it('forgets, at sign-out, what it kept of every site it showed, not only the last', async () => {
+    const store = listedStore();
+    const prefix = `test-dashboard-${crypto.randomUUID()}`;
+    const admin = await signedInDashboard('admin', { store, storagePrefix: prefix });
+    const first = await newTestSite(admin, 'First');
+    const second = await newTestSite(admin, 'Second');
+    await admin.switchSite(first.id);
+    const member = uniqueMember('Ida');
+    admin.putMember(member);
+    admin.checkIn(member.id);
+    await expect
+      .poll(() => admin.status.live && admin.status.pending === 0, { timeout: 10_000 })
+      .toBe(true);
+    await admin.switchSite(second.id);
+    await expect.poll(() => admin.status.live, { timeout: 10_000 }).toBe(true);
+    expect((await databasesUnder(prefix)).some((name) => name.includes(first.id))).toBe(true);
+
+    await admin.signOut();
+
+    expect(siteItems(store)).toEqual([]);
+    expect(await databasesUnder(prefix)).toEqual([]);
   });
 });

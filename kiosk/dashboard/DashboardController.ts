@@ -1,4 +1,10 @@
-import type { DeviceInfo, DevicesAnswer, StaffListAnswer } from '../../shared/apiProtocol';
+import type {
+  DeviceInfo,
+  DevicesAnswer,
+  SiteSummary,
+  SitesAnswer,
+  StaffListAnswer,
+} from '../../shared/apiProtocol';
 import { recordEvent } from '../../shared/checkinsDoc';
 import { type DayStats, type Flag, FUTURE_TOLERANCE_MS } from '../../shared/DayLedger';
 import { type EventId, newEventId } from '../../shared/eventId';
@@ -13,6 +19,7 @@ import {
   putMember,
   readRoster,
   readSettings,
+  SETTINGS_MAP,
   type SiteSettings,
   writeSettings,
 } from '../../shared/siteDoc';
@@ -29,7 +36,14 @@ import { retryWithFreshToken, watchedToken } from '../sync/openSyncSocket';
 import { RefusalRecovery } from '../sync/RefusalRecovery';
 import { SiteConnection } from '../sync/SiteConnection';
 import { deleteDatabases, ownCopiesClosed } from './deleteDatabases';
-import { SignedOutError, type StaffIdentity, type StaffSession } from './StaffSession';
+import {
+  SignedOutError,
+  SiteSwitchError,
+  type StaffIdentity,
+  type StaffSession,
+} from './StaffSession';
+
+export type { SiteSummary };
 
 /** What the dashboard shows about its connection. */
 export interface DashboardStatus {
@@ -61,6 +75,11 @@ const SITE_CACHE = 'headcount.dashboard-settings';
 const DEVICES_CACHE = 'headcount.dashboard-devices';
 const STAFF_CACHE = 'headcount.dashboard-staff';
 /**
+ * The sites this dashboard has shown since sign-in: each may have corrections waiting to sync
+ * (`undeliveredDaysKey`), and a sign-out removes what it kept of every one of them.
+ */
+const VISITED = 'headcount.dashboard-sites';
+/**
  * Set while a sign-out deletes what the phone kept, with the site's id: a page closed or
  * reloaded half-way finishes the sign-out when it starts again.
  */
@@ -88,6 +107,8 @@ export class DashboardController extends EventTarget {
   /** Whether the documents were in sync at the last recompute: a reconnect measures the clock. */
   private wasSynced = false;
   private connection: SiteConnection | null = null;
+  /** The site the documents open now are of (null while stopped). */
+  private shownSite: string | null = null;
   /** The recompute due when an event dated just after now begins to count. */
   private soon: ReturnType<typeof setTimeout> | undefined;
   /** The sign-out in progress: it ends once nothing of the last user is left on the phone. */
@@ -166,9 +187,11 @@ export class DashboardController extends EventTarget {
     globalThis.addEventListener?.('offline', () => this.changed());
     // Signed out in another tab of this browser: its data is being deleted, follow at once
     // (this tab's copies must close, and its screen must not show sign-in before they are gone).
+    // Switched sites in another tab: this one follows, as a refresh would name that site anyway.
     globalThis.addEventListener?.('storage', (event: StorageEvent) => {
-      if (this.session.isSessionKey(event.key) && this.session.staff === null && this.live)
-        void this.signOut();
+      if (!this.session.isSessionKey(event.key) || !this.live) return;
+      if (this.session.staff === null) void this.signOut();
+      else this.followSite();
     });
     this.tabs =
       typeof BroadcastChannel === 'function'
@@ -184,10 +207,60 @@ export class DashboardController extends EventTarget {
     return this.leaving || this.signingOutNow ? null : this.session.staff;
   }
 
-  /** Viewers see everything and change nothing (the server refuses their writes as well). */
+  /**
+   * Viewers see everything and change nothing (the server refuses their writes as well), and
+   * nobody changes an archived site: its documents are read-only.
+   */
   get canEdit(): boolean {
     const role = this.staff?.role;
-    return role === 'staff' || role === 'admin';
+    return (role === 'staff' || role === 'admin') && !this.currentSite?.archived;
+  }
+
+  /**
+   * Every site the signed-in account may switch to, as last listed (known offline); the
+   * dashboard offers a choice when there are two or more.
+   */
+  get sites(): readonly SiteSummary[] {
+    return this.staff ? this.session.sites : [];
+  }
+
+  /** The site shown, as the list of sites describes it (null before the server listed any). */
+  get currentSite(): SiteSummary | null {
+    const siteId = this.staff?.siteId;
+    return this.sites.find((site) => site.id === siteId) ?? null;
+  }
+
+  /** Fetches the account's sites (new ones, archived or restored ones); keeps the last offline. */
+  async refreshSites(): Promise<void> {
+    const answer = await this.api('GET', '/api/sites');
+    if (answer.status !== 200) return;
+    this.session.keepSites((answer.body as SitesAnswer).sites ?? []);
+    this.changed();
+  }
+
+  /**
+   * Shows `siteId` instead: the session is refreshed for that site (its tokens are for it from
+   * then on, and after a reload), then the documents, numbers and lists start again for it.
+   * Needs the network: offline it throws and nothing changes. It also throws when the server
+   * answers for the account's own site instead (`SiteSwitchError`: that site is shown) or ended
+   * the session (`SignedOutError`: the phone signs out).
+   */
+  async switchSite(siteId: string): Promise<void> {
+    if (!this.staff) throw new SignedOutError('not signed in');
+    if (siteId === this.shownSite && siteId === this.staff.siteId) return;
+    try {
+      await this.session.switchSite(siteId);
+    } catch (error) {
+      if (error instanceof SignedOutError) {
+        this.signedOut = true;
+        void this.signOut();
+      }
+      // The server answered for the account's own site instead: show that one if it differs.
+      if (error instanceof SiteSwitchError) this.followSite();
+      throw error;
+    }
+    this.leaveSite();
+    await this.start();
   }
 
   get settings(): SiteSettings {
@@ -245,9 +318,13 @@ export class DashboardController extends EventTarget {
 
   /** Fetches the kiosk list; keeps the last one when offline. */
   async refreshDevices(): Promise<void> {
+    const siteId = this.staff?.siteId;
     const answer = await this.api('GET', '/api/devices');
-    if (answer.status !== 200) return;
-    this.deviceList = (answer.body as DevicesAnswer).devices ?? [];
+    if (answer.status !== 200 || siteId !== this.staff?.siteId) return;
+    // An admin is sent every site's kiosks: the screens show the kiosks of the site shown.
+    this.deviceList = ((answer.body as DevicesAnswer).devices ?? []).filter(
+      (device) => device.siteId === siteId,
+    );
     writeJson(this.store, DEVICES_CACHE, this.deviceList);
     this.changed();
   }
@@ -259,8 +336,10 @@ export class DashboardController extends EventTarget {
 
   /** Fetches the site's account names; keeps the last ones when offline. */
   async refreshStaff(): Promise<void> {
+    const siteId = this.staff?.siteId;
     const answer = await this.api('GET', '/api/staff');
-    if (answer.status !== 200) return;
+    // Switched sites while it was asked: the names are another site's.
+    if (answer.status !== 200 || siteId !== this.staff?.siteId) return;
     const accounts = (answer.body as StaffListAnswer).staff ?? [];
     this.staffNames = Object.fromEntries(accounts.map((a) => [a.id, a.username]));
     writeJson(this.store, STAFF_CACHE, this.staffNames);
@@ -311,7 +390,7 @@ export class DashboardController extends EventTarget {
     this.keeper.start();
     // Corrections made offline live in IndexedDB until they sync: ask the browser to keep it.
     void requestPersistentStorage();
-    const token = watchedToken(
+    const watched = watchedToken(
       this.session.token,
       (error) => error instanceof SignedOutError,
       () => {
@@ -321,7 +400,17 @@ export class DashboardController extends EventTarget {
         void this.signOut();
       },
     );
+    const token = async (): Promise<string> => {
+      const fresh = await watched();
+      // The refresh answered for another site (the one remembered here is no longer the
+      // account's): the documents of this connection are not the ones to show.
+      if (this.session.staff?.siteId !== staff.siteId) queueMicrotask(() => this.followSite());
+      return fresh;
+    };
     this.tokenSource = token;
+    this.shownSite = staff.siteId;
+    const visited = readJson<string[]>(this.store, VISITED) ?? [];
+    if (!visited.includes(staff.siteId)) writeJson(this.store, VISITED, [...visited, staff.siteId]);
     const connection = new SiteConnection({
       baseUrl: this.baseUrl,
       siteId: staff.siteId,
@@ -334,6 +423,10 @@ export class DashboardController extends EventTarget {
       // The server refused the token in memory (account disabled, session ended): a refresh
       // finds out for good, or reconnects with a new token.
       onDenied: () => void this.afterDenial(),
+      // An admin archived the site shown: it is read-only from now on, as the list will say.
+      onClosed: (reason) => {
+        if (reason === 'site-archived') void this.refreshSites().catch(() => {});
+      },
       onRefused: (replica) => void this.recovery.recover(replica),
     });
     this.connection = connection;
@@ -349,6 +442,7 @@ export class DashboardController extends EventTarget {
     clearTimeout(this.soon);
     if (this.connection) this.closing = this.connection.close();
     this.connection = null;
+    this.shownSite = null;
     this.statsNow = null;
     this.changed();
   }
@@ -410,12 +504,48 @@ export class DashboardController extends EventTarget {
    */
   private forget(siteId: string | null): void {
     for (const key of [AS_OF, SITE_CACHE, DEVICES_CACHE, STAFF_CACHE]) this.store.removeItem(key);
-    if (siteId !== null) this.store.removeItem(undeliveredDaysKey(this.storagePrefix, siteId));
+    const visited = readJson<string[]>(this.store, VISITED) ?? [];
+    for (const id of new Set(siteId === null ? visited : [...visited, siteId]))
+      this.store.removeItem(undeliveredDaysKey(this.storagePrefix, id));
+    this.store.removeItem(VISITED);
     this.deviceList = [];
     this.staffNames = {};
     this.asOfNow = null;
     this.roster = new Map();
     this.settingsNow = DEFAULT_SETTINGS;
+    this.changed();
+  }
+
+  /**
+   * The identity names another site than the one shown (switched in another tab, or the server
+   * answered for another): show that one, with a token for it.
+   */
+  private followSite(): void {
+    const staff = this.staff;
+    if (!staff || this.shownSite === null || staff.siteId === this.shownSite) return;
+    // The token in memory is for the site shown until now.
+    this.session.dropToken();
+    this.leaveSite();
+    void this.start();
+  }
+
+  /**
+   * Forgets what the screens showed of the last site (its numbers, kiosks, names, "as of"), and
+   * starts the next from what the list of sites says of it until its own document is read.
+   * Corrections waiting to sync there stay on the phone: they are sent when it is shown again.
+   */
+  private leaveSite(): void {
+    this.stop();
+    const next = this.currentSite;
+    this.settingsNow = next
+      ? { ...DEFAULT_SETTINGS, name: next.name, timeZone: next.timeZone }
+      : DEFAULT_SETTINGS;
+    writeJson(this.store, SITE_CACHE, this.settingsNow);
+    for (const key of [AS_OF, DEVICES_CACHE, STAFF_CACHE]) this.store.removeItem(key);
+    this.asOfNow = null;
+    this.deviceList = [];
+    this.staffNames = {};
+    this.roster = new Map();
     this.changed();
   }
 
@@ -513,6 +643,8 @@ export class DashboardController extends EventTarget {
   }
 
   private requireEdit(): void {
+    if (this.currentSite?.archived)
+      throw new Error('this site is archived: its records can be read, not changed');
     if (!this.canEdit) throw new Error('a viewer account cannot change anything');
   }
 
@@ -530,8 +662,13 @@ export class DashboardController extends EventTarget {
   private readSite(): void {
     if (!this.site) return;
     const before = this.settingsNow;
-    this.settingsNow = readSettings(this.site.doc).settings;
-    writeJson(this.store, SITE_CACHE, this.settingsNow);
+    // A copy with no settings yet (a site this phone has not synced) says nothing of them: the
+    // zone the list of sites gave stays until the server's arrive, so the days opened for it
+    // are not closed and opened again a moment later.
+    if (this.site.doc.getMap(SETTINGS_MAP).size > 0) {
+      this.settingsNow = readSettings(this.site.doc).settings;
+      writeJson(this.store, SITE_CACHE, this.settingsNow);
+    }
     this.roster = readRoster(this.site.doc).members;
     // Settings shape the day (zone, max stay, closing, debounce): a new ledger when they change.
     const shape = (s: SiteSettings) =>

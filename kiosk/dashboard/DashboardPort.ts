@@ -8,6 +8,10 @@ export type DashboardPort = Pick<
   DashboardController,
   | 'staff'
   | 'canEdit'
+  | 'sites'
+  | 'currentSite'
+  | 'refreshSites'
+  | 'switchSite'
   | 'settings'
   | 'members'
   | 'stats'

@@ -17,6 +17,7 @@ import {
   type DeviceCredential,
   DeviceRevokedError,
   PairingError,
+  SiteArchivedError,
   TokenUnavailableError,
 } from './DeviceAuth';
 import { type KeyValueStore, memoryStore } from './KeyValueStore';
@@ -183,6 +184,63 @@ describe('DeviceAuth', () => {
       await expect(auth.token()).rejects.toThrow(DeviceRevokedError);
       expect(auth.credential).toBeNull();
     }
+  });
+
+  it('[C2] keeps its credential while its site is archived, asks again seldom, and gets tokens once restored', async () => {
+    const { token: admin } = await staffToken(t, 'admin');
+    const siteId = `archived-${crypto.randomUUID().slice(0, 8)}`;
+    const created = await t.api(
+      'POST',
+      '/api/sites',
+      { id: siteId, name: 'Closed', timeZone: ZONE },
+      admin,
+    );
+    expect(created.status).toBe(201);
+    const pairing = await t.api<{ code: string }>(
+      'POST',
+      '/api/pairing-codes',
+      { name: 'Door', siteId },
+      admin,
+    );
+    const store = memoryStore();
+    const paired = new DeviceAuth({ baseUrl: base, store, appVersion: 'x' });
+    const credential = await paired.pair(pairing.body.code);
+    expect(credential.siteId).toBe(siteId);
+    expect((await t.api('POST', `/api/sites/${siteId}/archive`, undefined, admin)).status).toBe(
+      200,
+    );
+    const auth = new DeviceAuth({
+      baseUrl: base,
+      store,
+      appVersion: 'x',
+      archivedRetry: { firstMs: 300, maxMs: 1000 },
+    });
+    const failure = () =>
+      auth.token().then(
+        () => {
+          throw new Error('got a token');
+        },
+        (e: unknown) => e,
+      );
+
+    const first = await failure();
+    expect(first).toBeInstanceOf(SiteArchivedError);
+    expect(first).toBeInstanceOf(TokenUnavailableError);
+    expect((first as SiteArchivedError).retryInMs).toBeGreaterThan(200);
+    expect(auth.credential).toEqual(credential);
+    // Within the wait it still says why, without asking.
+    expect(await failure()).toBeInstanceOf(SiteArchivedError);
+    await until(
+      async () => ((await failure()) as SiteArchivedError).retryInMs > 400,
+      'a longer second wait',
+      3000,
+    );
+    expect(auth.credential).toEqual(credential);
+
+    expect((await t.api('POST', `/api/sites/${siteId}/restore`, undefined, admin)).status).toBe(
+      200,
+    );
+    await until(async () => (await auth.token().catch(() => null)) !== null, 'a token', 3000);
   });
 
   it('asks once for every document that needs a token at the same moment', async () => {

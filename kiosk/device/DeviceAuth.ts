@@ -31,6 +31,15 @@ export class TokenUnavailableError extends Error {
 }
 
 /**
+ * The tablet's site is archived (`site-archived` from the token endpoint): it takes no check-ins
+ * there, keeps its credential and what it holds, and asks again after `retryInMs` in case the
+ * site is restored.
+ */
+export class SiteArchivedError extends TokenUnavailableError {
+  override name = 'SiteArchivedError';
+}
+
+/**
  * The token endpoint's error codes that mean this credential will never work again, and the
  * only answers that make a tablet forget it (see `POST /api/devices/token` in sync-server/api.ts
  * and `DeviceRegistry.authenticate`): `revoked` (staff removed the device) and
@@ -61,6 +70,12 @@ const TOKEN_TIMEOUT_MS = 10_000;
  * used again within half a minute). A `Retry-After` from the server lengthens it, to 5 min.
  */
 const RETRY = { firstMs: 2_000, maxMs: 30_000, retryAfterMaxMs: 5 * 60_000 };
+/**
+ * While the site is archived the tablet asks again after 30 s, doubling, at most 5 min: an
+ * archive lasts days or for good, so asking seldom costs nothing, and a restored site's tablets
+ * deliver what they hold within five minutes.
+ */
+const ARCHIVED_RETRY = { firstMs: 30_000, maxMs: 5 * 60_000 };
 
 /**
  * The tablet's identity: pairs with a one-time code, keeps the device credential, and turns it
@@ -78,12 +93,15 @@ export class DeviceAuth {
   readonly appVersion: string;
   private readonly timeoutMs: number;
   private readonly retry: { firstMs: number; maxMs: number };
+  private readonly archivedRetry: { firstMs: number; maxMs: number };
   private cached: { token: string; expiresAt: number } | null = null;
   /** The token request in flight: every document asks at once when the socket opens. */
   private inFlight: Promise<string> | null = null;
   /** Token requests failed in a row, and when the next may be sent (ms since the epoch). */
   private failures = 0;
   private notBefore = 0;
+  /** The last answer was that the site is archived. */
+  private archived = false;
 
   constructor(options: {
     baseUrl: string;
@@ -93,12 +111,15 @@ export class DeviceAuth {
     timeoutMs?: number;
     /** Waits between failed token requests, ms (default 2 s doubling to 30 s). */
     retry?: { firstMs: number; maxMs: number };
+    /** Waits between token requests while the site is archived, ms (default 30 s to 5 min). */
+    archivedRetry?: { firstMs: number; maxMs: number };
   }) {
     this.baseUrl = options.baseUrl;
     this.store = options.store;
     this.appVersion = options.appVersion;
     this.timeoutMs = options.timeoutMs ?? TOKEN_TIMEOUT_MS;
     this.retry = options.retry ?? RETRY;
+    this.archivedRetry = options.archivedRetry ?? ARCHIVED_RETRY;
   }
 
   get credential(): DeviceCredential | null {
@@ -129,7 +150,8 @@ export class DeviceAuth {
 
   /**
    * A valid access token. Throws `DeviceRevokedError` (and forgets the credential) only when the
-   * server says this device is revoked or unknown; `TokenUnavailableError` for anything else.
+   * server says this device is revoked or unknown; `SiteArchivedError` while its site is
+   * archived; `TokenUnavailableError` for anything else.
    */
   readonly token = async (): Promise<string> => {
     if (this.cached && this.cached.expiresAt - RENEW_BEFORE_MS > Date.now())
@@ -137,11 +159,12 @@ export class DeviceAuth {
     const credential = this.credential;
     if (!credential) throw new DeviceRevokedError('this tablet is not paired');
     const wait = this.notBefore - Date.now();
-    if (wait > 0)
-      throw new TokenUnavailableError(
-        `no access token: asking the server again in ${Math.ceil(wait / 1000)} s`,
-        wait,
-      );
+    if (wait > 0) {
+      const message = `no access token: asking the server again in ${Math.ceil(wait / 1000)} s`;
+      throw this.archived
+        ? new SiteArchivedError(`the site is archived; ${message}`, wait)
+        : new TokenUnavailableError(message, wait);
+    }
     this.inFlight ??= this.requestToken(credential).finally(() => {
       this.inFlight = null;
     });
@@ -194,6 +217,7 @@ export class DeviceAuth {
         throw this.unavailable('the answer was not an access token', answer.retryAfter);
       this.failures = 0;
       this.notBefore = 0;
+      this.archived = false;
       this.cached = { token: accessToken, expiresAt: Date.now() + expiresIn * 1000 };
       return accessToken;
     }
@@ -213,6 +237,14 @@ export class DeviceAuth {
           : 'the server does not know this tablet: pair it again',
       );
     }
+    if ((answer.status === 401 || answer.status === 403) && code === 'site-archived') {
+      const wait = this.backoff(this.archivedRetry, answer.retryAfter);
+      this.archived = true;
+      throw new SiteArchivedError(
+        `the site is archived: no check-ins are taken; keeping this tablet's credential and what it holds, asking again in ${Math.ceil(wait / 1000)} s`,
+        wait,
+      );
+    }
     throw this.unavailable(
       `the server answered ${answer.status}${code === null ? '' : ` ${code}`}`,
       answer.retryAfter,
@@ -225,17 +257,24 @@ export class DeviceAuth {
     retryAfter: string | null,
     cause?: unknown,
   ): TokenUnavailableError {
-    this.failures += 1;
-    const backoff = Math.min(this.retry.maxMs, this.retry.firstMs * 2 ** (this.failures - 1));
-    // Up to a quarter less, at random: tablets that failed together do not retry together.
-    const jittered = Math.round(backoff * (1 - Math.random() * 0.25));
-    const wait = Math.max(jittered, retryAfterMs(retryAfter));
-    this.notBefore = Date.now() + wait;
+    const wait = this.backoff(this.retry, retryAfter);
+    this.archived = false;
     return new TokenUnavailableError(
       `no access token: ${why}; keeping this tablet's credential, asking again in ${Math.ceil(wait / 1000)} s`,
       wait,
       { cause },
     );
+  }
+
+  /** Counts a failed token request and sets, and returns, the wait before the next, ms. */
+  private backoff(retry: { firstMs: number; maxMs: number }, retryAfter: string | null): number {
+    this.failures += 1;
+    const backoff = Math.min(retry.maxMs, retry.firstMs * 2 ** (this.failures - 1));
+    // Up to a quarter less, at random: tablets that failed together do not retry together.
+    const jittered = Math.round(backoff * (1 - Math.random() * 0.25));
+    const wait = Math.max(jittered, retryAfterMs(retryAfter));
+    this.notBefore = Date.now() + wait;
+    return wait;
   }
 
   private post(path: string, body: unknown): Promise<ApiAnswer> {

@@ -9,8 +9,11 @@ afterEach(() => {
   document.body.replaceChildren();
 });
 
-/** A paired, online kiosk that records nothing: enough to exercise the screen itself. */
-function standIn(): KioskPort & { scans: string[] } {
+/**
+ * A paired, online kiosk that records nothing: enough to exercise the screen itself. `changes`
+ * alter its status (an archived site, check-ins waiting).
+ */
+function standIn(changes: Partial<KioskStatus> = {}): KioskPort & { scans: string[] } {
   const target = new EventTarget();
   const scans: string[] = [];
   const status: KioskStatus = {
@@ -20,8 +23,10 @@ function standIn(): KioskPort & { scans: string[] } {
     oldestPendingAt: null,
     tooOld: 0,
     revoked: false,
+    archived: false,
     elsewhere: false,
     lastSyncedAt: null,
+    ...changes,
   };
   return Object.assign(target, {
     scans,
@@ -37,9 +42,9 @@ function standIn(): KioskPort & { scans: string[] } {
   }) as unknown as KioskPort & { scans: string[] };
 }
 
-async function mount(idleMs: number, warningMs: number) {
+async function mount(idleMs: number, warningMs: number, status: Partial<KioskStatus> = {}) {
   const app = document.createElement('hc-kiosk-app');
-  app.controller = standIn();
+  app.controller = standIn(status);
   app.idleMs = idleMs;
   app.warningMs = warningMs;
   document.body.append(app);
@@ -95,5 +100,28 @@ describe('hc-kiosk-app', () => {
     await page.getByRole('button', { name: 'Ana L.' }).click();
     await expect.element(page.getByText('Welcome, Ana')).toBeVisible();
     expect((app.controller as unknown as { scans: string[] }).scans).toEqual(['1042']);
+  });
+
+  it('[C2] says calmly that the club is archived, takes no check-in, and counts what waits on the tablet', async () => {
+    const app = await mount(30_000, 20_000, {
+      archived: true,
+      online: false,
+      pending: 2,
+      oldestPendingAt: Date.now() - 60_000,
+    });
+
+    await expect
+      .element(page.getByRole('status').filter({ hasText: 'archived in Headcount' }))
+      .toHaveTextContent('This club is archived in Headcount — check-ins are not taken here');
+    expect(page.getByRole('button', { name: 'OK, check in or out' }).query()).toBeNull();
+    expect(page.getByRole('button', { name: 'Search by name' }).query()).toBeNull();
+    // A scanner's burst (a wedge types fast, then Enter) records nothing.
+    for (const key of ['1', '0', '4', '2', 'Enter'])
+      window.dispatchEvent(new KeyboardEvent('keydown', { key }));
+    expect((app.controller as unknown as { scans: string[] }).scans).toEqual([]);
+    const strip = page.getByRole('status', { name: 'Connection' });
+    await expect.element(strip).toHaveTextContent(/2 waiting to sync/);
+    await expect.element(strip).toHaveTextContent(/stays on it until the club is restored/);
+    expect(await seriousViolations()).toEqual([]);
   });
 });

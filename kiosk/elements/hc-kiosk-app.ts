@@ -33,6 +33,8 @@ export type KioskPort = Pick<
  * The kiosk: a pairing screen until the tablet is paired, then the check-in screen with the
  * keypad, the result of each scan, and a status strip (online or offline, check-ins waiting to
  * sync). Everything is recorded locally first; the result shows without waiting for the network.
+ * While its site is archived it says so instead of taking check-ins, and still counts what it
+ * has to deliver.
  */
 export class HcKioskApp extends LitElement {
   static override properties = {
@@ -179,6 +181,20 @@ export class HcKioskApp extends LitElement {
       font: inherit;
       font-size: 1rem;
     }
+    .archived {
+      display: grid;
+      gap: 16px;
+      width: min(640px, 100%);
+      text-align: center;
+    }
+    .archived h1 {
+      margin: 0;
+      font-size: 2rem;
+      line-height: 1.3;
+    }
+    .archived p {
+      margin: 0;
+    }
     footer {
       display: flex;
       gap: 24px;
@@ -209,7 +225,8 @@ export class HcKioskApp extends LitElement {
   private readonly onWindowKey = (event: KeyboardEvent) => {
     const target = event.composedPath()[0];
     if (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement) return;
-    if (!this.controller?.status.paired || this.controller.status.elsewhere) return;
+    const status = this.controller?.status;
+    if (!status?.paired || status.elsewhere || status.archived) return;
     // Enter and Space still activate a focused button, unless they end a scanner's burst.
     const burst = this.wedge.inBurst(event.timeStamp);
     const typed = this.wedge.key(event.key, event.timeStamp);
@@ -262,6 +279,7 @@ export class HcKioskApp extends LitElement {
       return html`<main><p role="alert">This kiosk is already open in another tab or window. Use that one: two would record check-ins twice.</p></main>`;
     }
     if (!status?.paired) return this.renderPairing(status?.revoked ?? false);
+    if (status.archived) return this.renderArchived(status);
     return html`
       ${this.warningUntil === null ? nothing : this.renderWarning(this.warningUntil)}
       <main>
@@ -285,18 +303,38 @@ export class HcKioskApp extends LitElement {
                 </div>`
         }
       </main>
-      <footer role="status" aria-live="polite" aria-label="Connection">
-        <span>${this.controller?.deviceName}</span>
-        <span>${status.online ? 'Online' : 'Offline: check-ins are kept on this tablet'}</span>
-        <span>${formatBacklog({ pending: status.pending, oldestAt: status.oldestPendingAt, tooOld: status.tooOld }, Date.now(), this.controller?.timeZone)}</span>
-        <span>${status.lastSyncedAt === null ? 'Not synced yet' : `Last synced ${formatClock(status.lastSyncedAt, this.controller?.timeZone)}`}</span>
-      </footer>
+      ${this.renderFooter(status, status.online ? 'Online' : 'Offline: check-ins are kept on this tablet')}
       ${
         document.fullscreenEnabled && !document.fullscreenElement
           ? html`<button class="corner" type="button" @click=${this._onFullscreen}>Full screen</button>`
           : nothing
       }
     `;
+  }
+
+  /**
+   * The site is archived: a calm notice instead of the keypad (nothing to tap, nothing that
+   * records), and the status strip still counting what waits on the tablet for a restore.
+   */
+  private renderArchived(status: KioskPort['status']) {
+    return html`
+      <main>
+        <section class="archived" role="status" aria-labelledby="archived-title">
+          <h1 id="archived-title">This club is archived in Headcount — check-ins are not taken here</h1>
+          <p>Please ask at the desk.</p>
+        </section>
+      </main>
+      ${this.renderFooter(status, 'Archived: what this tablet holds stays on it until the club is restored')}
+    `;
+  }
+
+  private renderFooter(status: KioskPort['status'], connection: string) {
+    return html`<footer role="status" aria-live="polite" aria-label="Connection">
+      <span>${this.controller?.deviceName}</span>
+      <span>${connection}</span>
+      <span>${formatBacklog({ pending: status.pending, oldestAt: status.oldestPendingAt, tooOld: status.tooOld }, Date.now(), this.controller?.timeZone)}</span>
+      <span>${status.lastSyncedAt === null ? 'Not synced yet' : `Last synced ${formatClock(status.lastSyncedAt, this.controller?.timeZone)}`}</span>
+    </footer>`;
   }
 
   /** Lets the member correct the kiosk's guess between arriving and leaving ([K5]). */
@@ -433,7 +471,7 @@ export class HcKioskApp extends LitElement {
 
   /** Decides, records and shows the result for one identification, however it was made. */
   private identify(input: string, method: Method): void {
-    if (!this.controller) return;
+    if (!this.controller || this.controller.status.archived) return;
     this.lastInput = Date.now();
     this.result = this.controller.scan(input, method);
     this.chime(chimeFor(this.result));

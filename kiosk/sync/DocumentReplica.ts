@@ -60,6 +60,9 @@ export class DocumentReplica extends EventTarget {
       if (isUpdateRefusal(reason)) {
         this.refusedWith = reason;
         this.dispatchEvent(new CustomEvent('refused', { detail: reason }));
+      } else if (reason !== '') {
+        // Closed for the whole connection with a reason (`site-archived`): the owner may care.
+        this.dispatchEvent(new CustomEvent('closed', { detail: reason }));
       }
     });
     this.loaded = this.persistence.whenSynced.then(() => this.afterLoad());

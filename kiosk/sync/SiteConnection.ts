@@ -21,8 +21,13 @@ export interface SiteConnectionOptions {
   onSiteChange: () => void;
   /** A day document's content or sync state changed. */
   onDaysChange: () => void;
-  /** The server refused the token (see `retryWithFreshToken`). */
-  onDenied: () => void;
+  /**
+   * The server refused the token (see `retryWithFreshToken`), with its reason: a refusal reason
+   * such as `revoked` or `site-archived`, or the provider's words when no token could be had.
+   */
+  onDenied: (reason: string) => void;
+  /** The server closed the connection and said why (`site-archived`: an admin archived it). */
+  onClosed?: (reason: string) => void;
   /** The server refused an update of ours to a day's document. */
   onRefused?: (replica: CheckinsReplica) => void;
 }
@@ -50,7 +55,14 @@ export class SiteConnection {
     });
     this.site.addEventListener('change', options.onSiteChange);
     // The site document is always open, so its refusals stand for the whole connection.
-    this.site.addEventListener('denied', options.onDenied);
+    this.site.addEventListener('denied', (event) =>
+      options.onDenied((event as CustomEvent<string>).detail),
+    );
+    const { onClosed } = options;
+    if (onClosed)
+      this.site.addEventListener('closed', (event) =>
+        onClosed((event as CustomEvent<string>).detail),
+      );
     this.days = new LiveDays({
       siteId,
       socket: this.socket,

@@ -12,8 +12,11 @@ declare module 'vitest' {
   export interface ProvidedContext {
     serverUrl: string;
     kiosk: { deviceId: string; deviceSecret: string; token: string };
-    /** Sign-in details of a staff account and a viewer account of the test site. */
-    accounts: Record<'staff' | 'viewer', { username: string; password: string }>;
+    /**
+     * Sign-in details of a staff account and a viewer account of the test site, and of an admin
+     * of every site (the one account that adds sites, and switches between them).
+     */
+    accounts: Record<'staff' | 'viewer' | 'admin', { username: string; password: string }>;
   }
 }
 
@@ -28,9 +31,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const password = 'correct horse battery';
   for (const role of ['staff', 'viewer'] as const)
     await server.server.staff.create({ username: `desk-${role}`, password, role, siteId: SITE });
+  await server.server.staff.create({
+    username: 'desk-admin',
+    password,
+    role: 'admin',
+    siteId: null,
+  });
   project.provide('accounts', {
     staff: { username: 'desk-staff', password },
     viewer: { username: 'desk-viewer', password },
+    admin: { username: 'desk-admin', password },
   });
   return () => server.close();
 }

@@ -1,5 +1,6 @@
 import { describe, expect, inject, it } from 'vitest';
 import { type Locator, page } from 'vitest/browser';
+import { memoryStore } from '../../device/KeyValueStore';
 import { attentionCount } from '../attentionCount';
 import type { DashboardController } from '../DashboardController';
 import {
@@ -9,8 +10,11 @@ import {
   listedStore,
   mountScreen,
   newDashboard,
+  newTestSite,
+  signedInDashboard,
   siteItems,
   uniqueMember,
+  uniqueName,
 } from '../testing/dashboards';
 import './hc-dashboard-app';
 
@@ -235,5 +239,129 @@ describe('hc-dashboard-app', () => {
     } finally {
       await page.viewport(414, 896);
     }
+  });
+});
+
+const siteChoice = () => page.getByRole('banner').getByRole('combobox', { name: 'Site' });
+
+describe('hc-dashboard-app with several sites', () => {
+  it('offers no choice of site to an account of one site', async () => {
+    const desk = await signedInDashboard('staff');
+    await mount(desk);
+
+    await expect.element(page.getByRole('heading', { level: 1 })).toBeVisible();
+    expect(siteChoice().query()).toBeNull();
+  });
+
+  it('[C3] switches site from the header: documents, numbers and screens start again there, and a reload stays there', async () => {
+    const store = memoryStore();
+    const admin = await signedInDashboard('admin', { store });
+    const home = admin.currentSite;
+    const hilltop = await newTestSite(admin, 'Hilltop', 'America/New_York');
+    const app = await mount(admin);
+    const root = app.shadowRoot as ShadowRoot;
+    await tab('Kiosks').click();
+    // The test site's kiosks (the global setup paired "Front door" there).
+    await expect
+      .element(page.getByRole('heading', { name: /^Paired kiosks \([1-9]/ }))
+      .toBeVisible();
+    const kiosksBefore = root.querySelector('hc-devices-view');
+    await expect.element(siteChoice()).toHaveValue(home?.id);
+
+    await siteChoice().selectOptions(hilltop.id);
+
+    await expect.poll(() => admin.staff?.siteId).toBe(hilltop.id);
+    await expect.element(page.getByRole('heading', { level: 1 })).toHaveTextContent(hilltop.name);
+    await expect.element(siteChoice()).toHaveValue(hilltop.id);
+    // The same screen, started again for the new site: its kiosks, none yet.
+    await expect.element(tab('Kiosks')).toHaveAttribute('aria-current', 'page');
+    await expect.element(page.getByRole('heading', { name: 'Paired kiosks (0)' })).toBeVisible();
+    expect(root.querySelector('hc-devices-view')).not.toBe(kiosksBefore);
+    await expect.poll(() => admin.status.live, { timeout: 10_000 }).toBe(true);
+    expect(admin.documents.map((d) => d.name).every((name) => name.includes(hilltop.id))).toBe(
+      true,
+    );
+    expect(admin.settings.timeZone).toBe('America/New_York');
+
+    // The next start of the dashboard on this phone opens the site chosen last.
+    admin.stop();
+    const reloaded = newDashboard({ store });
+    await reloaded.start();
+    expect(reloaded.staff?.siteId).toBe(hilltop.id);
+    await expect.poll(() => reloaded.status.live, { timeout: 10_000 }).toBe(true);
+    expect(reloaded.documents.every((d) => d.name.includes(hilltop.id))).toBe(true);
+  });
+
+  it('says switching sites needs a connection, and stays on its site, when the server cannot be reached', async () => {
+    const store = memoryStore();
+    const signedIn = await signedInDashboard('admin', { store });
+    const home = signedIn.currentSite;
+    const far = await newTestSite(signedIn, 'Far');
+    signedIn.stop();
+    // The phone opens again without a network: it knows the account's sites from before.
+    const offline = newDashboard({ store, baseUrl: 'http://127.0.0.1:9' });
+    await offline.start();
+    await mount(offline);
+
+    await siteChoice().selectOptions(far.id);
+
+    await expect
+      .element(page.getByRole('alert'))
+      .toHaveTextContent(`Switching sites needs a connection. Still showing ${home?.name}.`);
+    await expect.element(siteChoice()).toHaveValue(home?.id);
+    await expect.element(siteChoice()).toBeEnabled();
+    expect(offline.staff?.siteId).toBe(home?.id);
+    expect(offline.staff).not.toBeNull();
+  });
+
+  it('[C2] marks an archived site in the choice, and shows it read only', async () => {
+    const admin = await signedInDashboard('admin');
+    const closed = await newTestSite(admin, 'Closed');
+    expect((await admin.api('POST', `/api/sites/${closed.id}/archive`)).status).toBe(200);
+    await admin.refreshSites();
+    await mount(admin);
+    await expect
+      .element(siteChoice().getByRole('option', { name: `${closed.name} (archived)` }))
+      .toBeInTheDocument();
+
+    await siteChoice().selectOptions(closed.id);
+
+    await expect.element(page.getByRole('banner')).toHaveTextContent('Archived · read only');
+    await expect.poll(() => admin.status.live, { timeout: 10_000 }).toBe(true);
+    expect(admin.canEdit).toBe(false);
+    await tab('Settings').click();
+    await expect
+      .element(page.getByText('This site is archived: its settings can be read, not changed.'))
+      .toBeVisible();
+  });
+
+  it('leads an admin from Settings to Sites, and from a site just added to its Settings', async () => {
+    const admin = await signedInDashboard('admin');
+    await mount(admin);
+    const name = uniqueName('Lakeside');
+    await tab('Settings').click();
+
+    await page.getByRole('button', { name: 'Manage sites' }).click();
+    await expect.element(page.getByRole('main', { name: 'Sites' })).toBeVisible();
+    // Sites belongs under the Settings tab: the bar keeps its seven tabs.
+    await expect.element(tab('Settings')).toHaveAttribute('aria-current', 'page');
+    expect(tabs().elements()).toHaveLength(7);
+    await page.getByLabelText('Name', { exact: true }).fill(name);
+    await page.getByRole('button', { name: 'Add site' }).click();
+    await page.getByRole('button', { name: `Switch to ${name}` }).click();
+
+    await expect.element(page.getByRole('main', { name: 'Settings' })).toBeVisible();
+    await expect.element(page.getByRole('heading', { level: 1 })).toHaveTextContent(name);
+    await expect.element(page.getByLabelText('Name', { exact: true })).toHaveValue(name);
+    expect(admin.currentSite?.name).toBe(name);
+  });
+
+  it('shows no Sites screen to a staff account in Settings', async () => {
+    const desk = await signedInDashboard('staff');
+    await mount(desk);
+    await tab('Settings').click();
+
+    await expect.element(page.getByRole('heading', { name: 'Settings' })).toBeVisible();
+    expect(page.getByRole('button', { name: 'Manage sites' }).query()).toBeNull();
   });
 });

@@ -1,9 +1,12 @@
 import { css, html, LitElement, nothing, unsafeCSS } from 'lit';
+import { keyed } from 'lit/directives/keyed.js';
 import { formatClock } from '../../formatting';
 import { attentionCount } from '../attentionCount';
 import type { DashboardPort } from '../DashboardPort';
-import { SignInError } from '../StaffSession';
+import { SignedOutError, SignInError, SiteSwitchError } from '../StaffSession';
+import { visuallyHidden } from './dashboardStyles';
 import type { ShowScreenEvent } from './ShowScreenEvent';
+import type { SwitchSiteEvent } from './SwitchSiteEvent';
 import './hc-live-view';
 import './hc-activity-view';
 import './hc-arrival-notices';
@@ -18,7 +21,12 @@ export const SCREENS = [
   { id: 'reports', label: 'Reports', icon: '▤' },
   { id: 'settings', label: 'Settings', icon: '⚙' },
 ] as const;
-export type ScreenId = (typeof SCREENS)[number]['id'];
+/**
+ * Screens opened from another screen rather than from the tab bar (seven tabs are what fits a
+ * 320-px phone), each with the tab it belongs under: "Sites", for admins, from Settings.
+ */
+export const SUBSCREENS = [{ id: 'sites', label: 'Sites', under: 'settings' }] as const;
+export type ScreenId = (typeof SCREENS)[number]['id'] | (typeof SUBSCREENS)[number]['id'];
 
 /** Screens loaded on first use, so the live numbers need only the first bundle. */
 const LAZY: Partial<Record<ScreenId, () => Promise<unknown>>> = {
@@ -27,12 +35,14 @@ const LAZY: Partial<Record<ScreenId, () => Promise<unknown>>> = {
   devices: () => import('./hc-devices-view'),
   reports: () => import('./hc-reports-view'),
   settings: () => import('./hc-settings-view'),
+  sites: () => import('./hc-sites-view'),
 };
 
 /**
  * The staff dashboard: a sign-in form until someone is signed in, then a header with the site
- * and the connection (LIVE, or "as of 10:42" with what it has), the chosen screen, and a tab bar
- * at the bottom, where a thumb reaches on a phone.
+ * (a choice of site when the account has several) and the connection (LIVE, or "as of 10:42"
+ * with what it has), the chosen screen, and a tab bar at the bottom, where a thumb reaches on a
+ * phone. Every screen starts afresh when the site changes.
  */
 export class HcDashboardApp extends LitElement {
   static override properties = {
@@ -41,9 +51,13 @@ export class HcDashboardApp extends LitElement {
     signInError: { state: true },
     signingIn: { state: true },
     revision: { state: true },
+    switchingTo: { state: true },
+    siteError: { state: true },
   };
 
-  static override styles = css`
+  static override styles = [
+    visuallyHidden,
+    css`
     :host {
       display: grid;
       grid-template-rows: auto 1fr auto;
@@ -183,13 +197,44 @@ export class HcDashboardApp extends LitElement {
       color: #8a1c1c;
       font-weight: 600;
     }
-  `;
+    header .site {
+      flex: 1;
+      min-width: 0;
+    }
+    header select {
+      width: 100%;
+      min-height: 44px;
+      font: 700 1.1rem system-ui, sans-serif;
+      background: #0f3d3e;
+      color: #fff;
+      border: 1px solid #ffffff80;
+      border-radius: 0.5rem;
+      padding: 0 0.5rem;
+      text-overflow: ellipsis;
+    }
+    header select:focus-visible {
+      outline: 3px solid #f0a030;
+      outline-offset: 2px;
+    }
+    .archived {
+      background: #e4e0d4;
+      color: #2b2b2b;
+    }
+  `,
+  ];
 
   declare controller: DashboardPort | undefined;
   declare screen: ScreenId;
   declare signInError: string | null;
   declare signingIn: boolean;
   declare revision: number;
+  /** The name of the site being switched to, while the server is asked. */
+  declare switchingTo: string | null;
+  /** Why the last switch of site did not happen. */
+  declare siteError: string | null;
+  /** The site the screens were last rendered for, and whether its arrival notices were paused. */
+  private renderedSite: string | null = null;
+  private noticesPaused = false;
   private readonly onChange = () => {
     this.revision++;
   };
@@ -200,6 +245,8 @@ export class HcDashboardApp extends LitElement {
     this.signInError = null;
     this.signingIn = false;
     this.revision = 0;
+    this.switchingTo = null;
+    this.siteError = null;
   }
 
   override connectedCallback(): void {
@@ -213,6 +260,13 @@ export class HcDashboardApp extends LitElement {
   }
 
   override willUpdate(changed: Map<string, unknown>): void {
+    const siteId = this.controller?.staff?.siteId ?? null;
+    if (siteId !== this.renderedSite) {
+      // The screens start again for the new site; notices paused stay paused (WCAG 2.2.2).
+      const notices = this.renderRoot.querySelector('hc-arrival-notices');
+      if (notices) this.noticesPaused = notices.paused;
+      this.renderedSite = siteId;
+    }
     if (changed.has('controller')) {
       (changed.get('controller') as DashboardPort | undefined)?.removeEventListener(
         'change',
@@ -234,9 +288,16 @@ export class HcDashboardApp extends LitElement {
     const status = controller.status;
     const name = controller.settings.name;
     const attention = controller.stats ? attentionCount(controller.stats) : 0;
+    const archived = controller.currentSite?.archived ?? false;
     return html`
       <header>
-        <h1>${name}</h1>
+        ${
+          controller.sites.length > 1
+            ? html`<h1 class="visually-hidden">${name}</h1>
+              ${keyed(staff.siteId, this.renderSiteChoice(controller, staff.siteId))}`
+            : html`<h1>${name}</h1>`
+        }
+        ${archived ? html`<span class="badge archived">Archived · read only</span>` : nothing}
         ${
           status.live
             ? html`<span class="badge live" role="status">● LIVE</span>`
@@ -269,17 +330,29 @@ export class HcDashboardApp extends LitElement {
         id="screen"
         aria-label=${this.screenLabel()}
         @hc-show-screen=${(event: ShowScreenEvent) => void this.show(event.screen)}
+        @hc-switch-site=${this._onSwitchSite}
       >
         <div class="screen">
-          <hc-arrival-notices .feed=${controller.stats?.feed ?? []}></hc-arrival-notices>
-          ${this.renderScreen(controller)}
+          ${this.switchingTo === null ? nothing : html`<p role="status">Switching to ${this.switchingTo}…</p>`}
+          ${this.siteError === null ? nothing : html`<p class="error" role="alert">${this.siteError}</p>`}
+          ${
+            // A new site starts every screen afresh: its own lists, forms and arrivals.
+            keyed(
+              staff.siteId,
+              html`<hc-arrival-notices
+                  .feed=${controller.stats?.feed ?? []}
+                  .paused=${this.noticesPaused}
+                ></hc-arrival-notices>
+                ${this.renderScreen(controller)}`,
+            )
+          }
         </div>
       </main>
       <nav aria-label="Screens">
         ${SCREENS.map(
           (s) => html`<button
             type="button"
-            aria-current=${s.id === this.screen ? 'page' : 'false'}
+            aria-current=${s.id === this.tab() ? 'page' : 'false'}
             @click=${() => this.show(s.id)}
           >
             <span class="icon" aria-hidden="true">${s.icon}</span>${s.label}
@@ -298,7 +371,27 @@ export class HcDashboardApp extends LitElement {
   }
 
   private screenLabel(): string {
-    return SCREENS.find((s) => s.id === this.screen)?.label ?? '';
+    return [...SCREENS, ...SUBSCREENS].find((s) => s.id === this.screen)?.label ?? '';
+  }
+
+  /** The tab the screen shown belongs under. */
+  private tab(): ScreenId {
+    return SUBSCREENS.find((s) => s.id === this.screen)?.under ?? this.screen;
+  }
+
+  /** The site shown, as a choice of the account's sites (archived ones say so). */
+  private renderSiteChoice(controller: DashboardPort, siteId: string) {
+    return html`<label class="site">
+      <span class="visually-hidden">Site</span>
+      <select ?disabled=${this.switchingTo !== null} @change=${this._onSite}>
+        ${controller.sites.map(
+          (site) =>
+            html`<option value=${site.id} ?selected=${site.id === siteId}>
+              ${site.archived ? `${site.name} (archived)` : site.name}
+            </option>`,
+        )}
+      </select>
+    </label>`;
   }
 
   private renderScreen(controller: DashboardPort) {
@@ -318,6 +411,8 @@ export class HcDashboardApp extends LitElement {
         return html`<hc-reports-view .controller=${controller} .revision=${r}></hc-reports-view>`;
       case 'settings':
         return html`<hc-settings-view .controller=${controller} .revision=${r}></hc-settings-view>`;
+      case 'sites':
+        return html`<hc-sites-view .controller=${controller} .revision=${r}></hc-sites-view>`;
     }
   }
 
@@ -364,6 +459,44 @@ export class HcDashboardApp extends LitElement {
       </main>
       <span></span>
     `;
+  }
+
+  private async _onSite(event: Event): Promise<void> {
+    const select = event.target as HTMLSelectElement;
+    if (!(await this.switchSite(select.value)))
+      // Still on the site it was on: the choice says so again.
+      select.value = this.controller?.staff?.siteId ?? '';
+  }
+
+  private async _onSwitchSite(event: SwitchSiteEvent): Promise<void> {
+    if (await this.switchSite(event.siteId)) await this.show(event.screen);
+  }
+
+  /** Switches to `siteId`, saying so meanwhile and why when it cannot; true once switched. */
+  private async switchSite(siteId: string): Promise<boolean> {
+    const controller = this.controller;
+    const chosen = controller?.sites.find((site) => site.id === siteId);
+    if (!controller || !chosen) return false;
+    const current = controller.currentSite;
+    this.switchingTo = chosen.name;
+    this.siteError = null;
+    try {
+      await controller.switchSite(chosen.id);
+      return true;
+    } catch (error) {
+      const still = current ? ` Still showing ${current.name}.` : '';
+      this.siteError =
+        error instanceof SignedOutError
+          ? null
+          : error instanceof SiteSwitchError
+            ? `Your account cannot open ${chosen.name}.`
+            : error instanceof TypeError
+              ? `Switching sites needs a connection.${still}`
+              : `The server could not switch sites just now; try again.${still}`;
+      return false;
+    } finally {
+      this.switchingTo = null;
+    }
   }
 
   private async onSignIn(event: SubmitEvent): Promise<void> {

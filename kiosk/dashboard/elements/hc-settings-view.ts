@@ -7,7 +7,9 @@ import {
   type SiteSettings,
 } from '../../../shared/siteDoc';
 import type { DashboardPort } from '../DashboardPort';
+import { timeZones } from '../timeZones';
 import { dashboardStyles } from './dashboardStyles';
+import { ShowScreenEvent } from './ShowScreenEvent';
 
 const ALERT_LABELS: Record<AlertKind, string> = {
   expired: 'Membership expired',
@@ -23,7 +25,8 @@ const ACTION_LABELS: Record<AlertAction, string> = {
 
 /**
  * "Settings": the site's settings, written into the site document (kiosks read them from there,
- * also offline). A viewer sees them without being able to change them.
+ * also offline). A viewer sees them without being able to change them, and nobody changes an
+ * archived site's. An admin goes from here to "Sites".
  */
 export class HcSettingsView extends LitElement {
   static override properties = {
@@ -73,7 +76,17 @@ export class HcSettingsView extends LitElement {
     const zones = timeZones(s.timeZone);
     return html`
       <h2>Settings</h2>
-      ${controller.canEdit ? nothing : html`<p>Your account can read these settings, not change them.</p>`}
+      ${
+        controller.canEdit
+          ? nothing
+          : html`<p>
+            ${
+              controller.currentSite?.archived
+                ? 'This site is archived: its settings can be read, not changed.'
+                : 'Your account can read these settings, not change them.'
+            }
+          </p>`
+      }
       <form @submit=${this.onSave}>
         <fieldset ?disabled=${!controller.canEdit}>
           <legend>Site</legend>
@@ -123,7 +136,20 @@ export class HcSettingsView extends LitElement {
         ${this.message ? html`<p role="status">${this.message}</p>` : nothing}
         ${controller.canEdit ? html`<button>Save settings</button>` : nothing}
       </form>
+      ${
+        controller.staff?.role === 'admin'
+          ? html`<section aria-labelledby="sites-title">
+            <h3 id="sites-title">Sites</h3>
+            <p class="hint">Add a club, or archive one that has closed.</p>
+            <button type="button" class="secondary" @click=${this._onSites}>Manage sites</button>
+          </section>`
+          : nothing
+      }
     `;
+  }
+
+  private _onSites(): void {
+    this.dispatchEvent(new ShowScreenEvent('sites'));
   }
 
   private onSave(event: SubmitEvent): void {
@@ -153,12 +179,6 @@ export class HcSettingsView extends LitElement {
       this.error = error instanceof Error ? error.message : String(error);
     }
   }
-}
-
-/** The zones this browser knows, with the current one first if it is missing. */
-function timeZones(current: string): string[] {
-  const known = Intl.supportedValuesOf?.('timeZone') ?? [];
-  return known.includes(current) ? known : [current, ...known];
 }
 
 customElements.define('hc-settings-view', HcSettingsView);

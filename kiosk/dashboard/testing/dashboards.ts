@@ -1,4 +1,5 @@
 import { afterEach, expect, inject } from 'vitest';
+import type { SiteAnswer, SiteSummary } from '../../../shared/apiProtocol';
 import type { Member } from '../../../shared/siteDoc';
 import { apiRequest } from '../../apiRequest';
 import { DeviceAuth, type DeviceCredential } from '../../device/DeviceAuth';
@@ -36,8 +37,11 @@ export function cleanUpAfterEach(): void {
   });
 }
 
-/** A staff account with the right to change things, or one that can only read. */
-export type TestRole = 'staff' | 'viewer';
+/**
+ * A staff account of the test site with the right to change things, one that can only read, or
+ * an admin of every site (it starts on the test site, the server's default).
+ */
+export type TestRole = 'staff' | 'viewer' | 'admin';
 
 /** Where a test dashboard runs. Each dashboard is its own "phone" unless it is given a `store`. */
 export interface TestDashboardOptions {
@@ -152,6 +156,23 @@ export async function viewerSeeingCheckIn(
   return { desk, viewer, member };
 }
 
+/**
+ * A new site no other test knows, added by `admin` through the API, with a name made of `what`
+ * and the zone `timeZone`. Sites cannot be deleted: every run adds its own.
+ */
+export async function newTestSite(
+  admin: DashboardController,
+  what = 'Site',
+  timeZone = 'America/New_York',
+): Promise<SiteSummary> {
+  const name = uniqueName(what);
+  const id = `test-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+  const answer = await admin.api('POST', '/api/sites', { id, name, timeZone });
+  expect(answer.status).toBe(201);
+  await admin.refreshSites();
+  return (answer.body as SiteAnswer).site;
+}
+
 /** The tags of the elements that show a dashboard: the app and each of its screens. */
 export type ScreenTag = {
   [K in keyof HTMLElementTagNameMap]: HTMLElementTagNameMap[K] extends {
@@ -258,6 +279,16 @@ export async function pairKioskDevice(
   return paired.body as unknown as DeviceCredential;
 }
 
+/** Where a test kiosk runs, when not on a tablet of its own that reaches the test server. */
+export interface TestTablet {
+  /** The tablet's storage: share one between two kiosks to have the same tablet reloaded. */
+  readonly store?: KeyValueStore;
+  /** The server; an unreachable address is a tablet offline. */
+  readonly baseUrl?: string;
+  /** Waits between token requests while its site is archived (`DeviceAuth`), ms. */
+  readonly archivedRetry?: { firstMs: number; maxMs: number };
+}
+
 /**
  * A kiosk on its own tablet (its own storage) holding `credential`: not started, stopped after
  * the test. `wallClock` is the tablet's own clock (default: the real one), for clocks that jump.
@@ -265,12 +296,19 @@ export async function pairKioskDevice(
 export function kioskWith(
   credential: DeviceCredential,
   wallClock: () => number = Date.now,
+  tablet: TestTablet = {},
 ): KioskController {
-  const store = memoryStore();
+  const store = tablet.store ?? memoryStore();
+  const baseUrl = tablet.baseUrl ?? serverUrl;
   writeJson(store, 'headcount.device', credential);
-  const auth = new DeviceAuth({ baseUrl: serverUrl, store, appVersion: 'test' });
+  const auth = new DeviceAuth({
+    baseUrl,
+    store,
+    appVersion: 'test',
+    ...(tablet.archivedRetry ? { archivedRetry: tablet.archivedRetry } : {}),
+  });
   const clock = new ServerClock(store, wallClock);
-  const kiosk = new KioskController({ baseUrl: serverUrl, auth, store, clock });
+  const kiosk = new KioskController({ baseUrl, auth, store, clock });
   running.push(kiosk);
   return kiosk;
 }
