@@ -1,6 +1,7 @@
 import type {
   DeviceInfo,
   DevicesAnswer,
+  OverviewAnswer,
   SiteSummary,
   SitesAnswer,
   StaffListAnswer,
@@ -74,6 +75,8 @@ const AS_OF = 'headcount.dashboard-as-of';
 const SITE_CACHE = 'headcount.dashboard-settings';
 const DEVICES_CACHE = 'headcount.dashboard-devices';
 const STAFF_CACHE = 'headcount.dashboard-staff';
+/** The chain overview as last fetched, with its server time (every site of the account). */
+const OVERVIEW_CACHE = 'headcount.dashboard-overview';
 /**
  * The sites this dashboard has shown since sign-in: each may have corrections waiting to sync
  * (`undeliveredDaysKey`), and a sign-out removes what it kept of every one of them.
@@ -132,6 +135,7 @@ export class DashboardController extends EventTarget {
   private statusNow: DashboardStatus;
   private deviceList: readonly DeviceInfo[];
   private staffNames: Readonly<Record<string, string>>;
+  private overviewNow: OverviewAnswer | null;
   private readonly storagePrefix: string;
   private readonly afterDenial = retryWithFreshToken({
     dropToken: () => this.session.dropToken(),
@@ -177,6 +181,7 @@ export class DashboardController extends EventTarget {
     this.asOfNow = readJson<number>(options.store, AS_OF);
     this.deviceList = readJson<DeviceInfo[]>(options.store, DEVICES_CACHE) ?? [];
     this.staffNames = readJson<Record<string, string>>(options.store, STAFF_CACHE) ?? {};
+    this.overviewNow = readJson<OverviewAnswer>(options.store, OVERVIEW_CACHE);
     // A sign-out that did not finish (the page was closed): `start()` finishes it.
     if (options.store.getItem(SIGNING_OUT) !== null) this.signingOutNow = 'deleting';
     this.statusNow = this.computeStatus();
@@ -346,6 +351,23 @@ export class DashboardController extends EventTarget {
     this.changed();
   }
 
+  /**
+   * Each site's numbers and the chain's total as the server's record last gave them (kept for
+   * offline use with their `asOf`); null before the first fetch.
+   */
+  get overview(): OverviewAnswer | null {
+    return this.overviewNow;
+  }
+
+  /** Fetches the chain overview (`GET /api/sites/overview`); keeps the last one when offline. */
+  async refreshOverview(): Promise<void> {
+    const answer = await this.api('GET', '/api/sites/overview');
+    if (answer.status !== 200 || !this.staff) return;
+    this.overviewNow = answer.body as OverviewAnswer;
+    writeJson(this.store, OVERVIEW_CACHE, this.overviewNow);
+    this.changed();
+  }
+
   /** One event of the loaded days by writer and id ([E2]). */
   event(ref: EventRef): CheckinEvent | undefined {
     return this.live?.ledger?.event(ref);
@@ -376,6 +398,17 @@ export class DashboardController extends EventTarget {
   async signIn(username: string, password: string): Promise<void> {
     await this.leaving;
     await this.session.signIn(username, password);
+    this.signedOut = false;
+    await this.start();
+  }
+
+  /**
+   * Chooses the password of a new or reset account with its set-up code, which signs its person
+   * in ([C5]); then as after `signIn`. Throws `SignInError` as `StaffSession.setUp` does.
+   */
+  async setUp(code: string, password: string): Promise<void> {
+    await this.leaving;
+    await this.session.setUp(code, password);
     this.signedOut = false;
     await this.start();
   }
@@ -503,13 +536,15 @@ export class DashboardController extends EventTarget {
    * itself is forgotten by `session.signOut()`).
    */
   private forget(siteId: string | null): void {
-    for (const key of [AS_OF, SITE_CACHE, DEVICES_CACHE, STAFF_CACHE]) this.store.removeItem(key);
+    for (const key of [AS_OF, SITE_CACHE, DEVICES_CACHE, STAFF_CACHE, OVERVIEW_CACHE])
+      this.store.removeItem(key);
     const visited = readJson<string[]>(this.store, VISITED) ?? [];
     for (const id of new Set(siteId === null ? visited : [...visited, siteId]))
       this.store.removeItem(undeliveredDaysKey(this.storagePrefix, id));
     this.store.removeItem(VISITED);
     this.deviceList = [];
     this.staffNames = {};
+    this.overviewNow = null;
     this.asOfNow = null;
     this.roster = new Map();
     this.settingsNow = DEFAULT_SETTINGS;

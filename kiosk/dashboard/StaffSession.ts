@@ -108,6 +108,22 @@ export class StaffSession {
   }
 
   /**
+   * Chooses the account's password with the one-time set-up code an admin was given ([C5]), and
+   * signs in: the server answers exactly as a sign-in does. Throws `SignInError` with the
+   * server's code: `bad-setup-link` (unknown, used or expired), `invalid` (password too short),
+   * `too-many-attempts` (its message says how long to wait: a cross-origin page cannot read
+   * `Retry-After`); a network error offline.
+   */
+  async setUp(code: string, password: string): Promise<StaffIdentity> {
+    const { status, body } = await this.post('/api/accounts/setup', { code, password });
+    if (status !== 200) {
+      const { code: reason, message } = errorOf({ status, body, text: '' });
+      throw new SignInError(reason, message);
+    }
+    return this.keep(body as unknown as SessionAnswer);
+  }
+
+  /**
    * A valid access token, refreshed when due. Throws `SignedOutError` when the server refuses the
    * refresh credential (signed out elsewhere, account disabled), and a network error offline.
    */

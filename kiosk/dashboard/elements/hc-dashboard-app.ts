@@ -4,12 +4,15 @@ import { formatClock } from '../../formatting';
 import { attentionCount } from '../attentionCount';
 import type { DashboardPort } from '../DashboardPort';
 import { SignedOutError, SignInError, SiteSwitchError } from '../StaffSession';
+import { takeSetupCode } from '../setupLink';
 import { visuallyHidden } from './dashboardStyles';
 import type { ShowScreenEvent } from './ShowScreenEvent';
 import type { SwitchSiteEvent } from './SwitchSiteEvent';
 import './hc-live-view';
 import './hc-activity-view';
 import './hc-arrival-notices';
+import './hc-account-setup';
+import './hc-chain-overview';
 
 /** The dashboard's screens, in the order of the tab bar. */
 export const SCREENS = [
@@ -23,9 +26,13 @@ export const SCREENS = [
 ] as const;
 /**
  * Screens opened from another screen rather than from the tab bar (seven tabs are what fits a
- * 320-px phone), each with the tab it belongs under: "Sites", for admins, from Settings.
+ * 320-px phone), each with the tab it belongs under: "Sites" and "Staff", for admins, from
+ * Settings.
  */
-export const SUBSCREENS = [{ id: 'sites', label: 'Sites', under: 'settings' }] as const;
+export const SUBSCREENS = [
+  { id: 'sites', label: 'Sites', under: 'settings' },
+  { id: 'staff', label: 'Staff', under: 'settings' },
+] as const;
 export type ScreenId = (typeof SCREENS)[number]['id'] | (typeof SUBSCREENS)[number]['id'];
 
 /** Screens loaded on first use, so the live numbers need only the first bundle. */
@@ -36,13 +43,15 @@ const LAZY: Partial<Record<ScreenId, () => Promise<unknown>>> = {
   reports: () => import('./hc-reports-view'),
   settings: () => import('./hc-settings-view'),
   sites: () => import('./hc-sites-view'),
+  staff: () => import('./hc-staff-view'),
 };
 
 /**
  * The staff dashboard: a sign-in form until someone is signed in, then a header with the site
  * (a choice of site when the account has several) and the connection (LIVE, or "as of 10:42"
  * with what it has), the chosen screen, and a tab bar at the bottom, where a thumb reaches on a
- * phone. Every screen starts afresh when the site changes.
+ * phone. Every screen starts afresh when the site changes. The sign-in screen also takes a
+ * one-time set-up code, typed or from a set-up link (`#setup=…`, taken out of the address).
  */
 export class HcDashboardApp extends LitElement {
   static override properties = {
@@ -53,6 +62,7 @@ export class HcDashboardApp extends LitElement {
     revision: { state: true },
     switchingTo: { state: true },
     siteError: { state: true },
+    setupCode: { state: true },
   };
 
   static override styles = [
@@ -165,7 +175,7 @@ export class HcDashboardApp extends LitElement {
     nav .icon {
       font-size: 1.2rem;
     }
-    form,
+    .sign-in,
     .leaving {
       display: grid;
       gap: 0.75rem;
@@ -192,6 +202,23 @@ export class HcDashboardApp extends LitElement {
       color: #fff;
       border: 0;
       border-radius: 0.5rem;
+    }
+    form {
+      display: grid;
+      gap: 0.75rem;
+    }
+    .sign-in > button {
+      min-height: 48px;
+      font: inherit;
+      font-weight: 700;
+      background: #fff;
+      color: #0f3d3e;
+      border: 2px solid #0f3d3e;
+      border-radius: 0.5rem;
+    }
+    .sign-in button:focus-visible {
+      outline: 3px solid #b35c00;
+      outline-offset: 2px;
     }
     .error {
       color: #8a1c1c;
@@ -232,11 +259,23 @@ export class HcDashboardApp extends LitElement {
   declare switchingTo: string | null;
   /** Why the last switch of site did not happen. */
   declare siteError: string | null;
+  /**
+   * The set-up code the sign-in screen shows its form for (from a set-up link, or '' once the
+   * person chose "I have a set-up code"); null for the sign-in form.
+   */
+  declare setupCode: string | null;
+  /** Whether the last render showed the set-up form: a session after it means the code was used. */
+  private showedSetup = false;
   /** The site the screens were last rendered for, and whether its arrival notices were paused. */
   private renderedSite: string | null = null;
   private noticesPaused = false;
   private readonly onChange = () => {
     this.revision++;
+  };
+  private readonly onHashChange = () => {
+    // A set-up link opened in a tab that shows the dashboard already.
+    const code = takeSetupCode(location, history);
+    if (code !== null) this.setupCode = code;
   };
 
   constructor() {
@@ -247,16 +286,20 @@ export class HcDashboardApp extends LitElement {
     this.revision = 0;
     this.switchingTo = null;
     this.siteError = null;
+    this.setupCode = null;
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
     this.controller?.addEventListener('change', this.onChange);
+    this.onHashChange();
+    globalThis.addEventListener('hashchange', this.onHashChange);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.controller?.removeEventListener('change', this.onChange);
+    globalThis.removeEventListener('hashchange', this.onHashChange);
   }
 
   override willUpdate(changed: Map<string, unknown>): void {
@@ -266,6 +309,11 @@ export class HcDashboardApp extends LitElement {
       const notices = this.renderRoot.querySelector('hc-arrival-notices');
       if (notices) this.noticesPaused = notices.paused;
       this.renderedSite = siteId;
+    }
+    if (this.showedSetup && this.controller?.staff && !this.controller.status.signedOut) {
+      // Signed in with the code: it is used, and a later sign-out shows the sign-in form.
+      this.setupCode = null;
+      this.showedSetup = false;
     }
     if (changed.has('controller')) {
       (changed.get('controller') as DashboardPort | undefined)?.removeEventListener(
@@ -336,6 +384,13 @@ export class HcDashboardApp extends LitElement {
           ${this.switchingTo === null ? nothing : html`<p role="status">Switching to ${this.switchingTo}…</p>`}
           ${this.siteError === null ? nothing : html`<p class="error" role="alert">${this.siteError}</p>`}
           ${
+            this.setupCode === null
+              ? nothing
+              : html`<p role="status">
+                A set-up link was opened while ${staff.username} is signed in: sign out to use it.
+              </p>`
+          }
+          ${
             // A new site starts every screen afresh: its own lists, forms and arrivals.
             keyed(
               staff.siteId,
@@ -398,7 +453,13 @@ export class HcDashboardApp extends LitElement {
     const r = this.revision;
     switch (this.screen) {
       case 'now':
-        return html`<hc-live-view .controller=${controller} .revision=${r}></hc-live-view>`;
+        // The chain's numbers for an account of several sites, above the site shown.
+        return html`${
+          controller.sites.length > 1
+            ? html`<hc-chain-overview .controller=${controller} .revision=${r}></hc-chain-overview>`
+            : nothing
+        }
+          <hc-live-view .controller=${controller} .revision=${r}></hc-live-view>`;
       case 'activity':
         return html`<hc-activity-view .controller=${controller} .revision=${r}></hc-activity-view>`;
       case 'attention':
@@ -413,6 +474,8 @@ export class HcDashboardApp extends LitElement {
         return html`<hc-settings-view .controller=${controller} .revision=${r}></hc-settings-view>`;
       case 'sites':
         return html`<hc-sites-view .controller=${controller} .revision=${r}></hc-sites-view>`;
+      case 'staff':
+        return html`<hc-staff-view .controller=${controller} .revision=${r}></hc-staff-view>`;
     }
   }
 
@@ -436,9 +499,22 @@ export class HcDashboardApp extends LitElement {
   }
 
   private renderSignIn() {
+    this.showedSetup = this.setupCode !== null;
+    if (this.setupCode !== null)
+      return html`
+        <header><h1>Headcount</h1></header>
+        <main>
+          <div class="sign-in">
+            <hc-account-setup .controller=${this.controller} .code=${this.setupCode}></hc-account-setup>
+            <button type="button" @click=${this._onBackToSignIn}>Back to sign-in</button>
+          </div>
+        </main>
+        <span></span>
+      `;
     return html`
       <header><h1>Headcount</h1></header>
       <main>
+        <div class="sign-in">
         <form @submit=${this.onSignIn} aria-labelledby="sign-in-title">
           <h2 id="sign-in-title">Staff sign-in</h2>
           ${
@@ -456,9 +532,25 @@ export class HcDashboardApp extends LitElement {
             ${this.signingIn ? 'Signing in…' : 'Sign in'}
           </button>
         </form>
+        <button type="button" @click=${this._onSetupCode}>I have a set-up code</button>
+        </div>
       </main>
       <span></span>
     `;
+  }
+
+  private async _onSetupCode(): Promise<void> {
+    this.setupCode = '';
+    await this.updateComplete;
+    const setup = this.renderRoot.querySelector('hc-account-setup');
+    await setup?.updateComplete;
+    setup?.renderRoot.querySelector<HTMLInputElement>('input[name="code"]')?.focus();
+  }
+
+  private async _onBackToSignIn(): Promise<void> {
+    this.setupCode = null;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLInputElement>('input[name="username"]')?.focus();
   }
 
   private async _onSite(event: Event): Promise<void> {

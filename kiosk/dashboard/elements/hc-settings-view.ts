@@ -26,7 +26,7 @@ const ACTION_LABELS: Record<AlertAction, string> = {
 /**
  * "Settings": the site's settings, written into the site document (kiosks read them from there,
  * also offline). A viewer sees them without being able to change them, and nobody changes an
- * archived site's. An admin goes from here to "Sites".
+ * archived site's. An admin goes from here to "Sites" and "Staff".
  */
 export class HcSettingsView extends LitElement {
   static override properties = {
@@ -142,6 +142,11 @@ export class HcSettingsView extends LitElement {
             <h3 id="sites-title">Sites</h3>
             <p class="hint">Add a club, or archive one that has closed.</p>
             <button type="button" class="secondary" @click=${this._onSites}>Manage sites</button>
+          </section>
+          <section aria-labelledby="staff-title">
+            <h3 id="staff-title">Staff</h3>
+            <p class="hint">Add an account for someone, change what it may do, or close it.</p>
+            <button type="button" class="secondary" @click=${this._onStaff}>Manage staff</button>
           </section>`
           : nothing
       }
@@ -150,6 +155,10 @@ export class HcSettingsView extends LitElement {
 
   private _onSites(): void {
     this.dispatchEvent(new ShowScreenEvent('sites'));
+  }
+
+  private _onStaff(): void {
+    this.dispatchEvent(new ShowScreenEvent('staff'));
   }
 
   private onSave(event: SubmitEvent): void {

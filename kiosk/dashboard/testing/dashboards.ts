@@ -1,5 +1,10 @@
 import { afterEach, expect, inject } from 'vitest';
-import type { SiteAnswer, SiteSummary } from '../../../shared/apiProtocol';
+import type {
+  SetupCodeAnswer,
+  SiteAnswer,
+  SiteSummary,
+  StaffRole,
+} from '../../../shared/apiProtocol';
 import type { Member } from '../../../shared/siteDoc';
 import { apiRequest } from '../../apiRequest';
 import { DeviceAuth, type DeviceCredential } from '../../device/DeviceAuth';
@@ -171,6 +176,30 @@ export async function newTestSite(
   expect(answer.status).toBe(201);
   await admin.refreshSites();
   return (answer.body as SiteAnswer).site;
+}
+
+/** A username made of `what` that no other test uses (lower-case, as the server wants). */
+export function uniqueUsername(what: string): string {
+  return uniqueName(what)
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-');
+}
+
+/**
+ * A new account no other test knows, made by `admin` through the API ([C5]): a staff or viewer
+ * account of the site `admin` shows unless `siteId` is given. Its person has not set it up:
+ * the answer has its one-time set-up code.
+ */
+export async function invitedAccount(
+  admin: DashboardController,
+  what: string,
+  role: Exclude<StaffRole, 'admin'> = 'staff',
+  siteId = admin.staff?.siteId,
+): Promise<SetupCodeAnswer> {
+  const username = uniqueUsername(what);
+  const answer = await admin.api('POST', '/api/accounts', { username, role, siteId });
+  expect(answer.status).toBe(201);
+  return answer.body as SetupCodeAnswer;
 }
 
 /** The tags of the elements that show a dashboard: the app and each of its screens. */
