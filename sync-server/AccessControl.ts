@@ -171,6 +171,29 @@ export class AccessControl implements Extension {
     return closed;
   }
 
+  /**
+   * Asks again, for every device and account with an open connection, whether it is still active
+   * (`isActive`), and closes the sockets of those that are not: what a cluster signal lost while
+   * disconnected, or a change made from the CLI, comes to within one sweep. A database that does
+   * not answer closes nothing. Returns how many subjects were closed.
+   */
+  async sweep(): Promise<number> {
+    const principals = new Map<string, Principal>();
+    for (const live of this.live.values())
+      principals.set(live.context.principal.subject, live.context.principal);
+    let closed = 0;
+    for (const principal of principals.values()) {
+      let active: boolean;
+      try {
+        active = await this.configuration.isActive(principal);
+      } catch {
+        return closed;
+      }
+      if (!active && this.closeSubject(principal.subject, 'revoked') > 0) closed++;
+    }
+    return closed;
+  }
+
   /** Subjects with at least one open document, with how many. */
   openBySubject(): Map<string, number> {
     const counts = new Map<string, number>();

@@ -12,12 +12,18 @@ import { writeSettings } from '../shared/siteDoc';
 import { AccessControl } from './AccessControl';
 import { AccountAdmin } from './AccountAdmin';
 import { AwarenessGuard } from './AwarenessGuard';
+import {
+  type ClusterSignal,
+  type ClusterSignals,
+  LocalSignals,
+  PostgresSignals,
+} from './ClusterSignals';
 import type { Config } from './config';
 import { LogSampler, routeConsoleToLog } from './consoleToLog';
 import { DeviceRegistry } from './DeviceRegistry';
 import { DocumentStore } from './DocumentStore';
 import { DurableDocuments } from './DurableDocuments';
-import { type Database, openDatabase, SqliteDatabase } from './database';
+import { type Database, openDatabase, PostgresDatabase, SqliteDatabase } from './database';
 import { createHttpApp, originCheck } from './http';
 import { AcceptedOrigins } from './http/AcceptedOrigins';
 import { addressOf, trustFunction, trustProxiesOn } from './http/clientAddress';
@@ -36,8 +42,12 @@ import { TokenIssuer } from './tokens';
 import { WalCheckpoints } from './WalCheckpoints';
 import { WriteGuard, type WriteLimits } from './WriteGuard';
 
-/** How often the sites table is read again, ms. Default 30 s: what the CLI's changes wait for. */
-const SITE_RELOAD_MS = 30_000;
+/**
+ * How often the sites table is read again and open connections' accounts and devices are asked
+ * whether they are still active, ms. Default 30 s: what a change from the CLI, or a cluster
+ * signal lost in a disconnection, waits for at most.
+ */
+const SWEEP_MS = 30_000;
 
 export interface RunningServer {
   readonly url: string;
@@ -75,7 +85,7 @@ export async function startServer(
     /** Route console.error/warn (Hocuspocus's) into the JSON log, sampled: the server process. */
     routeConsole?: boolean;
     /** Sign-in, pairing and websocket limits (tests use short ones); documented defaults otherwise. */
-    limits?: HttpLimits & { sockets?: Partial<SocketGateConfiguration> };
+    limits?: HttpLimits & { sockets?: Partial<SocketGateConfiguration>; sweepMs?: number };
   } = {},
 ): Promise<RunningServer> {
   const log =
@@ -251,8 +261,16 @@ export async function startServer(
   const originAllowed = originCheck(acceptedOrigins);
   const trustProxy = trustFunction(config.trustProxy);
   const tls = config.tls ? readTlsFiles(config.tls) : null;
+  // Between instances on one database: revocations and site changes reach every instance's
+  // sockets at once (SQLite has one instance: applied here only; PostgreSQL: below).
+  const applySignal = (signal: ClusterSignal) => {
+    if (signal.kind === 'subject') access.closeSubject(signal.subject, signal.reason);
+    else sites.load().catch(() => {});
+  };
+  let signals: ClusterSignals = new LocalSignals(applySignal);
   const app = await createHttpApp({
     db,
+    signal: (signal) => signals.send(signal),
     devices,
     staff,
     accounts: new AccountAdmin(db),
@@ -333,13 +351,27 @@ export async function startServer(
     exclusive: (run) => records.exclusive(run),
   });
   retention.start();
-  // Sites changed elsewhere (the CLI; another instance) are followed within SITE_RELOAD_MS.
-  const siteReload = setInterval(() => {
+  // Changes made elsewhere (the CLI; another instance whose signal was lost) are followed
+  // within one sweep.
+  const sweep = () => {
     sites
       .load()
       .catch((error) => log.warn({ err: (error as Error).message }, 'sites: reload failed'));
-  }, SITE_RELOAD_MS);
-  siteReload.unref();
+    void access.sweep();
+  };
+  const sweeper = setInterval(sweep, options.limits?.sweepMs ?? SWEEP_MS);
+  sweeper.unref();
+  if (db instanceof PostgresDatabase && config.databaseUrl) {
+    const listening = new PostgresSignals(
+      db,
+      { url: config.databaseUrl },
+      applySignal,
+      sweep,
+      (message) => log.warn(message),
+    );
+    await listening.start();
+    signals = listening;
+  }
 
   await app.listen({ port: config.port, host: config.host });
   const port = (http.address() as AddressInfo).port;
@@ -380,7 +412,8 @@ export async function startServer(
     close() {
       closing ??= (async () => {
         retention.stop();
-        clearInterval(siteReload);
+        clearInterval(sweeper);
+        await signals.close();
         gate.stop();
         certificate?.stop();
         metricsServer?.close();

@@ -9,6 +9,7 @@ import type {
 import type { Logger } from 'pino';
 import type { AccessControl } from '../AccessControl';
 import type { AccountAdmin } from '../AccountAdmin';
+import type { ClusterSignal } from '../ClusterSignals';
 import type { DeviceRegistry } from '../DeviceRegistry';
 import type { Sql } from '../database';
 import type { Metrics } from '../metrics';
@@ -27,6 +28,11 @@ export interface HttpContext {
   readonly db: Sql;
   readonly devices: DeviceRegistry;
   readonly staff: StaffAccounts;
+  /**
+   * Tells every instance (this one too) to close a device's or account's sockets, or to read the
+   * sites again. Local closes that need a count (`access.closeSubject`) come first.
+   */
+  readonly signal: (signal: ClusterSignal) => void;
   /** What admins do with accounts ([C4]–[C5]). */
   readonly accounts: AccountAdmin;
   /** The chain's sites ([C1]–[C2]). */

@@ -113,7 +113,7 @@ export function accountRoutes(app: HttpApp, context: HttpContext, auth: StaffAut
         siteId: siteOf(role, siteId),
       });
       // Its tokens name the old role or site: connections made with them end now.
-      context.access.closeSubject(before.id, 'revoked');
+      context.signal({ kind: 'subject', subject: before.id, reason: 'revoked' });
       return { account: account as Account };
     },
   );
@@ -138,7 +138,7 @@ export function accountRoutes(app: HttpApp, context: HttpContext, auth: StaffAut
         const before = await known(request.params.id);
         if (disabled) await keepsAnAdmin(before);
         const account = await context.accounts.setDisabled(before.id, disabled);
-        if (disabled) context.access.closeSubject(before.id, 'revoked');
+        if (disabled) context.signal({ kind: 'subject', subject: before.id, reason: 'revoked' });
         context.log.info(
           { account: before.id, by: auth.principal(request).subject },
           disabled ? 'account disabled' : 'account enabled',
@@ -162,7 +162,7 @@ export function accountRoutes(app: HttpApp, context: HttpContext, auth: StaffAut
       const before = await known(request.params.id);
       const reset = await context.accounts.reset(before.id);
       if (!reset) throw new HttpError(404, 'not-found', 'no such account');
-      context.access.closeSubject(before.id, 'revoked');
+      context.signal({ kind: 'subject', subject: before.id, reason: 'revoked' });
       return {
         account: (await known(before.id)) as Account,
         setupCode: reset.code,
@@ -185,7 +185,7 @@ export function accountRoutes(app: HttpApp, context: HttpContext, auth: StaffAut
       const before = await known(request.params.id);
       await keepsAnAdmin(before);
       await context.accounts.delete(before.id);
-      context.access.closeSubject(before.id, 'revoked');
+      context.signal({ kind: 'subject', subject: before.id, reason: 'revoked' });
       context.log.info(
         { account: before.id, by: auth.principal(request).subject },
         'account deleted',

@@ -119,6 +119,8 @@ export function deviceRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
       const device = await ownDevice(principal, request.params.id);
       await context.devices.revoke(device.id);
       const closed = context.access.closeSubject(device.id);
+      // And on the other instances.
+      context.signal({ kind: 'subject', subject: device.id, reason: 'revoked' });
       context.log.info({ deviceId: device.id, closed }, 'device revoked');
       return { device: await context.devices.get(device.id), closedConnections: closed };
     },

@@ -93,6 +93,7 @@ export function siteRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth):
         const { site, created } = await context.sites.create(request.body);
         if (!created) throw new HttpError(409, 'site-exists', `there is a site ${site.id} already`);
         context.log.info({ siteId: site.id, by: principal.subject }, 'site created');
+        context.signal({ kind: 'sites' });
         return reply.code(201).send({ site: siteFor(principal, site) as SiteSummary });
       } catch (error) {
         throw httpErrorOf(error);
@@ -123,6 +124,8 @@ export function siteRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth):
           const site = await context.sites.setArchived(request.params.id, archived);
           // Open sockets come back under the new rule at once: kiosks refused, others read only.
           const closed = archived ? context.access.closeSite(site.id, 'site-archived') : 0;
+          // The other instances read the sites again, and close the archived site's sockets.
+          context.signal({ kind: 'sites' });
           context.log.info(
             { siteId: site.id, by: principal.subject, closedConnections: closed },
             archived ? 'site archived' : 'site restored',

@@ -1,0 +1,163 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import type { SessionAnswer } from '../shared/apiProtocol';
+import { checkinsDocName, siteDocName } from '../shared/docName';
+import { localDayOf } from '../shared/localTime';
+import { parseSignal } from './ClusterSignals';
+import { closeAfterEach } from './testing/closeAfterEach';
+import { schemaFor, TEST_ENGINE } from './testing/testDatabase';
+import {
+  connect,
+  pairKiosk,
+  SITE,
+  startTestServer,
+  type TestServer,
+  until,
+  ZONE,
+} from './testing/testServer';
+
+const open = closeAfterEach();
+const PASSWORD = 'correct horse battery';
+const today = () => checkinsDocName(SITE, localDayOf(Date.now(), ZONE));
+
+async function adminOf(t: TestServer): Promise<SessionAnswer> {
+  await t.server.staff.create({
+    username: 'boss',
+    password: PASSWORD,
+    role: 'admin',
+    siteId: null,
+  });
+  return (
+    await t.api<SessionAnswer>('POST', '/api/session', { username: 'boss', password: PASSWORD })
+  ).body;
+}
+
+describe('taking access away without a signal', () => {
+  it('[C4] closes the sockets of an account disabled from elsewhere (the CLI) within one sweep', async () => {
+    const t = await startTestServer({}, undefined, { limits: { sweepMs: 200 } });
+    open.push(t);
+    const admin = await adminOf(t);
+    const desk = connect(t, siteDocName(SITE), admin.accessToken);
+    open.push(desk);
+    await desk.outcome;
+    // Written straight into the database, as the CLI does: no signal reaches the server.
+    await t.server.db.run('update staff set disabled_at = ? where id = ?', [
+      Date.now(),
+      admin.staff.id,
+    ]);
+    await until(() => desk.closes.length > 0, 'the sweep to close the socket');
+    expect(desk.closes[0]).toEqual({ code: 4403, reason: 'revoked' });
+  });
+});
+
+// Two instances on one PostgreSQL schema (the same DATA_DIR: the same signing key too).
+describe.runIf(TEST_ENGINE === 'postgres')('two instances on one database', () => {
+  async function pair(): Promise<{ a: TestServer; b: TestServer; admin: SessionAnswer }> {
+    // No sweep within the test's time: only the signal can close sockets on the other instance.
+    const limits = { sweepMs: 600_000 };
+    const a = await startTestServer({}, undefined, { limits });
+    open.push(a);
+    const b = await startTestServer({}, a.dir, { limits });
+    open.push(b);
+    return { a, b, admin: await adminOf(a) };
+  }
+
+  it('[C4] closes a device revoked on one instance on the other at once', async () => {
+    const { a, b, admin } = await pair();
+    const kiosk = await pairKiosk(a);
+    const tablet = connect(b, today(), kiosk.token);
+    open.push(tablet);
+    await tablet.outcome;
+    const revoked = await a.api(
+      'DELETE',
+      `/api/devices/${kiosk.deviceId}`,
+      undefined,
+      admin.accessToken,
+    );
+    expect(revoked.status).toBe(200);
+    await until(() => tablet.closes.length > 0, 'the other instance to close the tablet');
+    expect(tablet.closes[0]).toEqual({ code: 4403, reason: 'revoked' });
+  });
+
+  it('[C4] closes an account disabled on one instance on the other at once', async () => {
+    const { a, b, admin } = await pair();
+    const made = await a.api<{ account: { id: string }; setupCode: string }>(
+      'POST',
+      '/api/accounts',
+      { username: 'kim', role: 'staff', siteId: SITE },
+      admin.accessToken,
+    );
+    const kim = await b.api<SessionAnswer>('POST', '/api/accounts/setup', {
+      code: made.body.setupCode,
+      password: PASSWORD,
+    });
+    const desk = connect(b, siteDocName(SITE), kim.body.accessToken);
+    open.push(desk);
+    await desk.outcome;
+    await a.api(
+      'POST',
+      `/api/accounts/${made.body.account.id}/disable`,
+      undefined,
+      admin.accessToken,
+    );
+    await until(() => desk.closes.length > 0, 'the other instance to close the desk');
+    expect(desk.closes[0]).toEqual({ code: 4403, reason: 'revoked' });
+  });
+
+  it('[C2] closes the tablets of a site archived on the other instance at once, and listens again after losing its connection', async () => {
+    const { a, b, admin } = await pair();
+    // The listening connection of b is cut (PostgreSQL restarting, say): b listens again.
+    const admin2 = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin2.connect();
+    try {
+      const cut = await admin2.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1',
+        [`headcount signals ${schemaFor(a.dir)}`.slice(0, 63)],
+      );
+      expect(cut.rowCount).toBe(2);
+    } finally {
+      await admin2.end();
+    }
+    const kiosk = await pairKiosk(a);
+    const tablet = connect(b, today(), kiosk.token);
+    open.push(tablet);
+    await tablet.outcome;
+    const listening = async () => {
+      const probe = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await probe.connect();
+      try {
+        const { rowCount } = await probe.query(
+          'select 1 from pg_stat_activity where application_name = $1',
+          [`headcount signals ${schemaFor(a.dir)}`.slice(0, 63)],
+        );
+        return rowCount === 2;
+      } finally {
+        await probe.end();
+      }
+    };
+    await until(listening, 'both instances to listen again', 15_000);
+    await a.api('POST', `/api/sites/${SITE}/archive`, undefined, admin.accessToken);
+    await until(() => tablet.closes.length > 0, 'the other instance to close the tablet');
+    expect(tablet.closes[0]).toEqual({ code: 1013, reason: 'site-archived' });
+  });
+});
+
+describe('cluster signals on the wire', () => {
+  it('reads only the signals it knows, whatever else arrives on the channel', () => {
+    expect(parseSignal('{"kind":"sites"}')).toEqual({ kind: 'sites' });
+    expect(parseSignal('{"kind":"subject","subject":"d1","reason":"revoked"}')).toEqual({
+      kind: 'subject',
+      subject: 'd1',
+      reason: 'revoked',
+    });
+    for (const junk of [
+      'not json',
+      'null',
+      '[]',
+      '{"kind":"subject","subject":42,"reason":"x"}',
+      `{"kind":"subject","subject":"${'x'.repeat(65)}","reason":"x"}`,
+      '{"kind":"drop tables"}',
+    ])
+      expect(parseSignal(junk), junk).toBeNull();
+  });
+});
