@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { PostgresDatabase } from './storage/PostgresDatabase';
+import type { Sql } from './storage/Sql';
 
 /** What one instance tells every instance (itself too). */
 export type ClusterSignal =
@@ -56,7 +57,7 @@ export class PostgresSignals implements ClusterSignals {
     private readonly onReconnected: () => void,
     private readonly onError: (message: string) => void,
   ) {
-    this.channel = `hc_${db.schema}`.slice(0, 63);
+    this.channel = signalChannel(db.schema);
   }
 
   /** Listens; resolves once listening (or once the first attempt failed: it keeps trying). */
@@ -66,7 +67,7 @@ export class PostgresSignals implements ClusterSignals {
 
   send(signal: ClusterSignal): void {
     this.apply(signal);
-    this.db.run('select pg_notify(?, ?)', [this.channel, JSON.stringify(signal)]).catch((error) => {
+    notifyCluster(this.db, signal).catch((error) => {
       this.onError(`cluster signal not sent: ${(error as Error).message}`);
     });
   }
@@ -116,6 +117,24 @@ export class PostgresSignals implements ClusterSignals {
     this.timer.unref();
     this.retryMs = Math.min(this.retryMs * 2, 30_000);
   }
+}
+
+/** The channel of a schema's instances. */
+export function signalChannel(schema: string): string {
+  return `hc_${schema}`.slice(0, 63);
+}
+
+/**
+ * Tells the instances on `db` (the CLI, which is none of them, uses this too); nothing on
+ * SQLite, whose one instance follows within a sweep.
+ */
+export async function notifyCluster(db: Sql, signal: ClusterSignal): Promise<void> {
+  if (!isPostgres(db)) return;
+  await db.run('select pg_notify(?, ?)', [signalChannel(db.schema), JSON.stringify(signal)]);
+}
+
+function isPostgres(db: Sql): db is PostgresDatabase {
+  return db.engine === 'postgres' && 'schema' in db;
 }
 
 /** A signal from the channel, or null for anything else (the channel is ours, but still). */

@@ -21,6 +21,7 @@
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { AccountAdmin } from './AccountAdmin';
+import { notifyCluster } from './ClusterSignals';
 import { ConfigError, loadConfig } from './config';
 import { DeviceRegistry } from './DeviceRegistry';
 import { openDatabase } from './database';
@@ -130,6 +131,7 @@ async function main(): Promise<number> {
         timeZone: values['time-zone'],
       });
       if (!isNew) throw new AccountError(`there is a site ${created.id} already`);
+      await notifyCluster(db, { kind: 'sites' });
       console.log(`Created site ${created.id} (${created.name}, ${created.timeZone}).`);
       return 0;
     }
@@ -230,10 +232,12 @@ async function main(): Promise<number> {
             `${command === 'disable-staff' ? 'Disabled' : 'Enabled'} ${target.username}.`,
           );
         }
-        if (taking)
+        if (taking) {
+          await notifyCluster(db, { kind: 'subject', subject: target.id, reason: 'revoked' });
           console.log(
-            'Its sessions are ended; connections it has open end within one token lifetime (do it from the dashboard to close them at once).',
+            'Its sessions are ended; a running server closes its connections within 30 s (at once with PostgreSQL).',
           );
+        }
         return 0;
       }
       case 'list-sites': {
@@ -246,16 +250,18 @@ async function main(): Promise<number> {
       case 'restore-site': {
         if (!argument) throw new AccountError(`${command} needs a site id`);
         const changed = await sites.setArchived(argument, command === 'archive-site');
+        await notifyCluster(db, { kind: 'sites' });
         console.log(
-          `${changed.archivedAt ? 'Archived' : 'Restored'} site ${changed.id}. A running server follows within 30 s${changed.archivedAt ? ' (archive from the dashboard to close its tablets’ connections at once)' : ''}.`,
+          `${changed.archivedAt ? 'Archived' : 'Restored'} site ${changed.id}. A running server follows within 30 s (at once with PostgreSQL).`,
         );
         return 0;
       }
       case 'revoke-device': {
         if (!argument || !(await devices.revoke(argument)))
           throw new AccountError('no such active device');
+        await notifyCluster(db, { kind: 'subject', subject: argument, reason: 'revoked' });
         console.log(
-          `Revoked ${argument}. It can no longer get tokens; its open connections end within one token lifetime (revoke from the dashboard to disconnect it at once).`,
+          `Revoked ${argument}. It can no longer get tokens; a running server closes its connections within 30 s (at once with PostgreSQL).`,
         );
         return 0;
       }

@@ -4,6 +4,7 @@ import type { SessionAnswer } from '../shared/apiProtocol';
 import { checkinsDocName, siteDocName } from '../shared/docName';
 import { localDayOf } from '../shared/localTime';
 import { parseSignal } from './ClusterSignals';
+import { admin as cli } from './testing/adminCli';
 import { closeAfterEach } from './testing/closeAfterEach';
 import { schemaFor, TEST_ENGINE } from './testing/testDatabase';
 import {
@@ -140,6 +141,29 @@ describe.runIf(TEST_ENGINE === 'postgres')('two instances on one database', () =
     await until(() => tablet.closes.length > 0, 'the other instance to close the tablet');
     expect(tablet.closes[0]).toEqual({ code: 1013, reason: 'site-archived' });
   });
+});
+
+describe.runIf(TEST_ENGINE === 'postgres')('the admin CLI beside a running server', () => {
+  it('[C4] disconnects an account disabled from the CLI at once, with PostgreSQL', async () => {
+    const t = await startTestServer({}, undefined, { limits: { sweepMs: 600_000 } });
+    open.push(t);
+    await t.server.staff.create({
+      username: 'kim',
+      password: PASSWORD,
+      role: 'staff',
+      siteId: SITE,
+    });
+    const kim = await t.api<SessionAnswer>('POST', '/api/session', {
+      username: 'kim',
+      password: PASSWORD,
+    });
+    const desk = connect(t, siteDocName(SITE), kim.body.accessToken);
+    open.push(desk);
+    await desk.outcome;
+    expect((await cli(t.dir, ['disable-staff', 'kim'])).code).toBe(0);
+    await until(() => desk.closes.length > 0, 'the server to close the desk');
+    expect(desk.closes[0]).toEqual({ code: 4403, reason: 'revoked' });
+  }, 60_000);
 });
 
 describe('cluster signals on the wire', () => {
