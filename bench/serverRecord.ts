@@ -46,7 +46,10 @@ export async function measureServerRecord(stores = 40, batch = 20): Promise<Serv
     const doc = recordDay(syntheticDay(10_000));
     const entries = doc.getArray('kiosk:front').length * 3;
     const name = checkinsDocName('riverside', BENCH_DAY);
-    await db.run("insert into sites values ('riverside', 'Riverside', ?, 0)", [BENCH_ZONE]);
+    await db.run(
+      "insert into sites (id, name, time_zone, created_at) values ('riverside', 'Riverside', ?, 0)",
+      [BENCH_ZONE],
+    );
     await documents.store(name, Y.encodeStateAsUpdate(doc));
     const keeper = new RecordKeeper({ db, documents, onRecorded() {} });
     const longest = watchSlices();
