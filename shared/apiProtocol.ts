@@ -275,3 +275,48 @@ export const PeakHoursAnswer = Type.Object({
   }),
 });
 export type PeakHoursAnswer = Static<typeof PeakHoursAnswer>;
+
+/**
+ * A member as the API carries it ([M4]–[M6]); the server checks it with `checkMember` too, so a
+ * record that passes here may still be refused with its reason.
+ */
+export const MemberRecord = Type.Object({
+  id: Type.String({ description: 'a member number of 1–64 letters, digits, _ . -' }),
+  name: text(120),
+  codes: Type.Array(Type.String(), { description: 'up to 10 card codes', maxItems: 10 }),
+  status: Type.Enum(['active', 'frozen', 'expired']),
+  validUntil: nullable(Type.String({ description: 'a local day YYYY-MM-DD' })),
+  homeSite: Type.String({ description: 'a site id' }),
+  access: Type.Union([Type.Literal('home'), Type.Literal('all'), Type.Array(Type.String())], {
+    description: '"home", "all" or the other site ids the member may use',
+  }),
+});
+export const MembersQuery = Type.Object({
+  homeSite: Type.Optional(Type.String({ description: "only this site's members" })),
+});
+export const MembersAnswer = Type.Object({ members: Type.Array(MemberRecord) });
+export type MembersAnswer = Static<typeof MembersAnswer>;
+export const MemberAnswer = Type.Object({ member: MemberRecord });
+export type MemberAnswer = Static<typeof MemberAnswer>;
+
+/** Most members one import request carries; a larger file is sent in parts. */
+export const MAX_IMPORT_BATCH = 5000;
+export const MemberImportBody = Type.Object({
+  rows: Type.Array(
+    Type.Object({
+      line: Type.Integer({ minimum: 1, description: 'the line in the file, for errors' }),
+      member: Type.Unknown(),
+    }),
+    { maxItems: MAX_IMPORT_BATCH },
+  ),
+  apply: Type.Boolean({ description: 'false: only say what would change ([M1])' }),
+});
+export type MemberImportBody = Static<typeof MemberImportBody>;
+export const MemberImportAnswer = Type.Object({
+  added: Type.Integer(),
+  changed: Type.Integer(),
+  unchanged: Type.Integer(),
+  errors: Type.Array(Type.Object({ line: Type.Integer(), reason: Type.String() })),
+  applied: Type.Boolean(),
+});
+export type MemberImportAnswer = Static<typeof MemberImportAnswer>;

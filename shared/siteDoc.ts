@@ -1,15 +1,17 @@
 import type * as Y from 'yjs';
 import { describeValue } from './entryCodec';
-import { isLocalDay, isValidTimeZone, parseClockTime } from './localTime';
+import { isValidTimeZone, parseClockTime } from './localTime';
+import { checkMember, type Member } from './member';
 
 /**
- * The site document ([D2]): settings and the members roster. Staff write it; kiosks only read it.
- * Each value is read on its own: a bad value falls back to its default (settings) or leaves its
- * member out (roster), and is reported — the rest of the document still works.
+ * The site document ([D2]): the site's settings. Staff write it; kiosks only read it. Each value
+ * is read on its own: a bad value falls back to its default and is reported — the rest of the
+ * document still works. Members are in roster documents (`rosterDoc.ts`).
  */
 
 export const SETTINGS_MAP = 'settings';
-export const MEMBERS_MAP = 'members';
+/** Where members were kept before roster documents ([D7]); read once, to move them. */
+export const LEGACY_MEMBERS_MAP = 'members';
 
 export type AlertAction = 'allow' | 'warn' | 'deny';
 export const ALERT_ACTIONS: readonly AlertAction[] = ['allow', 'warn', 'deny'];
@@ -101,68 +103,18 @@ export function writeSettings(doc: Y.Doc, changes: Partial<SiteSettings>): void 
   });
 }
 
-export type MemberStatus = 'active' | 'frozen' | 'expired';
-export const MEMBER_STATUSES: readonly MemberStatus[] = ['active', 'frozen', 'expired'];
-export const MEMBER_VERSION = 1;
-
-export interface Member {
-  readonly id: string;
-  readonly name: string;
-  /** Card barcodes and QR payloads that identify the member at the door. */
-  readonly codes: readonly string[];
-  readonly status: MemberStatus;
-  /** Last day the membership is valid, or null for open-ended. */
-  readonly validUntil: string | null;
-}
-
-const MEMBER_ID = /^[A-Za-z0-9_.-]{1,64}$/;
-
-/** The reason a member record is invalid, or null. */
-export function checkMember(value: unknown): string | null {
-  if (typeof value !== 'object' || value === null) return `record is ${describeValue(value)}`;
-  const m = value as Record<string, unknown>;
-  if (m.v !== undefined && m.v !== MEMBER_VERSION)
-    return `unsupported version ${describeValue(m.v)}`;
-  if (typeof m.id !== 'string' || !MEMBER_ID.test(m.id)) return `id is ${describeValue(m.id)}`;
-  if (typeof m.name !== 'string' || m.name.length === 0 || m.name.length > 120) {
-    return `name is ${describeValue(m.name)}`;
+/**
+ * Before chains ([D7]), staff wrote members into the site document's `members` map as objects.
+ * The server moves them into its member table once (`LegacyRoster`); this reads them for that,
+ * with the site as home. Values it cannot read are left out.
+ */
+export function readLegacyRoster(doc: Y.Doc, siteId: string): Member[] {
+  const members: Member[] = [];
+  for (const [key, value] of doc.getMap<unknown>(LEGACY_MEMBERS_MAP).entries()) {
+    if (typeof value !== 'object' || value === null) continue;
+    const { id, name, codes, status, validUntil } = value as Record<string, unknown>;
+    const member = { id, name, codes, status, validUntil, homeSite: siteId, access: 'home' };
+    if (id === key && checkMember(member) === null) members.push(member as Member);
   }
-  if (
-    !Array.isArray(m.codes) ||
-    m.codes.length > 10 ||
-    !m.codes.every((c) => typeof c === 'string' && c.length > 0 && c.length <= 64)
-  ) {
-    return 'codes must be up to 10 strings of 1–64 characters';
-  }
-  if (!MEMBER_STATUSES.includes(m.status as MemberStatus))
-    return `status is ${describeValue(m.status)}`;
-  if (m.validUntil !== null && !isLocalDay(m.validUntil)) {
-    return `validUntil is ${describeValue(m.validUntil)}`;
-  }
-  return null;
-}
-
-export function readRoster(doc: Y.Doc): { members: Map<string, Member>; problems: SiteProblem[] } {
-  const members = new Map<string, Member>();
-  const problems: SiteProblem[] = [];
-  for (const [key, value] of doc.getMap<unknown>(MEMBERS_MAP).entries()) {
-    const problem = checkMember(value);
-    const where = `members.${key.slice(0, 64)}`;
-    if (problem) problems.push({ where, detail: problem });
-    else if ((value as Member).id !== key)
-      problems.push({ where, detail: 'id does not match key' });
-    else {
-      const { id, name, codes, status, validUntil } = value as Member;
-      members.set(key, { id, name, codes: [...codes], status, validUntil });
-    }
-  }
-  return { members, problems };
-}
-
-export function putMember(doc: Y.Doc, member: Member): void {
-  const problem = checkMember(member);
-  if (problem) throw new RangeError(`invalid member: ${problem}`);
-  doc
-    .getMap<unknown>(MEMBERS_MAP)
-    .set(member.id, { v: MEMBER_VERSION, ...member, codes: [...member.codes] });
+  return members;
 }
