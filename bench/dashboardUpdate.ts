@@ -16,7 +16,8 @@ import { DayLedger } from '../shared/DayLedger';
 import { dayConfigFor } from '../shared/deriveDay';
 import { checkinsDocName } from '../shared/docName';
 import { dayWindow, localDayOf } from '../shared/localTime';
-import { DEFAULT_SETTINGS, type Member } from '../shared/siteDoc';
+import type { Member } from '../shared/member';
+import { DEFAULT_SETTINGS } from '../shared/siteDoc';
 import {
   activeMember,
   connect,

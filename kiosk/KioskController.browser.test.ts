@@ -6,6 +6,8 @@ import { deriveDay } from '../shared/deriveDay';
 import { checkinsDocName } from '../shared/docName';
 import { eventIdFromBytes } from '../shared/eventId';
 import { addDays, dayWindow, localDayOf } from '../shared/localTime';
+import type { Member } from '../shared/member';
+import type { DashboardController } from './dashboard/DashboardController';
 import {
   cleanUpAfterEach,
   isCheckedIn,
@@ -13,7 +15,7 @@ import {
   newTestSite,
   pairKioskDevice,
   signedInDashboard,
-  uniqueMember,
+  uniqueIdAndSurname,
   uniqueName,
 } from './dashboard/testing/dashboards';
 import { DeviceAuth } from './device/DeviceAuth';
@@ -41,6 +43,33 @@ async function kioskOfNewSite() {
   const archive = async (action: 'archive' | 'restore') =>
     expect((await admin.api('POST', `/api/sites/${site.id}/${action}`)).status).toBe(200);
   return { admin, site, credential, archive };
+}
+
+/**
+ * An active member of `homeSite` no other test knows, admitted there only unless `changes` say
+ * otherwise, with a card code made of their member number.
+ */
+function newMember(firstName: string, homeSite: string, changes: Partial<Member> = {}): Member {
+  const { id, surname } = uniqueIdAndSurname();
+  return {
+    id,
+    name: `${firstName} ${surname}`,
+    codes: [`card-${id}`],
+    status: 'active',
+    validUntil: null,
+    homeSite,
+    access: 'home',
+    ...changes,
+  };
+}
+
+/**
+ * Adds or changes `member` on the server through the API, as staff do ([M4]): the server lists
+ * them in the roster documents of the sites that admit them ([D7]).
+ */
+async function saveMember(admin: DashboardController, member: Member): Promise<void> {
+  const answer = await admin.api('PUT', `/api/members/${encodeURIComponent(member.id)}`, member);
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
 }
 
 /**
@@ -237,8 +266,8 @@ describe('KioskController', () => {
 
   it('[C2] keeps what it recorded offline while its site is archived, and delivers it once the site is restored', async () => {
     const { admin, credential, archive } = await kioskOfNewSite();
-    const member = uniqueMember('Ana');
-    admin.putMember(member);
+    const member = newMember('Ana', credential.siteId);
+    await saveMember(admin, member);
     const store = memoryStore();
     // The tablet learns the roster, then goes offline and records a check-in it cannot send.
     const online = kioskWith(credential, Date.now, { store });
@@ -269,5 +298,46 @@ describe('KioskController', () => {
       .toBe(true);
     expect(back.status.archived).toBe(false);
     await expect.poll(() => isCheckedIn(admin, member.id), { timeout: 10_000 }).toBe(true);
+  });
+
+  it('[M6] denies a member frozen on the server while the kiosk runs, without a restart', async () => {
+    const { admin, site, credential } = await kioskOfNewSite();
+    const member = newMember('Bea', site.id);
+    await saveMember(admin, member);
+    const tablet = kioskWith(credential);
+    await tablet.start();
+    await expect.poll(() => tablet.status.online, { timeout: 10_000 }).toBe(true);
+    expect(tablet.search(member.name)).toHaveLength(1);
+
+    // Frozen, and renamed in the same change: the new name on the kiosk says the change (one
+    // roster value) has arrived, without a scan that would record something first.
+    const { surname } = uniqueIdAndSurname();
+    await saveMember(admin, { ...member, name: `Bea ${surname}`, status: 'frozen' });
+    await expect.poll(() => tablet.search(surname).length, { timeout: 10_000 }).toBe(1);
+
+    const result = tablet.scan(member.codes[0] as string, 'qr');
+    expect(result.decision).toMatchObject({ action: 'deny', reason: 'frozen' });
+    expect(result.firstName).toBe('Bea');
+  });
+
+  it('[D7] [M5] checks in by card code a member of another site admitted at every site, and denies as unknown one admitted only at home', async () => {
+    const { admin, credential } = await kioskOfNewSite();
+    // Members of the test site: one with access to the whole chain, one to their home only.
+    const everywhere = newMember('Cleo', 'riverside', { access: 'all' });
+    const homeOnly = newMember('Dan', 'riverside');
+    await saveMember(admin, everywhere);
+    await saveMember(admin, homeOnly);
+    const tablet = kioskWith(credential);
+    await tablet.start();
+    // Online: the roster documents have synced, so what the kiosk does not hold it never will.
+    await expect.poll(() => tablet.status.online, { timeout: 10_000 }).toBe(true);
+
+    const welcome = tablet.scan(everywhere.codes[0] as string, 'wedge');
+    expect(welcome.decision).toMatchObject({ action: 'check-in' });
+    expect(welcome.firstName).toBe('Cleo');
+    const away = tablet.scan(homeOnly.codes[0] as string, 'wedge');
+    expect(away.decision).toMatchObject({ action: 'deny', reason: 'unknown' });
+    expect(away.firstName).toBeNull();
+    expect(tablet.search(homeOnly.name)).toEqual([]);
   });
 });

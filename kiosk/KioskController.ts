@@ -4,13 +4,8 @@ import { newEventId } from '../shared/eventId';
 import type { Method, NewEvent } from '../shared/events';
 import { KIOSK_PRESENCE, type KioskPresence } from '../shared/kioskPresence';
 import { localDayOf } from '../shared/localTime';
-import {
-  DEFAULT_SETTINGS,
-  type Member,
-  readRoster,
-  readSettings,
-  type SiteSettings,
-} from '../shared/siteDoc';
+import type { Member } from '../shared/member';
+import { DEFAULT_SETTINGS, readSettings, type SiteSettings } from '../shared/siteDoc';
 import { ClockKeeper, type DeviceClock } from './device/ClockKeeper';
 import {
   type DeviceAuth,
@@ -73,8 +68,8 @@ const ANNOUNCE_AFTER_MS = 500;
 export type KioskClock = DeviceClock;
 
 /**
- * Everything a kiosk does between the screen and the documents: pairing, the site's roster and
- * settings, today's (and yesterday's) check-ins document, the day's ledger for the decision at
+ * Everything a kiosk does between the screen and the documents: pairing, the site's settings,
+ * the members it may check in (the roster documents, [D7]), today's (and yesterday's) check-ins document, the day's ledger for the decision at
  * the door, recording events with a corrected clock, and the status strip. Works offline from
  * the first scan: every write goes to the local document first.
  */
@@ -88,8 +83,6 @@ export class KioskController extends EventTarget {
   private dayTimer: ReturnType<typeof setInterval> | undefined;
   private readonly baseUrl: string;
   private connection: SiteConnection | null = null;
-  private roster = new Map<string, Member>();
-  private byCode = new Map<string, Member>();
   private settings: SiteSettings;
   private revoked = false;
   private archived: boolean;
@@ -165,12 +158,14 @@ export class KioskController extends EventTarget {
 
   /**
    * The status strip. "Online" needs both the browser's network state and synced documents: an
-   * open websocket can look connected for a while after the network is gone.
+   * open websocket can look connected for a while after the network is gone. The roster counts
+   * once it has synced since the kiosk started: until then a member added or frozen a moment ago
+   * may still be decided on from the tablet's older copy ([M6]).
    */
   get status(): KioskStatus {
     const backlog = this.live?.backlogState() ?? { pending: 0, oldestAt: null, tooOld: 0 };
     const pending = backlog.pending;
-    const synced = this.live?.synced ?? false;
+    const synced = (this.live?.synced ?? false) && (this.connection?.roster.synced ?? false);
     this.noteServed();
     if (synced && pending === 0) {
       // Server-corrected: a tablet whose own clock is wrong must not show its wrong time.
@@ -193,9 +188,9 @@ export class KioskController extends EventTarget {
     };
   }
 
-  /** Name search on the kiosk: first name and last initial only. */
+  /** Name search on the kiosk, over the members it may check in ([D7]): first name and last initial only. */
   search(query: string): SearchHit[] {
-    return searchMembers(this.roster.values(), query);
+    return searchMembers(this.connection?.roster.members.values() ?? [], query);
   }
 
   get deviceName(): string | null {
@@ -266,7 +261,8 @@ export class KioskController extends EventTarget {
       storagePrefix: 'headcount',
       store: this.store,
       token,
-      onSiteChange: () => this.readSite(),
+      onSiteChange: () => this.readSettings(),
+      onRosterChange: () => this.changed(),
       onDaysChange: () => this.changed(),
       // Revoked while connected: the server closed the sockets, and refuses the cached token
       // when they reconnect. Asking for a new token finds out at once (and says so on screen).
@@ -331,7 +327,10 @@ export class KioskController extends EventTarget {
     const ledger = this.live?.ledger;
     if (!ledger) throw new Error('the kiosk is not started');
     const { at } = this.clock.now();
-    const member = this.roster.get(input) ?? this.byCode.get(input);
+    // The site's and the chain's roster documents ([D7]): a member the site does not admit is
+    // not in them, and is denied as unknown here ([M5], [K4]).
+    const roster = this.connection?.roster;
+    const member = roster?.members.get(input) ?? roster?.byCode.get(input);
     const stats = ledger.stats(at, { feedSize: 0 });
     const decision = decideScan({
       member,
@@ -408,16 +407,11 @@ export class KioskController extends EventTarget {
     );
   }
 
-  private readSite(): void {
+  private readSettings(): void {
     if (!this.site) return;
     const { settings } = readSettings(this.site.doc);
-    const { members } = readRoster(this.site.doc);
     this.settings = settings;
     writeJson(this.store, SITE_CACHE, settings);
-    this.roster = members;
-    this.byCode = new Map();
-    for (const member of members.values())
-      for (const code of member.codes) this.byCode.set(code, member);
     this.changed();
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Member } from '../shared/siteDoc';
+import type { Member } from '../shared/member';
 import { publicName, searchMembers } from './memberSearch';
 
 const member = (id: string, name: string): Member => ({
@@ -8,6 +8,8 @@ const member = (id: string, name: string): Member => ({
   codes: [],
   status: 'active',
   validUntil: null,
+  homeSite: 'riverside',
+  access: 'home',
 });
 const roster = [
   member('1042', 'Ana Lima'),

@@ -1,4 +1,4 @@
-import type { Member } from '../shared/siteDoc';
+import type { Member } from '../shared/member';
 
 /** One line of the name search on a public screen: first name and last initial only. */
 export interface SearchHit {

@@ -291,6 +291,7 @@ export const MemberRecord = Type.Object({
     description: '"home", "all" or the other site ids the member may use',
   }),
 });
+export type MemberRecord = Static<typeof MemberRecord>;
 export const MembersQuery = Type.Object({
   homeSite: Type.Optional(Type.String({ description: "only this site's members" })),
 });

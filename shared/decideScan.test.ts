@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DayLedger } from './DayLedger';
 import { decideScan, type ScanContext } from './decideScan';
-import { DEFAULT_SETTINGS, type Member } from './siteDoc';
+import type { Member } from './member';
+import { DEFAULT_SETTINGS } from './siteDoc';
 import { Scenario, TEST_DAY } from './testing/entries';
 
 const ana: Member = {
@@ -10,6 +11,8 @@ const ana: Member = {
   codes: ['0451'],
   status: 'active',
   validUntil: null,
+  homeSite: 'riverside',
+  access: 'home',
 };
 
 /** The decision for `member` at `time`, given what the scenario recorded before. */

@@ -1,7 +1,8 @@
 import type { Presence } from './DayLedger';
 import type { DenialReason } from './events';
 import { isLocalDay, type LocalDay } from './localTime';
-import type { AlertAction, AlertKind, AlertPolicy, Member } from './siteDoc';
+import type { Member } from './member';
+import type { AlertAction, AlertKind, AlertPolicy } from './siteDoc';
 
 /**
  * What the kiosk does when a member identifies at the door ([K1]–[K4] in SPEC.md). Pure: the

@@ -72,7 +72,8 @@ export function readRosterDoc(doc: Y.Doc, into: Map<string, Member>): RosterProb
   const problems: RosterProblem[] = [];
   for (const [id, value] of doc.getMap<unknown>(ROSTER_MAP).entries()) {
     const member = decodeRosterValue(id, value);
-    if (typeof member === 'string') problems.push({ where: `members.${id.slice(0, 64)}`, detail: member });
+    if (typeof member === 'string')
+      problems.push({ where: `members.${id.slice(0, 64)}`, detail: member });
     else into.set(id, member);
   }
   return problems;
@@ -98,8 +99,10 @@ export function rosterUpdate(
   // A copy with this writer's id: its clock continues from the document's state, and the
   // update holds only what the transaction adds.
   const copy = new Y.Doc({ gc: false });
-  copy.clientID = clientID;
   Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
+  // Set after the state is in: Yjs gives a document a new id when a remote update carries its
+  // own, and the state may hold this writer's earlier changes.
+  copy.clientID = clientID;
   const map = copy.getMap<unknown>(ROSTER_MAP);
   copy.transact(() => {
     for (const id of stale) map.delete(id);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { DEFAULT_SETTINGS, putMember, readRoster, readSettings, writeSettings } from './siteDoc';
+import {
+  DEFAULT_SETTINGS,
+  LEGACY_MEMBERS_MAP,
+  readLegacyRoster,
+  readSettings,
+  writeSettings,
+} from './siteDoc';
 
 describe('siteDoc', () => {
   it('[D2] gives defaults for a new site and reads back what staff wrote', () => {
@@ -37,34 +43,24 @@ describe('siteDoc', () => {
     ]);
   });
 
-  it('[D2] leaves out bad member records and reports each', () => {
+  it('[D2][D7] reads the members a site document held before rosters, leaving out bad ones', () => {
     const doc = new Y.Doc();
-    putMember(doc, {
-      id: 'M1',
-      name: 'Ana Lima',
-      codes: ['123'],
-      status: 'active',
-      validUntil: null,
-    });
-    const members = doc.getMap('members');
+    const members = doc.getMap(LEGACY_MEMBERS_MAP);
+    members.set('M1', { v: 1, id: 'M1', name: 'Ana', codes: ['123'], status: 'active', validUntil: null });
     members.set('M2', { id: 'M2', name: 'Bo', codes: [], status: 'gold', validUntil: null });
     members.set('M3', 'just a string');
     members.set('M4', { id: 'M5', name: 'Cy', codes: [], status: 'active', validUntil: null });
-    members.set('M6', {
-      v: 9,
-      id: 'M6',
-      name: 'Di',
-      codes: [],
-      status: 'active',
-      validUntil: null,
-    });
-    const { members: roster, problems } = readRoster(doc);
-    expect([...roster.keys()]).toEqual(['M1']);
-    expect(problems.map((p) => p.where).sort()).toEqual([
-      'members.M2',
-      'members.M3',
-      'members.M4',
-      'members.M6',
+    members.set('M6', { v: 9, id: 'M6', name: 'Di', codes: [], status: 'active', validUntil: null });
+    expect(readLegacyRoster(doc, 'riverside')).toEqual([
+      {
+        id: 'M1',
+        name: 'Ana',
+        codes: ['123'],
+        status: 'active',
+        validUntil: null,
+        homeSite: 'riverside',
+        access: 'home',
+      },
     ]);
   });
 });

@@ -112,7 +112,9 @@ export function readLegacyRoster(doc: Y.Doc, siteId: string): Member[] {
   const members: Member[] = [];
   for (const [key, value] of doc.getMap<unknown>(LEGACY_MEMBERS_MAP).entries()) {
     if (typeof value !== 'object' || value === null) continue;
-    const { id, name, codes, status, validUntil } = value as Record<string, unknown>;
+    const { v, id, name, codes, status, validUntil } = value as Record<string, unknown>;
+    // Version 1 was the only one written; a later one is not guessed at.
+    if (v !== undefined && v !== 1) continue;
     const member = { id, name, codes, status, validUntil, homeSite: siteId, access: 'home' };
     if (id === key && checkMember(member) === null) members.push(member as Member);
   }

@@ -117,6 +117,24 @@ export class DurableDocuments implements Extension {
     tracked.log += payload.length;
   }
 
+  /**
+   * Logs an update the server itself makes (a roster projection, [D7]), then applies it to the
+   * loaded document with `origin`: like a client's, it is durable before anyone sees it. Throws,
+   * applying nothing, when the log cannot be written.
+   */
+  async applyServerUpdate(
+    documentName: string,
+    document: Y.Doc,
+    update: Uint8Array,
+    origin: unknown = this,
+  ): Promise<void> {
+    const tracked = this.trackedOf(document);
+    const seq = await this.configuration.documents.append(documentName, update);
+    tracked.log += update.length;
+    Y.applyUpdate(document, update, origin);
+    tracked.applied.add(seq);
+  }
+
   async afterHandleMessage({ connection }: afterHandleMessagePayload): Promise<void> {
     const handled = this.handling.get(connection);
     if (!handled) return;

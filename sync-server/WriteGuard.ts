@@ -76,7 +76,8 @@ class Refused extends Error {
  *   be at most `maxEntryBytes` (`invalid-entry`);
  * - a writer's entries in one day stay within the quotas (`quota-exceeded`);
  * - no deletions, nested types, map entries or other top-level types (`invalid-update`);
- * - site documents take only values in the `settings` and `members` maps.
+ * - site documents take only values in the `settings` map (members are in rosters, [D7]);
+ * - roster documents take nothing from clients.
  *
  * Refusing closes that document's connection with the reason; the client keeps the refused
  * structs, and a kiosk or dashboard starts that day again from the server's copy (README,
@@ -123,8 +124,11 @@ export class WriteGuard implements Extension {
         const writer = context.access.writer;
         if (writer === null) throw new Refused('foreign-writer', 'this connection writes no array');
         this.admitCheckins(document, documentName, writer, shape);
-      } else {
+      } else if (context.access.kind === 'site') {
         this.admitSite(shape);
+      } else {
+        // Read-only connections never get here; kept so a mistake in access.ts fails closed.
+        throw new Refused('invalid-update', 'roster documents are written by the server');
       }
     } catch (error) {
       if (!(error instanceof Refused)) throw error;
@@ -251,7 +255,8 @@ export class WriteGuard implements Extension {
       // Overwritten map values arrive as deleted content: that is how maps change.
       if (item.content === 'deleted') continue;
       if (item.container === undefined) continue;
-      if (item.container !== 'settings' && item.container !== 'members') {
+      // Members were here before roster documents ([D7]); nobody writes them here now.
+      if (item.container !== 'settings') {
         throw new Refused(
           'invalid-update',
           `top-level type "${String(item.container).slice(0, 40)}"`,

@@ -15,20 +15,32 @@ import type { Principal } from './tokens';
  * | staff  | read-write                     | read-write        | refused     |
  * | viewer | read-only                      | read-only         | refused     |
  * | admin  | read-write                     | read-write        | read-write  |
+ *
+ * Roster documents ([D7]) are read-only for everyone (the server writes them): a site's rosters
+ * like its site document (its own devices and admins), the chain's rosters for any device or
+ * account of a site. A chain roster counts as the principal's own site, so archiving that site
+ * closes it too.
  */
 export interface Access {
   readonly readOnly: boolean;
   /** The array this connection writes check-ins into ([D4]); null when it may not write them. */
   readonly writer: string | null;
   readonly siteId: string;
-  readonly kind: 'site' | 'checkins';
+  readonly kind: 'site' | 'checkins' | 'roster' | 'chain-roster';
 }
 
 export function accessTo(principal: Principal, documentName: string, today: LocalDay): Access {
   const doc = parseDocName(documentName);
   if (!doc) throw new Refusal('unknown-document');
+  if (doc.kind === 'chain-roster') {
+    // Every account and device belongs to a site, admins to the one their dashboard shows.
+    if (principal.siteId === null) throw new Refusal('wrong-site');
+    return { siteId: principal.siteId, kind: doc.kind, readOnly: true, writer: null };
+  }
   if (principal.role !== 'admin' && doc.siteId !== principal.siteId)
     throw new Refusal('wrong-site');
+  if (doc.kind === 'roster')
+    return { siteId: doc.siteId, kind: doc.kind, readOnly: true, writer: null };
   const base = { siteId: doc.siteId, kind: doc.kind };
   switch (principal.role) {
     case 'kiosk':

@@ -5,7 +5,7 @@ import { recordEvent } from '../shared/checkinsDoc';
 import { checkinsDocName, siteDocName } from '../shared/docName';
 import { newEventId } from '../shared/eventId';
 import { localDayOf } from '../shared/localTime';
-import { putMember } from '../shared/siteDoc';
+import { readSettings, writeSettings } from '../shared/siteDoc';
 import {
   connect,
   forgeToken,
@@ -149,21 +149,18 @@ describe('authorisation: each role gets exactly its scope', () => {
     const watcher = connect(t, site, staff.token);
     const writer = connect(t, site, kiosk.token);
     await Promise.all([watcher.outcome, writer.outcome]);
-    putMember(writer.doc, {
-      id: 'M9',
-      name: 'Sneaky',
-      codes: [],
-      status: 'active',
-      validUntil: null,
-    });
+    writeSettings(writer.doc, { capacity: 7 });
     // A legitimate write after it proves the channel works and gives the bad one time to land.
     const marker = connect(t, site, staff.token);
     await marker.outcome;
-    putMember(marker.doc, { id: 'M1', name: 'Ana', codes: [], status: 'active', validUntil: null });
-    await until(() => watcher.doc.getMap('members').has('M1'), 'the staff write to arrive');
-    expect(watcher.doc.getMap('members').has('M9')).toBe(false);
+    writeSettings(marker.doc, { closingTime: '21:00' });
+    await until(
+      () => readSettings(watcher.doc).settings.closingTime === '21:00',
+      'the staff write to arrive',
+    );
+    expect(readSettings(watcher.doc).settings.capacity).toBeNull();
     const stored = t.server.hocuspocus.documents.get(site);
-    expect(stored?.getMap('members').has('M9')).toBe(false);
+    expect(stored?.getMap('settings').has('capacity')).toBe(false);
     for (const c of [watcher, writer, marker]) c.destroy();
   });
 

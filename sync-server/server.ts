@@ -36,11 +36,16 @@ import { SiteRegistry } from './SiteRegistry';
 import { SocketGate, type SocketGateConfiguration } from './SocketGate';
 import { StaffAccounts, sameAccount } from './StaffAccounts';
 import { clearSetupCode, createSetupCode } from './setupCode';
+import { moveLegacyRosters } from './members/legacyRosters';
+import { MemberDirectory } from './members/MemberDirectory';
+import type { MemberChange } from './members/planMembers';
+import { RosterDocuments } from './members/RosterDocuments';
 import { siteViewOf } from './siteView';
 import { CertificateReloader, readTlsFiles } from './tlsFiles';
 import { TokenIssuer } from './tokens';
 import { WalCheckpoints } from './WalCheckpoints';
 import { WriteGuard, type WriteLimits } from './WriteGuard';
+import { rosterDocsOf } from '../shared/rosterDoc';
 
 /**
  * How often the sites table is read again and open connections' accounts and devices are asked
@@ -63,6 +68,9 @@ export interface RunningServer {
   readonly documents: DocumentStore;
   /** The chain's sites ([C1]–[C2]). */
   readonly sites: SiteRegistry;
+  /** The chain's members ([M4]); after writing, `membersChanged` brings the rosters in line. */
+  readonly members: MemberDirectory;
+  readonly membersChanged: (changes: readonly MemberChange[]) => Promise<void>;
   /** Printed at start while no admin exists; null once one does. */
   readonly setupCode: string | null;
   /** True on the start that created the site and the signing key. */
@@ -143,6 +151,10 @@ export async function startServer(
   }
 
   const timeZoneOf = (siteId: string): string => sites.zone(siteId);
+  const members = new MemberDirectory(db);
+  // Before roster documents, members were in site documents: moved once per site ([D7]).
+  const moved = await moveLegacyRosters({ db, documents, members, sites: sites.list().map((site) => site.id) });
+  if (moved > 0) log.info({ members: moved }, 'members: moved from the site documents');
 
   const metrics: Metrics = new Metrics({
     connections: () => hocuspocus?.getConnectionsCount() ?? 0,
@@ -201,6 +213,24 @@ export async function startServer(
       else metrics.logLinesHeldBack.inc();
     },
   });
+  const durable = new DurableDocuments({
+    documents,
+    onStored: (seconds) => metrics.storeSeconds.observe(seconds),
+  });
+  const rosters = new RosterDocuments({
+    membersOf: (name) => members.forRoster(name),
+    apply: (name, document, update) => durable.applyServerUpdate(name, document, update),
+    onError: (error, name) =>
+      log.warn({ err: (error as Error).message, documentName: name }, 'roster: not brought in line'),
+  });
+  const membersChanged = (changes: readonly MemberChange[]): Promise<void> =>
+    rosters.refresh(
+      hocuspocus as Hocuspocus,
+      changes.flatMap(({ before, after }) => [
+        ...(before ? rosterDocsOf(before) : []),
+        ...rosterDocsOf(after),
+      ]),
+    );
   hocuspocus = new Hocuspocus({
     quiet: true,
     // Before a socket has authenticated it may queue at most this much (GHSA-xwhh-v746-pj9m):
@@ -209,8 +239,9 @@ export async function startServer(
     // unauthenticated sockets SocketGate allows (512) hold at most 128 MiB between them.
     maxUnauthenticatedQueueSize: Math.min(4 * config.maxMessageBytes, 256 * 1024),
     maxUnauthenticatedQueueMessages: 200,
-    // A kiosk opens at most yesterday, today and the site document; staff a few more.
-    maxPendingDocuments: 20,
+    // A device opens its site document, yesterday and today, days it still has to deliver
+    // ([D6]) and 32 roster documents ([D7]) at once.
+    maxPendingDocuments: 64,
     extensions: [
       access,
       gate,
@@ -235,10 +266,8 @@ export async function startServer(
       new AwarenessGuard({
         onDropped: (reason) => metrics.awarenessDropped.inc({ reason }),
       }),
-      new DurableDocuments({
-        documents,
-        onStored: (seconds) => metrics.storeSeconds.observe(seconds),
-      }),
+      durable,
+      rosters,
       records,
       {
         async onChange({ context }) {
@@ -274,6 +303,8 @@ export async function startServer(
     devices,
     staff,
     accounts: new AccountAdmin(db),
+    members,
+    membersChanged,
     sites,
     tokens,
     access,
@@ -284,7 +315,7 @@ export async function startServer(
     acceptedOrigins,
     trustProxy,
     tls: tls && { cert: tls.cert, key: tls.key },
-    // The live document when a client has it open: its latest roster may not be stored yet.
+    // The live document when a client has it open: its latest settings may not be stored yet.
     siteView: async (siteId) => {
       const name = siteDocName(siteId);
       const live = (hocuspocus as Hocuspocus).documents.get(name);
@@ -407,6 +438,8 @@ export async function startServer(
     records,
     documents,
     sites,
+    members,
+    membersChanged,
     setupCode,
     firstStart,
     close() {

@@ -1,20 +1,19 @@
 import * as Y from 'yjs';
-import { type Member, readRoster, readSettings, type SiteSettings } from '../shared/siteDoc';
+import { readSettings, type SiteSettings } from '../shared/siteDoc';
 
-/** What reports need from a site document: its settings and roster ([D2]). */
+/** What reports need from a site document: its settings ([D2]). Members are in SQL ([M4]). */
 export interface SiteView {
   readonly settings: SiteSettings;
-  readonly members: ReadonlyMap<string, Member>;
 }
 
 /**
- * A site's settings and roster from its document, or the defaults with the site's configured
- * time zone when it has none yet. Bad values fall back or are left out, as on every device.
+ * A site's settings from its document, or the defaults with the site's configured time zone when
+ * it has none yet. Bad values fall back, as on every device.
  */
 export function siteViewOf(doc: Y.Doc | null, fallbackTimeZone: () => string): SiteView {
   if (!doc) {
     const { settings } = readSettings(new Y.Doc());
-    return { settings: { ...settings, timeZone: fallbackTimeZone() }, members: new Map() };
+    return { settings: { ...settings, timeZone: fallbackTimeZone() } };
   }
-  return { settings: readSettings(doc).settings, members: readRoster(doc).members };
+  return { settings: readSettings(doc).settings };
 }

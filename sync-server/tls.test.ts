@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { siteDocName } from '../shared/docName';
-import { putMember } from '../shared/siteDoc';
+import { readSettings, writeSettings } from '../shared/siteDoc';
 import { selfSignedCertificate, type TestCertificate } from './testing/selfSignedCertificate';
 import { databaseEnv } from './testing/testDatabase';
 import {
@@ -107,8 +107,11 @@ function connectOverTls(token: string) {
   };
 }
 
-const members = (name: string) =>
-  t.server.hocuspocus.documents.get(siteDocName(SITE))?.getMap('members').has(name) ?? false;
+/** Whether the server's site document has `name` as the site's name (written over the socket). */
+const named = (name: string) => {
+  const doc = t.server.hocuspocus.documents.get(siteDocName(SITE));
+  return doc !== undefined && readSettings(doc).settings.name === name;
+};
 
 beforeAll(async () => {
   mkdirSync(live);
@@ -132,8 +135,8 @@ describe('HTTPS built in', () => {
     expect(health).toEqual({ status: 200, hsts: 'max-age=31536000' });
     const client = connectOverTls((await staffToken(t)).token);
     await until(client.synced, 'a provider synced over wss://');
-    putMember(client.doc, activeMember('M1', 'Ada Over Tls'));
-    await until(() => members('M1'), 'the member on the server');
+    writeSettings(client.doc, { name: 'Over TLS' });
+    await until(() => named('Over TLS'), 'the setting on the server');
     client.destroy();
   });
 
@@ -151,8 +154,8 @@ describe('HTTPS built in', () => {
     );
     expect(t.server.certificate?.material.fingerprint).toBe(second.fingerprint);
     // The open websocket was never closed, and still carries updates both ways.
-    putMember(client.doc, activeMember('M2', 'Bo After Renewal'));
-    await until(() => members('M2'), 'an update over the websocket opened before the renewal');
+    writeSettings(client.doc, { name: 'After Renewal' });
+    await until(() => named('After Renewal'), 'an update over the websocket opened before the renewal');
     expect(client.closes).toEqual([]);
     client.destroy();
   });

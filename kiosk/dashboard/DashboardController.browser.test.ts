@@ -8,6 +8,7 @@ import { eventRef } from '../../shared/eventRef';
 import { apiRequest } from '../apiRequest';
 import { memoryStore } from '../device/KeyValueStore';
 import {
+  addMembers,
   cleanUpAfterEach,
   connectionThatHoldsOn,
   databasesUnder,
@@ -32,7 +33,7 @@ describe('DashboardController', () => {
   it('shows a check-in at a kiosk live, with the member name from the roster', async () => {
     const desk = await signedInDashboard('staff');
     const member = memberNamed('Ana Lima');
-    desk.putMember(member);
+    await addMembers(desk, member);
     const door = frontDoorKiosk();
     await door.start();
     await expect.poll(() => door.search('ana lim').length, { timeout: 10_000 }).toBeGreaterThan(0);
@@ -96,7 +97,7 @@ describe('DashboardController', () => {
     const first = await signedInDashboard('staff');
     const second = await signedInDashboard('staff');
     const member = memberNamed('Bob Stone');
-    first.putMember(member);
+    await addMembers(first, member);
     const checkIn = first.checkIn(member.id);
     await expect.poll(() => isCheckedIn(second, member.id), { timeout: 10_000 }).toBe(true);
     const visits = second.stats?.visitsToday ?? 0;
@@ -125,7 +126,7 @@ describe('DashboardController', () => {
     const other = await signedInDashboard('staff');
     const a = memberNamed('Cem Kaya');
     const b = memberNamed('Dee Park');
-    desk.putMembers([a, b]);
+    await addMembers(desk, a, b);
     desk.checkIn(a.id);
     desk.checkIn(b.id);
     await expect
@@ -145,7 +146,7 @@ describe('DashboardController', () => {
     const other = await signedInDashboard('staff');
     const a = memberNamed('Eli Moss');
     const b = memberNamed('Flo Yuen');
-    desk.putMembers([a, b]);
+    await addMembers(desk, a, b);
     desk.checkIn(a.id);
     await expect.poll(() => isCheckedIn(other, a.id), { timeout: 10_000 }).toBe(true);
     // A bug puts content where entries never go; the server refuses the update carrying it.
@@ -352,8 +353,8 @@ describe('DashboardController', () => {
     const first = await newTestSite(admin, 'First');
     const second = await newTestSite(admin, 'Second');
     await admin.switchSite(first.id);
-    const member = uniqueMember('Ida');
-    admin.putMember(member);
+    const member = uniqueMember('Ida', { homeSite: first.id });
+    await addMembers(admin, member);
     admin.checkIn(member.id);
     await expect
       .poll(() => admin.status.live && admin.status.pending === 0, { timeout: 10_000 })

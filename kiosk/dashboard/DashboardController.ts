@@ -1,10 +1,14 @@
-import type {
-  DeviceInfo,
-  DevicesAnswer,
-  OverviewAnswer,
-  SiteSummary,
-  SitesAnswer,
-  StaffListAnswer,
+import {
+  type DeviceInfo,
+  type DevicesAnswer,
+  MAX_IMPORT_BATCH,
+  type MemberAnswer,
+  type MemberImportAnswer,
+  type MembersAnswer,
+  type OverviewAnswer,
+  type SiteSummary,
+  type SitesAnswer,
+  type StaffListAnswer,
 } from '../../shared/apiProtocol';
 import { recordEvent } from '../../shared/checkinsDoc';
 import { type DayStats, type Flag, FUTURE_TOLERANCE_MS } from '../../shared/DayLedger';
@@ -13,12 +17,11 @@ import { type EventRef, parseEventRef } from '../../shared/eventRef';
 import type { CheckinEvent, NewEvent, VoidEvent } from '../../shared/events';
 import { KIOSK_PRESENCE, type KioskPresence, readKioskPresence } from '../../shared/kioskPresence';
 import { localDayOf } from '../../shared/localTime';
+import type { Member } from '../../shared/member';
 import type { Problem } from '../../shared/problems';
+import { rosterDocNames } from '../../shared/rosterDoc';
 import {
   DEFAULT_SETTINGS,
-  type Member,
-  putMember,
-  readRoster,
   readSettings,
   SETTINGS_MAP,
   type SiteSettings,
@@ -36,7 +39,9 @@ import { type LiveDays, undeliveredDaysKey } from '../sync/LiveDays';
 import { retryWithFreshToken, watchedToken } from '../sync/openSyncSocket';
 import { RefusalRecovery } from '../sync/RefusalRecovery';
 import { SiteConnection } from '../sync/SiteConnection';
+import { ApiRefusal, succeeded } from './ApiRefusal';
 import { deleteDatabases, ownCopiesClosed } from './deleteDatabases';
+import type { MemberCsvRow } from './memberCsv';
 import {
   SignedOutError,
   SiteSwitchError,
@@ -91,11 +96,13 @@ const SIGNING_OUT = 'headcount.dashboard-signing-out';
 export const FEED_SIZE = 50;
 /** How often the numbers are recomputed without new data (stays grow, visits auto-close), ms. */
 const TICK_MS = 30_000;
+const NO_MEMBERS: ReadonlyMap<string, Member> = new Map();
 
 /**
  * Everything the staff dashboard does between its screens and the documents: the session, the
- * site document (settings and roster), today's and yesterday's check-ins with one incremental
- * ledger, staff corrections written as events, and the JSON API for devices and reports.
+ * site document (settings), the roster documents the server writes ([D7]), today's and
+ * yesterday's check-ins with one incremental ledger, staff corrections written as events, and
+ * the JSON API for members, devices and reports.
  *
  * The numbers are derived here from the documents ([S1]–[S8]); the server sends no statistics.
  * Each change of a document updates the ledger by just the entries it added, then `stats` is
@@ -127,7 +134,6 @@ export class DashboardController extends EventTarget {
     return this.connection?.days ?? null;
   });
   private tick: ReturnType<typeof setInterval> | undefined;
-  private roster = new Map<string, Member>();
   private settingsNow: SiteSettings;
   private statsNow: DayStats | null = null;
   private asOfNow: number | null;
@@ -272,8 +278,12 @@ export class DashboardController extends EventTarget {
     return this.settingsNow;
   }
 
+  /**
+   * The members the site shown admits ([M5]), as its roster documents list them ([D7]): read
+   * from this phone's copies at once, and following the server's changes while connected.
+   */
   get members(): ReadonlyMap<string, Member> {
-    return this.roster;
+    return this.connection?.roster.members ?? NO_MEMBERS;
   }
 
   /** The day's numbers and feed as of the last change; null before the documents are read. */
@@ -287,7 +297,11 @@ export class DashboardController extends EventTarget {
   }
 
   private computeStatus(): DashboardStatus {
-    const synced = (this.live?.synced ?? false) && (this.site?.connected ?? false);
+    // Names come from the roster: not live before its documents have synced once ([D7]).
+    const synced =
+      (this.live?.synced ?? false) &&
+      (this.site?.connected ?? false) &&
+      (this.connection?.roster.synced ?? false);
     const live = synced && (globalThis.navigator?.onLine ?? true);
     if (live) {
       this.asOfNow = Date.now();
@@ -453,6 +467,8 @@ export class DashboardController extends EventTarget {
       token,
       onSiteChange: () => this.readSite(),
       onDaysChange: () => this.recompute(),
+      // The feed and the list of who is in name members from the roster.
+      onRosterChange: () => this.recompute(),
       // The server refused the token in memory (account disabled, session ended): a refresh
       // finds out for good, or reconnects with a new token.
       onDenied: () => void this.afterDenial(),
@@ -526,9 +542,12 @@ export class DashboardController extends EventTarget {
     const connection = this.connection;
     if (!connection) return [];
     const { site, days } = connection;
-    return [site, ...days.documents, ...days.delivering].map(
-      (replica) => `${this.storagePrefix}:${replica.name}`,
-    );
+    const names = [site, ...days.documents, ...days.delivering].map((replica) => replica.name);
+    // The roster copies, named after their documents like every other (deleting a name never
+    // opened is harmless).
+    const siteId = this.shownSite;
+    if (siteId !== null) names.push(...rosterDocNames(siteId));
+    return names.map((name) => `${this.storagePrefix}:${name}`);
   }
 
   /**
@@ -546,7 +565,6 @@ export class DashboardController extends EventTarget {
     this.staffNames = {};
     this.overviewNow = null;
     this.asOfNow = null;
-    this.roster = new Map();
     this.settingsNow = DEFAULT_SETTINGS;
     this.changed();
   }
@@ -580,7 +598,6 @@ export class DashboardController extends EventTarget {
     this.asOfNow = null;
     this.deviceList = [];
     this.staffNames = {};
-    this.roster = new Map();
     this.changed();
   }
 
@@ -612,21 +629,76 @@ export class DashboardController extends EventTarget {
     });
   }
 
-  // The site document: members and settings.
+  // Members: the server keeps them ([M4]) and lists them in the roster documents ([D7]), so a
+  // change is a call to the API, and `members` shows it once the roster documents sync it.
 
-  putMember(member: Member): void {
-    this.requireEdit();
-    if (this.site) putMember(this.site.doc, member);
+  /**
+   * Adds or changes `member` through the server, which checks what only it knows (codes unique
+   * in the chain, the home site exists, a staff account changes only its own site's members).
+   * Resolves with the member as stored; throws `ApiRefusal` with the server's reason, or the
+   * network's error offline (nothing is queued: the server must agree first).
+   */
+  async saveMember(member: Member): Promise<Member> {
+    const path = `/api/members/${encodeURIComponent(member.id)}`;
+    const answer = await this.api('PUT', path, member);
+    if (!succeeded(answer)) throw new ApiRefusal(answer);
+    return (answer.body as MemberAnswer).member as Member;
   }
 
-  /** Writes many members in one transaction (one update to sync, one change for the screens). */
-  putMembers(members: readonly Member[]): void {
-    this.requireEdit();
-    const site = this.site;
-    if (!site) return;
-    site.doc.transact(() => {
-      for (const member of members) putMember(site.doc, member);
-    });
+  /**
+   * What importing `rows` would change, as the server counts it against the chain's members,
+   * with every line it refuses and why ([M1]): nothing is written.
+   */
+  previewImport(rows: readonly MemberCsvRow[]): Promise<MemberImportAnswer> {
+    return this.importMembers(rows, false);
+  }
+
+  /**
+   * Writes the valid rows of an import; the lines the server refuses are reported as in the
+   * preview. Rows the file repeats unchanged change nothing ([M2]), so after an interruption
+   * importing the same file again finishes it.
+   */
+  applyImport(rows: readonly MemberCsvRow[]): Promise<MemberImportAnswer> {
+    return this.importMembers(rows, true);
+  }
+
+  /**
+   * The members to export ([M4]): for an admin the whole chain, or the members whose home is
+   * `homeSite`; for staff and viewers the members their site admits.
+   */
+  async exportMembers(homeSite?: string): Promise<Member[]> {
+    const query = homeSite === undefined ? '' : `?homeSite=${encodeURIComponent(homeSite)}`;
+    const answer = await this.api('GET', `/api/members${query}`);
+    if (!succeeded(answer)) throw new ApiRefusal(answer);
+    return (answer.body as MembersAnswer).members as Member[];
+  }
+
+  /** One request per `MAX_IMPORT_BATCH` rows (the server's limit), the answers summed. */
+  private async importMembers(
+    rows: readonly MemberCsvRow[],
+    apply: boolean,
+  ): Promise<MemberImportAnswer> {
+    const total = {
+      added: 0,
+      changed: 0,
+      unchanged: 0,
+      errors: [] as MemberImportAnswer['errors'],
+    };
+    let applied = apply;
+    for (let start = 0; start < rows.length; start += MAX_IMPORT_BATCH) {
+      const batch = rows
+        .slice(start, start + MAX_IMPORT_BATCH)
+        .map(({ line, member }) => ({ line, member }));
+      const answer = await this.api('POST', '/api/members/import', { rows: batch, apply });
+      if (!succeeded(answer)) throw new ApiRefusal(answer);
+      const part = answer.body as MemberImportAnswer;
+      total.added += part.added;
+      total.changed += part.changed;
+      total.unchanged += part.unchanged;
+      total.errors.push(...part.errors);
+      applied &&= part.applied;
+    }
+    return { ...total, applied };
   }
 
   saveSettings(changes: Partial<SiteSettings>): void {
@@ -704,7 +776,6 @@ export class DashboardController extends EventTarget {
       this.settingsNow = readSettings(this.site.doc).settings;
       writeJson(this.store, SITE_CACHE, this.settingsNow);
     }
-    this.roster = readRoster(this.site.doc).members;
     // Settings shape the day (zone, max stay, closing, debounce): a new ledger when they change.
     const shape = (s: SiteSettings) =>
       [s.timeZone, s.maxStayMinutes, s.closingTime, s.debounceSeconds].join('|');
@@ -716,7 +787,9 @@ export class DashboardController extends EventTarget {
   private recompute(): void {
     const ledger = this.live?.ledger;
     const now = this.clock.now().at;
-    this.statsNow = ledger ? ledger.stats(now, { roster: this.roster, feedSize: FEED_SIZE }) : null;
+    this.statsNow = ledger
+      ? ledger.stats(now, { roster: this.members, feedSize: FEED_SIZE })
+      : null;
     // A check-in dated a moment ahead of this phone's clock (clocks differ by up to seconds)
     // counts from its time: show it then, not up to a tick later.
     clearTimeout(this.soon);

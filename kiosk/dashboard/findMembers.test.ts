@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Member } from '../../shared/siteDoc';
+import type { Member } from '../../shared/member';
 import { findMembers } from './findMembers';
 
 const member = (id: string, name: string, codes: string[] = []): Member => ({
@@ -8,6 +8,8 @@ const member = (id: string, name: string, codes: string[] = []): Member => ({
   codes,
   status: 'active',
   validUntil: null,
+  homeSite: 'riverside',
+  access: 'home',
 });
 const roster = [
   member('1001', 'Ana Lima', ['CARD-77']),

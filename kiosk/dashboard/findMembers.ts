@@ -1,4 +1,4 @@
-import type { Member } from '../../shared/siteDoc';
+import type { Member } from '../../shared/member';
 import { fold } from '../memberSearch';
 
 /**

@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkMember, MEMBER_STATUSES, type Member } from '../../shared/siteDoc';
-import { MAX_IMPORT_ROWS, membersToCsv, parseMemberCsv, planImport } from './memberCsv';
+import {
+  checkMember,
+  MAX_ACCESS_SITES,
+  MEMBER_STATUSES,
+  type Member,
+  sameMember,
+} from '../../shared/member';
+import { MAX_IMPORT_ROWS, membersToCsv, parseMemberCsv } from './memberCsv';
+
+/** The site the dashboard shows in these tests: the home of a line that names none ([M4]). */
+const SHOWN = 'riverside';
 
 const member = (id: string, name: string, extra: Partial<Member> = {}): Member => ({
   id,
@@ -9,14 +18,18 @@ const member = (id: string, name: string, extra: Partial<Member> = {}): Member =
   codes: [],
   status: 'active',
   validUntil: null,
+  homeSite: SHOWN,
+  access: 'home',
   ...extra,
 });
+
+const parse = (text: string) => parseMemberCsv(text, { homeSite: SHOWN });
 
 const csv = (...lines: string[]) => lines.join('\n');
 
 /** The one error of a file whose header is fine and whose line 2 is `row`. */
 function reasonFor(row: string): string {
-  const { rows, errors } = parseMemberCsv(csv('id,name,status,valid_until,codes', row));
+  const { rows, errors } = parse(csv('id,name,status,valid_until,codes', row));
   expect(rows).toEqual([]);
   expect(errors).toHaveLength(1);
   expect(errors[0]?.line).toBe(2);
@@ -25,7 +38,7 @@ function reasonFor(row: string): string {
 
 describe('parseMemberCsv', () => {
   it('reads a file with every column, in any order and any case, defaulting what is empty', () => {
-    const parsed = parseMemberCsv(
+    const parsed = parse(
       csv(
         ' Codes ,VALID_UNTIL,Name,id,status',
         '0451001;QR-1 | 77 ,2025-12-31,Ana Lima,1042,frozen',
@@ -51,7 +64,7 @@ describe('parseMemberCsv', () => {
   });
 
   it('reads a ;-separated file as Excel writes it in much of Europe, commas in names and all', () => {
-    const parsed = parseMemberCsv(
+    const parsed = parse(
       csv('id;name;status;codes', '1042;Lima, Ana;active;0451001|0451002', '2001;Ben;frozen;'),
     );
     expect(parsed.errors).toEqual([]);
@@ -62,14 +75,59 @@ describe('parseMemberCsv', () => {
   });
 
   it('ignores a UTF-8 byte order mark before the header', () => {
-    const parsed = parseMemberCsv('\uFEFFid,name\r\n1042,José Álvarez\r\n');
+    const parsed = parse('\uFEFFid,name\r\n1042,José Álvarez\r\n');
     expect(parsed.errors).toEqual([]);
     expect(parsed.header).toEqual(['id', 'name']);
     expect(parsed.rows).toEqual([{ line: 2, member: member('1042', 'José Álvarez') }]);
   });
 
+  it('[M4] gives a file without home_site and access the site shown as home, and home access', () => {
+    const parsed = parseMemberCsv(csv('id,name', '1042,Ana'), { homeSite: 'harbour' });
+    expect(parsed.rows).toEqual([
+      { line: 2, member: member('1042', 'Ana', { homeSite: 'harbour', access: 'home' }) },
+    ]);
+  });
+
+  it("[M4] [M5] reads each line's home site and access, the site shown filling an empty home", () => {
+    const parsed = parse(
+      csv(
+        'id,name,home_site,access',
+        '1,Ana,Harbour,all',
+        '2,Ben,,hill; harbour',
+        '3,Cy,hill,',
+        '4,Dee,hill,HOME',
+      ),
+    );
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.rows.map((r) => r.member)).toEqual([
+      member('1', 'Ana', { homeSite: 'harbour', access: 'all' }),
+      member('2', 'Ben', { access: ['hill', 'harbour'] }),
+      member('3', 'Cy', { homeSite: 'hill' }),
+      member('4', 'Dee', { homeSite: 'hill' }),
+    ]);
+  });
+
+  it.each([
+    [
+      '1,Ana,river side,home',
+      'home_site "river side" is not a site id (lower-case letters, digits and "-")',
+    ],
+    [
+      '1,Ana,riverside,everywhere!',
+      `access "everywhere!" is not "home", "all" or up to ${MAX_ACCESS_SITES} site ids separated by spaces`,
+    ],
+    [
+      `1,Ana,riverside,${Array.from({ length: MAX_ACCESS_SITES + 1 }, (_, i) => `s${i}`).join(' ')}`,
+      `access "s0 s1 s2 s3 s4 s5 s6 s7 s8 s9 s10 s11 s1…" is not "home", "all" or up to ${MAX_ACCESS_SITES} site ids separated by spaces`,
+    ],
+  ])('[M4] explains a bad home site or access: %s', (row, reason) => {
+    const { rows, errors } = parse(csv('id,name,home_site,access', row));
+    expect(rows).toEqual([]);
+    expect(errors).toEqual([{ line: 2, reason }]);
+  });
+
   it('[M1] numbers lines as the file does, across blank lines and a name quoted over two lines', () => {
-    const parsed = parseMemberCsv(
+    const parsed = parse(
       csv('id,name,status', '', '1042,"Ana', 'Lima",active', '', '2001,Ben,paused', '3077,Cy,'),
     );
     expect(parsed.rows.map((r) => [r.line, r.member.name])).toEqual([
@@ -83,7 +141,7 @@ describe('parseMemberCsv', () => {
 
   it('counts Windows and old Mac line endings the same way', () => {
     for (const newline of ['\r\n', '\r']) {
-      const parsed = parseMemberCsv(['id,name', '1,"A', 'B"', '2,'].join(newline));
+      const parsed = parse(['id,name', '1,"A', 'B"', '2,'].join(newline));
       expect(parsed.errors).toEqual([{ line: 4, reason: 'name is empty' }]);
     }
   });
@@ -119,40 +177,40 @@ describe('parseMemberCsv', () => {
   });
 
   it('accepts a status written in capitals and extra blank cells after the last column', () => {
-    const parsed = parseMemberCsv(csv('id,name,status', '1042,Ana,FROZEN,,'));
+    const parsed = parse(csv('id,name,status', '1042,Ana,FROZEN,,'));
     expect(parsed.errors).toEqual([]);
     expect(parsed.rows[0]?.member.status).toBe('frozen');
   });
 
   it('[M2] rejects a later line with an id already used, naming the earlier line', () => {
-    const parsed = parseMemberCsv(csv('id,name', '1042,Ana', '2001,Ben', '1042,Ana Lima'));
+    const parsed = parse(csv('id,name', '1042,Ana', '2001,Ben', '1042,Ana Lima'));
     expect(parsed.rows.map((r) => r.member.id)).toEqual(['1042', '2001']);
     expect(parsed.errors).toEqual([{ line: 4, reason: 'the same id as line 2' }]);
   });
 
   it('[M2] rejects a card code already given to a member on an earlier line', () => {
-    const parsed = parseMemberCsv(csv('id,name,codes', '1042,Ana,0451001', '2001,Ben,7;0451001'));
+    const parsed = parse(csv('id,name,codes', '1042,Ana,0451001', '2001,Ben,7;0451001'));
     expect(parsed.rows.map((r) => r.member.id)).toEqual(['1042']);
     expect(parsed.errors).toEqual([{ line: 3, reason: 'code "0451001" is already on line 2' }]);
   });
 
   it('reads nothing when a required column is missing, with one error on the header line', () => {
-    const parsed = parseMemberCsv(csv('id,full name,status', '1042,Ana,active', '2001,Ben,active'));
+    const parsed = parse(csv('id,full name,status', '1042,Ana,active', '2001,Ben,active'));
     expect(parsed.rows).toEqual([]);
     expect(parsed.errors).toEqual([
       {
         line: 1,
         reason:
-          'the first line has no "name" column; it must name the columns: id, name and optionally status, valid_until, codes',
+          'the first line has no "name" column; it must name the columns: id, name and optionally status, valid_until, codes, home_site, access',
       },
     ]);
-    expect(parseMemberCsv(csv('member,who', '1,Ana')).errors[0]?.reason).toMatch(
+    expect(parse(csv('member,who', '1,Ana')).errors[0]?.reason).toMatch(
       /^the first line has no "id" and "name" columns;/,
     );
   });
 
   it('reads nothing when a column appears twice', () => {
-    const parsed = parseMemberCsv(csv('id,name,Name', '1042,Ana,Ben'));
+    const parsed = parse(csv('id,name,Name', '1042,Ana,Ben'));
     expect(parsed.rows).toEqual([]);
     expect(parsed.errors).toEqual([
       { line: 1, reason: 'the column "name" appears twice in the first line' },
@@ -160,7 +218,7 @@ describe('parseMemberCsv', () => {
   });
 
   it('warns once about each unknown column and reads the rest', () => {
-    const parsed = parseMemberCsv(
+    const parsed = parse(
       csv('id,email,name,', '1042,ana@example.com,Ana,x', '2001,ben@example.com,Ben,y'),
     );
     expect(parsed.errors).toEqual([]);
@@ -173,7 +231,7 @@ describe('parseMemberCsv', () => {
 
   it('says a file with nothing in it is empty', () => {
     for (const text of ['', '\uFEFF', '\n\n  \n', ',,\n']) {
-      expect(parseMemberCsv(text)).toEqual({
+      expect(parse(text)).toEqual({
         rows: [],
         errors: [{ line: 1, reason: 'the file is empty' }],
         warnings: [],
@@ -184,12 +242,12 @@ describe('parseMemberCsv', () => {
 
   it('never throws on junk, and reports it as errors', () => {
     const bytes = Array.from({ length: 4096 }, (_, i) => String.fromCharCode((i * 7919) % 256));
-    const junk = parseMemberCsv(bytes.join(''));
+    const junk = parse(bytes.join(''));
     expect(junk.rows).toEqual([]);
     expect(junk.errors.length).toBeGreaterThan(0);
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (text) => {
-        const parsed = parseMemberCsv(text);
+        const parsed = parse(text);
         for (const { member: m } of parsed.rows) expect(checkMember(m)).toBeNull();
       }),
     );
@@ -199,7 +257,7 @@ describe('parseMemberCsv', () => {
           maxLength: 60,
         }),
         (pieces) => {
-          const parsed = parseMemberCsv(pieces.join(''));
+          const parsed = parse(pieces.join(''));
           for (const { member: m } of parsed.rows) expect(checkMember(m)).toBeNull();
           for (const { line } of [...parsed.rows, ...parsed.errors])
             expect(line).toBeGreaterThan(0);
@@ -211,7 +269,7 @@ describe('parseMemberCsv', () => {
   it(`reads at most ${MAX_IMPORT_ROWS} members and says where it stopped`, () => {
     const lines = ['id,name'];
     for (let i = 0; i < MAX_IMPORT_ROWS + 5; i++) lines.push(`m${i},Member ${i}`);
-    const parsed = parseMemberCsv(lines.join('\n'));
+    const parsed = parse(lines.join('\n'));
     expect(parsed.rows).toHaveLength(MAX_IMPORT_ROWS);
     expect(parsed.errors).toEqual([
       {
@@ -222,75 +280,29 @@ describe('parseMemberCsv', () => {
   });
 });
 
-describe('planImport', () => {
-  const roster = new Map<string, Member>([
-    ['1042', member('1042', 'Ana Lima', { codes: ['a', 'b'], validUntil: '2025-12-31' })],
-    ['2001', member('2001', 'Ben Okafor')],
-    ['9000', member('9000', 'Not In The File')],
-  ]);
-  const file = csv(
-    'id,name,status,valid_until,codes',
-    '1042,Ana Lima,active,2025-12-31,b;a',
-    '2001,Ben Okafor,,,',
-    '3077,Cy New,,,',
-  );
-
-  it('adds members that are new and leaves alone those already the same, codes in any order', () => {
-    const plan = planImport(roster, parseMemberCsv(file).rows);
-    expect(plan).toEqual({ add: [member('3077', 'Cy New')], update: [], unchanged: 2 });
-  });
-
-  it('[M2] changes nothing when the same file is imported a second time', () => {
-    const { rows } = parseMemberCsv(file);
-    const after = new Map(roster);
-    for (const m of planImport(after, rows).add) after.set(m.id, m);
-    expect(planImport(after, rows)).toEqual({ add: [], update: [], unchanged: 3 });
-  });
-
-  it('finds the members whose status, last valid day or codes changed', () => {
-    const { rows } = parseMemberCsv(
-      csv(
-        'id,name,status,valid_until,codes',
-        '1042,Ana Lima,frozen,2025-12-31,a;b',
-        '2001,Ben Okafor,active,2026-06-30,',
-        '9000,Not In The File,active,,c',
-      ),
-    );
-    const plan = planImport(roster, rows);
-    expect(plan.add).toEqual([]);
-    expect(plan.unchanged).toBe(0);
-    expect(plan.update.map((u) => [u.before, u.after])).toEqual([
-      [roster.get('1042'), { ...roster.get('1042'), status: 'frozen' }],
-      [roster.get('2001'), { ...roster.get('2001'), validUntil: '2026-06-30' }],
-      [roster.get('9000'), { ...roster.get('9000'), codes: ['c'] }],
-    ]);
-  });
-
-  it('[M2] never touches members the file does not mention', () => {
-    const { rows } = parseMemberCsv(csv('id,name', '3077,Cy New'));
-    const plan = planImport(roster, rows);
-    expect(plan).toEqual({ add: [member('3077', 'Cy New')], update: [], unchanged: 0 });
-  });
-});
-
 describe('membersToCsv', () => {
   const roster = [
-    member('2001', 'Ben "Benny" Okafor', { status: 'frozen', codes: ['0451001', 'QR-9'] }),
+    member('2001', 'Ben "Benny" Okafor', {
+      status: 'frozen',
+      codes: ['0451001', 'QR-9'],
+      homeSite: 'harbour',
+      access: ['riverside', 'hill'],
+    }),
     member('1042', 'Lima, Ana\nsecond line', { validUntil: '2025-12-31' }),
   ];
 
   it('writes a header and one line per member, sorted by id', () => {
     expect(membersToCsv(roster)).toBe(
       [
-        'id,name,status,valid_until,codes',
-        '1042,"Lima, Ana\nsecond line",active,2025-12-31,',
-        '2001,"Ben ""Benny"" Okafor",frozen,,0451001;QR-9',
+        'id,name,status,valid_until,codes,home_site,access',
+        '1042,"Lima, Ana\nsecond line",active,2025-12-31,,riverside,home',
+        '2001,"Ben ""Benny"" Okafor",frozen,,0451001;QR-9,harbour,riverside hill',
       ].join('\r\n'),
     );
   });
 
   it('reads back as the same members', () => {
-    const parsed = parseMemberCsv(membersToCsv(roster));
+    const parsed = parse(membersToCsv(roster));
     expect(parsed.errors).toEqual([]);
     expect(parsed.rows.map((r) => r.member)).toEqual([roster[1], roster[0]]);
   });
@@ -305,12 +317,12 @@ describe('membersToCsv', () => {
     const text = membersToCsv(risky);
     const cells = text.split('\r\n').slice(1);
     expect(cells).toEqual([
-      `"'-1","'=HYPERLINK(""http://evil.example"",""x"")",active,,`,
-      `2,"'@SUM(A1)\n=1+1",active,,"'+4412;ok"`,
-      `3,"''-already quoted",active,,`,
-      '4,Anne-Marie -x,active,,',
+      `"'-1","'=HYPERLINK(""http://evil.example"",""x"")",active,,,riverside,home`,
+      `2,"'@SUM(A1)\n=1+1",active,,"'+4412;ok",riverside,home`,
+      `3,"''-already quoted",active,,,riverside,home`,
+      '4,Anne-Marie -x,active,,,riverside,home',
     ]);
-    expect(parseMemberCsv(text).rows.map((r) => r.member)).toEqual(risky);
+    expect(parse(text).rows.map((r) => r.member)).toEqual(risky);
   });
 
   it('[M3] round-trips any valid roster whose names and codes have no spaces at the ends', () => {
@@ -323,6 +335,7 @@ describe('membersToCsv', () => {
         )
         .map(([start, rest]) => start + rest)
         .filter((s) => s.length >= min && s.length <= max && s === s.trim());
+    const siteId = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,62}$/);
     const anyMember = fc.record({
       id: fc.stringMatching(/^[A-Za-z0-9_.-]{1,64}$/),
       name: text(1, 120),
@@ -336,6 +349,11 @@ describe('membersToCsv', () => {
           .date({ min: new Date('1990-01-01'), max: new Date('2199-12-31'), noInvalidDate: true })
           .map((d) => d.toISOString().slice(0, 10)),
       ),
+      homeSite: siteId,
+      access: fc.oneof(
+        fc.constantFrom('home' as const, 'all' as const),
+        fc.uniqueArray(siteId, { minLength: 1, maxLength: MAX_ACCESS_SITES }),
+      ),
     });
     fc.assert(
       fc.property(
@@ -347,14 +365,12 @@ describe('membersToCsv', () => {
               members.flatMap((m) => m.codes).length,
           );
           for (const m of members) expect(checkMember(m)).toBeNull();
-          const parsed = parseMemberCsv(membersToCsv(members));
+          // Shown elsewhere: every line names its home, and the file's wins ([M4]).
+          const parsed = parseMemberCsv(membersToCsv(members), { homeSite: 'elsewhere' });
           expect(parsed.errors).toEqual([]);
           const byId = new Map(members.map((m) => [m.id, m]));
-          expect(planImport(byId, parsed.rows)).toEqual({
-            add: [],
-            update: [],
-            unchanged: members.length,
-          });
+          for (const { member: read } of parsed.rows)
+            expect(sameMember(read, byId.get(read.id) as Member)).toBe(true);
           expect(parsed.rows.map((r) => r.member)).toEqual(
             [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
           );

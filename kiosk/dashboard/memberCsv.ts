@@ -1,11 +1,21 @@
 import Papa from 'papaparse';
+import { isSiteId } from '../../shared/docName';
 import { isLocalDay } from '../../shared/localTime';
-import { checkMember, MEMBER_STATUSES, type Member, type MemberStatus } from '../../shared/siteDoc';
+import {
+  accessText,
+  checkMember,
+  MAX_ACCESS_SITES,
+  MEMBER_STATUSES,
+  type Member,
+  type MemberStatus,
+  parseAccess,
+} from '../../shared/member';
 
 /**
- * The members roster as a CSV file, for the staff dashboard: reading a file into members and
- * problems a front-desk worker can fix, planning what an import changes, and writing the roster
- * out. Pure: the caller reads the file and writes the plan with `putMember`.
+ * Members as a CSV file, for the staff dashboard: reading a file into members and problems a
+ * front-desk worker can fix, and writing members out. Pure: the server decides what an import
+ * changes (its preview, [M1]) and checks what only it knows (codes unique in the chain, sites
+ * that exist, who may change whom: [M4]).
  *
  * Spreadsheets run a cell that starts with `=`, `+`, `-`, `@`, tab or CR as a formula, so the
  * export puts a `'` before such a cell (what spreadsheets themselves do to mean "text"). To make
@@ -16,7 +26,15 @@ import { checkMember, MEMBER_STATUSES, type Member, type MemberStatus } from '..
  */
 
 /** The columns a file may have, in the order the export writes them. */
-export const MEMBER_CSV_COLUMNS = ['id', 'name', 'status', 'valid_until', 'codes'] as const;
+export const MEMBER_CSV_COLUMNS = [
+  'id',
+  'name',
+  'status',
+  'valid_until',
+  'codes',
+  'home_site',
+  'access',
+] as const;
 type Column = (typeof MEMBER_CSV_COLUMNS)[number];
 const REQUIRED_COLUMNS: readonly Column[] = ['id', 'name'];
 
@@ -47,16 +65,12 @@ export interface MemberCsvParse {
   readonly header: string[];
 }
 
-export interface MemberUpdate {
-  readonly before: Member;
-  readonly after: Member;
-}
-
-export interface ImportPlan {
-  readonly add: Member[];
-  readonly update: MemberUpdate[];
-  /** Members in the file that are already on the roster exactly as written. */
-  readonly unchanged: number;
+export interface MemberCsvOptions {
+  /**
+   * The home of a member whose line names none (a file without `home_site`, or an empty cell):
+   * the site the dashboard shows ([M4]).
+   */
+  readonly homeSite: string;
 }
 
 // Matches `checkMember`'s id rule; kept here to tell a duplicate id from a malformed one.
@@ -67,7 +81,7 @@ const FORMULA_START = /^'*[=+\-@\t\r]/;
 const ESCAPED_FORMULA = /^'+[=+\-@\t\r]/;
 
 /** Reads a members CSV file; never throws, whatever the text. */
-export function parseMemberCsv(text: string): MemberCsvParse {
+export function parseMemberCsv(text: string, options: MemberCsvOptions): MemberCsvParse {
   // All BOMs, not one: Papa strips one itself, which would shift its offsets against ours.
   const source = (typeof text === 'string' ? text : '').replace(/^\uFEFF+/, '');
   const result: MemberCsvParse = { rows: [], errors: [], warnings: [], header: [] };
@@ -116,7 +130,9 @@ export function parseMemberCsv(text: string): MemberCsvParse {
       const read =
         quoteProblem(step.errors) ??
         extraCellsProblem(cells, result.header.length, delimiter) ??
-        (earlier === undefined ? readMember(cells, columns) : `the same id as line ${earlier}`);
+        (earlier === undefined
+          ? readMember(cells, columns, options.homeSite)
+          : `the same id as line ${earlier}`);
       // A card code on two members would check in whichever the kiosk happens to find first.
       const shared =
         typeof read === 'string' ? undefined : read.codes.find((c) => codeLines.has(c));
@@ -134,38 +150,24 @@ export function parseMemberCsv(text: string): MemberCsvParse {
 }
 
 /**
- * What importing `rows` changes on a roster: new members and changed ones. Members on the roster
- * but not in the file stay as they are (a partial file never deletes anyone), and a file imported
- * twice changes nothing the second time. Of rows sharing an id, the first counts.
- */
-export function planImport(
-  existing: ReadonlyMap<string, Member>,
-  rows: readonly { readonly member: Member }[],
-): ImportPlan {
-  const plan = { add: [] as Member[], update: [] as MemberUpdate[], unchanged: 0 };
-  const seen = new Set<string>();
-  for (const { member } of rows) {
-    if (seen.has(member.id)) continue;
-    seen.add(member.id);
-    const before = existing.get(member.id);
-    if (!before) plan.add.push(member);
-    else if (sameMember(before, member)) plan.unchanged += 1;
-    else plan.update.push({ before, after: member });
-  }
-  return plan;
-}
-
-/**
- * The roster as CSV, sorted by id so two exports compare line by line; reads back with
- * `parseMemberCsv`. Codes are joined with `;`, so a code containing `;` or `|`, and a name or code
- * with spaces at either end, do not come back exactly.
+ * Members as CSV, sorted by id so two exports compare line by line; reads back with
+ * `parseMemberCsv` ([M3]). Codes are joined with `;`, so a code containing `;` or `|`, and a name
+ * or code with spaces at either end, do not come back exactly.
  */
 export function membersToCsv(members: Iterable<Member>): string {
   const sorted = [...members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return Papa.unparse(
     {
       fields: [...MEMBER_CSV_COLUMNS],
-      data: sorted.map((m) => [m.id, m.name, m.status, m.validUntil ?? '', m.codes.join(';')]),
+      data: sorted.map((m) => [
+        m.id,
+        m.name,
+        m.status,
+        m.validUntil ?? '',
+        m.codes.join(';'),
+        m.homeSite,
+        accessText(m.access),
+      ]),
     },
     // Not `escapeFormulae: true`: Papa's own pattern, /^[=+\-@\t\r].*$/, misses a formula
     // followed by a line break ("=HYPERLINK(…)\nx"), because `.` stops at the break.
@@ -258,6 +260,7 @@ function extraCellsProblem(
 function readMember(
   cells: readonly string[],
   columns: ReadonlyMap<Column, number>,
+  defaultHome: string,
 ): Member | string {
   const id = cellOf(cells, columns, 'id');
   if (id === '') return 'id is empty';
@@ -287,16 +290,26 @@ function readMember(
   if (codes.length > 10) return `has ${codes.length} codes; at most 10 are allowed`;
   const long = codes.find((code) => code.length > 64);
   if (long !== undefined) return `code ${quoted(long)} is longer than 64 characters`;
-  const member: Member = { id, name, codes, status: status as MemberStatus, validUntil };
-  // The roster's own rule has the last word, should it ever be stricter than the checks above.
+  // Site ids are lower-case slugs; a spreadsheet user may well type "Riverside".
+  const homeCell = cellOf(cells, columns, 'home_site');
+  const homeSite = homeCell.toLowerCase() || defaultHome;
+  if (!isSiteId(homeSite))
+    return `home_site ${quoted(homeCell)} is not a site id (lower-case letters, digits and "-")`;
+  const accessCell = cellOf(cells, columns, 'access');
+  const access = parseAccess(accessCell);
+  if (access === null)
+    return `access ${quoted(accessCell)} is not "home", "all" or up to ${MAX_ACCESS_SITES} site ids separated by spaces`;
+  const member: Member = {
+    id,
+    name,
+    codes,
+    status: status as MemberStatus,
+    validUntil,
+    homeSite,
+    access,
+  };
+  // The shared rule has the last word, should it ever be stricter than the checks above.
   return checkMember(member) ?? member;
-}
-
-function sameMember(a: Member, b: Member): boolean {
-  if (a.name !== b.name || a.status !== b.status || a.validUntil !== b.validUntil) return false;
-  const codes = new Set(a.codes);
-  const other = new Set(b.codes);
-  return codes.size === other.size && [...other].every((code) => codes.has(code));
 }
 
 /** A value from the file, quoted and cut short so one huge cell cannot flood the message. */

@@ -9,11 +9,16 @@ afterEach(() => {
   document.body.replaceChildren();
 });
 
+const WELCOME: ScanResult = { decision: { action: 'check-in', alerts: [] }, firstName: 'Ana' };
+
 /**
  * A paired, online kiosk that records nothing: enough to exercise the screen itself. `changes`
- * alter its status (an archived site, check-ins waiting).
+ * alter its status (an archived site, check-ins waiting); every scan gets `result`.
  */
-function standIn(changes: Partial<KioskStatus> = {}): KioskPort & { scans: string[] } {
+function standIn(
+  changes: Partial<KioskStatus> = {},
+  result: ScanResult = WELCOME,
+): KioskPort & { scans: string[] } {
   const target = new EventTarget();
   const scans: string[] = [];
   const status: KioskStatus = {
@@ -35,16 +40,21 @@ function standIn(changes: Partial<KioskStatus> = {}): KioskPort & { scans: strin
     timeZone: 'Europe/Amsterdam',
     scan(input: string): ScanResult {
       scans.push(input);
-      return { decision: { action: 'check-in', alerts: [] }, firstName: 'Ana' };
+      return result;
     },
     pair: async () => {},
     search: (query: string) => (query.length >= 3 ? [{ id: '1042', label: 'Ana L.' }] : []),
   }) as unknown as KioskPort & { scans: string[] };
 }
 
-async function mount(idleMs: number, warningMs: number, status: Partial<KioskStatus> = {}) {
+async function mount(
+  idleMs: number,
+  warningMs: number,
+  status: Partial<KioskStatus> = {},
+  result?: ScanResult,
+) {
   const app = document.createElement('hc-kiosk-app');
-  app.controller = standIn(status);
+  app.controller = standIn(status, result);
   app.idleMs = idleMs;
   app.warningMs = warningMs;
   document.body.append(app);
@@ -100,6 +110,31 @@ describe('hc-kiosk-app', () => {
     await page.getByRole('button', { name: 'Ana L.' }).click();
     await expect.element(page.getByText('Welcome, Ana')).toBeVisible();
     expect((app.controller as unknown as { scans: string[] }).scans).toEqual(['1042']);
+  });
+
+  it('[K4] says a card it does not know is not recognised here and sends the member to the desk', async () => {
+    await mount(
+      30_000,
+      20_000,
+      {},
+      {
+        decision: {
+          action: 'deny',
+          reason: 'unknown',
+          alerts: [{ kind: 'unknown', action: 'deny' }],
+        },
+        firstName: null,
+      },
+    );
+    await page.getByRole('button', { name: '9', exact: true }).click();
+    await page.getByRole('button', { name: 'OK, check in or out' }).click();
+    // A member of another club who is not admitted here ([M5]) is unknown at this kiosk: the
+    // words must not say the card is invalid, only that it is not known here.
+    const alert = page.getByRole('alert');
+    await expect.element(alert).toHaveTextContent(/not recognised here/);
+    await expect.element(alert).toHaveTextContent(/ask at the desk/);
+    await expect.element(alert).toHaveTextContent(/members of our other clubs/);
+    expect(await seriousViolations()).toEqual([]);
   });
 
   it('[C2] says calmly that the club is archived, takes no check-in, and counts what waits on the tablet', async () => {

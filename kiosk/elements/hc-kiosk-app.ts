@@ -412,8 +412,23 @@ export class HcKioskApp extends LitElement {
       case 'already-out':
         return html`<div class="result" role="status"><span aria-hidden="true">✓</span>${name}, you are already checked out</div>`;
       case 'deny':
-        return html`<div class="result deny" role="alert"><span aria-hidden="true">⛔</span>${denialText(decision.reason, name)}</div>`;
+        return decision.reason === 'unknown'
+          ? this.renderUnknown()
+          : html`<div class="result deny" role="alert"><span aria-hidden="true">⛔</span>${denialText(decision.reason, name)}</div>`;
     }
+  }
+
+  /**
+   * A code this kiosk does not know ([K4]): a typo, or a member of another club of the chain who
+   * is not admitted here ([M5]), whom this kiosk cannot tell from a stranger, by design. The
+   * words say "here", not "unknown", and send them to the desk, where staff can find them in
+   * the chain.
+   */
+  private renderUnknown() {
+    return html`<div class="result deny" role="alert">
+      <span aria-hidden="true">⛔</span>This card or number is not recognised here
+      <small>Please ask at the desk: staff can also look up members of our other clubs.</small>
+    </div>`;
   }
 
   private _onSwitch(): void {
@@ -588,8 +603,6 @@ function warningText(kind: string): string {
 
 function denialText(reason: string, name: string): string {
   switch (reason) {
-    case 'unknown':
-      return 'This number is not known here. Please ask at the desk.';
     case 'expired':
       return `${name}, your membership has expired. Please ask at the desk.`;
     case 'frozen':

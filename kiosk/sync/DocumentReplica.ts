@@ -10,6 +10,13 @@ export interface ReplicaOptions {
   token: () => Promise<string>;
   /** IndexedDB database name; defaults to `headcount:<document name>`. */
   storageName?: string;
+  /**
+   * Whether this device shares awareness on the document (default true). A document every
+   * device of the chain reads (a roster, [D7]) goes without: each state would be relayed to every
+   * other reader. The socket keeps at least one document with awareness (the site's): the
+   * provider's ping relies on it.
+   */
+  awareness?: boolean;
 }
 
 /**
@@ -39,6 +46,7 @@ export class DocumentReplica extends EventTarget {
       name: options.name,
       document: this.doc,
       token: options.token,
+      ...(options.awareness === false ? { awareness: null } : {}),
     });
     this.doc.on('update', () => this.changed());
     this.provider.on('synced', () => {

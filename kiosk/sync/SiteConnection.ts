@@ -5,6 +5,7 @@ import type { CheckinsReplica } from './CheckinsReplica';
 import { DocumentReplica } from './DocumentReplica';
 import { LiveDays } from './LiveDays';
 import { openSyncSocket } from './openSyncSocket';
+import { RosterReplicas } from './RosterReplicas';
 
 export interface SiteConnectionOptions {
   baseUrl: string;
@@ -17,8 +18,10 @@ export interface SiteConnectionOptions {
   store: KeyValueStore;
   /** The device's token source (see `watchedToken`). */
   token: () => Promise<string>;
-  /** The site document (settings, roster) changed. */
+  /** The site document (settings) changed. */
   onSiteChange: () => void;
+  /** The members changed, or the roster documents all synced (at most once a frame). */
+  onRosterChange?: () => void;
   /** A day document's content or sync state changed. */
   onDaysChange: () => void;
   /**
@@ -33,14 +36,16 @@ export interface SiteConnectionOptions {
 }
 
 /**
- * What a kiosk and a dashboard both hold while started: one websocket, the site document and
- * today's and yesterday's check-ins (`LiveDays`), all kept in IndexedDB and synced over it.
+ * What a kiosk and a dashboard both hold while started: one websocket, the site document, the
+ * roster documents ([D7]) and today's and yesterday's check-ins (`LiveDays`), all kept in
+ * IndexedDB and synced over it.
  * Starting again means closing this and opening a new one (a new socket: see the README on
  * refused updates).
  */
 export class SiteConnection {
   readonly socket: HocuspocusProviderWebsocket;
   readonly site: DocumentReplica;
+  readonly roster: RosterReplicas;
   readonly days: LiveDays;
 
   constructor(options: SiteConnectionOptions) {
@@ -63,6 +68,9 @@ export class SiteConnection {
       this.site.addEventListener('closed', (event) =>
         onClosed((event as CustomEvent<string>).detail),
       );
+    this.roster = new RosterReplicas({ siteId, socket: this.socket, token, storagePrefix });
+    const { onRosterChange } = options;
+    if (onRosterChange) this.roster.addEventListener('change', () => onRosterChange());
     this.days = new LiveDays({
       siteId,
       socket: this.socket,
@@ -75,14 +83,14 @@ export class SiteConnection {
     });
   }
 
-  /** Resolves once the site and the open days have been read from IndexedDB. */
+  /** Resolves once the site, the roster and the open days have been read from IndexedDB. */
   async loaded(): Promise<void> {
-    await Promise.all([this.site.loaded, this.days.loaded()]);
+    await Promise.all([this.site.loaded, this.roster.loaded(), this.days.loaded()]);
   }
 
   /** Stops syncing; resolves once every IndexedDB connection it held is closed. */
   close(): Promise<void> {
-    const closed = Promise.all([this.days.close(), this.site.destroy()]);
+    const closed = Promise.all([this.days.close(), this.roster.close(), this.site.destroy()]);
     this.socket.destroy();
     return closed.then(() => undefined);
   }

@@ -12,6 +12,8 @@ import type { AccountAdmin } from '../AccountAdmin';
 import type { ClusterSignal } from '../ClusterSignals';
 import type { DeviceRegistry } from '../DeviceRegistry';
 import type { Sql } from '../database';
+import type { MemberDirectory } from '../members/MemberDirectory';
+import type { MemberChange } from '../members/planMembers';
 import type { Metrics } from '../metrics';
 import type { PairingLimitsConfiguration } from '../PairingLimits';
 import type { SignInLimitsConfiguration } from '../SignInLimits';
@@ -35,6 +37,10 @@ export interface HttpContext {
   readonly signal: (signal: ClusterSignal) => void;
   /** What admins do with accounts ([C4]–[C5]). */
   readonly accounts: AccountAdmin;
+  /** The chain's members ([M4]). */
+  readonly members: MemberDirectory;
+  /** Members were written: the roster documents that list them, before and after, follow. */
+  readonly membersChanged: (changes: readonly MemberChange[]) => Promise<void>;
   /** The chain's sites ([C1]–[C2]). */
   readonly sites: SiteRegistry;
   readonly tokens: TokenIssuer;
@@ -52,7 +58,7 @@ export interface HttpContext {
   /** TLS_CERT and TLS_KEY as read at start: the port serves HTTPS; null for plain HTTP. */
   readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
   /**
-   * A site's current settings and roster (reports show names and local times): the live
+   * A site's current settings (reports show local times): the live
    * document, or the stored one read from the database.
    */
   readonly siteView: (siteId: string) => Promise<SiteView>;

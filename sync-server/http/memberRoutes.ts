@@ -1,17 +1,133 @@
+import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { MemberVisitsAnswer, RangeQuery } from '../../shared/apiProtocol';
+import {
+  MemberAnswer,
+  MemberImportAnswer,
+  MemberImportBody,
+  MemberRecord,
+  MembersAnswer,
+  MembersQuery,
+  MemberVisitsAnswer,
+  RangeQuery,
+} from '../../shared/apiProtocol';
 import { localDayOf } from '../../shared/localTime';
+import { admittedAt, type Member } from '../../shared/member';
+import { type MemberPlan, type PlanRow, planMembers } from '../members/planMembers';
+import { isUniqueViolation } from '../storage/sqlErrors';
 import { readVisits } from '../visitRecord';
 import { dayRangeOf } from './dayRangeOf';
 import type { HttpApp, HttpContext } from './HttpContext';
-import { answers } from './HttpError';
-import { READERS, type StaffAuth } from './staffAuth';
+import { answers, HttpError } from './HttpError';
+import { EDITORS, READERS, type StaffAuth } from './staffAuth';
+
+const MEMBER_ID = { pattern: '^[A-Za-z0-9_.-]{1,64}$' };
+/** An import request of MAX_IMPORT_BATCH members is about 1.3 MB of JSON. */
+const IMPORT_BODY_BYTES = 4 * 1024 * 1024;
 
 /** A member's history without from/to covers this many days up to today. */
 const MEMBER_HISTORY_DAYS = 90;
 
-/** One member's visits, for the dashboard's member history. */
+/**
+ * The chain's members ([M4]–[M6]) and one member's visits. Writes are planned against the
+ * database (`planMembers`), written in one transaction, and then reach the roster documents that
+ * list the members before and after ([D7]). Writes of this instance run one at a time; another
+ * instance's write that took a card code meanwhile makes this one a 409, never two holders.
+ */
 export function memberRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth): void {
+  let writing: Promise<unknown> = Promise.resolve();
+  /** Plans `rows` for the requesting account and writes them when `apply`: one at a time. */
+  const importRows = (
+    request: FastifyRequest,
+    rows: readonly PlanRow[],
+    apply: boolean,
+  ): Promise<MemberPlan> => {
+    const run = async (): Promise<MemberPlan> => {
+      const plan = await planFor(context, auth, request, rows);
+      if (!apply || plan.changes.length === 0) return plan;
+      try {
+        await context.members.write(plan.changes);
+      } catch (error) {
+        if (isUniqueViolation(error))
+          throw new HttpError(409, 'invalid', 'members changed meanwhile: send it again');
+        throw error;
+      }
+      await context.membersChanged(plan.changes);
+      return plan;
+    };
+    const result = writing.then(run, run);
+    writing = result.catch(() => {});
+    return result;
+  };
+
+  app.get(
+    '/api/members',
+    {
+      schema: {
+        summary: "Members: the chain's (admins) or those the account's site admits ([M4])",
+        security: [{ bearer: [] }],
+        querystring: MembersQuery,
+        response: answers(MembersAnswer),
+      },
+      onRequest: auth.requires(READERS),
+    },
+    async (request) => {
+      const who = auth.principal(request);
+      const { homeSite } = request.query;
+      const all = await context.members.list(homeSite ? { homeSite } : {});
+      const site = who.siteId as string;
+      const shown = who.role === 'admin' ? all : all.filter((member) => admittedAt(member, site));
+      return { members: shown.map(memberRecord) };
+    },
+  );
+
+  app.put(
+    '/api/members/:memberId',
+    {
+      schema: {
+        summary: 'Adds or changes one member (staff: members of their own site)',
+        security: [{ bearer: [] }],
+        params: Type.Object({ memberId: Type.String(MEMBER_ID) }),
+        body: MemberRecord,
+        response: answers(MemberAnswer),
+      },
+      onRequest: auth.requires(EDITORS),
+    },
+    async (request) => {
+      const member = { ...request.body, id: request.params.memberId };
+      const plan = await importRows(request, [{ line: 1, member }], true);
+      const error = plan.errors[0];
+      if (error) throw new HttpError(400, 'invalid', error.reason);
+      const saved = await context.members.get(member.id);
+      if (!saved) throw new HttpError(409, 'invalid', 'members changed meanwhile: send it again');
+      return { member: memberRecord(saved) };
+    },
+  );
+
+  app.post(
+    '/api/members/import',
+    {
+      bodyLimit: IMPORT_BODY_BYTES,
+      schema: {
+        summary: 'Imports members: a preview with apply false ([M1]), the import with true',
+        security: [{ bearer: [] }],
+        body: MemberImportBody,
+        response: answers(MemberImportAnswer),
+      },
+      onRequest: auth.requires(EDITORS),
+    },
+    async (request) => {
+      const { rows, apply } = request.body;
+      const plan = await importRows(request, rows, apply);
+      return {
+        added: plan.changes.filter((change) => change.before === null).length,
+        changed: plan.changes.filter((change) => change.before !== null).length,
+        unchanged: plan.unchanged,
+        errors: plan.errors,
+        applied: apply,
+      };
+    },
+  );
+
   app.get(
     '/api/members/:memberId/visits',
     {
@@ -40,7 +156,7 @@ export function memberRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
       });
       return {
         memberId,
-        name: site.members.get(memberId)?.name ?? null,
+        name: (await context.members.get(memberId))?.name ?? null,
         from,
         to,
         visits: visits.map(({ id, day, start, end, closedBy }) => ({
@@ -54,4 +170,45 @@ export function memberRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
       };
     },
   );
+}
+
+/** A member as the API sends it (mutable arrays, as the wire type has them). */
+function memberRecord(member: Member): MemberRecord {
+  const { access } = member;
+  return { ...member, codes: [...member.codes], access: typeof access === 'string' ? access : [...access] };
+}
+
+/** The plan of `rows` against the database, with what the requesting account may change. */
+async function planFor(
+  context: HttpContext,
+  auth: StaffAuth,
+  request: FastifyRequest,
+  rows: readonly PlanRow[],
+): Promise<MemberPlan> {
+  const who = auth.principal(request);
+  const fields = rows.map((row) => row.member as Partial<Member> | null);
+  const ids = fields.flatMap((m) => (typeof m?.id === 'string' ? [m.id] : []));
+  const codes = fields.flatMap((m) =>
+    Array.isArray(m?.codes) ? m.codes.filter((c): c is string => typeof c === 'string') : [],
+  );
+  const [existing, codeOwners] = await Promise.all([
+    context.members.byIds(ids),
+    context.members.codeOwners(codes),
+  ]);
+  return planMembers(rows, {
+    existing,
+    codeOwners,
+    siteProblem: (siteId) => {
+      const state = context.sites.state(siteId);
+      return state === null ? 'no such site' : state === 'archived' ? 'the site is archived' : null;
+    },
+    refusal: (before, after) => {
+      if (who.role === 'admin') return null;
+      const own = who.siteId as string;
+      if (before && before.homeSite !== own)
+        return `member ${before.id} belongs to site ${before.homeSite}`;
+      if (after.homeSite !== own) return `staff of ${own} keep members of ${own} only`;
+      return null;
+    },
+  });
 }

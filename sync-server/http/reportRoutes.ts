@@ -47,7 +47,12 @@ export function reportRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
           'content-disposition',
           `attachment; filename="visits-${siteId}-${from}-to-${to}.csv"`,
         )
-        .send(visitsCsv(visits, { timeZone: site.settings.timeZone, names: site.members }));
+        .send(
+          visitsCsv(visits, {
+            timeZone: site.settings.timeZone,
+            names: await context.members.byIds(visits.map((visit) => visit.memberId)),
+          }),
+        );
     },
   );
 

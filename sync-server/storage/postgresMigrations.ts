@@ -56,4 +56,14 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `create table account_setup (
      hash text primary key, staff_id text not null references staff(id) on delete cascade,
      expires_at bigint not null, used_at bigint);`,
+  // SQLite's ninth: members, their codes, and the sites whose old roster was moved.
+  `create table members (
+     id text primary key, name text not null, codes text not null, status text not null,
+     valid_until text, home_site text not null, access text not null, shard integer not null,
+     updated_at bigint not null);
+   create index members_by_shard on members (shard, home_site);
+   create table member_codes (
+     code text primary key, member_id text not null references members(id) on delete cascade);
+   create index member_codes_by_member on member_codes (member_id);
+   create table legacy_rosters (site_id text primary key, moved_at bigint not null);`,
 ];

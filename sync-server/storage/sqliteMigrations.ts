@@ -92,4 +92,18 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `create table account_setup (
      hash text primary key, staff_id text not null references staff(id) on delete cascade,
      expires_at integer not null, used_at integer);`,
+  // Members of the chain ([M4]–[M6]): the source the roster documents are projected from
+  // ([D7]). `access` is JSON ("home", "all" or a list of site ids), so a roster document's
+  // members are one indexed query: the shard, then home site or a quoted id in the list. Card
+  // codes are unique in the chain, kept by their own primary key. `legacy_rosters` notes the
+  // sites whose site-document members were moved here.
+  `create table members (
+     id text primary key, name text not null, codes text not null, status text not null,
+     valid_until text, home_site text not null, access text not null, shard integer not null,
+     updated_at integer not null);
+   create index members_by_shard on members (shard, home_site);
+   create table member_codes (
+     code text primary key, member_id text not null references members(id) on delete cascade);
+   create index member_codes_by_member on member_codes (member_id);
+   create table legacy_rosters (site_id text primary key, moved_at integer not null);`,
 ];

@@ -9,7 +9,8 @@ import * as Y from 'yjs';
 import { recordEvent } from '../../shared/checkinsDoc';
 import { siteDocName } from '../../shared/docName';
 import { newEventId } from '../../shared/eventId';
-import { type Member, putMember, type SiteSettings, writeSettings } from '../../shared/siteDoc';
+import type { Member } from '../../shared/member';
+import { type SiteSettings, writeSettings } from '../../shared/siteDoc';
 import { loadConfig } from '../config';
 import type { StaffRole } from '../StaffAccounts';
 import { type RunningServer, startServer } from '../server';
@@ -253,8 +254,9 @@ export function kioskCheckIn(
 }
 
 /**
- * Writes site settings and members through a staff connection, as the dashboard does, and
- * resolves once the server holds them.
+ * Writes site settings through a staff connection, as the dashboard does, and members into the
+ * member table, as the API does ([M4]); resolves once the server holds them and every open roster
+ * document lists them ([D7]).
  */
 export async function seedSite(
   t: TestServer,
@@ -265,19 +267,21 @@ export async function seedSite(
   const site = connect(t, siteDocName(SITE), staff.token);
   await site.outcome;
   writeSettings(site.doc, settings);
-  for (const member of members) putMember(site.doc, member);
-  await until(
-    () =>
-      (t.server.hocuspocus.documents.get(siteDocName(SITE))?.getMap('members').size ?? 0) >=
-      members.length,
-    'the roster on the server',
-  );
+  await putMembers(t, members);
   site.destroy();
+}
+
+/** Adds or replaces members as the API does, and brings the open roster documents in line. */
+export async function putMembers(t: TestServer, members: readonly Member[]): Promise<void> {
+  const before = await t.server.members.byIds(members.map((member) => member.id));
+  const changes = members.map((after) => ({ before: before.get(after.id) ?? null, after }));
+  await t.server.members.write(changes);
+  await t.server.membersChanged(changes);
 }
 
 /** An active member with no expiry. */
 export function activeMember(id: string, name: string, codes: string[] = []): Member {
-  return { id, name, codes, status: 'active', validUntil: null };
+  return { id, name, codes, status: 'active', validUntil: null, homeSite: SITE, access: 'home' };
 }
 
 /** A TCP port nobody listens on right now (for servers that must come back on the same port). */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
-import type { Member } from '../../../shared/siteDoc';
+import type { Member } from '../../../shared/member';
 import {
+  addMembers,
   checkedInMembers,
   cleanUpAfterEach,
   isCheckedIn,
@@ -41,7 +42,7 @@ function auditLines(view: HTMLElement, member: Member): string[] {
 describe('hc-activity-view', () => {
   it('lists the day newest first: check-ins, check-outs with their stay, and who did each', async () => {
     const desk = await signedInDashboard();
-    const [ana, bob] = checkedInMembers(desk, 'Ana', 'Bob');
+    const [ana, bob] = await checkedInMembers(desk, 'Ana', 'Bob');
     desk.checkOut(ana.id);
     const view = await mountScreen('hc-activity-view', desk);
 
@@ -67,7 +68,7 @@ describe('hc-activity-view', () => {
     const kioskName = uniqueName('Side gate');
     const door = await pairedTestKiosk(desk, kioskName);
     const member = uniqueMember('Kim');
-    desk.putMember(member);
+    await addMembers(desk, member);
     await expect.poll(() => door.search(member.name).length, { timeout: 10_000 }).toBe(1);
     door.scan(member.id, 'keypad');
     await expect.poll(() => isCheckedIn(desk, member.id), { timeout: 10_000 }).toBe(true);
@@ -83,7 +84,7 @@ describe('hc-activity-view', () => {
   it('voids a check-in only with a reason, and lists the void with it among corrections', async () => {
     const desk = await signedInDashboard();
     const member = uniqueMember('Ines');
-    desk.putMember(member);
+    await addMembers(desk, member);
     const checkIn = desk.checkIn(member.id);
     const view = await mountScreen('hc-activity-view', desk);
     const voids = () => desk.events().filter((e) => e.kind === 'void' && e.targetId === checkIn);
@@ -133,7 +134,7 @@ describe('hc-activity-view', () => {
   it('closes the void form on Cancel without writing anything', async () => {
     const desk = await signedInDashboard();
     const member = uniqueMember('Uma');
-    desk.putMember(member);
+    await addMembers(desk, member);
     const checkIn = desk.checkIn(member.id);
     await mountScreen('hc-activity-view', desk);
     const open = page.getByRole('button', {

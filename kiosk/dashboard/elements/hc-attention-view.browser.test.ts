@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
 import { FLAG_CODES } from '../../../shared/DayLedger';
-import type { Member } from '../../../shared/siteDoc';
+import type { Member } from '../../../shared/member';
 import { formatClock } from '../../formatting';
 import type { DashboardController } from '../DashboardController';
 import {
+  addMembers,
   cleanUpAfterEach,
   mountScreen,
   pairedTestKiosk,
@@ -26,9 +27,9 @@ function itemsOf(view: HTMLElement, member: Member): string[] {
 }
 
 /** A member on the roster checked out at `desk` without ever checking in ([V6]). */
-function checkedOutWithoutCheckIn(desk: DashboardController, firstName: string) {
+async function checkedOutWithoutCheckIn(desk: DashboardController, firstName: string) {
   const member = uniqueMember(firstName);
-  desk.putMember(member);
+  await addMembers(desk, member);
   const id = desk.checkOut(member.id);
   return { member, id };
 }
@@ -41,7 +42,7 @@ const flaggedUnmatched = (controller: DashboardController, memberId: string) =>
 describe('hc-attention-view', () => {
   it('[B4] [V6] lists a check-out without a check-in by member, time and who, and voids it with a reason', async () => {
     const desk = await signedInDashboard();
-    const { member, id } = checkedOutWithoutCheckIn(desk, 'Ola');
+    const { member, id } = await checkedOutWithoutCheckIn(desk, 'Ola');
     await expect.poll(() => flaggedUnmatched(desk, member.id), { timeout: 10_000 }).toBe(true);
     const view = await mountScreen('hc-attention-view', desk);
     const at = desk.event(`staff:${desk.staff?.id}/${id}`)?.at ?? 0;
@@ -71,7 +72,7 @@ describe('hc-attention-view', () => {
 
   it('[B4] [B2] shows a viewer the same items without anything to void', async () => {
     const desk = await signedInDashboard();
-    const { member } = checkedOutWithoutCheckIn(desk, 'Vera');
+    const { member } = await checkedOutWithoutCheckIn(desk, 'Vera');
     const viewer = await signedInDashboard('viewer');
     await expect.poll(() => flaggedUnmatched(viewer, member.id), { timeout: 10_000 }).toBe(true);
 
@@ -99,13 +100,13 @@ describe('hc-attention-view', () => {
 
     // A check-in that raises no flag updates the dashboard, but the list stays as it was.
     const quiet = uniqueMember('Quinn');
-    desk.putMember(quiet);
+    await addMembers(desk, quiet);
     desk.checkIn(quiet.id);
     for (let i = 0; i < 5; i++) {
       view.revision++;
       await view.updateComplete;
     }
-    const { member } = checkedOutWithoutCheckIn(desk, 'Nia');
+    const { member } = await checkedOutWithoutCheckIn(desk, 'Nia');
 
     await expect.poll(() => itemsOf(view, member), { timeout: 10_000 }).toHaveLength(1);
     // Other files' flags may change the counts meanwhile; the same counts are never listed twice.
@@ -126,7 +127,7 @@ describe('hc-attention-view', () => {
     const door = uniqueName('Door');
     const kiosk = await pairedTestKiosk(desk, door, () => Date.now() + skew);
     const members = [uniqueMember('Jo'), uniqueMember('Kit')];
-    desk.putMembers(members);
+    await addMembers(desk, ...members);
     await expect.poll(() => kiosk.status.online, { timeout: 10_000 }).toBe(true);
     for (const member of members) {
       const surname = member.name.split(' ')[1] ?? '';

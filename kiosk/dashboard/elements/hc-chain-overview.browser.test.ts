@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
 import { memoryStore } from '../../device/KeyValueStore';
 import {
+  addMembers,
   cleanUpAfterEach,
   mountScreen,
   newDashboard,
@@ -25,8 +26,8 @@ describe('hc-chain-overview', () => {
     // Someone checks in at the new site.
     await admin.switchSite(site.id);
     await expect.poll(() => admin.status.live, { timeout: 10_000 }).toBe(true);
-    const member = uniqueMember('Chain');
-    admin.putMember(member);
+    const member = uniqueMember('Chain', { homeSite: site.id });
+    await addMembers(admin, member);
     admin.checkIn(member.id);
     const view = await mountScreen('hc-chain-overview', admin);
     view.refreshMs = 250;

@@ -4,6 +4,7 @@ import { memoryStore } from '../../device/KeyValueStore';
 import { attentionCount } from '../attentionCount';
 import type { DashboardController } from '../DashboardController';
 import {
+  addMembers,
   cleanUpAfterEach,
   connectionThatHoldsOn,
   databasesUnder,
@@ -185,7 +186,7 @@ describe('hc-dashboard-app', () => {
     await expect.poll(() => controller.status.live, { timeout: 10_000 }).toBe(true);
     // A check-out without a check-in: at least one thing needs attention ([V6]).
     const member = uniqueMember('Ada');
-    controller.putMember(member);
+    await addMembers(controller, member);
     controller.checkOut(member.id);
     await mount(controller);
     const badge = page.getByRole('banner').getByRole('button', { name: /^Needs attention, \d+$/ });

@@ -1,30 +1,30 @@
 import { css, html, LitElement, nothing } from 'lit';
-import {
-  checkMember,
-  MEMBER_STATUSES,
-  type Member,
-  type MemberStatus,
-} from '../../../shared/siteDoc';
+import type { MemberImportAnswer } from '../../../shared/apiProtocol';
+import { admittedAt, type Member } from '../../../shared/member';
 import type { DashboardPort } from '../DashboardPort';
 import { downloadText } from '../downloadText';
 import { findMembers } from '../findMembers';
-import {
-  type ImportPlan,
-  type MemberCsvParse,
-  membersToCsv,
-  parseMemberCsv,
-  planImport,
-} from '../memberCsv';
+import { membersToCsv } from '../memberCsv';
 import { dashboardStyles } from './dashboardStyles';
+import type { ImportSource } from './hc-member-import';
+import type { MemberFormClosedEvent, MemberImportClosedEvent } from './MemberEvents';
+import { memberCallProblem } from './memberErrors';
+import { memberPanelStyles } from './memberPanelStyles';
+import './hc-member-form';
+import './hc-member-import';
 
 /** Members listed when nothing is searched for (the rest are a search away). */
 const LIST_SIZE = 30;
 
+/** What an admin exports: every member of the chain, or the members of the site shown. */
+type ExportScope = 'chain' | 'site';
+
 /**
- * "Members": search the roster, add or edit a member (status, valid until, cards), import a CSV
- * file with a preview of what would change and every bad line with its number — nothing is
- * written until staff confirm — and export the roster as CSV. Members live in the site
- * document, so all of this works offline and syncs later.
+ * "Members": search the members this site admits, add or edit one (`hc-member-form`), import a
+ * CSV file with the server's preview of what would change and every bad line with its number —
+ * nothing is written until staff confirm (`hc-member-import`) — and export as CSV. Members
+ * belong to the chain and live on the server ([M4]): changes need a network, and the list shows
+ * them once the roster documents sync them ([D7]), which is also how it works offline.
  */
 export class HcMembersView extends LitElement {
   static override properties = {
@@ -32,41 +32,17 @@ export class HcMembersView extends LitElement {
     revision: { type: Number },
     query: { state: true },
     editing: { state: true },
-    formError: { state: true },
-    preview: { state: true },
+    importing: { state: true },
+    exportScope: { state: true },
+    exporting: { state: true },
     message: { state: true },
+    problem: { state: true },
   };
 
   static override styles = [
     dashboardStyles,
+    memberPanelStyles,
     css`
-      .toolbar {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.5rem;
-        align-items: center;
-      }
-      form.member {
-        display: grid;
-        gap: 0.6rem;
-        background: #fff;
-        border: 2px solid #0f3d3e;
-        border-radius: 0.75rem;
-        padding: 0.75rem;
-      }
-      .preview {
-        background: #fff;
-        border: 2px solid #0f3d3e;
-        border-radius: 0.75rem;
-        padding: 0.75rem;
-        display: grid;
-        gap: 0.5rem;
-      }
-      .problems {
-        max-height: 16rem;
-        overflow: auto;
-        margin: 0;
-      }
       .file {
         position: relative;
       }
@@ -92,6 +68,12 @@ export class HcMembersView extends LitElement {
         outline: 3px solid #b35c00;
         outline-offset: 2px;
       }
+      .export {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+        align-items: end;
+      }
     `,
   ];
 
@@ -100,18 +82,22 @@ export class HcMembersView extends LitElement {
   declare query: string;
   /** The member being edited, `'new'` for the add form, or null. */
   declare editing: Member | 'new' | null;
-  declare formError: string | null;
-  declare preview: { file: string; parse: MemberCsvParse; plan: ImportPlan } | null;
+  declare importing: ImportSource | null;
+  declare exportScope: ExportScope;
+  declare exporting: boolean;
   declare message: string | null;
+  declare problem: string | null;
 
   constructor() {
     super();
     this.revision = 0;
     this.query = '';
     this.editing = null;
-    this.formError = null;
-    this.preview = null;
+    this.importing = null;
+    this.exportScope = 'chain';
+    this.exporting = false;
     this.message = null;
+    this.problem = null;
   }
 
   override render() {
@@ -134,11 +120,28 @@ export class HcMembersView extends LitElement {
               /></label>`
             : nothing
         }
-        <button type="button" class="secondary" @click=${this.onExport}>Export CSV</button>
+        ${this.renderExport()}
       </div>
       ${this.message ? html`<p role="status">${this.message}</p>` : nothing}
-      ${this.preview ? this.renderPreview() : nothing}
-      ${this.editing ? this.renderForm(this.editing) : nothing}
+      ${this.problem ? html`<p class="error" role="alert">${this.problem}</p>` : nothing}
+      ${
+        this.importing
+          ? html`<hc-member-import
+            .controller=${controller}
+            .source=${this.importing}
+            @hc-member-import-closed=${(e: MemberImportClosedEvent) => this.onImported(e.result)}
+          ></hc-member-import>`
+          : nothing
+      }
+      ${
+        this.editing
+          ? html`<hc-member-form
+            .controller=${controller}
+            .member=${this.editing === 'new' ? null : this.editing}
+            @hc-member-form-closed=${(e: MemberFormClosedEvent) => this.onSaved(e.saved)}
+          ></hc-member-form>`
+          : nothing
+      }
       <label
         >Search by name, number or card
         <input
@@ -154,12 +157,10 @@ export class HcMembersView extends LitElement {
           (m) => html`<li>
             <span
               ><strong>${m.name}</strong>
-              <span class="muted"
-                >${m.id} · ${statusText(m)}${m.codes.length > 0 ? ` · ${m.codes.length} card(s)` : ''}</span
-              ></span
+              <span class="muted">${this.describe(m)}</span></span
             >
             ${
-              controller.canEdit
+              this.mayEdit(m)
                 ? html`<button
                   type="button"
                   class="secondary"
@@ -177,129 +178,111 @@ export class HcMembersView extends LitElement {
     `;
   }
 
-  private renderForm(editing: Member | 'new') {
-    const m = editing === 'new' ? null : editing;
-    return html`<form class="member" @submit=${this.onSave} aria-label=${m ? `Edit ${m.name}` : 'Add member'}>
+  private renderExport() {
+    const controller = this.controller;
+    const button = html`<button
+      type="button"
+      class="secondary"
+      ?disabled=${this.exporting}
+      @click=${this.onExport}
+    >
+      Export CSV
+    </button>`;
+    if (controller?.staff?.role !== 'admin') return button;
+    const site = controller.currentSite?.name ?? controller.staff.siteId;
+    return html`<div class="export">
       <label
-        >Member number
-        <input name="id" required maxlength="64" pattern="[A-Za-z0-9_.\\-]+" .value=${m?.id ?? ''} ?readonly=${m !== null}
-      /></label>
-      <label>Name <input name="name" required maxlength="120" .value=${m?.name ?? ''} /></label>
-      <label
-        >Status
-        <select name="status">
-          ${MEMBER_STATUSES.map((s) => html`<option ?selected=${(m?.status ?? 'active') === s}>${s}</option>`)}
-        </select>
-      </label>
-      <label>Valid until <input name="validUntil" type="date" .value=${m?.validUntil ?? ''} /></label>
-      <label
-        >Card codes <span class="muted">separated by ";"</span>
-        <input name="codes" .value=${m?.codes.join('; ') ?? ''}
-      /></label>
-      ${this.formError ? html`<p class="error" role="alert">${this.formError}</p>` : nothing}
-      <div class="toolbar">
-        <button>Save</button>
-        <button type="button" class="secondary" @click=${() => (this.editing = null)}>Cancel</button>
-      </div>
-    </form>`;
+        >Export
+        <select
+          @change=${(e: Event) => {
+            this.exportScope = (e.target as HTMLSelectElement).value as ExportScope;
+          }}
+        >
+          <option value="chain" ?selected=${this.exportScope === 'chain'}>All sites</option>
+          <option value="site" ?selected=${this.exportScope === 'site'}>Members of ${site}</option>
+        </select></label
+      >${button}
+    </div>`;
   }
 
-  private renderPreview() {
-    const preview = this.preview;
-    if (!preview) return nothing;
-    const { parse, plan } = preview;
-    const changes = plan.add.length + plan.update.length;
-    return html`<section class="preview" aria-labelledby="preview-title">
-      <h3 id="preview-title">Import from ${preview.file}: preview</h3>
-      <p>
-        ${plan.add.length} new, ${plan.update.length} changed, ${plan.unchanged} already up to date.
-        ${parse.errors.length > 0 ? html`<strong>${parse.errors.length} line(s) cannot be imported:</strong>` : nothing}
-      </p>
-      ${
-        parse.errors.length > 0
-          ? html`<ul class="problems" aria-label="Lines with problems">
-            ${parse.errors.map((e) => html`<li>Line ${e.line}: ${e.reason}</li>`)}
-          </ul>`
-          : nothing
-      }
-      ${parse.warnings.map((w) => html`<p class="muted">${w}</p>`)}
-      <p>Nothing is imported until you confirm.${parse.errors.length > 0 ? ' Lines with problems are left out.' : ''}</p>
-      <div class="toolbar">
-        <button type="button" ?disabled=${changes === 0} @click=${this.onConfirm}>
-          Import ${changes} member${changes === 1 ? '' : 's'}
-        </button>
-        <button type="button" class="secondary" @click=${() => (this.preview = null)}>Cancel</button>
-      </div>
-    </section>`;
+  /** Number, status, cards, and the home site when it is not the site shown ([M5]). */
+  private describe(m: Member): string {
+    const parts = [m.id, m.validUntil ? `${m.status}, until ${m.validUntil}` : m.status];
+    if (m.codes.length > 0) parts.push(`${m.codes.length} card(s)`);
+    if (m.homeSite !== this.controller?.staff?.siteId)
+      parts.push(`home: ${this.siteName(m.homeSite)}`);
+    return parts.join(' · ');
+  }
+
+  /** Admins change any member; staff only those whose home is their site ([M4]). */
+  private mayEdit(m: Member): boolean {
+    const controller = this.controller;
+    if (!controller?.canEdit) return false;
+    return controller.staff?.role === 'admin' || m.homeSite === controller.staff?.siteId;
+  }
+
+  private siteName(id: string): string {
+    return this.controller?.sites.find((s) => s.id === id)?.name ?? id;
   }
 
   private edit(member: Member | 'new'): void {
     this.editing = member;
-    this.formError = null;
+    this.importing = null;
     this.message = null;
+    this.problem = null;
   }
 
-  private onSave(event: SubmitEvent): void {
-    event.preventDefault();
-    const data = new FormData(event.target as HTMLFormElement);
-    const get = (key: string) => String(data.get(key) ?? '').trim();
-    const member: Member = {
-      id: get('id'),
-      name: get('name'),
-      status: get('status') as MemberStatus,
-      validUntil: get('validUntil') === '' ? null : get('validUntil'),
-      codes: get('codes')
-        .split(/[;,|]/)
-        .map((c) => c.trim())
-        .filter(Boolean),
-    };
-    const problem = checkMember(member);
-    if (problem) {
-      this.formError = `Cannot save: ${problem}.`;
-      return;
-    }
-    if (this.editing === 'new' && this.controller?.members.has(member.id)) {
-      this.formError = `Member number ${member.id} is taken by ${this.controller.members.get(member.id)?.name}.`;
-      return;
-    }
-    this.controller?.putMember(member);
+  private onSaved(saved: Member | null): void {
     this.editing = null;
-    this.message = `Saved ${member.name}.`;
+    if (!saved) return;
+    const siteId = this.controller?.staff?.siteId ?? '';
+    // Saved for another site only: the list here will not show them, so say why.
+    this.message = admittedAt(saved, siteId)
+      ? `Saved ${saved.name}.`
+      : `Saved ${saved.name}. Their home is ${this.siteName(saved.homeSite)} and they may not check in here, so this site does not list them.`;
   }
 
   private async onFile(event: Event): Promise<void> {
     const input = event.target as HTMLInputElement;
     const file = input.files?.[0];
     input.value = '';
-    if (!file || !this.controller) return;
-    const parse = parseMemberCsv(await file.text());
-    this.preview = {
-      file: file.name,
-      parse,
-      plan: planImport(this.controller.members, parse.rows),
-    };
+    if (!file) return;
+    this.editing = null;
     this.message = null;
+    this.problem = null;
+    this.importing = { fileName: file.name, text: await file.text() };
   }
 
-  private onConfirm(): void {
-    const preview = this.preview;
-    if (!preview || !this.controller) return;
-    // Planned again against the roster as it is now: it may have synced since the preview.
-    const plan = planImport(this.controller.members, preview.parse.rows);
-    this.controller.putMembers([...plan.add, ...plan.update.map((u) => u.after)]);
-    this.preview = null;
-    this.message = `Imported: ${plan.add.length} new, ${plan.update.length} changed.`;
+  private onImported(result: MemberImportAnswer | null): void {
+    this.importing = null;
+    if (!result) return;
+    const left = result.errors.length;
+    this.message = `Imported: ${result.added} new, ${result.changed} changed.${left > 0 ? ` ${left} line(s) were left out.` : ''}`;
   }
 
-  private onExport(): void {
-    const members = this.controller?.members;
-    if (!members) return;
-    downloadText('members.csv', membersToCsv(members.values()));
+  private async onExport(): Promise<void> {
+    const controller = this.controller;
+    if (!controller || this.exporting) return;
+    const admin = controller.staff?.role === 'admin';
+    const siteId = controller.staff?.siteId;
+    const homeSite = admin && this.exportScope === 'site' ? siteId : undefined;
+    this.exporting = true;
+    this.problem = null;
+    try {
+      const members = await controller.exportMembers(homeSite);
+      const name = homeSite
+        ? `members-${homeSite}.csv`
+        : admin
+          ? 'members-all-sites.csv'
+          : 'members.csv';
+      downloadText(name, membersToCsv(members));
+      this.message = `Exported ${members.length} member${members.length === 1 ? '' : 's'}.`;
+    } catch (error) {
+      this.problem = memberCallProblem('Not exported', error);
+    } finally {
+      this.exporting = false;
+    }
   }
-}
-
-function statusText(m: Member): string {
-  return m.validUntil ? `${m.status}, until ${m.validUntil}` : m.status;
 }
 
 customElements.define('hc-members-view', HcMembersView);

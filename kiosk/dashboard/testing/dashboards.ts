@@ -5,7 +5,7 @@ import type {
   SiteSummary,
   StaffRole,
 } from '../../../shared/apiProtocol';
-import type { Member } from '../../../shared/siteDoc';
+import { type Member, sameMember } from '../../../shared/member';
 import { apiRequest } from '../../apiRequest';
 import { DeviceAuth, type DeviceCredential } from '../../device/DeviceAuth';
 import { type KeyValueStore, memoryStore, writeJson } from '../../device/KeyValueStore';
@@ -154,7 +154,7 @@ export async function viewerSeeingCheckIn(
 ): Promise<{ desk: DashboardController; viewer: DashboardController; member: Member }> {
   const desk = await signedInDashboard();
   const member = uniqueMember(firstName);
-  desk.putMember(member);
+  await addMembers(desk, member);
   desk.checkIn(member.id);
   const viewer = await signedInDashboard('viewer');
   await expect.poll(() => isCheckedIn(viewer, member.id), { timeout: 10_000 }).toBe(true);
@@ -260,14 +260,43 @@ export function uniqueIdAndSurname(): { id: string; surname: string } {
   return { id: nextMemberId(), surname: `Q${Array.from({ length: 8 }, randomLetter).join('')}` };
 }
 
+/** The test site, which the staff and viewer accounts are of and where an admin starts. */
+export const TEST_SITE = 'riverside';
+
 const activeMember = (id: string, name: string, changes: Partial<Member>): Member => ({
   id,
   name,
   codes: [],
   status: 'active',
   validUntil: null,
+  homeSite: TEST_SITE,
+  access: 'home',
   ...changes,
 });
+
+/**
+ * Adds or changes `members` through the API with `controller`'s account, as one import ([M4]),
+ * and waits until its roster documents list them as sent ([D7]): they must be of a site it
+ * shows or admits. A test that needs members on the roster starts with this.
+ */
+export async function addMembers(
+  controller: DashboardController,
+  ...members: readonly Member[]
+): Promise<void> {
+  const rows = members.map((member, index) => ({ line: index + 2, member }));
+  const answer = await controller.applyImport(rows);
+  expect(answer.errors).toEqual([]);
+  await expect
+    .poll(
+      () =>
+        members.every((m) => {
+          const listed = controller.members.get(m.id);
+          return listed !== undefined && sameMember(listed, m);
+        }),
+      { timeout: 10_000 },
+    )
+    .toBe(true);
+}
 
 /** An active member without cards, with a member number no other test uses and exactly `name`. */
 export function memberNamed(name: string, changes: Partial<Member> = {}): Member {
@@ -281,12 +310,12 @@ export function uniqueMember(firstName: string, changes: Partial<Member> = {}): 
 }
 
 /** New members (see `uniqueMember`), one for each first name, added at `desk` and checked in. */
-export function checkedInMembers<const Names extends readonly string[]>(
+export async function checkedInMembers<const Names extends readonly string[]>(
   desk: DashboardController,
   ...firstNames: Names
-): { [I in keyof Names]: Member } {
+): Promise<{ [I in keyof Names]: Member }> {
   const members = firstNames.map((firstName) => uniqueMember(firstName));
-  desk.putMembers(members);
+  await addMembers(desk, ...members);
   for (const member of members) desk.checkIn(member.id);
   return members as { [I in keyof Names]: Member };
 }
@@ -359,7 +388,7 @@ export async function pairedTestKiosk(
  */
 export function frontDoorKiosk(): KioskController {
   const { deviceId, deviceSecret } = inject('kiosk');
-  return kioskWith({ deviceId, deviceSecret, siteId: 'riverside', name: 'Front door' });
+  return kioskWith({ deviceId, deviceSecret, siteId: TEST_SITE, name: 'Front door' });
 }
 
 /**

@@ -1,0 +1,274 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import type {
+  ApiError,
+  MemberAnswer,
+  MemberImportAnswer,
+  MembersAnswer,
+  SessionAnswer,
+} from '../shared/apiProtocol';
+import { chainRosterDocName, rosterDocName, siteDocName } from '../shared/docName';
+import type { Member } from '../shared/member';
+import { encodeRosterValue, ROSTER_MAP, readRosterDoc, rosterShard } from '../shared/rosterDoc';
+import { LEGACY_MEMBERS_MAP } from '../shared/siteDoc';
+import { closeAfterEach } from './testing/closeAfterEach';
+import {
+  activeMember,
+  type Client,
+  connect,
+  putMembers,
+  SITE,
+  sendRawUpdate,
+  startTestServer,
+  type TestServer,
+  until,
+} from './testing/testServer';
+
+const open = closeAfterEach();
+const PASSWORD = 'correct horse battery';
+const HARBOUR = 'harbour';
+
+async function server(dir?: string): Promise<TestServer> {
+  const t = await startTestServer({}, dir);
+  open.push(t);
+  await t.server.sites.create({ id: HARBOUR, name: 'Harbour', timeZone: 'UTC' });
+  return t;
+}
+
+async function signIn(
+  t: TestServer,
+  role: 'admin' | 'staff' | 'viewer',
+  siteId: string | null = SITE,
+): Promise<string> {
+  const username = `${role}-${Math.random().toString(36).slice(2, 8)}`;
+  await t.server.staff.create({ username, password: PASSWORD, role, siteId });
+  const answer = await t.api<SessionAnswer>('POST', '/api/session', {
+    username,
+    password: PASSWORD,
+  });
+  expect(answer.status).toBe(200);
+  return answer.body.accessToken;
+}
+
+/** A tablet paired to `siteId` by an admin, with its access token. */
+async function kioskOf(t: TestServer, siteId: string): Promise<{ token: string }> {
+  const admin = await signIn(t, 'admin', null);
+  const code = await t.api<{ code: string }>(
+    'POST',
+    '/api/pairing-codes',
+    { name: 'Door', siteId },
+    admin,
+  );
+  const paired = await t.api<{ deviceId: string; deviceSecret: string }>(
+    'POST',
+    '/api/devices/pair',
+    {
+      code: code.body.code,
+    },
+  );
+  const access = await t.api<{ accessToken: string }>('POST', '/api/devices/token', paired.body);
+  return { token: access.body.accessToken };
+}
+
+/** A kiosk of `siteId` reading one roster document. */
+async function kioskReading(t: TestServer, siteId: string, name: string): Promise<Client> {
+  const kiosk = await kioskOf(t, siteId);
+  const client = connect(t, name, kiosk.token);
+  expect(await client.outcome).toMatchObject({ ok: true, scope: 'readonly' });
+  return client;
+}
+
+function listed(doc: Y.Doc): Map<string, Member> {
+  const members = new Map<string, Member>();
+  readRosterDoc(doc, members);
+  return members;
+}
+
+const ana = activeMember('M1', 'Ana Lima', ['0451']);
+const rosterOf = (member: Member, site = member.homeSite) =>
+  rosterDocName(site, rosterShard(member.id));
+
+describe('members of a chain', () => {
+  it('[M4][M6][D7] puts a member saved by staff into the roster a kiosk holds, and every change after', async () => {
+    const t = await server();
+    const staff = await signIn(t, 'staff');
+    const kiosk = await kioskReading(t, SITE, rosterOf(ana));
+    const saved = await t.api<MemberAnswer>('PUT', `/api/members/${ana.id}`, ana, staff);
+    expect(saved.status).toBe(200);
+    expect(saved.body.member).toEqual(ana);
+    await until(() => listed(kiosk.doc).has(ana.id), 'the member on the kiosk');
+    const frozen = { ...ana, status: 'frozen' as const };
+    expect((await t.api('PUT', `/api/members/${ana.id}`, frozen, staff)).status).toBe(200);
+    await until(() => listed(kiosk.doc).get(ana.id)?.status === 'frozen', 'the status change');
+    kiosk.destroy();
+  });
+
+  it('[M5][D7] lists an every-site member in the chain roster, and a listed-site member at that site only', async () => {
+    const t = await server();
+    const admin = await signIn(t, 'admin', null);
+    const everywhere = { ...activeMember('M2', 'Bo'), access: 'all' as const };
+    const listedAt = { ...activeMember('M3', 'Cy'), access: [HARBOUR] };
+    const chain = await kioskReading(t, HARBOUR, chainRosterDocName(rosterShard('M2')));
+    const harbour = await kioskReading(t, HARBOUR, rosterOf(listedAt, HARBOUR));
+    for (const member of [everywhere, listedAt])
+      expect((await t.api('PUT', `/api/members/${member.id}`, member, admin)).status).toBe(200);
+    await until(() => listed(chain.doc).has('M2'), 'the every-site member in the chain roster');
+    await until(() => listed(harbour.doc).has('M3'), "the listed member in harbour's roster");
+    expect(listed(harbour.doc).has('M2')).toBe(false);
+    // Access taken back: the member leaves harbour's roster ([M6]).
+    const home = { ...listedAt, access: 'home' as const };
+    expect((await t.api('PUT', '/api/members/M3', home, admin)).status).toBe(200);
+    await until(() => !listed(harbour.doc).has('M3'), "the member gone from harbour's roster");
+    for (const c of [chain, harbour]) c.destroy();
+  });
+
+  it("[D7] refuses a kiosk another site's roster, and keeps rosters free of what devices write", async () => {
+    const t = await server();
+    await putMembers(t, [ana]);
+    const other = await kioskOf(t, HARBOUR);
+    const stranger = connect(t, rosterOf(ana), other.token);
+    expect(await stranger.outcome).toEqual({ ok: false, reason: 'wrong-site' });
+    stranger.destroy();
+    // A kiosk of the site writes a member of its own into its roster: dropped, never relayed.
+    const kiosk = await kioskReading(t, SITE, rosterOf(ana));
+    await until(() => listed(kiosk.doc).has(ana.id), 'the roster on the kiosk');
+    const forged = new Y.Doc();
+    Y.applyUpdate(forged, Y.encodeStateAsUpdate(kiosk.doc));
+    forged.getMap(ROSTER_MAP).set('EVIL', encodeRosterValue({ ...ana, id: 'EVIL', codes: ['x'] }));
+    forged.getMap(ROSTER_MAP).set(ana.id, encodeRosterValue({ ...ana, codes: ['stolen'] }));
+    sendRawUpdate(
+      kiosk,
+      rosterOf(ana),
+      Y.encodeStateAsUpdate(forged, Y.encodeStateVector(kiosk.doc)),
+    );
+    const watcher = await kioskReading(t, SITE, rosterOf(ana));
+    await until(() => listed(watcher.doc).has(ana.id), 'a second reader synced');
+    // A change the server makes after it still arrives: the forged one never did.
+    await putMembers(t, [{ ...ana, name: 'Ana L.' }]);
+    await until(() => listed(watcher.doc).get(ana.id)?.name === 'Ana L.', 'the next change');
+    expect(listed(watcher.doc).has('EVIL')).toBe(false);
+    expect(listed(watcher.doc).get(ana.id)?.codes).toEqual(['0451']);
+    const held = t.server.hocuspocus.documents.get(rosterOf(ana)) as Y.Doc;
+    expect(listed(held).has('EVIL')).toBe(false);
+    for (const c of [kiosk, watcher]) c.destroy();
+  });
+
+  it('[M1][M2][M4] previews an import without writing, imports it, and imports it again as unchanged', async () => {
+    const t = await server();
+    const admin = await signIn(t, 'admin', null);
+    await putMembers(t, [ana]);
+    const rows = [
+      { line: 2, member: { ...activeMember('M5', 'Di', ['77']), homeSite: HARBOUR } },
+      { line: 3, member: { ...ana, name: 'Ana Lima-Souza' } },
+      { line: 4, member: { ...activeMember('M6', 'Ed'), homeSite: 'atlantis' } },
+      { line: 5, member: activeMember('M7', 'Flo', ['0451']) },
+      { line: 6, member: { ...activeMember('M8', 'Gus'), status: 'paused' } },
+      { line: 7, member: activeMember('M5', 'Di again') },
+    ];
+    const preview = await t.api<MemberImportAnswer>(
+      'POST',
+      '/api/members/import',
+      { rows, apply: false },
+      admin,
+    );
+    expect(preview.body).toEqual({
+      added: 1,
+      changed: 1,
+      unchanged: 0,
+      errors: [
+        { line: 4, reason: 'home site atlantis: no such site' },
+        { line: 5, reason: 'card code "0451" belongs to member M1' },
+        { line: 6, reason: 'status is "paused"' },
+        { line: 7, reason: 'member M5 is already on line 2' },
+      ],
+      applied: false,
+    });
+    expect(await t.server.members.get('M5')).toBeNull();
+    const applied = await t.api<MemberImportAnswer>(
+      'POST',
+      '/api/members/import',
+      { rows, apply: true },
+      admin,
+    );
+    expect(applied.body).toMatchObject({ added: 1, changed: 1, applied: true });
+    expect((await t.server.members.get('M5'))?.homeSite).toBe(HARBOUR);
+    const again = await t.api<MemberImportAnswer>(
+      'POST',
+      '/api/members/import',
+      { rows, apply: true },
+      admin,
+    );
+    expect(again.body).toMatchObject({ added: 0, changed: 0, unchanged: 2 });
+  });
+
+  it('[M4] lets staff change only members of their own site, and shows them the members their site admits', async () => {
+    const t = await server();
+    const harbourStaff = await signIn(t, 'staff', HARBOUR);
+    const visitor = { ...activeMember('M9', 'Hal'), access: [HARBOUR] };
+    await putMembers(t, [ana, visitor]);
+    const refused = await t.api<ApiError>(
+      'PUT',
+      `/api/members/${ana.id}`,
+      { ...ana, status: 'frozen' },
+      harbourStaff,
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toBe(`member ${ana.id} belongs to site ${SITE}`);
+    const moved = await t.api<ApiError>(
+      'PUT',
+      '/api/members/M10',
+      activeMember('M10', 'Ivy'),
+      harbourStaff,
+    );
+    expect(moved.body.error.message).toBe('staff of harbour keep members of harbour only');
+    expect((await t.server.members.get(ana.id))?.status).toBe('active');
+    const shown = await t.api<MembersAnswer>('GET', '/api/members', undefined, harbourStaff);
+    expect(shown.body.members.map((m) => m.id)).toEqual(['M9']);
+    const viewer = await signIn(t, 'viewer');
+    const write = await t.api('PUT', '/api/members/M11', activeMember('M11', 'Jo'), viewer);
+    expect(write.status).toBe(403);
+  });
+
+  it('[D7] lists a member written while no roster was open (a crash between the two) at the next load', async () => {
+    const t = await server();
+    // The table changed, the documents were not told.
+    await t.server.members.write([{ before: null, after: ana }]);
+    const kiosk = await kioskReading(t, SITE, rosterOf(ana));
+    await until(() => listed(kiosk.doc).has(ana.id), 'the member listed as the roster loads');
+    kiosk.destroy();
+  });
+
+  it('[D7] moves the members a site document held before rosters into the table, once', async () => {
+    const t = await server();
+    // An older version's site document, as its staff wrote it, and no note of a move yet.
+    const doc = new Y.Doc();
+    doc.getMap(LEGACY_MEMBERS_MAP).set('M20', {
+      v: 1,
+      id: 'M20',
+      name: 'Old Timer',
+      codes: ['0451'],
+      status: 'active',
+      validUntil: null,
+    });
+    await t.server.documents.store(siteDocName(SITE), Y.encodeStateAsUpdate(doc));
+    await t.server.db.run('delete from legacy_rosters');
+    expect(await t.server.members.get('M20')).toBeNull();
+    await t.close();
+    const dir = t.dir;
+    const third = await server(dir);
+    expect(await third.server.members.get('M20')).toEqual({
+      id: 'M20',
+      name: 'Old Timer',
+      codes: ['0451'],
+      status: 'active',
+      validUntil: null,
+      homeSite: SITE,
+      access: 'home',
+    });
+    // Once: a member removed from the table is not brought back by the next start.
+    await third.server.db.run("delete from members where id = 'M20'");
+    await third.close();
+    const fourth = await server(dir);
+    expect(await fourth.server.members.get('M20')).toBeNull();
+  });
+});
