@@ -7,7 +7,9 @@ export type ClusterSignal =
   /** Close the sockets of this device or account: revoked, disabled, changed ([C4]). */
   | { readonly kind: 'subject'; readonly subject: string; readonly reason: string }
   /** Read the sites table again: one was created, archived or restored ([C2]). */
-  | { readonly kind: 'sites' };
+  | { readonly kind: 'sites' }
+  /** Members changed: open roster documents are brought in line with the table ([D7]). */
+  | { readonly kind: 'rosters' };
 
 /**
  * Signals between the instances that share a database. They only make things fast: every
@@ -142,6 +144,7 @@ export function parseSignal(payload: string): ClusterSignal | null {
   try {
     const value = JSON.parse(payload) as Record<string, unknown>;
     if (value.kind === 'sites') return { kind: 'sites' };
+    if (value.kind === 'rosters') return { kind: 'rosters' };
     if (
       value.kind === 'subject' &&
       typeof value.subject === 'string' &&

@@ -1,13 +1,16 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { SessionAnswer } from '../shared/apiProtocol';
-import { checkinsDocName, siteDocName } from '../shared/docName';
+import { checkinsDocName, rosterDocName, siteDocName } from '../shared/docName';
+import type { Member } from '../shared/member';
+import { readRosterDoc, rosterShard } from '../shared/rosterDoc';
 import { localDayOf } from '../shared/localTime';
 import { parseSignal } from './ClusterSignals';
 import { admin as cli } from './testing/adminCli';
 import { closeAfterEach } from './testing/closeAfterEach';
 import { schemaFor, TEST_ENGINE } from './testing/testDatabase';
 import {
+  activeMember,
   connect,
   pairKiosk,
   SITE,
@@ -62,6 +65,24 @@ describe.runIf(TEST_ENGINE === 'postgres')('two instances on one database', () =
     open.push(b);
     return { a, b, admin: await adminOf(a) };
   }
+
+  it('[M6][D7] brings the rosters the other instance holds in line when members change', async () => {
+    const { a, b, admin } = await pair();
+    const kiosk = await pairKiosk(a);
+    const member = activeMember('M1', 'Ana Lima', ['0451']);
+    const name = rosterDocName(SITE, rosterShard(member.id));
+    const tablet = connect(b, name, kiosk.token);
+    open.push(tablet);
+    await tablet.outcome;
+    const saved = await a.api('PUT', '/api/members/M1', member, admin.accessToken);
+    expect(saved.status).toBe(200);
+    const listed = () => {
+      const members = new Map<string, Member>();
+      readRosterDoc(tablet.doc, members);
+      return members;
+    };
+    await until(() => listed().has('M1'), "the member in the other instance's roster");
+  });
 
   it('[C4] closes a device revoked on one instance on the other at once', async () => {
     const { a, b, admin } = await pair();

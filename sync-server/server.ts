@@ -223,13 +223,25 @@ export async function startServer(
     onError: (error, name) =>
       log.warn({ err: (error as Error).message, documentName: name }, 'roster: not brought in line'),
   });
-  const membersChanged = (changes: readonly MemberChange[]): Promise<void> =>
-    rosters.refresh(
+  const membersChanged = async (changes: readonly MemberChange[]): Promise<void> => {
+    await rosters.refresh(
       hocuspocus as Hocuspocus,
       changes.flatMap(({ before, after }) => [
         ...(before ? rosterDocsOf(before) : []),
         ...rosterDocsOf(after),
       ]),
+    );
+    // Other instances on the database hold rosters of their own: they look again.
+    if (db.engine === 'postgres') signals.send({ kind: 'rosters' });
+  };
+  /** Every roster document open here, brought in line with the table. */
+  const refreshOpenRosters = () =>
+    rosters.refresh(
+      hocuspocus as Hocuspocus,
+      [...(hocuspocus as Hocuspocus).documents.keys()].filter((name) => {
+        const kind = parseDocName(name)?.kind;
+        return kind === 'roster' || kind === 'chain-roster';
+      }),
     );
   hocuspocus = new Hocuspocus({
     quiet: true,
@@ -294,6 +306,7 @@ export async function startServer(
   // sockets at once (SQLite has one instance: applied here only; PostgreSQL: below).
   const applySignal = (signal: ClusterSignal) => {
     if (signal.kind === 'subject') access.closeSubject(signal.subject, signal.reason);
+    else if (signal.kind === 'rosters') void refreshOpenRosters();
     else sites.load().catch(() => {});
   };
   let signals: ClusterSignals = new LocalSignals(applySignal);
@@ -389,6 +402,8 @@ export async function startServer(
       .load()
       .catch((error) => log.warn({ err: (error as Error).message }, 'sites: reload failed'));
     void access.sweep();
+    // Another instance's member change whose signal was lost arrives here.
+    if (db.engine === 'postgres') void refreshOpenRosters();
   };
   const sweeper = setInterval(sweep, options.limits?.sweepMs ?? SWEEP_MS);
   sweeper.unref();

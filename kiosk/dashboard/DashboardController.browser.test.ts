@@ -1,12 +1,14 @@
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import * as Y from 'yjs';
+import { MAX_IMPORT_BATCH } from '../../shared/apiProtocol';
 import { recordEvent } from '../../shared/checkinsDoc';
 import { checkinsDocName } from '../../shared/docName';
 import { newEventId } from '../../shared/eventId';
 import { eventRef } from '../../shared/eventRef';
 import { apiRequest } from '../apiRequest';
 import { memoryStore } from '../device/KeyValueStore';
+import { ApiRefusal } from './ApiRefusal';
 import {
   addMembers,
   cleanUpAfterEach,
@@ -167,6 +169,85 @@ describe('DashboardController', () => {
     const answer = await viewer.api('POST', '/api/pairing-codes', { name: 'Sneaky' });
     expect(answer.status).toBe(403);
     viewer.stop();
+  });
+
+  it('[M1] previews an import without writing anything; applied, its members reach every dashboard through the roster documents', async () => {
+    const desk = await signedInDashboard('staff');
+    const viewer = await signedInDashboard('viewer');
+    const members = [uniqueMember('Ada'), uniqueMember('Bo', { codes: [crypto.randomUUID()] })];
+    const rows = members.map((member, i) => ({ line: i + 2, member }));
+    const onServer = async () =>
+      (await desk.exportMembers()).filter((m) => members.some((n) => n.id === m.id));
+
+    const preview = await desk.previewImport(rows);
+
+    expect(preview).toEqual({ added: 2, changed: 0, unchanged: 0, errors: [], applied: false });
+    expect(await onServer()).toEqual([]);
+    expect(members.some((m) => desk.members.has(m.id))).toBe(false);
+
+    const applied = await desk.applyImport(rows);
+
+    expect(applied).toEqual({ added: 2, changed: 0, unchanged: 0, errors: [], applied: true });
+    expect(await onServer()).toHaveLength(2);
+    for (const dashboard of [desk, viewer])
+      await expect
+        .poll(() => members.map((m) => dashboard.members.get(m.id)), { timeout: 10_000 })
+        .toEqual(members);
+
+    // [M2] The same rows again: every member unchanged, nothing written.
+    expect(await desk.applyImport(rows)).toEqual({
+      added: 0,
+      changed: 0,
+      unchanged: 2,
+      errors: [],
+      applied: true,
+    });
+  });
+
+  it(`sends an import of more than ${MAX_IMPORT_BATCH} rows in parts and adds up the answers`, async () => {
+    const desk = await signedInDashboard('staff');
+    const api = vi.spyOn(desk, 'api');
+    const rows = Array.from({ length: MAX_IMPORT_BATCH + 2 }, (_, i) => ({
+      line: i + 2,
+      member: uniqueMember('Many'),
+    }));
+    // The last row is refused, and its line is the file's, whichever part carried it.
+    const bad = rows.at(-1) as (typeof rows)[number];
+    bad.member = { ...bad.member, homeSite: 'no-such-site' };
+
+    const preview = await desk.previewImport(rows);
+
+    expect(api.mock.calls.map(([method, path]) => `${method} ${path}`)).toEqual([
+      'POST /api/members/import',
+      'POST /api/members/import',
+    ]);
+    expect(preview).toMatchObject({ added: MAX_IMPORT_BATCH + 1, changed: 0, unchanged: 0 });
+    expect(preview.errors).toEqual([
+      { line: bad.line, reason: expect.stringContaining('no-such-site') },
+    ]);
+  });
+
+  it('[M4] refuses a staff account a member of another home site, and moving one of its own there', async () => {
+    const admin = await signedInDashboard('admin');
+    const elsewhere = await newTestSite(admin, 'Other');
+    const theirs = uniqueMember('Cai', { homeSite: elsewhere.id });
+    await admin.saveMember(theirs);
+    const desk = await signedInDashboard('staff');
+    const ours = uniqueMember('Dov');
+    await desk.saveMember(ours);
+
+    await expect(desk.saveMember({ ...theirs, name: 'Cai Changed' })).rejects.toMatchObject({
+      name: 'ApiRefusal',
+      code: 'invalid',
+      message: `member ${theirs.id} belongs to site ${elsewhere.id}`,
+    });
+    await expect(desk.saveMember({ ...ours, homeSite: elsewhere.id })).rejects.toBeInstanceOf(
+      ApiRefusal,
+    );
+
+    const chain = await admin.exportMembers();
+    expect(chain.find((m) => m.id === theirs.id)).toEqual(theirs);
+    expect(chain.find((m) => m.id === ours.id)).toEqual(ours);
   });
 
   it('[B1] keeps showing what it has, "as of" the last sync, when the connection drops', async () => {

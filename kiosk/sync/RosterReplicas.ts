@@ -114,7 +114,10 @@ export class RosterReplicas extends EventTarget {
 
   private schedule(): void {
     if (this.closed) return;
-
+    if (!this.isLoaded) {
+      this.dirty = true;
+      return;
+    }
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       this.announcedSynced = this.synced;

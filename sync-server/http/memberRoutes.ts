@@ -156,7 +156,7 @@ export function memberRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
       });
       return {
         memberId,
-        name: (await context.members.get(memberId))?.name ?? null,
+        name: await nameAt(context, memberId, siteId),
         from,
         to,
         visits: visits.map(({ id, day, start, end, closedBy }) => ({
@@ -170,6 +170,12 @@ export function memberRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
       };
     },
   );
+}
+
+/** A member's name for a report of `siteId`: only where the site admits them ([M4]). */
+async function nameAt(context: HttpContext, memberId: string, siteId: string): Promise<string | null> {
+  const member = await context.members.get(memberId);
+  return member && admittedAt(member, siteId) ? member.name : null;
 }
 
 /** A member as the API sends it (mutable arrays, as the wire type has them). */
