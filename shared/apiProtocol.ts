@@ -321,3 +321,28 @@ export const MemberImportAnswer = Type.Object({
   applied: Type.Boolean(),
 });
 export type MemberImportAnswer = Static<typeof MemberImportAnswer>;
+
+/** Visits at every site over local days from–to ([C6]): who came, and from which home. */
+export const ChainVisitsQuery = Type.Object({ from: localDay, to: localDay });
+export const ChainVisitsRow = Type.Object({
+  siteId: Type.String(),
+  name: Type.String(),
+  visits: Type.Integer(),
+  members: Type.Integer({ description: 'different members who visited' }),
+  awayVisits: Type.Integer({ description: 'visits by members whose home is another site' }),
+  byHome: Type.Array(Type.Object({ homeSite: Type.String(), visits: Type.Integer() }), {
+    description: 'the away visits by home site, most first',
+  }),
+});
+export type ChainVisitsRow = Static<typeof ChainVisitsRow>;
+export const ChainVisitsAnswer = Type.Object({
+  from: Type.String(),
+  to: Type.String(),
+  sites: Type.Array(ChainVisitsRow),
+  total: Type.Object({
+    visits: Type.Integer(),
+    members: Type.Integer({ description: 'different members, counted once in the chain' }),
+    awayVisits: Type.Integer(),
+  }),
+});
+export type ChainVisitsAnswer = Static<typeof ChainVisitsAnswer>;

@@ -46,11 +46,25 @@ describe('siteDoc', () => {
   it('[D2][D7] reads the members a site document held before rosters, leaving out bad ones', () => {
     const doc = new Y.Doc();
     const members = doc.getMap(LEGACY_MEMBERS_MAP);
-    members.set('M1', { v: 1, id: 'M1', name: 'Ana', codes: ['123'], status: 'active', validUntil: null });
+    members.set('M1', {
+      v: 1,
+      id: 'M1',
+      name: 'Ana',
+      codes: ['123'],
+      status: 'active',
+      validUntil: null,
+    });
     members.set('M2', { id: 'M2', name: 'Bo', codes: [], status: 'gold', validUntil: null });
     members.set('M3', 'just a string');
     members.set('M4', { id: 'M5', name: 'Cy', codes: [], status: 'active', validUntil: null });
-    members.set('M6', { v: 9, id: 'M6', name: 'Di', codes: [], status: 'active', validUntil: null });
+    members.set('M6', {
+      v: 9,
+      id: 'M6',
+      name: 'Di',
+      codes: [],
+      status: 'active',
+      validUntil: null,
+    });
     expect(readLegacyRoster(doc, 'riverside')).toEqual([
       {
         id: 'M1',

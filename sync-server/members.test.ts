@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type {
   ApiError,
+  ChainVisitsAnswer,
   MemberAnswer,
   MemberImportAnswer,
   MembersAnswer,
   SessionAnswer,
 } from '../shared/apiProtocol';
-import { chainRosterDocName, rosterDocName, siteDocName } from '../shared/docName';
+import { chainRosterDocName, checkinsDocName, rosterDocName, siteDocName } from '../shared/docName';
+import { addDays, localDayOf } from '../shared/localTime';
 import type { Member } from '../shared/member';
 import { encodeRosterValue, ROSTER_MAP, readRosterDoc, rosterShard } from '../shared/rosterDoc';
 import { LEGACY_MEMBERS_MAP } from '../shared/siteDoc';
@@ -16,12 +18,14 @@ import {
   activeMember,
   type Client,
   connect,
+  kioskCheckIn,
   putMembers,
   SITE,
   sendRawUpdate,
   startTestServer,
   type TestServer,
   until,
+  ZONE,
 } from './testing/testServer';
 
 const open = closeAfterEach();
@@ -51,7 +55,10 @@ async function signIn(
 }
 
 /** A tablet paired to `siteId` by an admin, with its access token. */
-async function kioskOf(t: TestServer, siteId: string): Promise<{ token: string }> {
+async function kioskOf(
+  t: TestServer,
+  siteId: string,
+): Promise<{ token: string; deviceId: string }> {
   const admin = await signIn(t, 'admin', null);
   const code = await t.api<{ code: string }>(
     'POST',
@@ -67,7 +74,7 @@ async function kioskOf(t: TestServer, siteId: string): Promise<{ token: string }
     },
   );
   const access = await t.api<{ accessToken: string }>('POST', '/api/devices/token', paired.body);
-  return { token: access.body.accessToken };
+  return { token: access.body.accessToken, deviceId: paired.body.deviceId };
 }
 
 /** A kiosk of `siteId` reading one roster document. */
@@ -227,6 +234,48 @@ describe('members of a chain', () => {
     const viewer = await signIn(t, 'viewer');
     const write = await t.api('PUT', '/api/members/M11', activeMember('M11', 'Jo'), viewer);
     expect(write.status).toBe(403);
+  });
+
+  it("[C6] counts a member's visit at another club as an away visit, by home site", async () => {
+    const t = await server();
+    const admin = await signIn(t, 'admin', null);
+    await putMembers(t, [{ ...ana, access: 'all' }, activeMember('M2', 'Bo')]);
+    const harbourKiosk = await kioskOf(t, HARBOUR);
+    const homeKiosk = await kioskOf(t, SITE);
+    const harbourDay = connect(
+      t,
+      checkinsDocName(HARBOUR, localDayOf(Date.now(), 'UTC')),
+      harbourKiosk.token,
+    );
+    const homeDay = connect(
+      t,
+      checkinsDocName(SITE, localDayOf(Date.now(), ZONE)),
+      homeKiosk.token,
+    );
+    await Promise.all([harbourDay.outcome, homeDay.outcome]);
+    kioskCheckIn(harbourDay.doc, harbourKiosk.deviceId, ana.id);
+    kioskCheckIn(homeDay.doc, homeKiosk.deviceId, ana.id);
+    kioskCheckIn(homeDay.doc, homeKiosk.deviceId, 'M2');
+    const day = localDayOf(Date.now(), 'UTC');
+    const range = `from=${addDays(day, -1)}&to=${addDays(day, 1)}`;
+    const report = async () =>
+      (await t.api<ChainVisitsAnswer>('GET', `/api/reports/chain?${range}`, undefined, admin)).body;
+    await until(async () => (await report()).total.visits === 3, 'the three visits in the record');
+    const answer = await report();
+    expect(answer.total).toEqual({ visits: 3, members: 2, awayVisits: 1 });
+    expect(answer.sites.find((row) => row.siteId === HARBOUR)).toMatchObject({
+      visits: 1,
+      members: 1,
+      awayVisits: 1,
+      byHome: [{ homeSite: SITE, visits: 1 }],
+    });
+    expect(answer.sites.find((row) => row.siteId === SITE)).toMatchObject({
+      visits: 2,
+      awayVisits: 0,
+    });
+    const staff = await signIn(t, 'staff');
+    expect((await t.api('GET', `/api/reports/chain?${range}`, undefined, staff)).status).toBe(403);
+    for (const c of [harbourDay, homeDay]) c.destroy();
   });
 
   it('[D7] lists a member written while no roster was open (a crash between the two) at the next load', async () => {

@@ -8,6 +8,7 @@ import * as Y from 'yjs';
 import { parseDocName, siteDocName } from '../shared/docName';
 import { localDayOf } from '../shared/localTime';
 import { CLOSE_UNAVAILABLE } from '../shared/refusals';
+import { rosterDocsOf } from '../shared/rosterDoc';
 import { writeSettings } from '../shared/siteDoc';
 import { AccessControl } from './AccessControl';
 import { AccountAdmin } from './AccountAdmin';
@@ -29,6 +30,10 @@ import { AcceptedOrigins } from './http/AcceptedOrigins';
 import { addressOf, trustFunction, trustProxiesOn } from './http/clientAddress';
 import type { HttpLimits } from './http/HttpContext';
 import { listenForMetrics } from './http/metricsListener';
+import { moveLegacyRosters } from './members/legacyRosters';
+import { MemberDirectory } from './members/MemberDirectory';
+import type { MemberChange } from './members/planMembers';
+import { RosterDocuments } from './members/RosterDocuments';
 import { Metrics } from './metrics';
 import { RecordKeeper } from './RecordKeeper';
 import { RetentionJob } from './RetentionJob';
@@ -36,16 +41,11 @@ import { SiteRegistry } from './SiteRegistry';
 import { SocketGate, type SocketGateConfiguration } from './SocketGate';
 import { StaffAccounts, sameAccount } from './StaffAccounts';
 import { clearSetupCode, createSetupCode } from './setupCode';
-import { moveLegacyRosters } from './members/legacyRosters';
-import { MemberDirectory } from './members/MemberDirectory';
-import type { MemberChange } from './members/planMembers';
-import { RosterDocuments } from './members/RosterDocuments';
 import { siteViewOf } from './siteView';
 import { CertificateReloader, readTlsFiles } from './tlsFiles';
 import { TokenIssuer } from './tokens';
 import { WalCheckpoints } from './WalCheckpoints';
 import { WriteGuard, type WriteLimits } from './WriteGuard';
-import { rosterDocsOf } from '../shared/rosterDoc';
 
 /**
  * How often the sites table is read again and open connections' accounts and devices are asked
@@ -153,7 +153,12 @@ export async function startServer(
   const timeZoneOf = (siteId: string): string => sites.zone(siteId);
   const members = new MemberDirectory(db);
   // Before roster documents, members were in site documents: moved once per site ([D7]).
-  const moved = await moveLegacyRosters({ db, documents, members, sites: sites.list().map((site) => site.id) });
+  const moved = await moveLegacyRosters({
+    db,
+    documents,
+    members,
+    sites: sites.list().map((site) => site.id),
+  });
   if (moved > 0) log.info({ members: moved }, 'members: moved from the site documents');
 
   const metrics: Metrics = new Metrics({
@@ -221,7 +226,10 @@ export async function startServer(
     membersOf: (name) => members.forRoster(name),
     apply: (name, document, update) => durable.applyServerUpdate(name, document, update),
     onError: (error, name) =>
-      log.warn({ err: (error as Error).message, documentName: name }, 'roster: not brought in line'),
+      log.warn(
+        { err: (error as Error).message, documentName: name },
+        'roster: not brought in line',
+      ),
   });
   const membersChanged = async (changes: readonly MemberChange[]): Promise<void> => {
     await rosters.refresh(

@@ -155,7 +155,10 @@ describe('HTTPS built in', () => {
     expect(t.server.certificate?.material.fingerprint).toBe(second.fingerprint);
     // The open websocket was never closed, and still carries updates both ways.
     writeSettings(client.doc, { name: 'After Renewal' });
-    await until(() => named('After Renewal'), 'an update over the websocket opened before the renewal');
+    await until(
+      () => named('After Renewal'),
+      'an update over the websocket opened before the renewal',
+    );
     expect(client.closes).toEqual([]);
     client.destroy();
   });

@@ -650,7 +650,7 @@ export class DashboardController extends EventTarget {
    * with every line it refuses and why ([M1]): nothing is written.
    */
   previewImport(rows: readonly MemberCsvRow[]): Promise<MemberImportAnswer> {
-    return this.importMembers(rows, false);
+    return this.importMembers(rows, true);
   }
 
   /**

@@ -173,7 +173,11 @@ export function memberRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
 }
 
 /** A member's name for a report of `siteId`: only where the site admits them ([M4]). */
-async function nameAt(context: HttpContext, memberId: string, siteId: string): Promise<string | null> {
+async function nameAt(
+  context: HttpContext,
+  memberId: string,
+  siteId: string,
+): Promise<string | null> {
   const member = await context.members.get(memberId);
   return member && admittedAt(member, siteId) ? member.name : null;
 }
@@ -181,7 +185,11 @@ async function nameAt(context: HttpContext, memberId: string, siteId: string): P
 /** A member as the API sends it (mutable arrays, as the wire type has them). */
 function memberRecord(member: Member): MemberRecord {
   const { access } = member;
-  return { ...member, codes: [...member.codes], access: typeof access === 'string' ? access : [...access] };
+  return {
+    ...member,
+    codes: [...member.codes],
+    access: typeof access === 'string' ? access : [...access],
+  };
 }
 
 /** The plan of `rows` against the database, with what the requesting account may change. */

@@ -1,6 +1,14 @@
 import Type from 'typebox';
-import { ApiError, PeakHoursAnswer, PeakHoursQuery, RangeQuery } from '../../shared/apiProtocol';
+import {
+  ApiError,
+  ChainVisitsAnswer,
+  ChainVisitsQuery,
+  PeakHoursAnswer,
+  PeakHoursQuery,
+  RangeQuery,
+} from '../../shared/apiProtocol';
 import { addDays, localDayOf } from '../../shared/localTime';
+import { chainVisits } from '../chainVisits';
 import { DEFAULT_PEAK_WEEKS, MAX_PEAK_WEEKS, peakHours, peakHoursPeriod } from '../peakHours';
 import { readVisits } from '../visitRecord';
 import { visitsCsv } from '../visitsCsv';
@@ -53,6 +61,24 @@ export function reportRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
             names: await context.members.byIds(visits.map((visit) => visit.memberId)),
           }),
         );
+    },
+  );
+
+  app.get(
+    '/api/reports/chain',
+    {
+      schema: {
+        summary: "Visits at every site over from–to, and members' visits away from home (admins)",
+        security: [{ bearer: [] }],
+        querystring: ChainVisitsQuery,
+        response: answers(ChainVisitsAnswer),
+      },
+      onRequest: auth.requires(['admin']),
+    },
+    async (request) => {
+      const { from, to } = dayRangeOf(request.query);
+      const names = new Map(context.sites.list().map((site) => [site.id, site.name]));
+      return chainVisits(context.db, { from, to, names });
     },
   );
 
