@@ -229,6 +229,30 @@ describe('members of a chain', () => {
     );
     expect(moved.body.error.message).toBe('staff of harbour keep members of harbour only');
     expect((await t.server.members.get(ana.id))?.status).toBe('active');
+    const upgraded = await t.api<ApiError>(
+      'PUT',
+      '/api/members/M9',
+      { ...visitor, homeSite: HARBOUR, access: 'all' },
+      await signIn(t, 'staff', HARBOUR),
+    );
+    expect(upgraded.status).toBe(400);
+    const riversideStaff = await signIn(t, 'staff');
+    const widened = await t.api<ApiError>(
+      'PUT',
+      `/api/members/${ana.id}`,
+      { ...ana, access: 'all' },
+      riversideStaff,
+    );
+    expect(widened.body.error.message).toBe(
+      'only an admin changes where a member may check in (now: home)',
+    );
+    const renamed = await t.api(
+      'PUT',
+      `/api/members/${ana.id}`,
+      { ...ana, name: 'Ana L.' },
+      riversideStaff,
+    );
+    expect(renamed.status).toBe(200);
     const shown = await t.api<MembersAnswer>('GET', '/api/members', undefined, harbourStaff);
     expect(shown.body.members.map((m) => m.id)).toEqual(['M9']);
     const viewer = await signIn(t, 'viewer');

@@ -11,7 +11,7 @@ import {
   RangeQuery,
 } from '../../shared/apiProtocol';
 import { localDayOf } from '../../shared/localTime';
-import { admittedAt, type Member } from '../../shared/member';
+import { accessText, admittedAt, type Member } from '../../shared/member';
 import { type MemberPlan, type PlanRow, planMembers } from '../members/planMembers';
 import { isUniqueViolation } from '../storage/sqlErrors';
 import { readVisits } from '../visitRecord';
@@ -222,6 +222,10 @@ async function planFor(
       if (before && before.homeSite !== own)
         return `member ${before.id} belongs to site ${before.homeSite}`;
       if (after.homeSite !== own) return `staff of ${own} keep members of ${own} only`;
+      // Where a membership is valid is what the member paid for: the chain's admins decide it.
+      const access = before?.access ?? 'home';
+      if (accessText(after.access) !== accessText(access))
+        return `only an admin changes where a member may check in (now: ${accessText(access)})`;
       return null;
     },
   });
