@@ -45,15 +45,9 @@ export function checkMember(value: unknown): string | null {
   if (typeof value !== 'object' || value === null) return `record is ${describeValue(value)}`;
   const m = value as Record<string, unknown>;
   if (!isMemberId(m.id)) return `id is ${describeValue(m.id)}`;
-  if (typeof m.name !== 'string' || m.name.length === 0 || m.name.length > 120) {
-    return `name is ${describeValue(m.name)}`;
-  }
-  if (
-    !Array.isArray(m.codes) ||
-    m.codes.length > 10 ||
-    !m.codes.every((c) => typeof c === 'string' && c.length > 0 && c.length <= 64)
-  ) {
-    return 'codes must be up to 10 strings of 1–64 characters';
+  if (!isText(m.name, 120)) return `name is ${describeValue(m.name)}`;
+  if (!Array.isArray(m.codes) || m.codes.length > 10 || !m.codes.every((c) => isText(c, 64))) {
+    return 'codes must be up to 10 strings of 1–64 characters, without control characters';
   }
   if (!MEMBER_STATUSES.includes(m.status as MemberStatus))
     return `status is ${describeValue(m.status)}`;
@@ -62,6 +56,16 @@ export function checkMember(value: unknown): string | null {
   }
   if (!isSiteId(m.homeSite)) return `home site is ${describeValue(m.homeSite)}`;
   return checkAccess(m.access);
+}
+
+// Control characters print as nothing at the desk and bloat every roster value ([D7]).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: they are what it finds.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+function isText(value: unknown, max: number): value is string {
+  return (
+    typeof value === 'string' && value.length > 0 && value.length <= max && !CONTROL.test(value)
+  );
 }
 
 function checkAccess(access: unknown): string | null {
@@ -83,6 +87,11 @@ export function admittedAt(member: Member, siteId: string): boolean {
   return member.access !== 'home' && member.access.includes(siteId);
 }
 
+/** The same access: the same keyword, or the same listed sites in any order. */
+export function sameAccess(a: MemberAccess, b: MemberAccess): boolean {
+  return typeof a === 'string' || typeof b === 'string' ? a === b : sameSet(a, b);
+}
+
 /** The same member, field by field (codes and listed sites in any order). */
 export function sameMember(a: Member, b: Member): boolean {
   return (
@@ -92,9 +101,7 @@ export function sameMember(a: Member, b: Member): boolean {
     a.validUntil === b.validUntil &&
     a.homeSite === b.homeSite &&
     sameSet(a.codes, b.codes) &&
-    (typeof a.access === 'string' || typeof b.access === 'string'
-      ? a.access === b.access
-      : sameSet(a.access, b.access))
+    sameAccess(a.access, b.access)
   );
 }
 

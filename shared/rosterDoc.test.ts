@@ -101,4 +101,20 @@ describe('roster documents', () => {
     // One writer id, its clock continuing: the state vector holds one client.
     expect(Y.decodeStateVector(Y.encodeStateVector(server)).size).toBe(1);
   });
+
+  it('[D7] keeps each update small however many changes the document has seen', () => {
+    const server = new Y.Doc();
+    const members = new Map<string, Member>();
+    for (let i = 0; i < 300; i++) members.set(`M${i}`, { ...ana, id: `M${i}` });
+    Y.applyUpdate(server, rosterUpdate(server, members, 7) as Uint8Array);
+    // Scattered changes and removals leave a long delete history in the document.
+    for (let i = 0; i < 300; i += 2) {
+      if (i % 4 === 0) members.delete(`M${i}`);
+      else members.set(`M${i}`, { ...ana, id: `M${i}`, status: 'frozen' });
+      Y.applyUpdate(server, rosterUpdate(server, members, 7) as Uint8Array);
+    }
+    members.set('M1', { ...ana, id: 'M1', name: 'Changed' });
+    const one = rosterUpdate(server, members, 7) as Uint8Array;
+    expect(one.length).toBeLessThan(200);
+  });
 });

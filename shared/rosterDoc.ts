@@ -1,6 +1,6 @@
 import * as Y from 'yjs';
 import { chainRosterDocName, ROSTER_SHARDS, rosterDocName } from './docName';
-import { checkMember, type Member, sameMember } from './member';
+import { checkMember, type Member } from './member';
 
 /**
  * Roster documents ([D7]): the server lists each member in the documents of the sites that admit
@@ -48,7 +48,7 @@ export function encodeRosterValue(member: Member): string {
 
 /** The member a roster value stands for, or why it cannot be read. */
 export function decodeRosterValue(id: string, value: unknown): Member | string {
-  if (typeof value !== 'string' || value.length > 4096) return 'not a roster value';
+  if (typeof value !== 'string' || value.length > 8192) return 'not a roster value';
   let fields: unknown;
   try {
     fields = JSON.parse(value);
@@ -91,10 +91,11 @@ export function rosterUpdate(
 ): Uint8Array | null {
   const listed = doc.getMap<unknown>(ROSTER_MAP);
   const stale = [...listed.keys()].filter((id) => !members.has(id));
-  const changed = [...members.values()].filter((member) => {
-    const current = decodeRosterValue(member.id, listed.get(member.id));
-    return typeof current === 'string' || !sameMember(current, member);
-  });
+  // Compared as written: no parsing, and a value that cannot be read is replaced once, not at
+  // every reconcile.
+  const changed = [...members.values()].filter(
+    (member) => listed.get(member.id) !== encodeRosterValue(member),
+  );
   if (stale.length === 0 && changed.length === 0) return null;
   // A copy with this writer's id: its clock continues from the document's state, and the
   // update holds only what the transaction adds.
@@ -104,11 +105,16 @@ export function rosterUpdate(
   // own, and the state may hold this writer's earlier changes.
   copy.clientID = clientID;
   const map = copy.getMap<unknown>(ROSTER_MAP);
+  // The transaction's own update: its items and only its deletions (a diff against the state
+  // vector would carry the document's whole delete history every time).
+  let update: Uint8Array | null = null;
+  copy.on('update', (made: Uint8Array) => {
+    update = made;
+  });
   copy.transact(() => {
     for (const id of stale) map.delete(id);
     for (const member of changed) map.set(member.id, encodeRosterValue(member));
   });
-  const update = Y.encodeStateAsUpdate(copy, Y.encodeStateVector(doc));
   copy.destroy();
   return update;
 }

@@ -2,14 +2,17 @@ import pg from 'pg';
 import type { PostgresDatabase } from './storage/PostgresDatabase';
 import type { Sql } from './storage/Sql';
 
+/** Most document names one signal carries: PostgreSQL's NOTIFY takes under 8 000 bytes. */
+export const MAX_SIGNAL_NAMES = 200;
+
 /** What one instance tells every instance (itself too). */
 export type ClusterSignal =
   /** Close the sockets of this device or account: revoked, disabled, changed ([C4]). */
   | { readonly kind: 'subject'; readonly subject: string; readonly reason: string }
   /** Read the sites table again: one was created, archived or restored ([C2]). */
   | { readonly kind: 'sites' }
-  /** Members changed: open roster documents are brought in line with the table ([D7]). */
-  | { readonly kind: 'rosters' };
+  /** Members changed: these roster documents, where open, follow the table ([D7]). */
+  | { readonly kind: 'rosters'; readonly names: readonly string[] };
 
 /**
  * Signals between the instances that share a database. They only make things fast: every
@@ -144,7 +147,13 @@ export function parseSignal(payload: string): ClusterSignal | null {
   try {
     const value = JSON.parse(payload) as Record<string, unknown>;
     if (value.kind === 'sites') return { kind: 'sites' };
-    if (value.kind === 'rosters') return { kind: 'rosters' };
+    if (
+      value.kind === 'rosters' &&
+      Array.isArray(value.names) &&
+      value.names.length <= MAX_SIGNAL_NAMES &&
+      value.names.every((name) => typeof name === 'string' && name.length <= 100)
+    )
+      return { kind: 'rosters', names: value.names as string[] };
     if (
       value.kind === 'subject' &&
       typeof value.subject === 'string' &&

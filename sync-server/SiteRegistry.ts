@@ -14,6 +14,9 @@ export interface Site {
   readonly archivedAt: number | null;
 }
 
+/** Words a member's access is written with ([M5]): a site of that id could not be listed. */
+const RESERVED_SITE_IDS: readonly string[] = ['home', 'all'];
+
 export class SiteError extends Error {
   readonly code: 'invalid' | 'site-exists' | 'no-such-site';
   constructor(code: SiteError['code'], message: string) {
@@ -113,6 +116,11 @@ export class SiteRegistry {
     const { id, name, timeZone, now = Date.now() } = input;
     if (!isSiteId(id))
       throw new SiteError('invalid', 'id: a lower-case slug like "hilltop" (letters, digits, -)');
+    if (RESERVED_SITE_IDS.includes(id))
+      throw new SiteError(
+        'invalid',
+        `id: "${id}" is a word of member access ([M5]); choose another`,
+      );
     if (!isValidTimeZone(timeZone))
       throw new SiteError('invalid', `timeZone: unknown time zone ${JSON.stringify(timeZone)}`);
     const cleanName = name.trim().slice(0, 60) || id;

@@ -220,7 +220,9 @@ describe('members of a chain', () => {
       harbourStaff,
     );
     expect(refused.status).toBe(400);
-    expect(refused.body.error.message).toBe(`member ${ana.id} belongs to site ${SITE}`);
+    expect(refused.body.error.message).toBe(
+      `member number ${ana.id} is taken by a member of another site`,
+    );
     const moved = await t.api<ApiError>(
       'PUT',
       '/api/members/M10',
@@ -300,6 +302,35 @@ describe('members of a chain', () => {
     const staff = await signIn(t, 'staff');
     expect((await t.api('GET', `/api/reports/chain?${range}`, undefined, staff)).status).toBe(403);
     for (const c of [harbourDay, homeDay]) c.destroy();
+  });
+
+  it('[M5][D7] refuses "home" and "all" as site ids, which access lists could not name', async () => {
+    const t = await server();
+    const admin = await signIn(t, 'admin', null);
+    for (const id of ['home', 'all']) {
+      const answer = await t.api<ApiError>(
+        'POST',
+        '/api/sites',
+        { id, name: id, timeZone: 'UTC' },
+        admin,
+      );
+      expect(answer.status).toBe(400);
+    }
+    // Home access is not a listed site named "home".
+    const name = rosterDocName('home', rosterShard(ana.id));
+    expect((await t.server.members.forRoster(name)).size).toBe(0);
+    await putMembers(t, [ana]);
+    expect((await t.server.members.forRoster(name)).size).toBe(0);
+  });
+
+  it('[M6][D7] brings an open roster in line within one sweep when members change behind its back', async () => {
+    const t = await startTestServer({}, undefined, { limits: { sweepMs: 200 } });
+    open.push(t);
+    const kiosk = await kioskReading(t, SITE, rosterOf(ana));
+    // Written straight into the table (as another instance or a tool would): no refresh, no signal.
+    await t.server.members.write([{ before: null, after: ana }]);
+    await until(() => listed(kiosk.doc).has(ana.id), 'the sweep to list the member');
+    kiosk.destroy();
   });
 
   it('[D7] lists a member written while no roster was open (a crash between the two) at the next load', async () => {

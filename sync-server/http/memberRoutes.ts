@@ -11,7 +11,7 @@ import {
   RangeQuery,
 } from '../../shared/apiProtocol';
 import { localDayOf } from '../../shared/localTime';
-import { accessText, admittedAt, type Member } from '../../shared/member';
+import { accessText, admittedAt, checkMember, type Member, sameAccess } from '../../shared/member';
 import { type MemberPlan, type PlanRow, planMembers } from '../members/planMembers';
 import { isUniqueViolation } from '../storage/sqlErrors';
 import { readVisits } from '../visitRecord';
@@ -200,18 +200,21 @@ async function planFor(
   rows: readonly PlanRow[],
 ): Promise<MemberPlan> {
   const who = auth.principal(request);
-  const fields = rows.map((row) => row.member as Partial<Member> | null);
-  const ids = fields.flatMap((m) => (typeof m?.id === 'string' ? [m.id] : []));
-  const codes = fields.flatMap((m) =>
-    Array.isArray(m?.codes) ? m.codes.filter((c): c is string => typeof c === 'string') : [],
+  // Only records that can be members are looked up: a malformed row costs no query.
+  const valid = rows.flatMap((row) =>
+    checkMember(row.member) === null ? [row.member as Member] : [],
   );
+  const ids = valid.map((member) => member.id);
+  const codes = valid.flatMap((member) => member.codes);
+  // Numbers and codes share one space at the door: each is looked up as the other too.
   const [existing, codeOwners] = await Promise.all([
-    context.members.byIds(ids),
-    context.members.codeOwners(codes),
+    context.members.byIds([...ids, ...codes]),
+    context.members.codeOwners([...codes, ...ids]),
   ]);
   return planMembers(rows, {
     existing,
     codeOwners,
+    discreet: who.role !== 'admin',
     siteProblem: (siteId) => {
       const state = context.sites.state(siteId);
       return state === null ? 'no such site' : state === 'archived' ? 'the site is archived' : null;
@@ -220,11 +223,11 @@ async function planFor(
       if (who.role === 'admin') return null;
       const own = who.siteId as string;
       if (before && before.homeSite !== own)
-        return `member ${before.id} belongs to site ${before.homeSite}`;
+        return `member number ${before.id} is taken by a member of another site`;
       if (after.homeSite !== own) return `staff of ${own} keep members of ${own} only`;
       // Where a membership is valid is what the member paid for: the chain's admins decide it.
       const access = before?.access ?? 'home';
-      if (accessText(after.access) !== accessText(access))
+      if (!sameAccess(after.access, access))
         return `only an admin changes where a member may check in (now: ${accessText(access)})`;
       return null;
     },

@@ -8,6 +8,7 @@ import {
   RangeQuery,
 } from '../../shared/apiProtocol';
 import { addDays, localDayOf } from '../../shared/localTime';
+import { admittedAt } from '../../shared/member';
 import { chainVisits } from '../chainVisits';
 import { DEFAULT_PEAK_WEEKS, MAX_PEAK_WEEKS, peakHours, peakHoursPeriod } from '../peakHours';
 import { readVisits } from '../visitRecord';
@@ -58,7 +59,12 @@ export function reportRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
         .send(
           visitsCsv(visits, {
             timeZone: site.settings.timeZone,
-            names: await context.members.byIds(visits.map((visit) => visit.memberId)),
+            // Named only where the site admits them ([M4]): a made-up check-in reveals nothing.
+            names: new Map(
+              [...(await context.members.byIds(visits.map((visit) => visit.memberId)))].filter(
+                ([, member]) => admittedAt(member, siteId),
+              ),
+            ),
           }),
         );
     },

@@ -82,11 +82,24 @@ export class MemberDirectory {
       ]);
     else if (doc?.kind === 'roster')
       rows = await this.db.all<MemberRow>(
+        // A listed site is a quoted id inside a JSON list: `"home"` and `"all"` are not lists.
         `select * from members where shard = ? and access <> ?
-           and (home_site = ? or access like ?)`,
+           and (home_site = ? or (access like '[%' and access like ?))`,
         [doc.shard, JSON.stringify('all'), doc.siteId, `%${JSON.stringify(doc.siteId)}%`],
       );
     return new Map(rows.flatMap(fromRow).map((member) => [member.id, member]));
+  }
+
+  /**
+   * Per shard, something that changes whenever a member of it is written: how many there are,
+   * the latest write and the sum of write times. The sweep compares them to find rosters another instance changed.
+   */
+  async fingerprints(): Promise<Map<number, string>> {
+    const rows = await this.db.all<{ shard: number; n: number; latest: number; total: number }>(
+      `select shard, count(*) as n, max(updated_at) as latest, sum(updated_at) as total
+         from members group by shard`,
+    );
+    return new Map(rows.map((row) => [Number(row.shard), `${row.n}/${row.latest}/${row.total}`]));
   }
 
   /**

@@ -8,6 +8,8 @@ import { rosterUpdate } from '../../shared/rosterDoc';
 export interface RosterDocumentsConfiguration {
   /** The members a roster document should list now (`MemberDirectory.forRoster`). */
   membersOf: (documentName: string) => Promise<ReadonlyMap<string, Member>>;
+  /** Per shard, what changes when a member of it is written (`MemberDirectory.fingerprints`). */
+  fingerprints: () => Promise<Map<number, string>>;
   /** Logs `update` as the document's next update, then applies it (`DurableDocuments`). */
   apply: (documentName: string, document: Y.Doc, update: Uint8Array) => Promise<void>;
   onError: (error: unknown, documentName: string) => void;
@@ -33,6 +35,10 @@ export class RosterDocuments implements Extension {
   private readonly clientIDs = new WeakMap<Y.Doc, number>();
   /** Per document, the reconcile running or last run: one at a time per document. */
   private readonly running = new Map<string, Promise<void>>();
+  /** Open documents whose last reconcile failed: the next sweep tries them again. */
+  private readonly failed = new Set<string>();
+  /** Per shard, the member table's fingerprint as of the last sweep (`sweep`). */
+  private seen = new Map<number, string>();
 
   constructor(configuration: RosterDocumentsConfiguration) {
     this.configuration = configuration;
@@ -55,11 +61,40 @@ export class RosterDocuments implements Extension {
           const document =
             instance.documents.get(name) ?? (await instance.loadingDocuments.get(name));
           if (document) await this.reconcile(name, document);
+          this.failed.delete(name);
         } catch (error) {
+          this.failed.add(name);
           this.configuration.onError(error, name);
         }
       }),
     );
+  }
+
+  /**
+   * Notes the member table as it is now, so the next `sweep` looks only at what changes after.
+   * At start, before any roster loads (each one is brought in line as it loads).
+   */
+  async start(): Promise<void> {
+    this.seen = await this.configuration.fingerprints();
+  }
+
+  /**
+   * Catches up on what no signal brought: open rosters of the shards whose fingerprint changed
+   * (another instance, the CLI, a lost signal), and those whose last reconcile failed. Cheap when
+   * nothing changed: one grouped query.
+   */
+  async sweep(instance: Hocuspocus): Promise<void> {
+    const now = await this.configuration.fingerprints();
+    const changed = new Set<number>();
+    for (const [shard, print] of now) if (this.seen.get(shard) !== print) changed.add(shard);
+    for (const shard of this.seen.keys()) if (!now.has(shard)) changed.add(shard);
+    const names = [...instance.documents.keys()].filter((name) => {
+      const doc = parseDocName(name);
+      if (doc?.kind !== 'roster' && doc?.kind !== 'chain-roster') return false;
+      return changed.has(doc.shard) || this.failed.has(name);
+    });
+    await this.refresh(instance, names);
+    this.seen = now;
   }
 
   private reconcile(documentName: string, document: Y.Doc): Promise<void> {

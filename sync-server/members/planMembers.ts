@@ -18,14 +18,19 @@ export interface MemberPlan {
 }
 
 export interface PlanContext {
-  /** The members already known, by id: those the rows name, at least. */
+  /** The members already known, by id: those the rows name, and any whose id is a row's code. */
   readonly existing: ReadonlyMap<string, Member>;
-  /** Who holds each card code now, for the codes the rows carry at least ([M4]). */
+  /** Who holds each card code now: the rows' codes, and any code that is a row's id ([M4]). */
   readonly codeOwners: ReadonlyMap<string, string>;
   /** Why a site cannot be a home or be listed (unknown, archived), or null when it can. */
   readonly siteProblem: (siteId: string) => string | null;
   /** Why this account may not make the change (staff of another site), or null. */
   readonly refusal: (before: Member | null, after: Member) => string | null;
+  /**
+   * Say "taken" without naming the member who holds an id or code: for accounts that may not
+   * see members of other sites ([M4]).
+   */
+  readonly discreet?: boolean;
 }
 
 /**
@@ -40,6 +45,8 @@ export function planMembers(rows: readonly PlanRow[], context: PlanContext): Mem
   let unchanged = 0;
   const lineOf = new Map<string, number>();
   const owners = new Map(context.codeOwners);
+  // A kiosk finds a member by number or by card ([K1]): no code may be another member's number.
+  const ids = new Set(context.existing.keys());
   for (const { line, member: value } of rows) {
     const problem = checkMember(value);
     if (problem) {
@@ -52,14 +59,16 @@ export function planMembers(rows: readonly PlanRow[], context: PlanContext): Mem
       errors.push({ line, reason: `member ${member.id} is already on line ${earlier}` });
       continue;
     }
-    const reason = siteReason(member, context) ?? codeReason(member, owners);
     const before = context.existing.get(member.id) ?? null;
+    const reason =
+      siteReason(member, before, context) ?? codeReason(member, owners, ids, context.discreet);
     const refused = reason ?? context.refusal(before, member);
     if (refused) {
       errors.push({ line, reason: refused });
       continue;
     }
     lineOf.set(member.id, line);
+    ids.add(member.id);
     for (const code of before?.codes ?? []) if (owners.get(code) === member.id) owners.delete(code);
     for (const code of member.codes) owners.set(code, member.id);
     if (before && sameMember(before, member)) unchanged += 1;
@@ -87,22 +96,48 @@ function normalised(member: Member): Member {
   };
 }
 
-function siteReason(member: Member, context: PlanContext): string | null {
-  const home = context.siteProblem(member.homeSite);
-  if (home) return `home site ${member.homeSite}: ${home}`;
+/**
+ * Why a site the member names cannot be used. Only sites the change adds are checked: a member
+ * whose home or listed site was archived since can still be frozen or given a new card.
+ */
+function siteReason(member: Member, before: Member | null, context: PlanContext): string | null {
+  const had = new Set(
+    before ? [before.homeSite, ...(typeof before.access === 'string' ? [] : before.access)] : [],
+  );
+  if (!had.has(member.homeSite)) {
+    const home = context.siteProblem(member.homeSite);
+    if (home) return `home site ${member.homeSite}: ${home}`;
+  }
   if (typeof member.access === 'string') return null;
   for (const site of member.access) {
-    const problem = context.siteProblem(site);
+    const problem = had.has(site) ? null : context.siteProblem(site);
     if (problem) return `access site ${site}: ${problem}`;
   }
   return null;
 }
 
-function codeReason(member: Member, owners: ReadonlyMap<string, string>): string | null {
+function codeReason(
+  member: Member,
+  owners: ReadonlyMap<string, string>,
+  ids: ReadonlySet<string>,
+  discreet = false,
+): string | null {
+  const numberOwner = owners.get(member.id);
+  if (numberOwner !== undefined && numberOwner !== member.id)
+    return discreet
+      ? `member number ${member.id} is a card code already in use`
+      : `member number ${member.id} is a card code of member ${numberOwner}`;
   for (const code of member.codes) {
+    const shown = JSON.stringify(code.slice(0, 64));
     const owner = owners.get(code);
     if (owner !== undefined && owner !== member.id)
-      return `card code ${JSON.stringify(code.slice(0, 64))} belongs to member ${owner}`;
+      return discreet
+        ? `card code ${shown} is already in use`
+        : `card code ${shown} belongs to member ${owner}`;
+    if (code !== member.id && ids.has(code))
+      return discreet
+        ? `card code ${shown} is another member's number`
+        : `card code ${shown} is the number of member ${code}`;
   }
   return null;
 }
