@@ -72,6 +72,21 @@ export class DocumentWriters {
     return held;
   }
 
+  /**
+   * An update that did not pass the write guard here (another instance admitted it and it came
+   * over Redis) changed the document: the writers it wrote for are counted again from the
+   * document when next asked, so quotas and one correction per clock segment ([W4], [T5]) hold for
+   * a writer that moves between instances. Only those writers: the others' counts stay exact.
+   */
+  forgetUsageFrom(doc: Y.Doc, update: Uint8Array): void {
+    const state = this.documents.get(doc);
+    if (!state || state.usage.size === 0) return;
+    for (const client of Y.parseUpdateMeta(update).from.keys()) {
+      const owner = this.ownerOf(doc, client);
+      if (owner) state.usage.delete(owner);
+    }
+  }
+
   private stateOf(doc: Y.Doc): DocumentState {
     let state = this.documents.get(doc);
     if (!state) {

@@ -1,4 +1,9 @@
-import type { beforeSyncPayload, Extension } from '@hocuspocus/server';
+import {
+  type beforeSyncPayload,
+  type Extension,
+  isTransactionOrigin,
+  type onChangePayload,
+} from '@hocuspocus/server';
 import type * as Y from 'yjs';
 import { MAX_CLOCK_CORRECTIONS_PER_DAY } from '../shared/ClockCorrections';
 import { parseDocName } from '../shared/docName';
@@ -140,6 +145,16 @@ export class WriteGuard implements Extension {
       });
       throw new Refusal(error.reason, error.problem);
     }
+  }
+
+  /**
+   * Changes that did not come through `beforeSync` here (another instance's clients, relayed
+   * over Redis) are not in this instance's counts: their writers are counted again when they
+   * next write here.
+   */
+  async onChange({ transactionOrigin, document, update }: onChangePayload): Promise<void> {
+    if (isTransactionOrigin(transactionOrigin) && transactionOrigin.source === 'connection') return;
+    this.writers.forgetUsageFrom(document, update);
   }
 
   private admitCheckins(doc: Y.Doc, documentName: string, writer: string, shape: UpdateShape) {

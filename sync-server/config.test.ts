@@ -71,6 +71,25 @@ describe('loadConfig', () => {
     }
   });
 
+  it('takes REDIS_URL only beside DATABASE_URL, and never repeats it (it may hold a password)', () => {
+    const database = 'postgres://gym@db.internal:5432/headcount';
+    expect(loadConfig({ DATA_DIR: dir }).redisUrl).toBeNull();
+    const url = 'redis://:s3cret@cache.internal:6379';
+    expect(loadConfig({ DATA_DIR: dir, DATABASE_URL: database, REDIS_URL: url }).redisUrl).toBe(
+      url,
+    );
+    expect(problemWith({ REDIS_URL: url })).toBe('REDIS_URL');
+    for (const bad of ['cache.internal:6379', 'http://:s3cret@cache', 'redis://:s3cret@ cache']) {
+      try {
+        loadConfig({ DATA_DIR: dir, DATABASE_URL: database, REDIS_URL: bad });
+        expect.unreachable();
+      } catch (error) {
+        expect((error as ConfigError).variable).toBe('REDIS_URL');
+        expect((error as Error).message).not.toContain('s3cret');
+      }
+    }
+  });
+
   it('names TLS_CERT or TLS_KEY when the files cannot serve HTTPS', () => {
     const tlsDir = mkdtempSync(join(tmpdir(), 'headcount-config-tls-'));
     const gym = selfSignedCertificate(tlsDir, ['gym.test'], 'gym');

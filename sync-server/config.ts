@@ -28,6 +28,12 @@ export interface Config {
   readonly databaseUrl: string | null;
   /** The PostgreSQL schema Headcount's tables live in (created if missing). `DATABASE_SCHEMA`, default `headcount`. */
   readonly databaseSchema: string;
+  /**
+   * Redis through which instances on one database relay each other's live updates and
+   * awareness: `REDIS_URL` (`redis://[user:password@]host:6379`, `rediss://` for TLS); only with
+   * DATABASE_URL. Default none: one instance, nothing relayed.
+   */
+  readonly redisUrl: string | null;
   /** Site created on first start. `SITE_ID` (lower-case slug), default `main`. */
   readonly siteId: string;
   /** Its time zone. `SITE_TIME_ZONE` (IANA), default the machine's zone. */
@@ -233,6 +239,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `must be a lower-case identifier like "headcount", got ${JSON.stringify(databaseSchema)}`,
     );
   }
+  const redisUrl = text('REDIS_URL', '') || null;
+  if (redisUrl !== null) {
+    // The value may hold a password: it is never echoed.
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(redisUrl);
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || !['redis:', 'rediss:'].includes(parsed.protocol) || parsed.hostname === '') {
+      throw new ConfigError(
+        'REDIS_URL',
+        'must be a URL like redis://:password@host:6379 (rediss:// for TLS)',
+      );
+    }
+    if (databaseUrl === null) {
+      throw new ConfigError(
+        'REDIS_URL',
+        'needs DATABASE_URL: instances that relay each other share one PostgreSQL',
+      );
+    }
+  }
   const signingKey = env.SIGNING_KEY ? env.SIGNING_KEY.replace(/\\n/g, '\n') : null;
   if (signingKey !== null && !signingKey.includes('BEGIN PRIVATE KEY')) {
     throw new ConfigError('SIGNING_KEY', 'must be an Ed25519 private key in PKCS#8 PEM form');
@@ -257,6 +285,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir,
     databaseUrl,
     databaseSchema,
+    redisUrl,
     siteId,
     siteTimeZone,
     allowedOrigins,

@@ -17,6 +17,8 @@ import {
   type ClusterSignal,
   type ClusterSignals,
   LocalSignals,
+  MAX_SIGNAL_NAMES,
+  notifyCluster,
   PostgresSignals,
 } from './ClusterSignals';
 import type { Config } from './config';
@@ -36,6 +38,7 @@ import type { MemberChange } from './members/planMembers';
 import { RosterDocuments } from './members/RosterDocuments';
 import { Metrics } from './metrics';
 import { RecordKeeper } from './RecordKeeper';
+import { RedisRelay, relayPrefix } from './RedisRelay';
 import { RetentionJob } from './RetentionJob';
 import { SiteRegistry } from './SiteRegistry';
 import { SocketGate, type SocketGateConfiguration } from './SocketGate';
@@ -53,6 +56,13 @@ import { WriteGuard, type WriteLimits } from './WriteGuard';
  * signal lost in a disconnection, waits for at most.
  */
 const SWEEP_MS = 30_000;
+
+/**
+ * How long a start with REDIS_URL waits for Redis, ms. Default 3 s: long enough for a Redis on
+ * the network to answer; past that the server starts anyway (Redis down: it serves and stores its
+ * own clients, relays nothing, and /readyz says so until Redis is back).
+ */
+const REDIS_START_WAIT_MS = 3_000;
 
 export interface RunningServer {
   readonly url: string;
@@ -93,7 +103,12 @@ export async function startServer(
     /** Route console.error/warn (Hocuspocus's) into the JSON log, sampled: the server process. */
     routeConsole?: boolean;
     /** Sign-in, pairing and websocket limits (tests use short ones); documented defaults otherwise. */
-    limits?: HttpLimits & { sockets?: Partial<SocketGateConfiguration>; sweepMs?: number };
+    limits?: HttpLimits & {
+      sockets?: Partial<SocketGateConfiguration>;
+      sweepMs?: number;
+      /** How long a start waits for Redis, ms (REDIS_START_WAIT_MS). */
+      redisStartWaitMs?: number;
+    };
   } = {},
 ): Promise<RunningServer> {
   const log =
@@ -158,6 +173,13 @@ export async function startServer(
     documents,
     members,
     sites: sites.list().map((site) => site.id),
+    onClash: (clash) =>
+      log.warn(
+        clash,
+        clash.code === undefined
+          ? 'members: a member number of this site is already in the chain; this site kept the other'
+          : 'members: a card code of this site is already in the chain; left off this member',
+      ),
   });
   if (moved > 0) log.info({ members: moved }, 'members: moved from the site documents');
 
@@ -166,6 +188,25 @@ export async function startServer(
     documents: () => hocuspocus?.getDocumentsCount() ?? 0,
   });
   if (options.routeConsole) routeConsoleToLog(log, () => metrics.logLinesHeldBack.inc());
+  // Instances on one database relay each other's live updates and awareness (REDIS_URL).
+  const relay = config.redisUrl
+    ? new RedisRelay({
+        url: config.redisUrl,
+        prefix: await relayPrefix(db, config.databaseSchema),
+        onStatus: (status) => {
+          if (status === 'ready') log.info('redis: relaying between instances');
+          else
+            log.warn(
+              "redis: down; serving and storing this instance's clients, relaying nothing until it is back",
+            );
+        },
+        onError: (message) => {
+          // A reconnect fails every 2 s while Redis is down: sampled.
+          if (sampler.allow('redis error')) log.warn({ err: message.slice(0, 200) }, 'redis error');
+          else metrics.logLinesHeldBack.inc();
+        },
+      })
+    : null;
   const access = new AccessControl({
     tokens,
     isActive: async (principal) =>
@@ -224,6 +265,7 @@ export async function startServer(
   });
   const rosters = new RosterDocuments({
     membersOf: (name) => members.forRoster(name),
+    fingerprints: () => members.fingerprints(),
     apply: (name, document, update) => durable.applyServerUpdate(name, document, update),
     onError: (error, name) =>
       log.warn(
@@ -231,26 +273,24 @@ export async function startServer(
         'roster: not brought in line',
       ),
   });
+  await rosters.start();
   const membersChanged = async (changes: readonly MemberChange[]): Promise<void> => {
-    await rosters.refresh(
-      hocuspocus as Hocuspocus,
-      changes.flatMap(({ before, after }) => [
-        ...(before ? rosterDocsOf(before) : []),
-        ...rosterDocsOf(after),
-      ]),
-    );
-    // Other instances on the database hold rosters of their own: they look again.
-    if (db.engine === 'postgres') signals.send({ kind: 'rosters' });
+    const names = [
+      ...new Set(
+        changes.flatMap(({ before, after }) => [
+          ...(before ? rosterDocsOf(before) : []),
+          ...rosterDocsOf(after),
+        ]),
+      ),
+    ];
+    await rosters.refresh(hocuspocus as Hocuspocus, names);
+    // Other instances on the database hold rosters of their own: they follow at once (a long
+    // list, or a lost signal, waits for their sweep).
+    if (db.engine === 'postgres' && names.length <= MAX_SIGNAL_NAMES)
+      notifyCluster(db, { kind: 'rosters', names }).catch((error) =>
+        log.warn({ err: (error as Error).message }, 'cluster signal not sent'),
+      );
   };
-  /** Every roster document open here, brought in line with the table. */
-  const refreshOpenRosters = () =>
-    rosters.refresh(
-      hocuspocus as Hocuspocus,
-      [...(hocuspocus as Hocuspocus).documents.keys()].filter((name) => {
-        const kind = parseDocName(name)?.kind;
-        return kind === 'roster' || kind === 'chain-roster';
-      }),
-    );
   hocuspocus = new Hocuspocus({
     quiet: true,
     // Before a socket has authenticated it may queue at most this much (GHSA-xwhh-v746-pj9m):
@@ -289,6 +329,9 @@ export async function startServer(
       durable,
       rosters,
       records,
+      // Last by priority (10; see RedisRelay): it passes on only what the guards admitted and
+      // DurableDocuments logged, and never skips their store hooks.
+      ...(relay ? [relay] : []),
       {
         async onChange({ context }) {
           metrics.updates.inc();
@@ -314,12 +357,14 @@ export async function startServer(
   // sockets at once (SQLite has one instance: applied here only; PostgreSQL: below).
   const applySignal = (signal: ClusterSignal) => {
     if (signal.kind === 'subject') access.closeSubject(signal.subject, signal.reason);
-    else if (signal.kind === 'rosters') void refreshOpenRosters();
+    else if (signal.kind === 'rosters')
+      void rosters.refresh(hocuspocus as Hocuspocus, signal.names);
     else sites.load().catch(() => {});
   };
   let signals: ClusterSignals = new LocalSignals(applySignal);
   const app = await createHttpApp({
     db,
+    relay,
     signal: (signal) => signals.send(signal),
     devices,
     staff,
@@ -410,8 +455,11 @@ export async function startServer(
       .load()
       .catch((error) => log.warn({ err: (error as Error).message }, 'sites: reload failed'));
     void access.sweep();
-    // Another instance's member change whose signal was lost arrives here.
-    if (db.engine === 'postgres') void refreshOpenRosters();
+    // A member change no signal brought (another instance, the CLI), or a roster that could not
+    // be written, arrives here.
+    rosters
+      .sweep(hocuspocus as Hocuspocus)
+      .catch((error) => log.warn({ err: (error as Error).message }, 'rosters: sweep failed'));
   };
   const sweeper = setInterval(sweep, options.limits?.sweepMs ?? SWEEP_MS);
   sweeper.unref();
@@ -427,6 +475,10 @@ export async function startServer(
     signals = listening;
   }
 
+  if (relay && !(await relay.whenReady(options.limits?.redisStartWaitMs ?? REDIS_START_WAIT_MS)))
+    log.warn(
+      "redis: not reachable at start; serving this instance's clients, relaying nothing until it is",
+    );
   await app.listen({ port: config.port, host: config.host });
   const port = (http.address() as AddressInfo).port;
   acceptedOrigins.listening({ scheme: tls ? 'https' : 'http', port, host: config.host });
@@ -482,6 +534,8 @@ export async function startServer(
         const deadline = Date.now() + 5000;
         while (hp.getDocumentsCount() > 0 && Date.now() < deadline)
           await new Promise((r) => setTimeout(r, 20));
+        // After the unloads, which let other instances fetch the last changes first.
+        await relay?.close();
         ws.closeAll(1001, 'server shutting down', true);
         http.closeAllConnections();
         await closed;

@@ -28,6 +28,8 @@ import type { TrustFunction } from './clientAddress';
 export interface HttpContext {
   /** The server's database (readiness, setup code, sites, the visit record). */
   readonly db: Sql;
+  /** The relay between instances (REDIS_URL), for readiness; null without one. */
+  readonly relay: { status(): 'ready' | 'down' } | null;
   readonly devices: DeviceRegistry;
   readonly staff: StaffAccounts;
   /**

@@ -38,6 +38,9 @@ async function databaseReady(context: HttpContext): Promise<boolean> {
   }
 }
 
+/** What `/readyz` says while Redis is down: this instance serves, but relays nothing. */
+export const REDIS_DOWN = 'ready, not relaying: redis unavailable';
+
 /** Liveness, readiness, Prometheus metrics, and the server clock for kiosks. */
 export function healthRoutes(app: HttpApp, context: HttpContext): void {
   app.get(
@@ -50,15 +53,19 @@ export function healthRoutes(app: HttpApp, context: HttpContext): void {
     '/readyz',
     {
       schema: {
-        summary: 'The database is reachable (503 if not)',
+        summary: 'The database is reachable (503 if not); says so when Redis (REDIS_URL) is not',
         response: { 200: Status, 503: Status },
       },
     },
     async (_request, reply) => {
-      const ready = await databaseReady(context);
-      return reply
-        .code(ready ? 200 : 503)
-        .send({ status: ready ? 'ready' : 'database unavailable' });
+      if (!(await databaseReady(context)))
+        return reply.code(503).send({ status: 'database unavailable' });
+      // Without Redis this instance still serves and stores its own clients' updates, but
+      // relays nothing to or from the other instances: still ready (taking it out of a load
+      // balancer would stop a gym that every instance could serve), and the body says why the
+      // instances do not see each other.
+      if (context.relay?.status() === 'down') return reply.code(200).send({ status: REDIS_DOWN });
+      return reply.code(200).send({ status: 'ready' });
     },
   );
 

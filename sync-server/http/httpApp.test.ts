@@ -132,6 +132,7 @@ describe('the HTTP edge', () => {
         'POST /api/members/import',
         'GET /api/reports/visits',
         'GET /api/reports/peak-hours',
+        'GET /api/reports/chain',
       ].sort(),
     );
     const signIn = doc.paths['/api/session']?.post as {
