@@ -140,7 +140,7 @@ describe('KioskController', () => {
     let now = midnight - 10_000;
     const controller = pairedKiosk(() => now);
     await controller.start();
-    await expect.poll(() => controller.timeZone).toBe('Europe/Amsterdam');
+    await expect.poll(() => controller.timeZone, { timeout: 10_000 }).toBe('Europe/Amsterdam');
     // Unknown codes are recorded as denied attempts with the code: this run's are findable.
     const run = crypto.randomUUID().slice(0, 8);
     controller.scan(`first-${run}`, 'keypad');
@@ -269,14 +269,19 @@ describe('KioskController', () => {
   });
 
   it('[C2] keeps what it recorded offline while its site is archived, and delivers it once the site is restored', async () => {
-    const { admin, credential, archive } = await kioskOfNewSite();
+    const { admin, site, credential, archive } = await kioskOfNewSite();
     const member = newMember('Ana', credential.siteId);
     await saveMember(admin, member);
     const store = memoryStore();
-    // The tablet learns the roster, then goes offline and records a check-in it cannot send.
+    // The tablet learns the roster and the site's zone (which says the day a check-in is of:
+    // they come in different documents), then goes offline and records a check-in it cannot send.
     const online = kioskWith(credential, Date.now, { store });
     await online.start();
-    await expect.poll(() => online.search(member.name).length, { timeout: 10_000 }).toBe(1);
+    await expect
+      .poll(() => online.search(member.name).length === 1 && online.timeZone === site.timeZone, {
+        timeout: 10_000,
+      })
+      .toBe(true);
     online.stop();
     const offline = kioskWith(credential, Date.now, { store, baseUrl: UNREACHABLE });
     await offline.start();

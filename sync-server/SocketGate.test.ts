@@ -120,7 +120,7 @@ describe('unauthenticated websockets', () => {
     expect(live.provider.isSynced).toBe(true);
   });
 
-  it('closes a socket after 32 refused authentications, before its tokens are checked', async () => {
+  it('closes a socket after 96 refused authentications, before its tokens are checked', async () => {
     const t = await server();
     const socket = idle(t);
     expect(await socket.status).toBe(101);
@@ -136,7 +136,7 @@ describe('unauthenticated websockets', () => {
     socket.socket.on('message', sendBadToken);
     sendBadToken();
     expect(await socket.closed).toEqual({ code: CLOSE_TOO_MANY, reason: 'too-many-auth-failures' });
-    expect(await refusals(t, 'malformed-token')).toBe(32);
+    expect(await refusals(t, 'malformed-token')).toBe(96);
     expect(await refusals(t, 'too-many-auth-failures')).toBe(1);
   });
 

@@ -65,10 +65,12 @@ export interface SocketGateConfiguration {
    */
   maxPerAccount: number;
   /**
-   * Authentications a socket may have refused (or still pending) before it is closed. Default
-   * 32: an honest client sends one token per document it opens (a kiosk 3 to 10, Hocuspocus
-   * holds at most 20 pending) and, once refused, gets a new token and a new socket. Without it
-   * one socket can have thousands of tokens checked, and refusals logged, a second.
+   * Authentications a socket may have refused or still pending before it is closed. Default
+   * 96: an honest client sends one token per document it opens (a kiosk its site document,
+   * days and 32 roster documents at once, [D7]; Hocuspocus holds at most 64 pending per socket),
+   * and once refused gets a new token and a new socket, so 64 pending and 32 refused is far
+   * above honest use. Without it one socket can have thousands of tokens checked, and refusals
+   * logged, a second.
    */
   maxAuthFailures: number;
   /** Every refusal (for `/metrics`). */
@@ -91,7 +93,7 @@ export const SOCKET_LIMITS = {
   authTimeoutMs: 10_000,
   maxPerDevice: 8,
   maxPerAccount: 16,
-  maxAuthFailures: 32,
+  maxAuthFailures: 96,
 } as const satisfies Partial<SocketGateConfiguration>;
 
 /** How long a closed socket may take to say goodbye before it is cut, ms. */

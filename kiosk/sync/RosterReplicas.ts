@@ -46,7 +46,7 @@ export class RosterReplicas extends EventTarget {
   constructor(options: RosterReplicasOptions) {
     super();
     const { siteId, socket, token, storagePrefix } = options;
-    const names = rosterDocNames(siteId).slice(0, 0);
+    const names = rosterDocNames(siteId);
     this.union = new RosterUnion(names);
     this.replicas = names.map((name) => {
       const replica = new DocumentReplica({

@@ -38,7 +38,7 @@ export function browserOrigins(
         return reply
           .code(204)
           .headers({
-            'access-control-allow-methods': 'GET, POST, PATCH, DELETE',
+            'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
             'access-control-allow-headers': 'content-type, authorization',
             'access-control-max-age': String(PREFLIGHT_MAX_AGE_S),
           })
