@@ -239,7 +239,7 @@ describe('DashboardController', () => {
     await expect(desk.saveMember({ ...theirs, name: 'Cai Changed' })).rejects.toMatchObject({
       name: 'ApiRefusal',
       code: 'invalid',
-      message: `member ${theirs.id} belongs to site ${elsewhere.id}`,
+      message: `member number ${theirs.id} is taken by a member of another site`,
     });
     await expect(desk.saveMember({ ...ours, homeSite: elsewhere.id })).rejects.toBeInstanceOf(
       ApiRefusal,

@@ -297,11 +297,9 @@ export class DashboardController extends EventTarget {
   }
 
   private computeStatus(): DashboardStatus {
-    // Names come from the roster: not live before its documents have synced once ([D7]).
-    const synced =
-      (this.live?.synced ?? false) &&
-      (this.site?.connected ?? false) &&
-      (this.connection?.roster.synced ?? false);
+    // [B1] names the site and the open days; the roster only names people, and a sign-in
+    // would wait for its 32 documents.
+    const synced = (this.live?.synced ?? false) && (this.site?.connected ?? false);
     const live = synced && (globalThis.navigator?.onLine ?? true);
     if (live) {
       this.asOfNow = Date.now();
@@ -650,7 +648,7 @@ export class DashboardController extends EventTarget {
    * with every line it refuses and why ([M1]): nothing is written.
    */
   previewImport(rows: readonly MemberCsvRow[]): Promise<MemberImportAnswer> {
-    return this.importMembers(rows, true);
+    return this.importMembers(rows, false);
   }
 
   /**

@@ -23,6 +23,9 @@ const member = (id: string, name: string, extra: Partial<Member> = {}): Member =
   ...extra,
 });
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: they are what it finds.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
 const parse = (text: string) => parseMemberCsv(text, { homeSite: SHOWN });
 
 const csv = (...lines: string[]) => lines.join('\n');
@@ -130,11 +133,9 @@ describe('parseMemberCsv', () => {
     const parsed = parse(
       csv('id,name,status', '', '1042,"Ana', 'Lima",active', '', '2001,Ben,paused', '3077,Cy,'),
     );
-    expect(parsed.rows.map((r) => [r.line, r.member.name])).toEqual([
-      [3, 'Ana\nLima'],
-      [7, 'Cy'],
-    ]);
+    expect(parsed.rows.map((r) => [r.line, r.member.name])).toEqual([[7, 'Cy']]);
     expect(parsed.errors).toEqual([
+      { line: 3, reason: 'name contains a line break or another control character' },
       { line: 6, reason: 'status "paused" is not one of active, frozen, expired' },
     ]);
   });
@@ -142,7 +143,10 @@ describe('parseMemberCsv', () => {
   it('counts Windows and old Mac line endings the same way', () => {
     for (const newline of ['\r\n', '\r']) {
       const parsed = parse(['id,name', '1,"A', 'B"', '2,'].join(newline));
-      expect(parsed.errors).toEqual([{ line: 4, reason: 'name is empty' }]);
+      expect(parsed.errors).toEqual([
+        { line: 2, reason: 'name contains a line break or another control character' },
+        { line: 4, reason: 'name is empty' },
+      ]);
     }
   });
 
@@ -160,6 +164,8 @@ describe('parseMemberCsv', () => {
     ['1042,Ana,,2025-02-30', 'valid_until "2025-02-30" is not a day of the calendar'],
     ['1042,Ana,,,1;2;3;4;5;6;7;8;9;10;11', 'has 11 codes; at most 10 are allowed'],
     [`1042,Ana,,,ok;${'c'.repeat(65)}`, `code "${'c'.repeat(40)}…" is longer than 64 characters`],
+    ['1042,"Ana\nLima"', 'name contains a line break or another control character'],
+    ['1042,Ana,,,"ok;a\tb"', 'code "a\tb" contains a line break or another control character'],
     [
       '1042,Lima, Ana,active,2025-12-31,x',
       'has more values than the first line has columns; a value containing "," must be in quotes',
@@ -288,14 +294,14 @@ describe('membersToCsv', () => {
       homeSite: 'harbour',
       access: ['riverside', 'hill'],
     }),
-    member('1042', 'Lima, Ana\nsecond line', { validUntil: '2025-12-31' }),
+    member('1042', 'Lima, Ana', { validUntil: '2025-12-31' }),
   ];
 
   it('writes a header and one line per member, sorted by id', () => {
     expect(membersToCsv(roster)).toBe(
       [
         'id,name,status,valid_until,codes,home_site,access',
-        '1042,"Lima, Ana\nsecond line",active,2025-12-31,,riverside,home',
+        '1042,"Lima, Ana",active,2025-12-31,,riverside,home',
         '2001,"Ben ""Benny"" Okafor",frozen,,0451001;QR-9,harbour,riverside hill',
       ].join('\r\n'),
     );
@@ -310,7 +316,7 @@ describe('membersToCsv', () => {
   it('[M3] keeps a spreadsheet from running a cell as a formula, and reads the cell back as it was', () => {
     const risky = [
       member('-1', '=HYPERLINK("http://evil.example","x")'),
-      member('2', '@SUM(A1)\n=1+1', { codes: ['+4412', 'ok'] }),
+      member('2', '@SUM(A1)', { codes: ['+4412', 'ok'] }),
       member('3', "'-already quoted"),
       member('4', 'Anne-Marie -x'),
     ];
@@ -318,7 +324,7 @@ describe('membersToCsv', () => {
     const cells = text.split('\r\n').slice(1);
     expect(cells).toEqual([
       `"'-1","'=HYPERLINK(""http://evil.example"",""x"")",active,,,riverside,home`,
-      `2,"'@SUM(A1)\n=1+1",active,,"'+4412;ok",riverside,home`,
+      `2,"'@SUM(A1)",active,,"'+4412;ok",riverside,home`,
       `3,"''-already quoted",active,,,riverside,home`,
       '4,Anne-Marie -x,active,,,riverside,home',
     ]);
@@ -334,7 +340,8 @@ describe('membersToCsv', () => {
           fc.string({ unit: 'grapheme', minLength: min, maxLength: max }),
         )
         .map(([start, rest]) => start + rest)
-        .filter((s) => s.length >= min && s.length <= max && s === s.trim());
+        // Members hold no control characters (`checkMember`).
+        .filter((s) => s.length >= min && s.length <= max && s === s.trim() && !CONTROL.test(s));
     const siteId = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,62}$/);
     const anyMember = fc.record({
       id: fc.stringMatching(/^[A-Za-z0-9_.-]{1,64}$/),

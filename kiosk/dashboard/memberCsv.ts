@@ -79,6 +79,8 @@ const DAY_SHAPE = /^\d{4}-\d{2}-\d{2}$/;
 const CODE_SEPARATOR = /[;|]/;
 const FORMULA_START = /^'*[=+\-@\t\r]/;
 const ESCAPED_FORMULA = /^'+[=+\-@\t\r]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: they are what it finds.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Reads a members CSV file; never throws, whatever the text. */
 export function parseMemberCsv(text: string, options: MemberCsvOptions): MemberCsvParse {
@@ -270,6 +272,9 @@ function readMember(
   const name = cellOf(cells, columns, 'name');
   if (name === '') return 'name is empty';
   if (name.length > 120) return `name is ${name.length} characters long; at most 120 are allowed`;
+  // Members may not hold control characters (`checkMember`); a line break in a name is the
+  // usual one, from a cell edited in a spreadsheet.
+  if (CONTROL.test(name)) return 'name contains a line break or another control character';
   const statusCell = cellOf(cells, columns, 'status');
   const status = (statusCell || 'active').toLowerCase();
   if (!MEMBER_STATUSES.includes(status as MemberStatus))
@@ -290,6 +295,9 @@ function readMember(
   if (codes.length > 10) return `has ${codes.length} codes; at most 10 are allowed`;
   const long = codes.find((code) => code.length > 64);
   if (long !== undefined) return `code ${quoted(long)} is longer than 64 characters`;
+  const control = codes.find((code) => CONTROL.test(code));
+  if (control !== undefined)
+    return `code ${quoted(control)} contains a line break or another control character`;
   // Site ids are lower-case slugs; a spreadsheet user may well type "Riverside".
   const homeCell = cellOf(cells, columns, 'home_site');
   const homeSite = homeCell.toLowerCase() || defaultHome;

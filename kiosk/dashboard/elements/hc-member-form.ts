@@ -1,4 +1,4 @@
-import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
+import { html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { SiteSummary } from '../../../shared/apiProtocol';
 import { isSiteId } from '../../../shared/docName';
 import {
@@ -20,8 +20,9 @@ type AccessKind = 'home' | 'all' | 'listed';
  * The form that adds or edits one member: number, name, status, valid until, cards, home site
  * and where they may check in ([M4]–[M5]). Saving is a call to the server, which may refuse
  * (a code another member holds, a member of another site): its reason stays next to the form,
- * with everything typed, to be corrected. An admin chooses any site as home; staff add and edit
- * members of their own site only, so their home site is fixed.
+ * with everything typed, to be corrected. An admin chooses any site as home and where the member
+ * may check in; staff add and edit members of their own site, and where a member may check in
+ * is what the member paid for, which only an admin changes: both are shown, not offered.
  */
 export class HcMemberForm extends LitElement {
   static override properties = {
@@ -34,39 +35,7 @@ export class HcMemberForm extends LitElement {
     busy: { state: true },
   };
 
-  static override styles = [
-    dashboardStyles,
-    memberPanelStyles,
-    css`
-      .choice {
-        display: flex;
-        align-items: center;
-        gap: 0.5rem;
-        min-height: 44px;
-        font-weight: 400;
-      }
-      .choice input {
-        min-height: 0;
-        width: 1.4rem;
-        height: 1.4rem;
-        margin: 0;
-      }
-      fieldset {
-        display: grid;
-        gap: 0.25rem;
-        border: 1px solid #6b7172;
-        border-radius: 0.5rem;
-        padding: 0.5rem 0.75rem;
-      }
-      legend {
-        font-weight: 600;
-        padding: 0 0.25rem;
-      }
-      .fixed {
-        margin: 0;
-      }
-    `,
-  ];
+  static override styles = [dashboardStyles, memberPanelStyles];
 
   declare controller: DashboardPort | undefined;
   /** The member edited, or null to add one. */
@@ -153,6 +122,11 @@ export class HcMemberForm extends LitElement {
   }
 
   private renderAccess() {
+    if (!this.isAdmin)
+      return html`<p class="fixed">
+        <strong>Where they may check in:</strong> ${this.accessWords(this.member?.access ?? 'home')}
+        <span class="muted">(an admin changes this)</span>
+      </p>`;
     const option = (kind: AccessKind, label: string) =>
       html`<label class="choice"
         ><input
@@ -179,6 +153,8 @@ export class HcMemberForm extends LitElement {
     const unknown = this.listed.filter((id) => !knownIds.has(id));
     // Staff know only their own sites: they name the others by id.
     const typed = !this.isAdmin || unknown.length > 0;
+    if (known.length === 0 && !typed)
+      return html`<p class="muted">The chain has no other site yet.</p>`;
     return html`${known.map(
       (s) => html`<label class="choice"
         ><input
@@ -203,6 +179,13 @@ export class HcMemberForm extends LitElement {
     }`;
   }
 
+  private accessWords(access: MemberAccess): string {
+    const home = this.siteName(this.homeSite);
+    if (access === 'home') return `only at ${home}`;
+    if (access === 'all') return 'at every site';
+    return `at ${[home, ...access.map((id) => this.siteName(id))].join(', ')}`;
+  }
+
   private sites(): readonly SiteSummary[] {
     return this.controller?.sites ?? [];
   }
@@ -213,6 +196,7 @@ export class HcMemberForm extends LitElement {
 
   /** The access the form describes, or why it describes none. */
   private readAccess(data: FormData): { access: MemberAccess } | { problem: string } {
+    if (!this.isAdmin) return { access: this.member?.access ?? 'home' };
     if (this.accessKind !== 'listed') return { access: this.accessKind };
     const typed = String(data.get('otherSites') ?? '')
       .toLowerCase()

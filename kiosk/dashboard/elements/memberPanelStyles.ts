@@ -1,6 +1,9 @@
 import { css } from 'lit';
 
-/** The members screen's panels (the member form, the import preview) and their button rows. */
+/**
+ * The members screen's panels (the member form, the import preview), their button rows, and the
+ * form's choices: a radio or checkbox with its words is one target of at least 44 px.
+ */
 export const memberPanelStyles = css`
   .toolbar {
     display: flex;
@@ -15,5 +18,32 @@ export const memberPanelStyles = css`
     border: 2px solid #0f3d3e;
     border-radius: 0.75rem;
     padding: 0.75rem;
+  }
+  .choice {
+    display: flex;
+    align-items: center;
+    gap: 0.5rem;
+    min-height: 44px;
+    font-weight: 400;
+  }
+  .choice input {
+    min-height: 0;
+    width: 1.4rem;
+    height: 1.4rem;
+    margin: 0;
+  }
+  fieldset {
+    display: grid;
+    gap: 0.25rem;
+    border: 1px solid #6b7172;
+    border-radius: 0.5rem;
+    padding: 0.5rem 0.75rem;
+  }
+  legend {
+    font-weight: 600;
+    padding: 0 0.25rem;
+  }
+  .fixed {
+    margin: 0;
   }
 `;
