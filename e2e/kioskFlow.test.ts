@@ -43,7 +43,7 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
     base = server.wsUrl.replace('ws', 'http');
     await seedSite(server, { timeZone: ZONE, capacity: 1 }, [
       activeMember('1042', 'Ana Lima', ['0451042']),
-      { id: '2001', name: 'Ben Okafor', codes: [], status: 'expired', validUntil: '2026-01-31' },
+      { ...activeMember('2001', 'Ben Okafor'), status: 'expired', validUntil: '2026-01-31' },
       activeMember('3003', 'Cai Wu'),
     ]);
     browser = await launchChromium(await fakeCameraShowing('0451042', dataDir));

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type {
@@ -13,6 +15,7 @@ import { addDays, localDayOf } from '../shared/localTime';
 import type { Member } from '../shared/member';
 import { encodeRosterValue, ROSTER_MAP, readRosterDoc, rosterShard } from '../shared/rosterDoc';
 import { LEGACY_MEMBERS_MAP } from '../shared/siteDoc';
+import { admin as cli } from './testing/adminCli';
 import { closeAfterEach } from './testing/closeAfterEach';
 import {
   activeMember,
@@ -330,6 +333,37 @@ describe('members of a chain', () => {
     // Written straight into the table (as another instance or a tool would): no refresh, no signal.
     await t.server.members.write([{ before: null, after: ana }]);
     await until(() => listed(kiosk.doc).has(ana.id), 'the sweep to list the member');
+    kiosk.destroy();
+  });
+
+  it("[M1][M4] imports a CSV file from the admin CLI: a preview first, then into a running server's rosters", async () => {
+    const t = await startTestServer({}, undefined, { limits: { sweepMs: 200 } });
+    open.push(t);
+    await t.server.sites.create({ id: HARBOUR, name: 'Harbour', timeZone: 'UTC' });
+    const kiosk = await kioskReading(t, HARBOUR, chainRosterDocName(rosterShard('M7')));
+    const file = join(t.dir, 'members.csv');
+    writeFileSync(
+      file,
+      'id,name,status,codes,home_site,access\nM7,Gus Far,active,777,harbour,all\nM8,Hal,gold,,,\n',
+    );
+    const preview = await cli(t.dir, ['import-members', file]);
+    expect(preview.stdout).toContain('Line 3: status');
+    expect(preview.stdout).toContain(
+      '1 new, 0 changed, 0 unchanged, 1 not imported. Nothing written',
+    );
+    expect(await t.server.members.get('M7')).toBeNull();
+    const applied = await cli(t.dir, ['import-members', file, '--apply']);
+    expect(applied.code).toBe(0);
+    await until(
+      () => listed(kiosk.doc).has('M7'),
+      "the imported member on a running server's kiosk",
+    );
+    const exported = await cli(t.dir, ['export-members', '--site', HARBOUR]);
+    expect(exported.stdout.startsWith('\ufeff')).toBe(true);
+    expect(exported.stdout.trim().split(/\r?\n/)).toEqual([
+      'id,name,status,valid_until,codes,home_site,access',
+      'M7,Gus Far,active,,777,harbour,all',
+    ]);
     kiosk.destroy();
   });
 

@@ -12,14 +12,7 @@ import { siteDocName } from '../shared/docName';
 import { readSettings, writeSettings } from '../shared/siteDoc';
 import { selfSignedCertificate, type TestCertificate } from './testing/selfSignedCertificate';
 import { databaseEnv } from './testing/testDatabase';
-import {
-  activeMember,
-  SITE,
-  staffToken,
-  startTestServer,
-  type TestServer,
-  until,
-} from './testing/testServer';
+import { SITE, staffToken, startTestServer, type TestServer, until } from './testing/testServer';
 
 /**
  * TLS_CERT and TLS_KEY: the one port serves HTTPS and WSS, and a renewed certificate is taken

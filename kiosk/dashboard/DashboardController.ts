@@ -18,6 +18,7 @@ import type { CheckinEvent, NewEvent, VoidEvent } from '../../shared/events';
 import { KIOSK_PRESENCE, type KioskPresence, readKioskPresence } from '../../shared/kioskPresence';
 import { localDayOf } from '../../shared/localTime';
 import type { Member } from '../../shared/member';
+import type { MemberCsvRow } from '../../shared/memberCsv';
 import type { Problem } from '../../shared/problems';
 import { rosterDocNames } from '../../shared/rosterDoc';
 import {
@@ -41,7 +42,6 @@ import { RefusalRecovery } from '../sync/RefusalRecovery';
 import { SiteConnection } from '../sync/SiteConnection';
 import { ApiRefusal, succeeded } from './ApiRefusal';
 import { deleteDatabases, ownCopiesClosed } from './deleteDatabases';
-import type { MemberCsvRow } from './memberCsv';
 import {
   SignedOutError,
   SiteSwitchError,

@@ -11,8 +11,9 @@ import {
   RangeQuery,
 } from '../../shared/apiProtocol';
 import { localDayOf } from '../../shared/localTime';
-import { accessText, admittedAt, checkMember, type Member, sameAccess } from '../../shared/member';
-import { type MemberPlan, type PlanRow, planMembers } from '../members/planMembers';
+import { admittedAt, type Member } from '../../shared/member';
+import { planImport } from '../members/planImport';
+import type { MemberPlan, PlanRow } from '../members/planMembers';
 import { isUniqueViolation } from '../storage/sqlErrors';
 import { readVisits } from '../visitRecord';
 import { dayRangeOf } from './dayRangeOf';
@@ -193,43 +194,12 @@ function memberRecord(member: Member): MemberRecord {
 }
 
 /** The plan of `rows` against the database, with what the requesting account may change. */
-async function planFor(
+function planFor(
   context: HttpContext,
   auth: StaffAuth,
   request: FastifyRequest,
   rows: readonly PlanRow[],
 ): Promise<MemberPlan> {
   const who = auth.principal(request);
-  // Only records that can be members are looked up: a malformed row costs no query.
-  const valid = rows.flatMap((row) =>
-    checkMember(row.member) === null ? [row.member as Member] : [],
-  );
-  const ids = valid.map((member) => member.id);
-  const codes = valid.flatMap((member) => member.codes);
-  // Numbers and codes share one space at the door: each is looked up as the other too.
-  const [existing, codeOwners] = await Promise.all([
-    context.members.byIds([...ids, ...codes]),
-    context.members.codeOwners([...codes, ...ids]),
-  ]);
-  return planMembers(rows, {
-    existing,
-    codeOwners,
-    discreet: who.role !== 'admin',
-    siteProblem: (siteId) => {
-      const state = context.sites.state(siteId);
-      return state === null ? 'no such site' : state === 'archived' ? 'the site is archived' : null;
-    },
-    refusal: (before, after) => {
-      if (who.role === 'admin') return null;
-      const own = who.siteId as string;
-      if (before && before.homeSite !== own)
-        return `member number ${before.id} is taken by a member of another site`;
-      if (after.homeSite !== own) return `staff of ${own} keep members of ${own} only`;
-      // Where a membership is valid is what the member paid for: the chain's admins decide it.
-      const access = before?.access ?? 'home';
-      if (!sameAccess(after.access, access))
-        return `only an admin changes where a member may check in (now: ${accessText(access)})`;
-      return null;
-    },
-  });
+  return planImport(context.members, (siteId) => context.sites.state(siteId), who, rows);
 }

@@ -163,7 +163,8 @@ export interface Client {
 const FAST_RECONNECT = { delay: 200, factor: 1.5, minDelay: 100, maxDelay: 1000 };
 
 export function connect(
-  t: Pick<TestServer, 'wsUrl'>,
+  /** `WebSocket`: a `ws` class of the test's own (one that trusts a test certificate, …). */
+  t: Pick<TestServer, 'wsUrl'> & { readonly WebSocket?: new (url: string) => WebSocket },
   name: string,
   token: string | null | (() => Promise<string>),
   doc = new Y.Doc(),
@@ -171,7 +172,7 @@ export function connect(
   const closes: { code: number; reason: string }[] = [];
   const socket = new HocuspocusProviderWebsocket({
     url: t.wsUrl,
-    WebSocketPolyfill: WebSocket,
+    WebSocketPolyfill: t.WebSocket ?? WebSocket,
     ...FAST_RECONNECT,
   });
   const provider = new HocuspocusProvider({

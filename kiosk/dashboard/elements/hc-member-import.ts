@@ -1,7 +1,11 @@
 import { css, html, LitElement, nothing, type PropertyValues } from 'lit';
 import type { MemberImportAnswer } from '../../../shared/apiProtocol';
+import {
+  type MemberCsvError,
+  type MemberCsvParse,
+  parseMemberCsv,
+} from '../../../shared/memberCsv';
 import type { DashboardPort } from '../DashboardPort';
-import { type MemberCsvError, type MemberCsvParse, parseMemberCsv } from '../memberCsv';
 import { dashboardStyles } from './dashboardStyles';
 import { MemberImportClosedEvent } from './MemberEvents';
 import { memberCallProblem } from './memberErrors';

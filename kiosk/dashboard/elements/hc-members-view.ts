@@ -1,10 +1,10 @@
 import { css, html, LitElement, nothing } from 'lit';
 import type { MemberImportAnswer } from '../../../shared/apiProtocol';
 import { admittedAt, type Member } from '../../../shared/member';
+import { membersToCsv } from '../../../shared/memberCsv';
 import type { DashboardPort } from '../DashboardPort';
 import { downloadText } from '../downloadText';
 import { findMembers } from '../findMembers';
-import { membersToCsv } from '../memberCsv';
 import { dashboardStyles } from './dashboardStyles';
 import type { ImportSource } from './hc-member-import';
 import type { MemberFormClosedEvent, MemberImportClosedEvent } from './MemberEvents';

@@ -1,12 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  checkMember,
-  MAX_ACCESS_SITES,
-  MEMBER_STATUSES,
-  type Member,
-  sameMember,
-} from '../../shared/member';
+import { checkMember, MAX_ACCESS_SITES, MEMBER_STATUSES, type Member, sameMember } from './member';
 import { MAX_IMPORT_ROWS, membersToCsv, parseMemberCsv } from './memberCsv';
 
 /** The site the dashboard shows in these tests: the home of a line that names none ([M4]). */
