@@ -20,6 +20,7 @@ import { measureHttpEdge, printHttpEdge } from './httpEdge';
 import { measureKioskTap } from './kioskTap';
 import { pageScripts } from './pageScripts';
 import type { Percentiles } from './percentiles';
+import { measureRoster, printRoster } from './roster';
 import { measureServerRecord } from './serverRecord';
 import { measureServerUpdates, printServerComparison } from './serverUpdates';
 
@@ -319,6 +320,11 @@ if (process.argv.includes('--record')) {
 if (process.argv.includes('--http')) {
   // `npm run bench -- --http`: only the HTTP edge before/after Fastify (issue #10), ~4 minutes.
   printHttpEdge(print, await measureHttpEdge({ log: console.error }));
+  process.exit(0);
+}
+if (process.argv.includes('--roster')) {
+  // `npm run bench -- --roster`: only the chain roster ([D7]), 5 000 and 50 000 members.
+  printRoster(print, await measureRoster({ log: console.error }));
   process.exit(0);
 }
 if (process.argv.includes('--server')) {
