@@ -7,11 +7,13 @@ import type { DashboardPort } from '../DashboardPort';
 import { downloadText } from '../downloadText';
 import { findMembers } from '../findMembers';
 import { dashboardStyles } from './dashboardStyles';
+import './hc-chain-report';
 import './hc-peak-hours';
 
 /**
  * "Reports": visits for a date range as a CSV file, the peak hours of the last four weeks, and
- * one member's visit history — all from the server's record, so they need a network.
+ * one member's visit history, and for admins the chain's visits by site (`hc-chain-report`) — all
+ * from the server's record, so they need a network.
  */
 export class HcReportsView extends LitElement {
   static override properties = {
@@ -110,6 +112,11 @@ export class HcReportsView extends LitElement {
         </ul>
         ${this.history ? this.renderHistory(controller.settings.timeZone) : nothing}
       </section>
+      ${
+        controller.staff?.role === 'admin'
+          ? html`<hc-chain-report .controller=${controller} .revision=${this.revision}></hc-chain-report>`
+          : nothing
+      }
     `;
   }
 
