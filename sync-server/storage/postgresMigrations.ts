@@ -66,4 +66,6 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      code text primary key, member_id text not null references members(id) on delete cascade);
    create index member_codes_by_member on member_codes (member_id);
    create table legacy_rosters (site_id text primary key, moved_at bigint not null);`,
+  // SQLite's tenth: the sweep's fingerprint of the member table from an index.
+  'create index members_fingerprint on members (shard, updated_at);',
 ];

@@ -106,4 +106,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      code text primary key, member_id text not null references members(id) on delete cascade);
    create index member_codes_by_member on member_codes (member_id);
    create table legacy_rosters (site_id text primary key, moved_at integer not null);`,
+  // The sweep's per-shard fingerprint of the member table ([D7]) reads only this index: 3.5 ms
+  // instead of 18 ms at 50 000 members, every 30 s on the event loop ([R3]).
+  'create index members_fingerprint on members (shard, updated_at);',
 ];
