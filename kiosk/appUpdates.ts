@@ -19,7 +19,9 @@ export function keepUpToDate(isIdle: () => boolean): void {
       waiting = true;
     },
     onRegisteredSW(_url, registration) {
-      if (registration) setInterval(() => void registration.update(), CHECK_EVERY_MS);
+      // Offline (the wifi is down) the check fails: the next one tries again. Left unhandled it
+      // was an uncaught rejection on every check while a tablet was offline.
+      if (registration) setInterval(() => registration.update().catch(() => {}), CHECK_EVERY_MS);
     },
   });
   setInterval(() => {
