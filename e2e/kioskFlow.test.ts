@@ -24,7 +24,7 @@ import {
   hasChromium,
   launchChromium,
 } from './browser';
-import { newPairingCode, pairThroughScreen } from './tablet';
+import { memberListArrived, newPairingCode, pairThroughScreen } from './tablet';
 
 /**
  * A new tablet, as a gym uses it: staff make a pairing code, the tablet is paired through its
@@ -71,6 +71,7 @@ describe.skipIf(!hasChromium)('kiosk flow in the built app', () => {
     await page.getByLabel('Pairing code from the staff dashboard').fill(body.code.toLowerCase());
     await page.getByRole('button', { name: 'Pair this tablet' }).click();
     await expect.poll(() => page.getByText('Front door').count(), { timeout: 10_000 }).toBe(1);
+    await memberListArrived(page);
 
     const type = async (number: string) => {
       for (const digit of number)

@@ -19,7 +19,7 @@ import {
 import { buildApp } from './browser';
 import { type CuttableProxy, startCuttableProxy } from './cuttableProxy';
 import { ENGINES, type EnginePage, type LaunchedPage } from './engines';
-import { newPairingCode } from './tablet';
+import { GETTING_MEMBER_LIST, newPairingCode } from './tablet';
 
 /**
  * The kiosk as a gym uses it, in every engine a tablet may have (Chromium, WebKit as on an iPad,
@@ -91,6 +91,12 @@ describe.each(ENGINES)('kiosk flow in $name', (engine) => {
       await page.fill({ label: 'Pairing code from the staff dashboard' }, code);
       await page.click({ role: 'button', name: 'Pair this tablet' });
       await page.waitFor({ text: 'Front door' });
+      // As the desk would, the first member waits until the tablet has its member list ([K3]).
+      await page.until(
+        async () => !(await status()).includes(GETTING_MEMBER_LIST),
+        async () => `the member list (the status says "${await status()}")`,
+        30_000,
+      );
 
       await scan(page, '1001', 'Welcome, Member1');
       await waitStatus('All check-ins synced');

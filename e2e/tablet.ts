@@ -34,6 +34,7 @@ export async function scanAtKiosk(
   expected: string,
   timeoutMs?: number,
 ): Promise<void> {
+  await memberListArrived(page);
   await typeOnKeypad(page, number);
   await expect
     .poll(() => page.getByText(expected).count(), timeoutMs ? { timeout: timeoutMs } : {})
@@ -48,4 +49,19 @@ export function kioskStatus(page: Page): Promise<string> {
     .textContent({ timeout: 2000 })
     .then((text) => text ?? '')
     .catch(() => '');
+}
+
+/** The kiosk's words while it has never had its whole member list ([K3]). */
+export const GETTING_MEMBER_LIST = 'Getting the member list';
+
+/**
+ * Waits until a newly paired kiosk has had its site's whole member list, as the desk would
+ * before the first member: until then a number it cannot find is "try again in a moment" ([K3]).
+ */
+export async function memberListArrived(page: Page, timeoutMs = 30_000): Promise<void> {
+  await expect
+    .poll(async () => (await kioskStatus(page)).includes(GETTING_MEMBER_LIST), {
+      timeout: timeoutMs,
+    })
+    .toBe(false);
 }

@@ -141,6 +141,7 @@ describe('KioskController', () => {
     const controller = pairedKiosk(() => now);
     await controller.start();
     await expect.poll(() => controller.timeZone, { timeout: 10_000 }).toBe('Europe/Amsterdam');
+    await expect.poll(() => controller.status.rosterComplete, { timeout: 10_000 }).toBe(true);
     // Unknown codes are recorded as denied attempts with the code: this run's are findable.
     const run = crypto.randomUUID().slice(0, 8);
     controller.scan(`first-${run}`, 'keypad');
@@ -161,6 +162,8 @@ describe('KioskController', () => {
     // Other tests write into today too: this test's scans carry its own tag.
     const run = crypto.randomUUID().slice(0, 8);
     await controller.start();
+    // Unknown codes are recorded as denied once the tablet has had its whole roster ([K3]).
+    await expect.poll(() => controller.status.rosterComplete, { timeout: 10_000 }).toBe(true);
     controller.scan(`code-1-${run}`, 'qr');
     controller.scan(`code-2-${run}`, 'qr');
     await expect.poll(() => controller.status.pending, { timeout: 10_000 }).toBe(0);
@@ -307,6 +310,33 @@ describe('KioskController', () => {
       .toBe(true);
     expect(back.status.archived).toBe(false);
     await expect.poll(() => isCheckedIn(admin, member.id), { timeout: 10_000 }).toBe(true);
+  });
+
+  it('[K3] asks to try again and records nothing while it has never had its whole roster, and denies as unknown once it has', async () => {
+    const { credential } = await kioskOfNewSite();
+    const store = memoryStore();
+    // Paired, and offline before any roster document arrived.
+    const fresh = kioskWith(credential, Date.now, { store, baseUrl: UNREACHABLE });
+    await fresh.start();
+    expect(fresh.scan('no-such-card', 'wedge').decision).toEqual({ action: 'roster-loading' });
+    expect(fresh.status).toMatchObject({ rosterComplete: false, pending: 0 });
+    fresh.stop();
+
+    // Online once: the whole roster arrived.
+    const online = kioskWith(credential, Date.now, { store });
+    await online.start();
+    await expect.poll(() => online.status.online, { timeout: 10_000 }).toBe(true);
+    expect(online.status.rosterComplete).toBe(true);
+    online.stop();
+
+    // Offline again, after a reload: its copy is whole, so a code it lacks is unknown.
+    const reloaded = kioskWith(credential, Date.now, { store, baseUrl: UNREACHABLE });
+    await reloaded.start();
+    expect(reloaded.scan('no-such-card', 'wedge').decision).toMatchObject({
+      action: 'deny',
+      reason: 'unknown',
+    });
+    expect(reloaded.status.pending).toBe(1);
   });
 
   it('[M6] denies a member frozen on the server while the kiosk runs, without a restart', async () => {

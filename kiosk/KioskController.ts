@@ -45,6 +45,8 @@ export interface KioskStatus {
   readonly elsewhere: boolean;
   /** When the server last held everything this tablet recorded (ms), if ever. */
   readonly lastSyncedAt: number | null;
+  /** Whether this tablet has had its site's whole member list since it was paired ([K3]). */
+  readonly rosterComplete: boolean;
 }
 
 /** The result of one identification at the door, for the screen. */
@@ -55,6 +57,8 @@ export interface ScanResult {
 }
 
 const SITE_CACHE = 'headcount.site-settings';
+/** The site whose whole roster this tablet has had at least once ([K3]): kept across reloads. */
+const ROSTER_COMPLETE = 'headcount.roster-complete';
 /** Set while the site is archived: a reload, offline too, still takes no check-ins. */
 const ARCHIVED = 'headcount.site-archived';
 /** When the server last held everything this tablet recorded, server-corrected ms. */
@@ -185,7 +189,22 @@ export class KioskController extends EventTarget {
       archived: this.archived,
       elsewhere: this.elsewhere,
       lastSyncedAt: this.lastSyncedAt,
+      rosterComplete: this.rosterComplete,
     };
+  }
+
+  /**
+   * Whether the site's whole roster has reached this tablet at least once ([K3]): every roster
+   * document synced since it started, or remembered from an earlier start at the same site
+   * (offline reloads keep their copy in IndexedDB).
+   */
+  private get rosterComplete(): boolean {
+    const siteId = this.auth.credential?.siteId;
+    if (siteId === undefined) return false;
+    if (this.store.getItem(ROSTER_COMPLETE) === siteId) return true;
+    if (!(this.connection?.roster.synced ?? false)) return false;
+    this.store.setItem(ROSTER_COMPLETE, siteId);
+    return true;
   }
 
   /** Name search on the kiosk, over the members it may check in ([D7]): first name and last initial only. */
@@ -334,6 +353,7 @@ export class KioskController extends EventTarget {
     const stats = ledger.stats(at, { feedSize: 0 });
     const decision = decideScan({
       member,
+      rosterComplete: this.rosterComplete,
       presence: ledger.presenceOf(member?.id ?? '', at),
       now: at,
       today: localDayOf(at, this.settings.timeZone),
@@ -501,6 +521,7 @@ function eventFor(
         : { kind: 'denied', memberId: '', reason: decision.reason, code: input.slice(0, 64) };
     case 'already-in':
     case 'already-out':
+    case 'roster-loading':
       return null;
   }
 }

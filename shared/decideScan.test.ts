@@ -27,6 +27,7 @@ function decide(
   const now = s.time(time);
   return decideScan({
     member,
+    rosterComplete: true,
     presence: ledger.presenceOf(member?.id ?? '', now),
     now,
     today: TEST_DAY,
@@ -69,6 +70,15 @@ describe('decideScan', () => {
       action: 'deny',
       reason: 'unknown',
     });
+  });
+
+  it('[K3] asks to try again, and records nothing, while the roster has not fully arrived', () => {
+    const s = new Scenario();
+    expect(decide(s, undefined, '10:00', { rosterComplete: false })).toEqual({
+      action: 'roster-loading',
+    });
+    // A member it already knows is decided as usual.
+    expect(decide(s, ana, '10:00', { rosterComplete: false }).action).toBe('check-in');
   });
 
   it('[K4] follows the alert policy for frozen, expired and a full gym', () => {

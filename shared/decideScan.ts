@@ -12,6 +12,8 @@ import type { AlertAction, AlertKind, AlertPolicy } from './siteDoc';
 export interface ScanContext {
   /** The member the code or number belongs to, if the roster knows it. */
   readonly member: Member | undefined;
+  /** Whether this device has ever had its whole roster ([K3]): until then nobody is unknown. */
+  readonly rosterComplete: boolean;
   readonly presence: Presence;
   readonly now: number;
   /** The site-local day, for valid-until. */
@@ -35,6 +37,8 @@ export type ScanDecision =
   /** A repeat scan: say so and record nothing ([K2]). */
   | { readonly action: 'already-in'; readonly since: number }
   | { readonly action: 'already-out' }
+  /** Not on a roster that has not fully arrived yet: try again soon, record nothing ([K3]). */
+  | { readonly action: 'roster-loading' }
   /** Record a denied attempt and show why ([V12]). */
   | {
       readonly action: 'deny';
@@ -47,6 +51,7 @@ const ORDER: readonly AlertKind[] = ['frozen', 'expired', 'capacity'];
 
 export function decideScan(context: ScanContext): ScanDecision {
   const { member, presence, now, debounceMs } = context;
+  if (!member && !context.rosterComplete) return { action: 'roster-loading' };
   if (!member)
     return { action: 'deny', reason: 'unknown', alerts: [{ kind: 'unknown', action: 'deny' }] };
   if (presence.visit) {

@@ -31,6 +31,7 @@ function standIn(
     archived: false,
     elsewhere: false,
     lastSyncedAt: null,
+    rosterComplete: true,
     ...changes,
   };
   return Object.assign(target, {
@@ -134,6 +135,25 @@ describe('hc-kiosk-app', () => {
     await expect.element(alert).toHaveTextContent(/not recognised here/);
     await expect.element(alert).toHaveTextContent(/ask at the desk/);
     await expect.element(alert).toHaveTextContent(/members of our other clubs/);
+    expect(await seriousViolations()).toEqual([]);
+  });
+
+  it('[K3] says it is still getting the member list, in its status and when a number is not found yet', async () => {
+    await mount(
+      30_000,
+      20_000,
+      { online: false, rosterComplete: false },
+      { decision: { action: 'roster-loading' }, firstName: null },
+    );
+    await expect
+      .element(page.getByRole('status', { name: 'Connection' }))
+      .toHaveTextContent(/Getting the member list/);
+    await page.getByRole('button', { name: '7', exact: true }).click();
+    await page.getByRole('button', { name: 'OK, check in or out' }).click();
+    const answer = page.getByRole('status').filter({ hasText: 'still getting the member list' });
+    await expect.element(answer).toHaveTextContent(/try again in a moment/);
+    // Not an alert: nothing is wrong with the member's card.
+    expect(page.getByText('not recognised here').query()).toBeNull();
     expect(await seriousViolations()).toEqual([]);
   });
 

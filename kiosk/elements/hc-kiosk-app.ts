@@ -303,7 +303,7 @@ export class HcKioskApp extends LitElement {
                 </div>`
         }
       </main>
-      ${this.renderFooter(status, status.online ? 'Online' : 'Offline: check-ins are kept on this tablet')}
+      ${this.renderFooter(status, connectionText(status))}
       ${
         document.fullscreenEnabled && !document.fullscreenElement
           ? html`<button class="corner" type="button" @click=${this._onFullscreen}>Full screen</button>`
@@ -411,6 +411,11 @@ export class HcKioskApp extends LitElement {
         return html`<div class="result" role="status"><span aria-hidden="true">✓</span>${name}, you are already checked in</div>`;
       case 'already-out':
         return html`<div class="result" role="status"><span aria-hidden="true">✓</span>${name}, you are already checked out</div>`;
+      case 'roster-loading':
+        return html`<div class="result warn" role="status">
+          <span aria-hidden="true">⏳</span>This tablet is still getting the member list
+          <small>Please try again in a moment, or ask at the desk.</small>
+        </div>`;
       case 'deny':
         return decision.reason === 'unknown'
           ? this.renderUnknown()
@@ -586,6 +591,13 @@ function chimeFor({ decision }: ScanResult): ChimeKind {
     default:
       return 'warning';
   }
+}
+
+/** The connection part of the status strip. */
+function connectionText(status: KioskPort['status']): string {
+  if (status.online) return 'Online';
+  if (!status.rosterComplete) return 'Getting the member list…';
+  return 'Offline: check-ins are kept on this tablet';
 }
 
 function warningText(kind: string): string {
