@@ -12,7 +12,9 @@ export type ClusterSignal =
   /** Read the sites table again: one was created, archived or restored ([C2]). */
   | { readonly kind: 'sites' }
   /** Members changed: these roster documents, where open, follow the table ([D7]). */
-  | { readonly kind: 'rosters'; readonly names: readonly string[] };
+  | { readonly kind: 'rosters'; readonly names: readonly string[] }
+  /** Stored here: the instance that writes the SQL record follows these documents ([R1]). */
+  | { readonly kind: 'stored'; readonly names: readonly string[] };
 
 /**
  * Signals between the instances that share a database. They only make things fast: every
@@ -148,12 +150,12 @@ export function parseSignal(payload: string): ClusterSignal | null {
     const value = JSON.parse(payload) as Record<string, unknown>;
     if (value.kind === 'sites') return { kind: 'sites' };
     if (
-      value.kind === 'rosters' &&
+      (value.kind === 'rosters' || value.kind === 'stored') &&
       Array.isArray(value.names) &&
       value.names.length <= MAX_SIGNAL_NAMES &&
       value.names.every((name) => typeof name === 'string' && name.length <= 100)
     )
-      return { kind: 'rosters', names: value.names as string[] };
+      return { kind: value.kind, names: value.names as string[] };
     if (
       value.kind === 'subject' &&
       typeof value.subject === 'string' &&

@@ -17,6 +17,7 @@ import { readSettings, type SiteSettings } from '../shared/siteDoc';
 import type { DocumentStore } from './DocumentStore';
 import type { Sql } from './database';
 import { RecordRows } from './RecordRows';
+import { NotTheWriter, type RecordWriter, SOLE_WRITER } from './RecordWriter';
 import { QueueClosed, SerialQueue } from './SerialQueue';
 import { TimeSlicer } from './TimeSlicer';
 
@@ -29,6 +30,16 @@ export interface RecordKeeperConfiguration {
   onError?: (error: unknown, what: string) => void;
   /** Milliseconds of work between yields to the event loop (`TimeSlicer`). */
   sliceMs?: number;
+  /** Which instance of a cluster writes the record (`RecordWriter`); default: this one. */
+  writer?: RecordWriter;
+  /**
+   * Read documents from the database, never from memory: with several instances on one
+   * database, the copy in memory here may lack what another instance accepted (no Redis, or
+   * Redis down), and the record must hold everything accepted anywhere.
+   */
+  fromDatabase?: boolean;
+  /** A document the record follows was stored here while another instance writes the record. */
+  tellWriter?: (documentName: string) => void;
 }
 
 /** A day's ledger, kept while a document it reads is open, and what it has read of each. */
@@ -38,7 +49,12 @@ interface HeldLedger {
   readonly seen: Map<LocalDay, Uint8Array>;
   /** Not written yet: its first write also deletes the day's rows it does not hold. */
   fresh: boolean;
+  /** When a follow last used it (ms): with `fromDatabase`, idle ledgers are let go. */
+  usedAt: number;
 }
+
+/** With `fromDatabase`, how long a ledger no follow used is kept, ms. */
+const IDLE_LEDGER_MS = 10 * 60_000;
 
 /** Entries handed to a ledger at once while one is built. */
 const ADD_CHUNK = 128;
@@ -64,6 +80,9 @@ export class RecordKeeper implements Extension {
   private readonly rows: RecordRows;
   private readonly queue = new SerialQueue();
   private readonly ledgers = new Map<string, HeldLedger>();
+  private readonly writer: RecordWriter;
+  /** Documents another instance stored, queued to be followed (once each while queued). */
+  private readonly storedElsewhere = new Set<string>();
   private readonly settings = new Map<string, SiteSettings>();
   /** Counts the stores of site documents: settings read before one are not cached after it. */
   private settingsStores = 0;
@@ -73,7 +92,8 @@ export class RecordKeeper implements Extension {
 
   constructor(configuration: RecordKeeperConfiguration) {
     this.configuration = configuration;
-    this.rows = new RecordRows(configuration.db);
+    this.writer = configuration.writer ?? SOLE_WRITER;
+    this.rows = new RecordRows(configuration.db, (tx) => this.writer.fence(tx));
   }
 
   async onConfigure({ instance }: onConfigurePayload): Promise<void> {
@@ -82,13 +102,17 @@ export class RecordKeeper implements Extension {
 
   async onStoreDocument({ documentName, document }: onStoreDocumentPayload): Promise<void> {
     const name = parseDocName(documentName);
-    if (name?.kind === 'site') {
+    if (name?.kind !== 'site' && name?.kind !== 'checkins') return;
+    if (!this.writer.writing) {
+      this.configuration.tellWriter?.(documentName);
+      return;
+    }
+    if (name.kind === 'site') {
       // Settings may have changed: ledgers built with others are rebuilt at their next store.
       this.settings.delete(name.siteId);
       this.settingsStores++;
       return;
     }
-    if (name?.kind !== 'checkins') return;
     const { siteId, day } = name;
     // Never thrown to Hocuspocus: the document is stored; the record catches up later.
     await this.queue
@@ -109,7 +133,8 @@ export class RecordKeeper implements Extension {
 
   async afterUnloadDocument({ documentName }: afterUnloadDocumentPayload): Promise<void> {
     const name = parseDocName(documentName);
-    if (name?.kind !== 'checkins') return;
+    // From the database, other instances may still feed the day: idle ledgers go in `sweep`.
+    if (name?.kind !== 'checkins' || this.configuration.fromDatabase) return;
     void this.queue.add('urgent', async () => this.release(name.siteId, name.day));
   }
 
@@ -120,6 +145,8 @@ export class RecordKeeper implements Extension {
    * first: then nothing is marked, and the next start rebuilds them.
    */
   async catchUp(): Promise<number | null> {
+    // Another instance writes the record: it catches up (and this one does when its turn comes).
+    if (!this.writer.writing) return 0;
     // `settled` and `stop` wait for the rebuilds to be queued: what is behind is read first.
     let queued = (): void => {};
     this.discovering = Promise.all([
@@ -166,6 +193,56 @@ export class RecordKeeper implements Extension {
     return jobs.length;
   }
 
+  /**
+   * Follows documents another instance stored (its signal, or `sweep`), read from the database;
+   * nothing unless this instance writes the record.
+   */
+  followStored(names: readonly string[]): void {
+    if (!this.writer.writing) return;
+    for (const documentName of names) {
+      const name = parseDocName(documentName);
+      if (name?.kind === 'site') {
+        this.settings.delete(name.siteId);
+        this.settingsStores++;
+      }
+      if (name?.kind !== 'checkins' || this.storedElsewhere.has(documentName)) continue;
+      this.storedElsewhere.add(documentName);
+      const { siteId, day } = name;
+      void this.queue
+        .add('urgent', () => {
+          this.storedElsewhere.delete(documentName);
+          return this.follow(siteId, day, null);
+        })
+        .catch((error) => this.failed(error, documentName, siteId, day));
+    }
+  }
+
+  /**
+   * The writer's sweep: follows every document stored after the record last followed it (a
+   * signal lost between instances), and lets go of ledgers idle for a while.
+   */
+  async sweep(now = Date.now()): Promise<void> {
+    if (!this.writer.writing) return;
+    if (this.configuration.fromDatabase) {
+      for (const [at, held] of this.ledgers)
+        if (now - held.usedAt > IDLE_LEDGER_MS) this.ledgers.delete(at);
+    }
+    const behind = await this.configuration.db.all<{ name: string }>(
+      `select d.name from documents d left join record_marks m on m.name = d.name
+       where d.name like 'checkins/%' and (m.version is null or m.version < d.version)`,
+    );
+    this.followStored(behind.map((row) => row.name));
+  }
+
+  /**
+   * This instance stopped writing the record (another took over): what its ledgers hold is
+   * stale from now on, so a later turn starts from the documents again.
+   */
+  stoppedWriting(): void {
+    this.ledgers.clear();
+    this.storedElsewhere.clear();
+  }
+
   /** Rebuilds one day's record from its documents, as stored (or as open). */
   rebuild(siteId: string, day: LocalDay): Promise<void> {
     return this.queue.add('urgent', () => this.rebuildNow(siteId, day));
@@ -193,13 +270,21 @@ export class RecordKeeper implements Extension {
     await this.queue.settled();
   }
 
-  /** Follows one store of day `day`'s document into the record of the days it touches. */
-  private async follow(siteId: string, day: LocalDay, doc: Y.Doc): Promise<void> {
+  /**
+   * Follows one store of day `day`'s document into the record of the days it touches: `live`,
+   * the copy in memory here, or (null, or `fromDatabase`) the stored one.
+   */
+  private async follow(siteId: string, day: LocalDay, live: Y.Doc | null): Promise<void> {
     const started = performance.now();
     const slicer = new TimeSlicer(this.configuration.sliceMs);
     const name = checkinsDocName(siteId, day);
     // Read before the document: the version marked is never ahead of what was read.
     const version = await this.configuration.documents.versionOf(name);
+    const doc =
+      live && !this.configuration.fromDatabase
+        ? live
+        : await this.configuration.documents.load(name);
+    if (!doc) return;
     for (const owner of around(day)) {
       if (owner !== day && !(await this.exists(siteId, owner))) continue;
       const held = await this.ledgerFor(siteId, owner, slicer);
@@ -228,7 +313,10 @@ export class RecordKeeper implements Extension {
   private async ledgerFor(siteId: string, day: LocalDay, slicer: TimeSlicer): Promise<HeldLedger> {
     const config = dayConfigFor(await this.settingsOf(siteId), day);
     const held = this.ledgers.get(key(siteId, day));
-    if (held && sameConfig(held.ledger.config, config)) return held;
+    if (held && sameConfig(held.ledger.config, config)) {
+      held.usedAt = Date.now();
+      return held;
+    }
     const built = await this.build(siteId, day, slicer, config);
     this.ledgers.set(key(siteId, day), built);
     return built;
@@ -241,7 +329,7 @@ export class RecordKeeper implements Extension {
     config?: DayConfig,
   ): Promise<HeldLedger> {
     const ledger = new DayLedger(config ?? dayConfigFor(await this.settingsOf(siteId), day));
-    const held: HeldLedger = { ledger, seen: new Map(), fresh: true };
+    const held: HeldLedger = { ledger, seen: new Map(), fresh: true, usedAt: Date.now() };
     // Everything it holds counts as changed: its first write is the day's every row.
     held.ledger.trackChanges();
     for (const docDay of around(day)) {
@@ -298,13 +386,20 @@ export class RecordKeeper implements Extension {
   private failed(error: unknown, documentName: string, siteId: string, day: LocalDay): void {
     // What a ledger took in may not be written: start those days again from their documents.
     for (const owner of around(day)) this.ledgers.delete(key(siteId, owner));
+    // Another instance took over writing the record: it follows this document too.
+    if (error instanceof NotTheWriter || error instanceof QueueClosed) return;
     this.configuration.onError?.(error, `recording ${documentName}`);
   }
 
   /** An open document (the live one, ahead of what is stored), or the stored one, or null. */
   private async open(siteId: string, day: LocalDay): Promise<Y.Doc | null> {
-    const name = checkinsDocName(siteId, day);
-    return this.instance?.documents.get(name) ?? (await this.configuration.documents.load(name));
+    return this.liveOrStored(checkinsDocName(siteId, day));
+  }
+
+  /** The copy in memory here, unless the record reads from the database; else the stored one. */
+  private async liveOrStored(name: string): Promise<Y.Doc | null> {
+    const live = this.configuration.fromDatabase ? undefined : this.instance?.documents.get(name);
+    return live ?? (await this.configuration.documents.load(name));
   }
 
   private async exists(siteId: string, day: LocalDay): Promise<boolean> {
@@ -331,9 +426,7 @@ export class RecordKeeper implements Extension {
     const cached = this.settings.get(siteId);
     if (cached) return cached;
     const stores = this.settingsStores;
-    const name = siteDocName(siteId);
-    const site =
-      this.instance?.documents.get(name) ?? (await this.configuration.documents.load(name));
+    const site = await this.liveOrStored(siteDocName(siteId));
     let settings = site ? readSettings(site).settings : null;
     if (!settings) {
       const row = await this.configuration.db.get<{ time_zone: string }>(

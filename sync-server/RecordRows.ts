@@ -22,9 +22,15 @@ export interface DayCounts {
  */
 export class RecordRows {
   private readonly db: Sql;
+  private readonly fence: (tx: Sql) => Promise<void>;
 
-  constructor(db: Sql) {
+  /**
+   * `fence` runs first in each transaction and throws when this instance may not write the
+   * record any more (`RecordWriter.fence`).
+   */
+  constructor(db: Sql, fence: (tx: Sql) => Promise<void> = async () => {}) {
     this.db = db;
+    this.fence = fence;
   }
 
   /**
@@ -89,7 +95,10 @@ export class RecordRows {
         await tx.run(upsert('visits', VISIT_COLUMNS, VISIT_UPDATES, chunk.length), chunk.flat());
       }
     });
-    await this.db.run(UPSERT_COUNTS, [siteId, day, counts.problems, counts.flags, Date.now()]);
+    await this.db.transaction(async (tx) => {
+      await this.fence(tx);
+      await tx.run(UPSERT_COUNTS, [siteId, day, counts.problems, counts.flags, Date.now()]);
+    });
   }
 
   /**
@@ -162,6 +171,7 @@ export class RecordRows {
     let next = 0;
     while (next < items.length) {
       await this.db.transaction(async (tx) => {
+        await this.fence(tx);
         do {
           const batch = items.slice(next, next + batchSize(items.length - next));
           next += batch.length;

@@ -20,6 +20,8 @@ export interface RetentionJobConfiguration {
    * could otherwise write rows again for a day it is deleting. Default: runs it at once.
    */
   exclusive?: (run: () => Promise<void>) => Promise<void>;
+  /** Whether this instance runs the job now: once per cluster (`RecordWriter`). Default: yes. */
+  runsHere?: () => boolean;
 }
 
 /**
@@ -54,6 +56,7 @@ export class RetentionJob {
   async run(now = Date.now()): Promise<number> {
     const { log } = this.configuration;
     const exclusive = this.configuration.exclusive ?? ((run) => run());
+    if (this.configuration.runsHere?.() === false) return 0;
     let dropped = 0;
     try {
       await exclusive(async () => {

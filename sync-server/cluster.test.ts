@@ -12,6 +12,7 @@ import { schemaFor, TEST_ENGINE } from './testing/testDatabase';
 import {
   activeMember,
   connect,
+  kioskCheckIn,
   pairKiosk,
   SITE,
   startTestServer,
@@ -161,6 +162,66 @@ describe.runIf(TEST_ENGINE === 'postgres')('two instances on one database', () =
     await a.api('POST', `/api/sites/${SITE}/archive`, undefined, admin.accessToken);
     await until(() => tablet.closes.length > 0, 'the other instance to close the tablet');
     expect(tablet.closes[0]).toEqual({ code: 1013, reason: 'site-archived' });
+  });
+});
+
+// One writer of the SQL record per cluster ([R1]): a PostgreSQL advisory lock names it.
+describe.runIf(TEST_ENGINE === 'postgres')('the record of two instances on one database', () => {
+  /** Member ids with a row in `events` (the record), in order. */
+  const recorded = async (t: TestServer) =>
+    (
+      await t.server.db.all<{ member_id: string }>(
+        'select member_id from events order by member_id',
+      )
+    ).map((row) => row.member_id);
+
+  it('[R1] never loses a row to an instance that holds an older copy of the day (no relay between them)', async () => {
+    const limits = { sweepMs: 600_000 };
+    const a = await startTestServer({}, undefined, { limits });
+    open.push(a);
+    const b = await startTestServer({}, a.dir, { limits });
+    open.push(b);
+    const k1 = await pairKiosk(a, 'Front door');
+    const k2 = await pairKiosk(b, 'Side door');
+    const door1 = connect(a, today(), k1.token);
+    open.push(door1);
+    await door1.outcome;
+    kioskCheckIn(door1.doc, k1.deviceId, 'M1');
+    await until(async () => (await recorded(a)).includes('M1'), 'M1 in the record');
+    // B loads the day (with M1) for its own door; without Redis it hears nothing of A's later.
+    const door2 = connect(b, today(), k2.token);
+    open.push(door2);
+    await door2.outcome;
+    kioskCheckIn(door1.doc, k1.deviceId, 'M3');
+    await until(async () => (await recorded(a)).includes('M3'), 'M3 in the record');
+    kioskCheckIn(door2.doc, k2.deviceId, 'M2');
+    await until(async () => (await recorded(a)).includes('M2'), 'M2 in the record');
+    await Promise.all([a.server.records.settled(), b.server.records.settled()]);
+    expect(await recorded(a)).toEqual(['M1', 'M2', 'M3']);
+  });
+
+  it('[R1] hands the record to the other instance when the writer stops, which records what reached it meanwhile', async () => {
+    const limits = { sweepMs: 600_000, recordWriterRetryMs: 200 };
+    const a = await startTestServer({}, undefined, { limits });
+    open.push(a);
+    const b = await startTestServer({}, a.dir, { limits });
+    open.push(b);
+    const door = connect(b, today(), (await pairKiosk(b)).token);
+    open.push(door);
+    await door.outcome;
+    const deviceId = (await b.server.db.get<{ id: string }>('select id from devices'))?.id ?? '';
+    // A writes the record; B tells it what it stored.
+    kioskCheckIn(door.doc, deviceId, 'M1');
+    await until(async () => (await recorded(b)).includes('M1'), 'M1 in the record');
+    await a.close();
+    kioskCheckIn(door.doc, deviceId, 'M2');
+    kioskCheckIn(door.doc, deviceId, 'M3');
+    await until(
+      async () => (await recorded(b)).join() === 'M1,M2,M3',
+      'B to take over and record M2 and M3',
+    );
+    await b.server.records.settled();
+    expect(await recorded(b)).toEqual(['M1', 'M2', 'M3']);
   });
 });
 

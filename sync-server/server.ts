@@ -38,6 +38,7 @@ import type { MemberChange } from './members/planMembers';
 import { RosterDocuments } from './members/RosterDocuments';
 import { Metrics } from './metrics';
 import { RecordKeeper } from './RecordKeeper';
+import { PostgresRecordWriter, type RecordWriter, SOLE_WRITER } from './RecordWriter';
 import { RedisRelay, relayPrefix } from './RedisRelay';
 import { RetentionJob } from './RetentionJob';
 import { SiteRegistry } from './SiteRegistry';
@@ -106,6 +107,8 @@ export async function startServer(
     limits?: HttpLimits & {
       sockets?: Partial<SocketGateConfiguration>;
       sweepMs?: number;
+      /** How often an instance that does not write the record tries to, ms (default 5 s). */
+      recordWriterRetryMs?: number;
       /** How long a start waits for Redis, ms (REDIS_START_WAIT_MS). */
       redisStartWaitMs?: number;
     };
@@ -234,12 +237,47 @@ export async function startServer(
           onCheckpoint: (frames, done) => metrics.walFramesBehind.set(frames - done),
           onError: (message) => log.warn({ err: message }, 'WAL checkpoint failed'),
         });
+  // One instance of those on a PostgreSQL writes the SQL record and runs retention ([R1]); it
+  // follows what the others store from the database, told by their signals and its sweep.
+  const clustered = db instanceof PostgresDatabase && config.databaseUrl !== undefined;
+  const writer: RecordWriter =
+    db instanceof PostgresDatabase && config.databaseUrl
+      ? new PostgresRecordWriter(db, {
+          url: config.databaseUrl,
+          tryEveryMs: options.limits?.recordWriterRetryMs,
+          onChange: (writing) => {
+            if (!writing) {
+              records.stoppedWriting();
+              log.warn('record: another instance writes the record now');
+              return;
+            }
+            log.info('record: this instance writes the record');
+            catchUp();
+            void retention.run();
+          },
+          onError: (message) => log.warn(message),
+        })
+      : SOLE_WRITER;
   const records = new RecordKeeper({
     db,
     documents,
+    writer,
+    fromDatabase: clustered,
+    tellWriter: (name) => signals.send({ kind: 'stored', names: [name] }),
     onRecorded: (seconds) => metrics.recordSeconds.observe(seconds),
     onError: (error, what) => log.error({ err: error }, `record: ${what} failed`),
   });
+  // Days whose record is behind their documents (a crash, an upgrade, another writer's end):
+  // rebuilt in slices while the server already serves; reports show the old rows until then.
+  const catchUp = () =>
+    void records.catchUp().then(
+      (days) => {
+        if (days === null)
+          log.info('record: catching up stopped by the shutdown; the next start goes on');
+        else if (days > 0) log.info({ days }, 'record: caught up');
+      },
+      (error) => log.error({ err: error }, 'record: catching up failed'),
+    );
   // A crash left accepted updates in the log: fold them into their documents before anyone
   // connects ([W5]). Their days' record follows in the background (`catchUp` below).
   for (const name of await documents.namesWithUpdates()) await documents.fold(name);
@@ -359,6 +397,7 @@ export async function startServer(
     if (signal.kind === 'subject') access.closeSubject(signal.subject, signal.reason);
     else if (signal.kind === 'rosters')
       void rosters.refresh(hocuspocus as Hocuspocus, signal.names);
+    else if (signal.kind === 'stored') records.followStored(signal.names);
     else sites.load().catch(() => {});
   };
   let signals: ClusterSignals = new LocalSignals(applySignal);
@@ -446,6 +485,7 @@ export async function startServer(
     log,
     isLoaded: (name) => (hocuspocus as Hocuspocus).documents.has(name),
     exclusive: (run) => records.exclusive(run),
+    runsHere: () => writer.writing,
   });
   retention.start();
   // Changes made elsewhere (the CLI; another instance whose signal was lost) are followed
@@ -460,6 +500,11 @@ export async function startServer(
     rosters
       .sweep(hocuspocus as Hocuspocus)
       .catch((error) => log.warn({ err: (error as Error).message }, 'rosters: sweep failed'));
+    // The record's writer follows what other instances stored and no signal brought.
+    if (clustered)
+      records
+        .sweep()
+        .catch((error) => log.warn({ err: (error as Error).message }, 'record: sweep failed'));
   };
   const sweeper = setInterval(sweep, options.limits?.sweepMs ?? SWEEP_MS);
   sweeper.unref();
@@ -483,16 +528,8 @@ export async function startServer(
   const port = (http.address() as AddressInfo).port;
   acceptedOrigins.listening({ scheme: tls ? 'https' : 'http', port, host: config.host });
   certificate?.start();
-  // Days whose record is behind their documents (a crash, an upgrade): rebuilt in slices while
-  // the server already serves; reports show the old rows of those days until then.
-  void records.catchUp().then(
-    (days) => {
-      if (days === null)
-        log.info('record: catching up stopped by the shutdown; the next start goes on');
-      else if (days > 0) log.info({ days }, 'record: caught up');
-    },
-    (error) => log.error({ err: error }, 'record: catching up failed'),
-  );
+  if (writer instanceof PostgresRecordWriter) await writer.start();
+  else catchUp();
   const metricsServer = config.metricsAddress
     ? await listenForMetrics(config.metricsAddress, metrics)
     : null;
@@ -540,6 +577,8 @@ export async function startServer(
         http.closeAllConnections();
         await closed;
         await records.stop();
+        // After the record's last writes: the next writer takes over from there.
+        await writer.close();
         await devices.stop();
         await checkpoints?.stop();
         await db.close();
