@@ -343,16 +343,17 @@ describe.runIf(databaseUrl !== '' && hasNginx())('two instances behind nginx', (
     const progress: string[] = [];
     const t0 = Date.now();
     const mark = (what: string) => progress.push(`${Date.now() - t0} ms: ${what}`);
-    onTestFailed(() => {
+    const dump = () => {
       const errorLog = join(dir, 'nginx-error.log');
       console.error(
         [
           ...progress,
-          ...instances.map((i) => `--- instance ${i.label} (${i.port}):\n${i.output.slice(-4000)}`),
+          ...instances.map((i) => `--- instance ${i.label} (${i.port}):\n${i.output.slice(-8000)}`),
           `--- nginx error log:\n${existsSync(errorLog) ? readFileSync(errorLog, 'utf8').slice(-4000) : ''}`,
         ].join('\n'),
       );
-    });
+    };
+    onTestFailed(dump);
 
     // Staff signs in and pairs a kiosk through nginx, as the dashboard and a tablet do.
     const session = await api<SessionAnswer>('POST', '/api/session', {

@@ -126,6 +126,33 @@ export class DocumentStore {
     return row ? row.version : null;
   }
 
+  /** Whether the document has a stored state or logged updates (what `load` reads). */
+  async exists(name: string): Promise<boolean> {
+    const row = await this.db.get<{ found: number }>(
+      `select 1 as found from documents where name = ?
+       union all select 1 as found from document_updates where name = ? limit 1`,
+      [name, name],
+    );
+    return row !== undefined;
+  }
+
+  /**
+   * Check-ins documents the record may not have followed: stored since the record last noted
+   * them (`record_marks`), or with logged updates not folded into their state yet (a store folds
+   * only once the log is large enough, so those changes leave the version as it was). `version`
+   * is null for a document with logged updates only.
+   */
+  async checkinsBehindRecord(): Promise<{ name: string; version: number | null }[]> {
+    return this.db.all<{ name: string; version: number | null }>(
+      `select d.name, d.version from documents d left join record_marks m on m.name = d.name
+       where d.name like 'checkins/%' and (m.version is null or m.version < d.version)
+       union
+       select distinct u.name, d.version from document_updates u
+       left join documents d on d.name = u.name
+       where u.name like 'checkins/%'`,
+    );
+  }
+
   /** A document as a Y.Doc (its state and its logged updates), or null when it has neither. */
   async load(name: string): Promise<Y.Doc | null> {
     const { state, updates } = await this.read(name);

@@ -155,13 +155,10 @@ export class RecordKeeper implements Extension {
         queued = resolve;
       }),
     ]);
-    let behind: { name: string; version: number }[];
+    let behind: { name: string; version: number | null }[];
     let jobs: Promise<void>[];
     try {
-      behind = await this.configuration.db.all<{ name: string; version: number }>(
-        `select d.name, d.version from documents d left join record_marks m on m.name = d.name
-         where d.name like 'checkins/%' and (m.version is null or m.version < d.version)`,
-      );
+      behind = await this.configuration.documents.checkinsBehindRecord();
       const days = new Map<string, { siteId: string; day: LocalDay }>();
       for (const { name } of behind) {
         const parsed = parseDocName(name);
@@ -184,7 +181,8 @@ export class RecordKeeper implements Extension {
     try {
       // Only once every day around each document is rebuilt may the document count as followed.
       await this.queue.add('background', async () => {
-        for (const { name, version } of behind) await this.mark(name, version);
+        for (const { name, version } of behind)
+          if (version !== null) await this.mark(name, version);
       });
     } catch (error) {
       if (error instanceof QueueClosed) return null;
@@ -227,10 +225,7 @@ export class RecordKeeper implements Extension {
       for (const [at, held] of this.ledgers)
         if (now - held.usedAt > IDLE_LEDGER_MS) this.ledgers.delete(at);
     }
-    const behind = await this.configuration.db.all<{ name: string }>(
-      `select d.name from documents d left join record_marks m on m.name = d.name
-       where d.name like 'checkins/%' and (m.version is null or m.version < d.version)`,
-    );
+    const behind = await this.configuration.documents.checkinsBehindRecord();
     this.followStored(behind.map((row) => row.name));
   }
 
@@ -404,7 +399,7 @@ export class RecordKeeper implements Extension {
 
   private async exists(siteId: string, day: LocalDay): Promise<boolean> {
     const name = checkinsDocName(siteId, day);
-    return this.isOpen(name) || (await this.configuration.documents.versionOf(name)) !== null;
+    return this.isOpen(name) || (await this.configuration.documents.exists(name));
   }
 
   /** Notes that the record has followed `version` of a document; never backwards. */
