@@ -166,6 +166,20 @@ export interface RunningVersion {
   readonly staff: readonly { username: string; siteId: string; token: string }[];
   /** When the first of the access tokens above expires, ms since the epoch. */
   readonly tokensValidUntil: number;
+  /**
+   * Starts another instance of the same server (same DATA_DIR and environment, its own port
+   * and `env` on top): with DATABASE_URL and REDIS_URL, a second instance of one deployment.
+   * Stopped by its own `stop`, or by this one's.
+   */
+  peer(env?: Record<string, string>): Promise<ServerProcess>;
+  stop(): Promise<void>;
+}
+
+/** One server process of a version. */
+export interface ServerProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly ws: string;
   stop(): Promise<void>;
 }
 
@@ -221,48 +235,47 @@ export async function startVersion(
     });
   try {
     cli(['create-admin', '--username', 'boss']);
+    // Sites other than the first come from `create-site` ([C1]); a version before it made them
+    // from SITE_ID itself, so a failure here is left for `create-staff` to report.
+    for (const siteId of new Set((options.staff ?? []).map((account) => account.siteId))) {
+      if (siteId === SITE) continue;
+      try {
+        cli(['create-site', '--site', siteId, '--name', siteId, '--time-zone', ZONE]);
+      } catch {
+        // An older CLI: create-staff makes the site.
+      }
+    }
     for (const account of options.staff ?? [])
       cli(['create-staff', '--username', account.username], account.siteId);
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
-  const child = spawn(
-    process.execPath,
-    [...(options.nodeArgs ?? []), '--import', 'tsx', 'sync-server/main.ts'],
-    { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const peers: ServerProcess[] = [];
+  const first = spawnServer(root, env, port, options.nodeArgs);
+  const child = first.child;
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(15_000)]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    }
+    for (const peer of peers) await peer.stop();
+    await first.stop();
     rmSync(dataDir, { recursive: true, force: true });
     runningVersions.delete(stop);
   };
   runningVersions.add(stop);
+  const peer = async (more: Record<string, string> = {}): Promise<ServerProcess> => {
+    const peerPort = await freePort();
+    const started = spawnServer(
+      root,
+      { ...env, ...more, PORT: String(peerPort) },
+      peerPort,
+      options.nodeArgs,
+    );
+    peers.push(started);
+    await started.ready;
+    return started;
+  };
   try {
     const http = `http://127.0.0.1:${port}`;
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null || child.signalCode !== null)
-          throw new Error(`the server exited: ${stderr}`);
-        try {
-          return (await fetch(`${http}/readyz`)).ok;
-        } catch {
-          return false;
-        }
-      },
-      `the server in ${root}`,
-      60_000,
-    );
+    await first.ready;
     const api = async <T>(path: string, body: unknown, token?: string): Promise<T> => {
       const response = await fetch(`${http}${path}`, {
         method: 'POST',
@@ -325,10 +338,58 @@ export async function startVersion(
       kiosks,
       staff,
       tokensValidUntil,
+      peer,
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** A server process on `port`; `ready` resolves once it answers /readyz. */
+function spawnServer(
+  root: string,
+  env: NodeJS.ProcessEnv,
+  port: number,
+  nodeArgs: readonly string[] = [],
+): ServerProcess & { readonly ready: Promise<void> } {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'sync-server/main.ts'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const http = `http://127.0.0.1:${port}`;
+  const ready = waitFor(
+    async () => {
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`the server exited: ${stderr}`);
+      try {
+        return (await fetch(`${http}/readyz`)).ok;
+      } catch {
+        return false;
+      }
+    },
+    `the server in ${root}`,
+    60_000,
+  );
+  return {
+    child,
+    port,
+    ws: `ws://127.0.0.1:${port}`,
+    ready,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await Promise.race([exited, sleep(15_000)]);
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
 }

@@ -33,7 +33,13 @@ let kiosks: Kiosk[] = [];
 let tracker: LatencyTracker | null = null;
 let maxLateMs = 0;
 
-async function connect(ws: string, day: LocalDay, sites: SitePlan[], batch: number): Promise<void> {
+async function connect(
+  ws: string,
+  dashboardWs: string,
+  day: LocalDay,
+  sites: SitePlan[],
+  batch: number,
+): Promise<void> {
   const started = performance.now();
   tracker = new LatencyTracker(
     new Map(sites.map((site) => [site.index, site.dashboards.length])),
@@ -50,7 +56,7 @@ async function connect(ws: string, day: LocalDay, sites: SitePlan[], batch: numb
     }
   const dashboards = sites.flatMap((site) =>
     site.dashboards.map((token) => () => {
-      const client = connectClient(ws, site.docName, token);
+      const client = connectClient(dashboardWs, site.docName, token);
       watchEntries(client.doc, day, (added) => {
         const now = performance.now();
         for (const entry of added) {
@@ -130,7 +136,7 @@ process.on('message', (message: ToClients) => {
   const run = async () => {
     switch (message.type) {
       case 'connect':
-        return connect(message.ws, message.day, message.sites, message.batch);
+        return connect(message.ws, message.dashboardWs, message.day, message.sites, message.batch);
       case 'load':
         return load(message.rate, message.seconds, message.measured);
       case 'finish':

@@ -3,6 +3,9 @@
  * (issue 14, item 4) and a `--quick` preset for a fast check.
  */
 import { parseArgs } from 'node:util';
+import type { ServerKind } from './servers';
+
+const KINDS: readonly ServerKind[] = ['headcount', 'cluster', 'relay'];
 
 export interface LoadOptions {
   readonly kiosks: number;
@@ -20,6 +23,11 @@ export interface LoadOptions {
   readonly seedEntries: number;
   /** Child processes the clients are spread over (each hosts whole sites, see clientPool.ts). */
   readonly processes: number;
+  /**
+   * The servers compared, a round of each in turn: one Headcount instance, two instances with
+   * PostgreSQL and Redis (`cluster`), the bare relay.
+   */
+  readonly servers: readonly ServerKind[];
   /** The flags as given, for the report. */
   readonly argv: readonly string[];
 }
@@ -29,6 +37,9 @@ const QUICK = { kiosks: 20, dashboards: 20, sites: 2, rate: 50, seconds: 20, rou
 
 export const USAGE = `npm run bench:load -- [--quick] [--kiosks N] [--dashboards N] [--sites N]
   [--rate check-ins/s] [--seconds N] [--rounds N] [--processes N] [--seed entries]
+  [--servers headcount,cluster,relay]
+cluster: two instances on BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test,
+a schema of their own) relaying through BENCH_REDIS_URL (default redis://127.0.0.1:6379).
 Defaults: ${JSON.stringify(FULL)}; --quick: ${JSON.stringify(QUICK)}.`;
 
 export function readOptions(argv: readonly string[]): LoadOptions {
@@ -44,6 +55,7 @@ export function readOptions(argv: readonly string[]): LoadOptions {
       rounds: { type: 'string' },
       processes: { type: 'string' },
       seed: { type: 'string' },
+      servers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -64,6 +76,10 @@ export function readOptions(argv: readonly string[]): LoadOptions {
     return value;
   };
   const sites = whole('sites', values.sites, base.sites, 1);
+  const servers = (values.servers ?? KINDS.join(',')).split(',').map((kind) => kind.trim());
+  const unknown = servers.find((kind) => !KINDS.includes(kind as ServerKind));
+  if (unknown !== undefined || servers.length === 0)
+    throw new Error(`--servers must list some of ${KINDS.join(', ')} (got ${unknown ?? 'none'})`);
   const options: LoadOptions = {
     kiosks: whole('kiosks', values.kiosks, base.kiosks, sites),
     dashboards: whole('dashboards', values.dashboards, base.dashboards, sites),
@@ -76,6 +92,7 @@ export function readOptions(argv: readonly string[]): LoadOptions {
     // Two: the machine has two cores, one is the server's; a second client process only helps
     // where one cannot keep up, and the report shows each one's CPU and stalls to judge that.
     processes: Math.min(sites, whole('processes', values.processes, 2, 1)),
+    servers: [...new Set(servers as ServerKind[])],
     argv,
   };
   // Each process connects its clients in batches (clients.ts): all batches in flight together

@@ -109,3 +109,43 @@ export class ProcessProbe {
     };
   }
 }
+
+/** What a round measures on its server: one process, or several (`ProbeGroup`). */
+export interface Probe {
+  start(): Promise<{ end: () => Promise<MeasuredPart> }>;
+}
+
+/**
+ * The processes of one deployment measured together (two instances): CPU, RSS and GC time
+ * added up, the longest stall and pause of either.
+ */
+export class ProbeGroup implements Probe {
+  constructor(private readonly probes: readonly ProcessProbe[]) {}
+
+  async start(): Promise<{ end: () => Promise<MeasuredPart> }> {
+    const parts = await Promise.all(this.probes.map((probe) => probe.start()));
+    return {
+      end: async () => {
+        const ended = await Promise.all(parts.map((part) => part.end()));
+        const sum = (pick: (part: MeasuredPart) => number) =>
+          ended.reduce((n, part) => n + pick(part), 0);
+        const most = (pick: (part: MeasuredPart) => number) => Math.max(...ended.map(pick));
+        return {
+          cpuMs: sum((part) => part.cpuMs),
+          seconds: most((part) => part.seconds),
+          rssPeakMiB: sum((part) => part.rssPeakMiB),
+          hwmMiB: sum((part) => part.hwmMiB),
+          loop: {
+            seq: 0,
+            maxMs: most((part) => part.loop.maxMs),
+            p99Ms: most((part) => part.loop.p99Ms),
+            meanMs: sum((part) => part.loop.meanMs) / ended.length,
+            count: sum((part) => part.loop.count),
+            gcMaxMs: most((part) => part.loop.gcMaxMs),
+            gcTotalMs: sum((part) => part.loop.gcTotalMs),
+          },
+        };
+      },
+    };
+  }
+}

@@ -17,7 +17,9 @@ export interface SitePlan {
 export type ToClients =
   | {
       readonly type: 'connect';
+      /** Where kiosks connect, and where dashboards do (another instance, or the same). */
       readonly ws: string;
+      readonly dashboardWs: string;
       readonly day: LocalDay;
       readonly sites: SitePlan[];
       /** Clients connecting at once (see `connectInBatches`). */

@@ -80,7 +80,11 @@ const ms = (v: number) => (v >= 100 ? `${v.toFixed(0)}` : v.toFixed(1));
 const mib = (v: number) => `${v.toFixed(0)} MiB`;
 const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : '–');
-const LABEL: Record<ServerKind, string> = { headcount: 'Headcount', relay: 'bare relay' };
+const LABEL: Record<ServerKind, string> = {
+  headcount: 'Headcount',
+  cluster: 'Headcount ×2 + Redis',
+  relay: 'bare relay',
+};
 
 export function loadReport(context: Context, rounds: RoundResult[]): string[] {
   const { options } = context;
@@ -89,7 +93,7 @@ export function loadReport(context: Context, rounds: RoundResult[]): string[] {
   const cpu = cpus();
   const load = (values: number[]) => values.map((v) => v.toFixed(2)).join(' / ');
   print(
-    `### Load: ${options.kiosks} kiosks and ${options.dashboards} dashboards at ${options.sites} sites, Headcount against a bare Hocuspocus relay`,
+    `### Load: ${options.kiosks} kiosks and ${options.dashboards} dashboards at ${options.sites} sites, ${options.servers.map((kind) => LABEL[kind]).join(', ')}`,
   );
   print();
   print(
@@ -97,36 +101,42 @@ export function loadReport(context: Context, rounds: RoundResult[]): string[] {
   );
   print();
   print(
-    `Every kiosk and dashboard is a real \`@hocuspocus/provider\` with its own websocket, on today's check-ins document of its site; all on 127.0.0.1, in ${options.processes} client process${options.processes === 1 ? '' : 'es'} (each with whole sites, so a check-in is written and seen on one clock). The kiosks write ${options.rate} check-ins a second in all, in turn, for ${options.seconds} s after ${options.warmupSeconds} s of warm-up; site 0's document already holds ${options.seedEntries.toLocaleString('en')} entries, written by a kiosk of its own before anyone else connected (it stays connected). Latency is from a kiosk's write until the last dashboard of its site has the entry (\`watchEntries\`). Rounds alternate Headcount (this working tree, its own process, a fresh DATA_DIR, kiosks paired and desk accounts signed in through its API) and Hocuspocus with no extensions (\`bench/load/bareRelay.ts\`, any token), ${options.rounds} of each; both run as \`node --import bench/load/loopMonitor.mjs --import tsx …\`. Server figures cover the measured part (the load and the catching up after it): CPU is utime + stime from /proc, RSS the largest VmRSS sampled every 100 ms (VmHWM, the peak since start, per round below), the stall the longest event-loop delay from \`monitorEventLoopDelay\` (1 ms resolution), the GC pause the longest garbage collection reported by \`PerformanceObserver\`. Medians over rounds.`,
+    `Every kiosk and dashboard is a real \`@hocuspocus/provider\` with its own websocket, on today's check-ins document of its site; all on 127.0.0.1, in ${options.processes} client process${options.processes === 1 ? '' : 'es'} (each with whole sites, so a check-in is written and seen on one clock). The kiosks write ${options.rate} check-ins a second in all, in turn, for ${options.seconds} s after ${options.warmupSeconds} s of warm-up; site 0's document already holds ${options.seedEntries.toLocaleString('en')} entries, written by a kiosk of its own before anyone else connected (it stays connected). Latency is from a kiosk's write until the last dashboard of its site has the entry (\`watchEntries\`). Rounds alternate Headcount (this working tree, its own process, a fresh DATA_DIR with SQLite, kiosks paired and desk accounts signed in through its API), Headcount ×2 + Redis (two processes of this tree on one PostgreSQL schema of their own, relaying through Redis: kiosks on the first, dashboards on the second, so every check-in crosses Redis; server figures add up both processes) and Hocuspocus with no extensions (\`bench/load/bareRelay.ts\`, any token), as listed in \`--servers\`, ${options.rounds} of each; all run as \`node --import bench/load/loopMonitor.mjs --import tsx …\`. Server figures cover the measured part (the load and the catching up after it): CPU is utime + stime from /proc, RSS the largest VmRSS sampled every 100 ms (VmHWM, the peak since start, per round below), the stall the longest event-loop delay from \`monitorEventLoopDelay\` (1 ms resolution), the GC pause the longest garbage collection reported by \`PerformanceObserver\`. Medians over rounds.`,
   );
   print();
   const by = (kind: ServerKind) => rounds.filter((round) => round.kind === kind).map(summarize);
-  const h = medians(by('headcount'));
-  const r = medians(by('relay'));
+  const ran = options.servers.filter((kind) => by(kind).length > 0);
+  const summary = new Map(ran.map((kind) => [kind, medians(by(kind))]));
   print(
     '| server | kiosk → every dashboard p50 / p95 / p99 / max | seeded site p50 / p99 | server CPU (of one core) | peak RSS | longest stall | longest GC pause | lost |',
   );
   print('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const [kind, s] of [
-    ['headcount', h],
-    ['relay', r],
-  ] as const) {
+  for (const [kind, s] of summary) {
     print(
       `| ${LABEL[kind]} | ${[s.p50, s.p95, s.p99, s.max].map(ms).join(' / ')} ms | ${ms(s.seededP50)} / ${ms(s.seededP99)} ms | ${Math.round(s.cpuMs)} ms (${pct(s.cpuShare)}) | ${mib(s.rssMiB)} | ${ms(s.stallMs)} ms | ${ms(s.gcMaxMs)} ms | ${s.lost} |`,
     );
   }
-  print(
-    `| Headcount / relay | ${[
-      [h.p50, r.p50],
-      [h.p95, r.p95],
-      [h.p99, r.p99],
-      [h.max, r.max],
-    ]
-      .map(([a, b]) => ratio(a as number, b as number))
-      .join(
-        ' / ',
-      )} | ${ratio(h.seededP50, r.seededP50)} / ${ratio(h.seededP99, r.seededP99)} | ${ratio(h.cpuMs, r.cpuMs)} | ${ratio(h.rssMiB, r.rssMiB)} | ${ratio(h.stallMs, r.stallMs)} | ${ratio(h.gcMaxMs, r.gcMaxMs)} | |`,
-  );
+  // Targets: one instance within 1.2× of the relay; two instances within 2× of one.
+  for (const [a, b] of [
+    ['headcount', 'relay'],
+    ['cluster', 'headcount'],
+  ] as const) {
+    const h = summary.get(a);
+    const r = summary.get(b);
+    if (!h || !r) continue;
+    print(
+      `| ${LABEL[a]} / ${LABEL[b]} | ${[
+        [h.p50, r.p50],
+        [h.p95, r.p95],
+        [h.p99, r.p99],
+        [h.max, r.max],
+      ]
+        .map(([x, y]) => ratio(x as number, y as number))
+        .join(
+          ' / ',
+        )} | ${ratio(h.seededP50, r.seededP50)} / ${ratio(h.seededP99, r.seededP99)} | ${ratio(h.cpuMs, r.cpuMs)} | ${ratio(h.rssMiB, r.rssMiB)} | ${ratio(h.stallMs, r.stallMs)} | ${ratio(h.gcMaxMs, r.gcMaxMs)} | |`,
+    );
+  }
   print();
   print(
     'Round by round, in the order run. Load generator: CPU of the client processes and the bench process over the measured part (share of one core), their longest event-loop stall, and the latest a check-in went out after its scheduled time; other processes: what else the machine ran meanwhile (/proc/stat less the server and the load generator), noise unless near zero. Connect: seconds for every client to sync its document. Headcount rounds name the commit they ran (`+`: with uncommitted changes to sync-server/ or shared/).',
@@ -153,7 +163,7 @@ export function loadReport(context: Context, rounds: RoundResult[]): string[] {
       ? 'Every check-in reached every dashboard of its site; no connection closed.'
       : `**${lost} check-ins did not reach every dashboard within 30 s; ${closes} connections closed.**`,
   );
-  const trees = new Set(rounds.filter((round) => round.kind === 'headcount').map((r) => r.tree));
+  const trees = new Set(rounds.filter((round) => round.kind !== 'relay').map((r) => r.tree));
   if (trees.size > 1)
     print(
       `**The Headcount rounds ran different code (${[...trees].join(', ')}): the server was changed during the run, and its medians mix them.**`,

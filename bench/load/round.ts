@@ -69,7 +69,14 @@ export async function runRound(
     const assigned = pool.assign(sites);
     const batch = Math.min(25, Math.floor(100 / pool.size));
     const connected = await pool.step(
-      assigned.map((mine) => ({ type: 'connect', ws: server.ws, day, sites: mine, batch })),
+      assigned.map((mine) => ({
+        type: 'connect',
+        ws: server.ws,
+        dashboardWs: server.dashboardWs,
+        day,
+        sites: mine,
+        batch,
+      })),
       'connected',
       600_000,
     );

@@ -1,7 +1,8 @@
 /**
- * `npm run bench:load`: many kiosks and dashboards on several sites against Headcount and against
- * a bare Hocuspocus relay, in alternating rounds (issue 14, item 4). Progress goes to stderr, the
- * Markdown for docs/BENCHMARKS.md to stdout at the end. `--quick` for a fast check; see options.ts.
+ * `npm run bench:load`: many kiosks and dashboards on several sites against Headcount (one
+ * instance, and two with PostgreSQL and Redis) and a bare Hocuspocus relay, in alternating rounds
+ * (issues 14 and 12). Progress goes to stderr, the Markdown for docs/BENCHMARKS.md to stdout at
+ * the end. `--quick` for a fast check; see options.ts.
  */
 import { cleanUpOnSignals } from './cleanup';
 import { readOptions } from './options';
@@ -14,10 +15,10 @@ cleanUpOnSignals();
 const log = (line: string) => console.error(line);
 const context = machineContext(options);
 const rounds: RoundResult[] = [];
-const order: ServerKind[] = ['headcount', 'relay'];
+const order: readonly ServerKind[] = options.servers;
 for (let i = 0; i < options.rounds; i++) {
   for (const kind of order) {
-    log(`round ${rounds.length + 1}/${options.rounds * 2}: ${kind}`);
+    log(`round ${rounds.length + 1}/${options.rounds * order.length}: ${kind}`);
     const round = await runRound(kind, options, log);
     const sorted = [...round.latencies].sort((a, b) => a - b);
     log(

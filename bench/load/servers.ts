@@ -1,8 +1,10 @@
 /**
- * The two servers under load, started the same way and described the same way: Headcount from
- * this working tree (`startVersion`, with kiosks paired and desk accounts made at every site) and
- * the bare Hocuspocus relay (`bareRelay.ts`, which takes any token). Both are their own process,
- * `node --import loopMonitor.mjs --import tsx <script>`, on 127.0.0.1.
+ * The servers under load, started the same way and described the same way: Headcount from this
+ * working tree (`startVersion`, with kiosks paired and desk accounts made at every site) as one
+ * instance on SQLite, as two instances on one PostgreSQL schema relaying through Redis (kiosks
+ * on the first, dashboards on the second), and the bare Hocuspocus relay (`bareRelay.ts`, which
+ * takes any token). Each is its own process, `node --import loopMonitor.mjs --import tsx
+ * <script>`, on 127.0.0.1.
  */
 
 import { execFileSync, spawn } from 'node:child_process';
@@ -10,13 +12,19 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { SOCKET_LIMITS } from '../../sync-server/SocketGate';
 import { freePort, repo, SITE, sleep, startVersion, waitFor } from '../versionServers';
 import { disposable } from './cleanup';
 import type { LoadOptions } from './options';
-import { LOOP_MONITOR, ProcessProbe } from './processProbe';
+import { LOOP_MONITOR, type Probe, ProbeGroup, ProcessProbe } from './processProbe';
 
-export type ServerKind = 'headcount' | 'relay';
+export type ServerKind = 'headcount' | 'cluster' | 'relay';
+
+/** The PostgreSQL and Redis of the two-instance rounds (CI's, by default). */
+export const CLUSTER_DATABASE_URL =
+  process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const CLUSTER_REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface Credential {
   readonly deviceId: string;
@@ -33,8 +41,11 @@ export interface SiteCredentials {
 
 export interface LoadServer {
   readonly kind: ServerKind;
+  /** Where kiosks connect. */
   readonly ws: string;
-  readonly probe: ProcessProbe;
+  /** Where dashboards connect: `ws`, or the second instance. */
+  readonly dashboardWs: string;
+  readonly probe: Probe;
   readonly sites: readonly SiteCredentials[];
   /** The kiosk that writes the seeded day at site 0 (its own device, as a busy door would be). */
   readonly seeder: Credential;
@@ -65,10 +76,10 @@ const nodeArgs = [
 ];
 
 export function startServer(kind: ServerKind, options: LoadOptions): Promise<LoadServer> {
-  return kind === 'headcount' ? startHeadcount(options) : startRelay(options);
+  return kind === 'relay' ? startRelay(options) : startHeadcount(options, kind === 'cluster');
 }
 
-async function startHeadcount(options: LoadOptions): Promise<LoadServer> {
+async function startHeadcount(options: LoadOptions, cluster: boolean): Promise<LoadServer> {
   const ids = siteIds(options.sites);
   // Headcount lets one account hold 16 sockets (SocketGate's maxPerAccount), so the dashboards of
   // a site share as few desk accounts as fit, as a gym's front-desk phones and screens would.
@@ -83,31 +94,64 @@ async function startHeadcount(options: LoadOptions): Promise<LoadServer> {
   const loopFile = ProcessProbe.loopFileIn(temp);
   const sockets = options.kiosks + options.dashboards + 1;
   const env: Record<string, string> = { LOOP_MONITOR_FILE: loopFile };
+  // Two instances: a schema of their own per attempt (dropped at the end), one Redis.
+  let schema = '';
+  const attemptEnv = () => {
+    if (!cluster) return env;
+    schema = `bench_load_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    return {
+      ...env,
+      DATABASE_URL: CLUSTER_DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      REDIS_URL: CLUSTER_REDIS_URL,
+    };
+  };
   // Only when the defaults cannot hold the run: every client is on 127.0.0.1, one address.
   if (sockets + 32 > SOCKET_LIMITS.maxPerAddress) env.MAX_CONNECTIONS_PER_IP = String(sockets + 64);
   // Tokens are not refreshed (the provider re-sends the same one): they must outlive a round.
   const roundSeconds = options.warmupSeconds + options.seconds + 600;
   if (roundSeconds > 900) env.ACCESS_TOKEN_TTL = String(Math.min(86_400, roundSeconds));
-  const removeTemp = disposable(() => rmSync(temp, { recursive: true, force: true }));
+  const removeTemp = disposable(async () => {
+    rmSync(temp, { recursive: true, force: true });
+    if (cluster) await dropSchema(schema);
+  });
   const tree = treeState();
   let version: Awaited<ReturnType<typeof startVersion>>;
   try {
-    version = await retryWhileStarting(() =>
-      startVersion(repo, {
-        kiosks: options.kiosks + 1,
-        // The last kiosk is the seeder, at site 0.
-        kioskSites: [
-          ...Array.from({ length: options.kiosks }, (_, i) => ids[siteOf(i, options.sites)]),
-          SITE,
-        ] as string[],
-        staff: accounts.flat(),
-        env,
-        nodeArgs,
-      }),
-    );
+    version = await retryWhileStarting(async () => {
+      const attempt = attemptEnv();
+      try {
+        return await startVersion(repo, {
+          kiosks: options.kiosks + 1,
+          // The last kiosk is the seeder, at site 0.
+          kioskSites: [
+            ...Array.from({ length: options.kiosks }, (_, i) => ids[siteOf(i, options.sites)]),
+            SITE,
+          ] as string[],
+          staff: accounts.flat(),
+          env: attempt,
+          nodeArgs,
+        });
+      } catch (error) {
+        if (cluster) await dropSchema(schema);
+        throw error;
+      }
+    });
   } catch (error) {
     await removeTemp();
     throw error;
+  }
+  let second: { ws: string; pid: number; loopFile: string } | null = null;
+  if (cluster) {
+    const loopFile2 = join(temp, 'loop-monitor-2.json');
+    try {
+      const peer = await version.peer({ LOOP_MONITOR_FILE: loopFile2 });
+      second = { ws: peer.ws, pid: peer.child.pid as number, loopFile: loopFile2 };
+    } catch (error) {
+      await version.stop();
+      await removeTemp();
+      throw error;
+    }
   }
   const kiosks = version.kiosks.slice(0, options.kiosks);
   const seeder = version.kiosks[options.kiosks] as Credential;
@@ -122,10 +166,12 @@ async function startHeadcount(options: LoadOptions): Promise<LoadServer> {
       ),
     };
   });
+  const first = new ProcessProbe(version.child.pid as number, loopFile);
   return {
-    kind: 'headcount',
+    kind: cluster ? 'cluster' : 'headcount',
     ws: version.ws,
-    probe: new ProcessProbe(version.child.pid as number, loopFile),
+    dashboardWs: second?.ws ?? version.ws,
+    probe: second ? new ProbeGroup([first, new ProcessProbe(second.pid, second.loopFile)]) : first,
     sites,
     seeder,
     tokensValidUntil: version.tokensValidUntil,
@@ -232,6 +278,7 @@ async function startRelay(options: LoadOptions): Promise<LoadServer> {
   return {
     kind: 'relay',
     ws: `ws://127.0.0.1:${port}`,
+    dashboardWs: `ws://127.0.0.1:${port}`,
     probe: new ProcessProbe(child.pid as number, loopFile),
     sites,
     seeder: device(),
@@ -239,4 +286,17 @@ async function startRelay(options: LoadOptions): Promise<LoadServer> {
     tree: '',
     stop,
   };
+}
+
+/** Drops a two-instance round's schema (its documents, log and record). */
+async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: CLUSTER_DATABASE_URL });
+  try {
+    await client.connect();
+    await client.query(`drop schema if exists "${schema}" cascade`);
+  } catch (error) {
+    console.error(`could not drop schema ${schema}: ${(error as Error).message}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
