@@ -28,6 +28,8 @@ export interface LoadOptions {
    * PostgreSQL and Redis (`cluster`), the bare relay.
    */
   readonly servers: readonly ServerKind[];
+  /** Wait for a quiet machine before each round (off for the CI run, whose figures mean nothing). */
+  readonly waitForQuiet: boolean;
   /** The flags as given, for the report. */
   readonly argv: readonly string[];
 }
@@ -37,7 +39,7 @@ const QUICK = { kiosks: 20, dashboards: 20, sites: 2, rate: 50, seconds: 20, rou
 
 export const USAGE = `npm run bench:load -- [--quick] [--kiosks N] [--dashboards N] [--sites N]
   [--rate check-ins/s] [--seconds N] [--rounds N] [--processes N] [--seed entries]
-  [--servers headcount,cluster,relay]
+  [--servers headcount,cluster,relay] [--no-wait]
 cluster: two instances on BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test,
 a schema of their own) relaying through BENCH_REDIS_URL (default redis://127.0.0.1:6379).
 Defaults: ${JSON.stringify(FULL)}; --quick: ${JSON.stringify(QUICK)}.`;
@@ -56,6 +58,7 @@ export function readOptions(argv: readonly string[]): LoadOptions {
       processes: { type: 'string' },
       seed: { type: 'string' },
       servers: { type: 'string' },
+      'no-wait': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -93,6 +96,7 @@ export function readOptions(argv: readonly string[]): LoadOptions {
     // where one cannot keep up, and the report shows each one's CPU and stalls to judge that.
     processes: Math.min(sites, whole('processes', values.processes, 2, 1)),
     servers: [...new Set(servers as ServerKind[])],
+    waitForQuiet: values['no-wait'] !== true,
     argv,
   };
   // Each process connects its clients in batches (clients.ts): all batches in flight together

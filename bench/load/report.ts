@@ -76,7 +76,9 @@ function medians(summaries: Summary[]): Summary {
   };
 }
 
-const ms = (v: number) => (v >= 100 ? `${v.toFixed(0)}` : v.toFixed(1));
+/** A duration; '–' when there is none (no check-in arrived to measure). */
+const ms = (v: number | undefined) =>
+  v === undefined || !Number.isFinite(v) ? '–' : v >= 100 ? `${v.toFixed(0)}` : v.toFixed(1);
 const mib = (v: number) => `${v.toFixed(0)} MiB`;
 const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : '–');

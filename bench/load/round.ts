@@ -46,7 +46,7 @@ export async function runRound(
   options: LoadOptions,
   log: (line: string) => void,
 ): Promise<RoundResult> {
-  await waitForQuietMachine(log);
+  if (options.waitForQuiet) await waitForQuietMachine(log);
   const t0 = performance.now();
   const server = await startServer(kind, options);
   const pool = ClientPool.start(options.processes);
