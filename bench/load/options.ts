@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { ServerKind } from './servers';
 
-const KINDS: readonly ServerKind[] = ['headcount', 'cluster', 'relay'];
+const KINDS: readonly ServerKind[] = ['headcount', 'postgres', 'cluster', 'relay'];
 
 export interface LoadOptions {
   readonly kiosks: number;
@@ -24,8 +24,8 @@ export interface LoadOptions {
   /** Child processes the clients are spread over (each hosts whole sites, see clientPool.ts). */
   readonly processes: number;
   /**
-   * The servers compared, a round of each in turn: one Headcount instance, two instances with
-   * PostgreSQL and Redis (`cluster`), the bare relay.
+   * The servers compared, a round of each in turn: one Headcount instance (SQLite), one on
+   * PostgreSQL (`postgres`), two on PostgreSQL relaying through Redis (`cluster`), the bare relay.
    */
   readonly servers: readonly ServerKind[];
   /** Wait for a quiet machine before each round (off for the CI run, whose figures mean nothing). */
@@ -39,8 +39,8 @@ const QUICK = { kiosks: 20, dashboards: 20, sites: 2, rate: 50, seconds: 20, rou
 
 export const USAGE = `npm run bench:load -- [--quick] [--kiosks N] [--dashboards N] [--sites N]
   [--rate check-ins/s] [--seconds N] [--rounds N] [--processes N] [--seed entries]
-  [--servers headcount,cluster,relay] [--no-wait]
-cluster: two instances on BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test,
+  [--servers headcount,postgres,cluster,relay] [--no-wait]
+postgres: one instance on BENCH_DATABASE_URL; cluster: two instances on BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test,
 a schema of their own) relaying through BENCH_REDIS_URL (default redis://127.0.0.1:6379).
 Defaults: ${JSON.stringify(FULL)}; --quick: ${JSON.stringify(QUICK)}.`;
 

@@ -84,6 +84,7 @@ const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : '–');
 const LABEL: Record<ServerKind, string> = {
   headcount: 'Headcount',
+  postgres: 'Headcount on PostgreSQL',
   cluster: 'Headcount ×2 + Redis',
   relay: 'bare relay',
 };
@@ -103,7 +104,7 @@ export function loadReport(context: Context, rounds: RoundResult[]): string[] {
   );
   print();
   print(
-    `Every kiosk and dashboard is a real \`@hocuspocus/provider\` with its own websocket, on today's check-ins document of its site; all on 127.0.0.1, in ${options.processes} client process${options.processes === 1 ? '' : 'es'} (each with whole sites, so a check-in is written and seen on one clock). The kiosks write ${options.rate} check-ins a second in all, in turn, for ${options.seconds} s after ${options.warmupSeconds} s of warm-up; site 0's document already holds ${options.seedEntries.toLocaleString('en')} entries, written by a kiosk of its own before anyone else connected (it stays connected). Latency is from a kiosk's write until the last dashboard of its site has the entry (\`watchEntries\`). Rounds alternate Headcount (this working tree, its own process, a fresh DATA_DIR with SQLite, kiosks paired and desk accounts signed in through its API), Headcount ×2 + Redis (two processes of this tree on one PostgreSQL schema of their own, relaying through Redis: kiosks on the first, dashboards on the second, so every check-in crosses Redis; server figures add up both processes) and Hocuspocus with no extensions (\`bench/load/bareRelay.ts\`, any token), as listed in \`--servers\`, ${options.rounds} of each; all run as \`node --import bench/load/loopMonitor.mjs --import tsx …\`. Server figures cover the measured part (the load and the catching up after it): CPU is utime + stime from /proc, RSS the largest VmRSS sampled every 100 ms (VmHWM, the peak since start, per round below), the stall the longest event-loop delay from \`monitorEventLoopDelay\` (1 ms resolution), the GC pause the longest garbage collection reported by \`PerformanceObserver\`. Medians over rounds.`,
+    `Every kiosk and dashboard is a real \`@hocuspocus/provider\` with its own websocket, on today's check-ins document of its site; all on 127.0.0.1, in ${options.processes} client process${options.processes === 1 ? '' : 'es'} (each with whole sites, so a check-in is written and seen on one clock). The kiosks write ${options.rate} check-ins a second in all, in turn, for ${options.seconds} s after ${options.warmupSeconds} s of warm-up; site 0's document already holds ${options.seedEntries.toLocaleString('en')} entries, written by a kiosk of its own before anyone else connected (it stays connected). Latency is from a kiosk's write until the last dashboard of its site has the entry (\`watchEntries\`). Rounds alternate Headcount (this working tree, its own process, a fresh DATA_DIR with SQLite, kiosks paired and desk accounts signed in through its API), Headcount on PostgreSQL (the same, with \`DATABASE_URL\`: a schema of its own), Headcount ×2 + Redis (two processes of this tree on one PostgreSQL schema of their own, relaying through Redis: kiosks on the first, dashboards on the second, so every check-in crosses Redis; server figures add up both processes) and Hocuspocus with no extensions (\`bench/load/bareRelay.ts\`, any token), as listed in \`--servers\`, ${options.rounds} of each; all run as \`node --import bench/load/loopMonitor.mjs --import tsx …\`. Server figures cover the measured part (the load and the catching up after it): CPU is utime + stime from /proc, RSS the largest VmRSS sampled every 100 ms (VmHWM, the peak since start, per round below), the stall the longest event-loop delay from \`monitorEventLoopDelay\` (1 ms resolution), the GC pause the longest garbage collection reported by \`PerformanceObserver\`. Medians over rounds.`,
   );
   print();
   const by = (kind: ServerKind) => rounds.filter((round) => round.kind === kind).map(summarize);
@@ -118,10 +119,13 @@ export function loadReport(context: Context, rounds: RoundResult[]): string[] {
       `| ${LABEL[kind]} | ${[s.p50, s.p95, s.p99, s.max].map(ms).join(' / ')} ms | ${ms(s.seededP50)} / ${ms(s.seededP99)} ms | ${Math.round(s.cpuMs)} ms (${pct(s.cpuShare)}) | ${mib(s.rssMiB)} | ${ms(s.stallMs)} ms | ${ms(s.gcMaxMs)} ms | ${s.lost} |`,
     );
   }
-  // Targets: one instance within 1.2× of the relay; two instances within 2× of one.
+  // Targets: one instance within 1.2× of the relay; two instances within 2× of one (on SQLite,
+  // the default deployment, and on PostgreSQL, which the two share).
   for (const [a, b] of [
     ['headcount', 'relay'],
+    ['postgres', 'headcount'],
     ['cluster', 'headcount'],
+    ['cluster', 'postgres'],
   ] as const) {
     const h = summary.get(a);
     const r = summary.get(b);

@@ -19,7 +19,7 @@ import { disposable } from './cleanup';
 import type { LoadOptions } from './options';
 import { LOOP_MONITOR, type Probe, ProbeGroup, ProcessProbe } from './processProbe';
 
-export type ServerKind = 'headcount' | 'cluster' | 'relay';
+export type ServerKind = 'headcount' | 'postgres' | 'cluster' | 'relay';
 
 /** The PostgreSQL and Redis of the two-instance rounds (CI's, by default). */
 export const CLUSTER_DATABASE_URL =
@@ -76,10 +76,15 @@ const nodeArgs = [
 ];
 
 export function startServer(kind: ServerKind, options: LoadOptions): Promise<LoadServer> {
-  return kind === 'relay' ? startRelay(options) : startHeadcount(options, kind === 'cluster');
+  return kind === 'relay' ? startRelay(options) : startHeadcount(options, kind);
 }
 
-async function startHeadcount(options: LoadOptions, cluster: boolean): Promise<LoadServer> {
+async function startHeadcount(
+  options: LoadOptions,
+  kind: Exclude<ServerKind, 'relay'>,
+): Promise<LoadServer> {
+  const cluster = kind === 'cluster';
+  const onPostgres = kind !== 'headcount';
   const ids = siteIds(options.sites);
   // Headcount lets one account hold 16 sockets (SocketGate's maxPerAccount), so the dashboards of
   // a site share as few desk accounts as fit, as a gym's front-desk phones and screens would.
@@ -94,16 +99,16 @@ async function startHeadcount(options: LoadOptions, cluster: boolean): Promise<L
   const loopFile = ProcessProbe.loopFileIn(temp);
   const sockets = options.kiosks + options.dashboards + 1;
   const env: Record<string, string> = { LOOP_MONITOR_FILE: loopFile };
-  // Two instances: a schema of their own per attempt (dropped at the end), one Redis.
+  // On PostgreSQL: a schema of their own per attempt (dropped at the end); two instances: Redis.
   let schema = '';
   const attemptEnv = () => {
-    if (!cluster) return env;
+    if (!onPostgres) return env;
     schema = `bench_load_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
     return {
       ...env,
       DATABASE_URL: CLUSTER_DATABASE_URL,
       DATABASE_SCHEMA: schema,
-      REDIS_URL: CLUSTER_REDIS_URL,
+      ...(cluster ? { REDIS_URL: CLUSTER_REDIS_URL } : {}),
     };
   };
   // Only when the defaults cannot hold the run: every client is on 127.0.0.1, one address.
@@ -113,7 +118,7 @@ async function startHeadcount(options: LoadOptions, cluster: boolean): Promise<L
   if (roundSeconds > 900) env.ACCESS_TOKEN_TTL = String(Math.min(86_400, roundSeconds));
   const removeTemp = disposable(async () => {
     rmSync(temp, { recursive: true, force: true });
-    if (cluster) await dropSchema(schema);
+    if (onPostgres) await dropSchema(schema);
   });
   const tree = treeState();
   let version: Awaited<ReturnType<typeof startVersion>>;
@@ -133,7 +138,7 @@ async function startHeadcount(options: LoadOptions, cluster: boolean): Promise<L
           nodeArgs,
         });
       } catch (error) {
-        if (cluster) await dropSchema(schema);
+        if (onPostgres) await dropSchema(schema);
         throw error;
       }
     });
@@ -168,7 +173,7 @@ async function startHeadcount(options: LoadOptions, cluster: boolean): Promise<L
   });
   const first = new ProcessProbe(version.child.pid as number, loopFile);
   return {
-    kind: cluster ? 'cluster' : 'headcount',
+    kind,
     ws: version.ws,
     dashboardWs: second?.ws ?? version.ws,
     probe: second ? new ProbeGroup([first, new ProcessProbe(second.pid, second.loopFile)]) : first,
