@@ -155,6 +155,7 @@ function fetchPackage(name: string, version: string, work: string, into: string)
 }
 
 export interface RunningVersion {
+  /** The first process (the current one, after a `restart`). */
   readonly child: ChildProcess;
   readonly port: number;
   readonly http: string;
@@ -172,6 +173,11 @@ export interface RunningVersion {
    * Stopped by its own `stop`, or by this one's.
    */
   peer(env?: Record<string, string>): Promise<ServerProcess>;
+  /**
+   * `kill -9` of the first process and a start of it again on the same port and data; resolves
+   * once it answers /readyz. `child` is the new process from then on.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -252,8 +258,7 @@ export async function startVersion(
     throw error;
   }
   const peers: ServerProcess[] = [];
-  const first = spawnServer(root, env, port, options.nodeArgs);
-  const child = first.child;
+  let first = spawnServer(root, env, port, options.nodeArgs);
   const stop = async () => {
     for (const peer of peers) await peer.stop();
     await first.stop();
@@ -329,8 +334,16 @@ export async function startVersion(
       const { accessToken } = await signIn(account.username);
       staff.push({ ...account, token: accessToken });
     }
+    const restart = async () => {
+      first.child.kill('SIGKILL');
+      await first.stop();
+      first = spawnServer(root, env, port, options.nodeArgs);
+      await first.ready;
+    };
     return {
-      child,
+      get child() {
+        return first.child;
+      },
       port,
       http,
       ws: `ws://127.0.0.1:${port}`,
@@ -339,6 +352,7 @@ export async function startVersion(
       staff,
       tokensValidUntil,
       peer,
+      restart,
       stop,
     };
   } catch (error) {

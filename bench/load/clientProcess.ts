@@ -80,6 +80,45 @@ async function connect(
 }
 
 let member = 0;
+/** Bytes of every client's socket when the current load started. */
+let bytesAtLoad = 0;
+const wireBytes = () => clients.reduce((n, client) => n + client.wireBytes(), 0);
+
+/** Since `watch`: which clients have closed, and when each synced again (Date.now()). */
+let closedSince = new Set<Client>();
+let resyncedAt = new Map<Client, number>();
+
+function watch(): void {
+  closedSince = new Set();
+  resyncedAt = new Map();
+  for (const client of clients) {
+    const onClose = () => closedSince.add(client);
+    const onSynced = () => {
+      if (!closedSince.has(client) || resyncedAt.has(client)) return;
+      resyncedAt.set(client, Date.now());
+      client.provider.off('close', onClose);
+      client.provider.off('synced', onSynced);
+    };
+    client.provider.on('close', onClose);
+    client.provider.on('synced', onSynced);
+  }
+  send({ type: 'watching' });
+}
+
+/**
+ * Waits until every client whose connection closed has synced again (asked once the server is
+ * back: by then a killed server's sockets have all closed; those on another instance did not).
+ */
+async function resync(timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (resyncedAt.size < closedSince.size && performance.now() < deadline) await sleep(20);
+  send({
+    type: 'resynced',
+    lastAt: Math.max(0, ...resyncedAt.values()),
+    dropped: closedSince.size,
+    missing: closedSince.size - resyncedAt.size,
+  });
+}
 
 function write(kiosk: Kiosk): void {
   const at = Date.now();
@@ -97,6 +136,7 @@ function write(kiosk: Kiosk): void {
 async function load(rate: number, seconds: number, measured: boolean): Promise<void> {
   tracker?.reset();
   maxLateMs = 0;
+  bytesAtLoad = wireBytes();
   if (measured) loop.reset();
   const count = Math.round(rate * seconds);
   const interval = 1000 / rate;
@@ -128,6 +168,7 @@ async function finish(drainMs: number): Promise<void> {
       closes: clients.reduce((n, client) => n + client.closes(), 0),
       loopMaxMs,
       maxLateMs,
+      wireBytes: wireBytes() - bytesAtLoad,
     },
   });
 }
@@ -141,6 +182,10 @@ process.on('message', (message: ToClients) => {
         return load(message.rate, message.seconds, message.measured);
       case 'finish':
         return finish(message.drainMs);
+      case 'watch':
+        return watch();
+      case 'resync':
+        return resync(message.timeoutMs);
       case 'close':
         for (const client of clients) client.destroy();
         process.disconnect();

@@ -15,6 +15,8 @@ export interface Client {
   readonly synced: Promise<void>;
   /** Closes and refusals after the first sync (each one a reconnect). */
   readonly closes: () => number;
+  /** Bytes its websocket has read and written so far (0 while it has none). */
+  readonly wireBytes: () => number;
   destroy(): void;
 }
 
@@ -47,6 +49,12 @@ export function connectClient(url: string, name: string, token: string, doc = ne
     provider,
     synced,
     closes: () => closes,
+    wireBytes: () => {
+      // `ws` keeps its net.Socket as `_socket`: the bytes on the wire, frames and all.
+      const raw = (socket.webSocket as { _socket?: { bytesRead: number; bytesWritten: number } })
+        ?._socket;
+      return raw ? raw.bytesRead + raw.bytesWritten : 0;
+    },
     destroy() {
       provider.destroy();
       socket.destroy();

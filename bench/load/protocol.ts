@@ -29,6 +29,10 @@ export type ToClients =
   | { readonly type: 'load'; readonly rate: number; readonly seconds: number; measured: boolean }
   /** Wait up to `drainMs` for the dashboards to see every write, then report the load. */
   | { readonly type: 'finish'; readonly drainMs: number }
+  /** The server is about to be killed: note, per client, its first sync after a close. */
+  | { readonly type: 'watch' }
+  /** Wait up to `timeoutMs` for every client to have synced again since `watch`. */
+  | { readonly type: 'resync'; readonly timeoutMs: number }
   | { readonly type: 'close' };
 
 export interface ClientResult {
@@ -45,10 +49,23 @@ export interface ClientResult {
   readonly loopMaxMs: number;
   /** Latest a write went out after its scheduled time, ms (a busy client process). */
   readonly maxLateMs: number;
+  /** Bytes read and written by this process's client sockets from the load's start to its end. */
+  readonly wireBytes: number;
 }
 
 export type FromClients =
   | { readonly type: 'connected'; readonly clients: number; readonly ms: number }
   | { readonly type: 'loaded'; readonly written: number }
   | { readonly type: 'finished'; readonly result: ClientResult }
+  | { readonly type: 'watching' }
+  /**
+   * When the last client that lost its connection synced again (Date.now()), and how many of
+   * those had not by the deadline.
+   */
+  | {
+      readonly type: 'resynced';
+      readonly lastAt: number;
+      readonly dropped: number;
+      readonly missing: number;
+    }
   | { readonly type: 'failed'; readonly message: string };

@@ -37,6 +37,12 @@ interface Summary {
   readonly gcTotalMs: number;
   readonly written: number;
   readonly lost: number;
+  /** Bytes on the clients' sockets per check-in written, both ways, over the measured part. */
+  readonly wirePerCheckIn: number;
+  /** kill -9 and start again: until /readyz, and until the last client synced again, s. */
+  readonly readyS: number;
+  readonly backS: number;
+  readonly missingAfterRestart: number;
 }
 
 function summarize(round: RoundResult): Summary {
@@ -58,6 +64,10 @@ function summarize(round: RoundResult): Summary {
     gcTotalMs: round.server.loop.gcTotalMs,
     written: round.written,
     lost: round.lost,
+    wirePerCheckIn: round.written > 0 ? round.wireBytes / round.written : Number.NaN,
+    readyS: round.restart.readyS,
+    backS: round.restart.backS,
+    missingAfterRestart: round.restart.missing,
   };
 }
 
@@ -73,6 +83,7 @@ function medians(summaries: Summary[]): Summary {
     ) as unknown as Summary),
     written: total('written'),
     lost: total('lost'),
+    missingAfterRestart: total('missingAfterRestart'),
   };
 }
 
@@ -104,19 +115,19 @@ export function loadReport(context: Context, rounds: RoundResult[]): string[] {
   );
   print();
   print(
-    `Every kiosk and dashboard is a real \`@hocuspocus/provider\` with its own websocket, on today's check-ins document of its site; all on 127.0.0.1, in ${options.processes} client process${options.processes === 1 ? '' : 'es'} (each with whole sites, so a check-in is written and seen on one clock). The kiosks write ${options.rate} check-ins a second in all, in turn, for ${options.seconds} s after ${options.warmupSeconds} s of warm-up; site 0's document already holds ${options.seedEntries.toLocaleString('en')} entries, written by a kiosk of its own before anyone else connected (it stays connected). Latency is from a kiosk's write until the last dashboard of its site has the entry (\`watchEntries\`). Rounds alternate Headcount (this working tree, its own process, a fresh DATA_DIR with SQLite, kiosks paired and desk accounts signed in through its API), Headcount on PostgreSQL (the same, with \`DATABASE_URL\`: a schema of its own), Headcount ×2 + Redis (two processes of this tree on one PostgreSQL schema of their own, relaying through Redis: kiosks on the first, dashboards on the second, so every check-in crosses Redis; server figures add up both processes) and Hocuspocus with no extensions (\`bench/load/bareRelay.ts\`, any token), as listed in \`--servers\`, ${options.rounds} of each; all run as \`node --import bench/load/loopMonitor.mjs --import tsx …\`. Server figures cover the measured part (the load and the catching up after it): CPU is utime + stime from /proc, RSS the largest VmRSS sampled every 100 ms (VmHWM, the peak since start, per round below), the stall the longest event-loop delay from \`monitorEventLoopDelay\` (1 ms resolution), the GC pause the longest garbage collection reported by \`PerformanceObserver\`. Medians over rounds.`,
+    `Every kiosk and dashboard is a real \`@hocuspocus/provider\` with its own websocket, on today's check-ins document of its site; all on 127.0.0.1, in ${options.processes} client process${options.processes === 1 ? '' : 'es'} (each with whole sites, so a check-in is written and seen on one clock). The kiosks write ${options.rate} check-ins a second in all, in turn, for ${options.seconds} s after ${options.warmupSeconds} s of warm-up; site 0's document already holds ${options.seedEntries.toLocaleString('en')} entries, written by a kiosk of its own before anyone else connected (it stays connected). Latency is from a kiosk's write until the last dashboard of its site has the entry (\`watchEntries\`). Rounds alternate Headcount (this working tree, its own process, a fresh DATA_DIR with SQLite, kiosks paired and desk accounts signed in through its API), Headcount on PostgreSQL (the same, with \`DATABASE_URL\`: a schema of its own), Headcount ×2 + Redis (two processes of this tree on one PostgreSQL schema of their own, relaying through Redis: kiosks on the first, dashboards on the second, so every check-in crosses Redis; server figures add up both processes) and Hocuspocus with no extensions (\`bench/load/bareRelay.ts\`, any token), as listed in \`--servers\`, ${options.rounds} of each; all run as \`node --import bench/load/loopMonitor.mjs --import tsx …\`. Wire bytes: everything read and written on the clients' sockets over the measured part (frames, awareness and pings included), per check-in written. Then the server (the kiosks' instance of two) is killed with SIGKILL and started again on the same port and data: ready is until it answers /readyz, back until the last of every kiosk and dashboard has synced its document again (providers reconnect on their own, with \`@hocuspocus/provider\`'s default backoff: 1 s, doubling, with jitter). Server figures cover the measured part (the load and the catching up after it): CPU is utime + stime from /proc, RSS the largest VmRSS sampled every 100 ms (VmHWM, the peak since start, per round below), the stall the longest event-loop delay from \`monitorEventLoopDelay\` (1 ms resolution), the GC pause the longest garbage collection reported by \`PerformanceObserver\`. Medians over rounds.`,
   );
   print();
   const by = (kind: ServerKind) => rounds.filter((round) => round.kind === kind).map(summarize);
   const ran = options.servers.filter((kind) => by(kind).length > 0);
   const summary = new Map(ran.map((kind) => [kind, medians(by(kind))]));
   print(
-    '| server | kiosk → every dashboard p50 / p95 / p99 / max | seeded site p50 / p99 | server CPU (of one core) | peak RSS | longest stall | longest GC pause | lost |',
+    '| server | kiosk → every dashboard p50 / p95 / p99 / max | seeded site p50 / p99 | server CPU (of one core) | peak RSS | longest stall | longest GC pause | lost | wire bytes per check-in | kill -9: ready, all clients back |',
   );
-  print('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  print('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const [kind, s] of summary) {
     print(
-      `| ${LABEL[kind]} | ${[s.p50, s.p95, s.p99, s.max].map(ms).join(' / ')} ms | ${ms(s.seededP50)} / ${ms(s.seededP99)} ms | ${Math.round(s.cpuMs)} ms (${pct(s.cpuShare)}) | ${mib(s.rssMiB)} | ${ms(s.stallMs)} ms | ${ms(s.gcMaxMs)} ms | ${s.lost} |`,
+      `| ${LABEL[kind]} | ${[s.p50, s.p95, s.p99, s.max].map(ms).join(' / ')} ms | ${ms(s.seededP50)} / ${ms(s.seededP99)} ms | ${Math.round(s.cpuMs)} ms (${pct(s.cpuShare)}) | ${mib(s.rssMiB)} | ${ms(s.stallMs)} ms | ${ms(s.gcMaxMs)} ms | ${s.lost} | ${Math.round(s.wirePerCheckIn).toLocaleString('en')} B | ${s.readyS.toFixed(1)} s, ${s.backS.toFixed(1)} s${s.missingAfterRestart > 0 ? ` (**${s.missingAfterRestart} not back**)` : ''} |`,
     );
   }
   // Targets: one instance within 1.2× of the relay; two instances within 2× of one (on SQLite,
@@ -140,7 +151,7 @@ export function loadReport(context: Context, rounds: RoundResult[]): string[] {
         .map(([x, y]) => ratio(x as number, y as number))
         .join(
           ' / ',
-        )} | ${ratio(h.seededP50, r.seededP50)} / ${ratio(h.seededP99, r.seededP99)} | ${ratio(h.cpuMs, r.cpuMs)} | ${ratio(h.rssMiB, r.rssMiB)} | ${ratio(h.stallMs, r.stallMs)} | ${ratio(h.gcMaxMs, r.gcMaxMs)} | |`,
+        )} | ${ratio(h.seededP50, r.seededP50)} / ${ratio(h.seededP99, r.seededP99)} | ${ratio(h.cpuMs, r.cpuMs)} | ${ratio(h.rssMiB, r.rssMiB)} | ${ratio(h.stallMs, r.stallMs)} | ${ratio(h.gcMaxMs, r.gcMaxMs)} | | ${ratio(h.wirePerCheckIn, r.wirePerCheckIn)} | ${ratio(h.backS, r.backS)} |`,
     );
   }
   print();
@@ -149,16 +160,16 @@ export function loadReport(context: Context, rounds: RoundResult[]): string[] {
   );
   print();
   print(
-    '| # | server | check-ins | p50 / p95 / p99 / max | server CPU | RSS peak (VmHWM) | stall (loop p99) | GC: longest pause, all | lost | closes | load generator: CPU, longest stall, latest write | other processes | connect |',
+    '| # | server | check-ins | p50 / p95 / p99 / max | server CPU | RSS peak (VmHWM) | stall (loop p99) | GC: longest pause, all | lost | closes | load generator: CPU, longest stall, latest write | other processes | connect | kill -9: clients cut off, ready, back |',
   );
   print(
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   rounds.forEach((round, i) => {
     const s = summarize(round);
     const share = (cpuMs: number) => pct(cpuMs / (round.server.seconds * 1000));
     print(
-      `| ${i + 1} | ${LABEL[round.kind]}${round.tree ? ` (\`${round.tree}\`)` : ''} | ${s.written} | ${[s.p50, s.p95, s.p99, s.max].map(ms).join(' / ')} ms | ${Math.round(s.cpuMs)} ms (${pct(s.cpuShare)}) | ${mib(s.rssMiB)} (${mib(s.hwmMiB)}) | ${ms(s.stallMs)} ms (${ms(s.loopP99Ms)} ms) | ${ms(s.gcMaxMs)} ms, ${Math.round(s.gcTotalMs)} ms | ${s.lost} | ${round.closes} | ${share(round.clientsCpuMs)} of a core, ${ms(round.clientsLoopMaxMs)} ms, ${ms(round.maxLateMs)} ms | ${share(round.othersCpuMs)} | ${round.connectS.toFixed(1)} s |`,
+      `| ${i + 1} | ${LABEL[round.kind]}${round.tree ? ` (\`${round.tree}\`)` : ''} | ${s.written} | ${[s.p50, s.p95, s.p99, s.max].map(ms).join(' / ')} ms | ${Math.round(s.cpuMs)} ms (${pct(s.cpuShare)}) | ${mib(s.rssMiB)} (${mib(s.hwmMiB)}) | ${ms(s.stallMs)} ms (${ms(s.loopP99Ms)} ms) | ${ms(s.gcMaxMs)} ms, ${Math.round(s.gcTotalMs)} ms | ${s.lost} | ${round.closes} | ${share(round.clientsCpuMs)} of a core, ${ms(round.clientsLoopMaxMs)} ms, ${ms(round.maxLateMs)} ms | ${share(round.othersCpuMs)} | ${round.connectS.toFixed(1)} s | ${round.restart.clients}, ${round.restart.readyS.toFixed(1)} s, ${round.restart.backS.toFixed(1)} s${round.restart.missing > 0 ? ` (**${round.restart.missing} not back**)` : ''} |`,
     );
   });
   print();

@@ -1,7 +1,9 @@
 /**
  * One round against one server: start it, seed site 0's day, connect every kiosk and dashboard,
  * warm up, then the measured part (load, and the catching up until every dashboard has every
- * check-in), with the server's CPU, memory and event-loop stalls read around exactly that part.
+ * check-in), with the server's CPU, memory and event-loop stalls read around exactly that part;
+ * then `kill -9` of the server (the kiosks' instance of two), a start again on the same port,
+ * and the time until every client has synced again.
  */
 import { checkinsDocName } from '../../shared/docName';
 import { localDayOf } from '../../shared/localTime';
@@ -13,12 +15,26 @@ import { type MeasuredPart, machineBusyMs } from './processProbe';
 import type { ClientResult, SitePlan, ToClients } from './protocol';
 import { waitForQuietMachine } from './quietMachine';
 import { seedDay } from './seed';
-import { type ServerKind, startServer } from './servers';
+import { type LoadServer, type ServerKind, startServer } from './servers';
 
 /** Longest the dashboards may take to catch up after the load before a check-in counts as lost. */
 const DRAIN_MS = 30_000;
 /** Pause between the warm-up and the measured part, so its stragglers (stores) settle. */
 const SETTLE_MS = 2_500;
+/** Longest wait for every client to sync again after the restart. */
+const RESYNC_MS = 120_000;
+
+/** The server killed with SIGKILL and started again, as a crash and a supervisor would. */
+export interface Restart {
+  /** Clients whose connection the kill closed (those on the other instance of two keep theirs). */
+  readonly clients: number;
+  /** From the kill until the server answered /readyz again, s. */
+  readonly readyS: number;
+  /** From the kill until the last client had synced again, s. */
+  readonly backS: number;
+  /** Clients not synced again within RESYNC_MS. */
+  readonly missing: number;
+}
 
 export interface RoundResult {
   readonly kind: ServerKind;
@@ -38,6 +54,9 @@ export interface RoundResult {
   readonly maxLateMs: number;
   /** Seconds to connect every client (dashboards of site 0 sync the seeded day). */
   readonly connectS: number;
+  /** Bytes on every client socket over the measured part (both ways, frames and all). */
+  readonly wireBytes: number;
+  readonly restart: Restart;
   readonly warmupLost: number;
 }
 
@@ -119,6 +138,7 @@ export async function runRound(
     const part = await measuring.end();
     const machineMs = machineBusyMs() - machine0;
     const own = process.cpuUsage(ownCpu0);
+    const restart = await restartServer(server, pool, log);
     // The load generator: the client processes and this one (the seeder's client, the probes).
     const clientsCpuMs = pool.cpuMs() - clientsCpu0 + (own.user + own.system) / 1000;
     const sum = (pick: (r: ClientResult) => number) =>
@@ -139,10 +159,37 @@ export async function runRound(
       maxLateMs: max((r) => r.maxLateMs),
       connectS,
       warmupLost: warmup.reduce((n, reply) => n + reply.result.lost, 0),
+      wireBytes: sum((r) => r.wireBytes),
+      restart,
     };
   } finally {
     seeder?.destroy();
     await pool.close();
     await server.stop();
   }
+}
+
+/** Kills the server with SIGKILL, starts it again, and waits for every client to sync again. */
+async function restartServer(
+  server: LoadServer,
+  pool: ClientPool,
+  log: (line: string) => void,
+): Promise<Restart> {
+  await pool.all({ type: 'watch' }, 'watching', 30_000);
+  const killedAt = Date.now();
+  await server.restart();
+  const readyS = (Date.now() - killedAt) / 1000;
+  const back = await pool.all(
+    { type: 'resync', timeoutMs: RESYNC_MS },
+    'resynced',
+    RESYNC_MS + 30_000,
+  );
+  const missing = back.reduce((n, reply) => n + reply.missing, 0);
+  const clients = back.reduce((n, reply) => n + reply.dropped, 0);
+  const lastAt = Math.max(...back.map((reply) => reply.lastAt));
+  const backS = (lastAt - killedAt) / 1000;
+  log(
+    `    kill -9: ready again in ${readyS.toFixed(1)} s, ${clients - missing} of ${clients} clients synced again in ${backS.toFixed(1)} s`,
+  );
+  return { clients, readyS, backS, missing };
 }

@@ -53,6 +53,8 @@ export interface LoadServer {
   readonly tokensValidUntil: number;
   /** The commit the server ran from, `+` if its code had uncommitted changes ('' for the relay). */
   readonly tree: string;
+  /** `kill -9` of the (first) server process, started again on the same port and data. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -181,6 +183,7 @@ async function startHeadcount(
     seeder,
     tokensValidUntil: version.tokensValidUntil,
     tree,
+    restart: () => version.restart(),
     stop: async () => {
       try {
         await version.stop();
@@ -229,47 +232,23 @@ async function startRelay(options: LoadOptions): Promise<LoadServer> {
   const temp = mkdtempSync(join(tmpdir(), 'headcount-load-'));
   const loopFile = ProcessProbe.loopFileIn(temp);
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, '--import', 'tsx', 'bench/load/bareRelay.ts'],
-    {
-      cwd: repo,
-      env: { ...process.env, PORT: String(port), LOOP_MONITOR_FILE: loopFile },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let relay = spawnRelay(port, loopFile);
   const stop = disposable(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(15_000)]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    }
+    await relay.stop();
     rmSync(temp, { recursive: true, force: true });
   });
   try {
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null || child.signalCode !== null)
-          throw new Error(`the relay exited: ${stderr}`);
-        try {
-          return (await fetch(`http://127.0.0.1:${port}/`)).ok;
-        } catch {
-          return false;
-        }
-      },
-      'the relay',
-      60_000,
-    );
+    await relay.ready;
   } catch (error) {
     await stop();
     throw error;
   }
+  const restart = async () => {
+    relay.child.kill('SIGKILL');
+    await relay.stop();
+    relay = spawnRelay(port, loopFile);
+    await relay.ready;
+  };
   // Any token will do; device ids like Headcount's (UUIDs), so documents are the same size.
   const device = (): Credential => ({ deviceId: randomUUID(), token: 'relay' });
   const sites = siteIds(options.sites).map((siteId, s) => ({
@@ -284,13 +263,54 @@ async function startRelay(options: LoadOptions): Promise<LoadServer> {
     kind: 'relay',
     ws: `ws://127.0.0.1:${port}`,
     dashboardWs: `ws://127.0.0.1:${port}`,
-    probe: new ProcessProbe(child.pid as number, loopFile),
+    probe: new ProcessProbe(relay.child.pid as number, loopFile),
     sites,
     seeder: device(),
     tokensValidUntil: Number.POSITIVE_INFINITY,
     tree: '',
+    restart,
     stop,
   };
+}
+
+/** The bare relay as its own process on `port`; `ready` once it answers. */
+function spawnRelay(port: number, loopFile: string) {
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', 'bench/load/bareRelay.ts'],
+    {
+      cwd: repo,
+      env: { ...process.env, PORT: String(port), LOOP_MONITOR_FILE: loopFile },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = waitFor(
+    async () => {
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`the relay exited: ${stderr}`);
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/`)).ok;
+      } catch {
+        return false;
+      }
+    },
+    'the relay',
+    60_000,
+  );
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(15_000)]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    }
+  };
+  return { child, ready, stop };
 }
 
 /** Drops a two-instance round's schema (its documents, log and record). */
