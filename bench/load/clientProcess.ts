@@ -182,6 +182,17 @@ process.on('message', (message: ToClients) => {
         return load(message.rate, message.seconds, message.measured);
       case 'finish':
         return finish(message.drainMs);
+      case 'idle': {
+        const started = performance.now();
+        clients = await connectInBatches(
+          message.tokens.map(
+            (token) => () => connectClient(message.ws, message.docName, token, undefined, true),
+          ),
+          message.batch,
+        );
+        send({ type: 'connected', clients: clients.length, ms: performance.now() - started });
+        return;
+      }
       case 'watch':
         return watch();
       case 'resync':

@@ -20,13 +20,21 @@ export interface Client {
   destroy(): void;
 }
 
-export function connectClient(url: string, name: string, token: string, doc = new Y.Doc()): Client {
+export function connectClient(
+  url: string,
+  name: string,
+  token: string,
+  doc = new Y.Doc(),
+  /** Without awareness: an idle connection that says nothing (the idle measurement). */
+  quiet = false,
+): Client {
   const socket = new HocuspocusProviderWebsocket({ url, WebSocketPolyfill: WebSocket });
   const provider = new HocuspocusProvider({
     websocketProvider: socket,
     name,
     document: doc,
     token,
+    ...(quiet ? { awareness: null } : {}),
   });
   provider.attach();
   let isSynced = false;

@@ -28,6 +28,8 @@ export interface LoadOptions {
    * PostgreSQL (`postgres`), two on PostgreSQL relaying through Redis (`cluster`), the bare relay.
    */
   readonly servers: readonly ServerKind[];
+  /** Idle connections to measure memory with after the rounds (0: none). */
+  readonly idle: number;
   /** Wait for a quiet machine before each round (off for the CI run, whose figures mean nothing). */
   readonly waitForQuiet: boolean;
   /** The flags as given, for the report. */
@@ -39,7 +41,7 @@ const QUICK = { kiosks: 20, dashboards: 20, sites: 2, rate: 50, seconds: 20, rou
 
 export const USAGE = `npm run bench:load -- [--quick] [--kiosks N] [--dashboards N] [--sites N]
   [--rate check-ins/s] [--seconds N] [--rounds N] [--processes N] [--seed entries]
-  [--servers headcount,postgres,cluster,relay] [--no-wait]
+  [--servers headcount,postgres,cluster,relay] [--no-wait] [--idle N]
 postgres: one instance on BENCH_DATABASE_URL; cluster: two instances on BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test,
 a schema of their own) relaying through BENCH_REDIS_URL (default redis://127.0.0.1:6379).
 Defaults: ${JSON.stringify(FULL)}; --quick: ${JSON.stringify(QUICK)}.`;
@@ -59,6 +61,7 @@ export function readOptions(argv: readonly string[]): LoadOptions {
       seed: { type: 'string' },
       servers: { type: 'string' },
       'no-wait': { type: 'boolean' },
+      idle: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -97,6 +100,7 @@ export function readOptions(argv: readonly string[]): LoadOptions {
     processes: Math.min(sites, whole('processes', values.processes, 2, 1)),
     servers: [...new Set(servers as ServerKind[])],
     waitForQuiet: values['no-wait'] !== true,
+    idle: whole('idle', values.idle, 0, 0),
     argv,
   };
   // Each process connects its clients in batches (clients.ts): all batches in flight together

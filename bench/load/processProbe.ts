@@ -25,7 +25,7 @@ export function machineBusyMs(): number {
 }
 
 /** A /proc/<pid>/status field in kB as MiB (VmRSS now, VmHWM the peak since start). */
-function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+export function statusMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status)?.[1] ?? Number.NaN);
   return kb / 1024;

@@ -29,6 +29,14 @@ export type ToClients =
   | { readonly type: 'load'; readonly rate: number; readonly seconds: number; measured: boolean }
   /** Wait up to `drainMs` for the dashboards to see every write, then report the load. */
   | { readonly type: 'finish'; readonly drainMs: number }
+  /** Idle clients without awareness on `docName`, one per token, `batch` at a time. */
+  | {
+      readonly type: 'idle';
+      readonly ws: string;
+      readonly docName: string;
+      readonly tokens: readonly string[];
+      readonly batch: number;
+    }
   /** The server is about to be killed: note, per client, its first sync after a close. */
   | { readonly type: 'watch' }
   /** Wait up to `timeoutMs` for every client to have synced again since `watch`. */

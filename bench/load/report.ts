@@ -5,6 +5,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { percentiles } from '../percentiles';
 import { quantile } from '../serverUpdates';
+import type { IdleResult } from './idle';
 import type { LoadOptions } from './options';
 import type { RoundResult } from './round';
 import type { ServerKind } from './servers';
@@ -100,7 +101,11 @@ const LABEL: Record<ServerKind, string> = {
   relay: 'bare relay',
 };
 
-export function loadReport(context: Context, rounds: RoundResult[]): string[] {
+export function loadReport(
+  context: Context,
+  rounds: RoundResult[],
+  idle: readonly IdleResult[] = [],
+): string[] {
   const { options } = context;
   const lines: string[] = [];
   const print = (line = '') => lines.push(line);
@@ -186,5 +191,18 @@ export function loadReport(context: Context, rounds: RoundResult[]): string[] {
       `**The Headcount rounds ran different code (${[...trees].join(', ')}): the server was changed during the run, and its medians mix them.**`,
     );
   print();
+  if (idle.length > 0) {
+    print(
+      `Idle connections: ${idle[0]?.clients.toLocaleString('en')} clients, each with its own websocket, authenticated as kiosks (8 sockets per paired device, Headcount's limit), on the site document without awareness, connected in batches; the server's VmRSS 5 s after the last connected, less its VmRSS before the first (Headcount ×2: the instance they connect to).`,
+    );
+    print();
+    print('| server | clients | RSS before → after | per connection | connect |');
+    print('| --- | ---: | ---: | ---: | ---: |');
+    for (const result of idle)
+      print(
+        `| ${LABEL[result.kind]} | ${result.clients.toLocaleString('en')} | ${mib(result.rssBeforeMiB)} → ${mib(result.rssAfterMiB)} | ${(((result.rssAfterMiB - result.rssBeforeMiB) * 1024) / result.clients).toFixed(1)} KB | ${result.connectS.toFixed(1)} s |`,
+      );
+    print();
+  }
   return lines;
 }

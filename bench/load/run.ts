@@ -5,6 +5,7 @@
  * the end. `--quick` for a fast check; see options.ts.
  */
 import { cleanUpOnSignals } from './cleanup';
+import { type IdleResult, runIdle } from './idle';
 import { readOptions } from './options';
 import { loadReport, machineContext } from './report';
 import { type RoundResult, runRound } from './round';
@@ -27,4 +28,10 @@ for (let i = 0; i < options.rounds; i++) {
     rounds.push(round);
   }
 }
-console.log(loadReport(context, rounds).join('\n'));
+const idle: IdleResult[] = [];
+if (options.idle > 0)
+  for (const kind of order) {
+    log(`idle: ${options.idle} connections on ${kind}`);
+    idle.push(await runIdle(kind, options, options.idle, log));
+  }
+console.log(loadReport(context, rounds, idle).join('\n'));

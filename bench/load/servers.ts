@@ -41,6 +41,8 @@ export interface SiteCredentials {
 
 export interface LoadServer {
   readonly kind: ServerKind;
+  /** The (first) server process now. */
+  readonly pid: () => number;
   /** Where kiosks connect. */
   readonly ws: string;
   /** Where dashboards connect: `ws`, or the second instance. */
@@ -99,7 +101,7 @@ async function startHeadcount(
   );
   const temp = mkdtempSync(join(tmpdir(), 'headcount-load-'));
   const loopFile = ProcessProbe.loopFileIn(temp);
-  const sockets = options.kiosks + options.dashboards + 1;
+  const sockets = options.kiosks + options.dashboards + 1 + options.idle;
   const env: Record<string, string> = { LOOP_MONITOR_FILE: loopFile };
   // On PostgreSQL: a schema of their own per attempt (dropped at the end); two instances: Redis.
   let schema = '';
@@ -176,6 +178,7 @@ async function startHeadcount(
   const first = new ProcessProbe(version.child.pid as number, loopFile);
   return {
     kind,
+    pid: () => version.child.pid as number,
     ws: version.ws,
     dashboardWs: second?.ws ?? version.ws,
     probe: second ? new ProbeGroup([first, new ProcessProbe(second.pid, second.loopFile)]) : first,
@@ -261,6 +264,7 @@ async function startRelay(options: LoadOptions): Promise<LoadServer> {
   }));
   return {
     kind: 'relay',
+    pid: () => relay.child.pid as number,
     ws: `ws://127.0.0.1:${port}`,
     dashboardWs: `ws://127.0.0.1:${port}`,
     probe: new ProcessProbe(relay.child.pid as number, loopFile),
