@@ -230,6 +230,11 @@ export async function startVersion(
     SITE_ID: SITE,
     SITE_TIME_ZONE: ZONE,
     LOG_LEVEL: 'silent',
+    // The database and Redis come from `options.env` only: a DATABASE_URL in the bench's own
+    // environment (CI sets one for the tests) would put every server in one schema.
+    DATABASE_URL: '',
+    DATABASE_SCHEMA: '',
+    REDIS_URL: '',
     ...options.env,
   };
   const cli = (args: string[], siteId = SITE) =>

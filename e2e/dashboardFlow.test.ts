@@ -194,6 +194,8 @@ describe.skipIf(!hasChromium)('staff dashboard on a phone', () => {
     const file = { name: 'members.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) };
     await page.getByLabel('Import members from a CSV file').setInputFiles(file);
     await page.getByText(/Line 3: .*paused/).waitFor();
+    // The file's own errors show at once; the server's count follows its answer.
+    await page.getByText('2 new, 0 changed').waitFor();
     expect(await page.getByText('2 new, 0 changed').count()).toBe(1);
     expect(await accessibilityProblems(page)).toEqual([]);
     // The roster documents the server wrote for the site ([D7]); the dashboard holds them open.

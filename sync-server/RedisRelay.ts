@@ -270,7 +270,10 @@ export class RedisRelay extends Redis {
         .onChange(payload)
         .catch((error: Error) => this.settings.onError(`redis: ${error.message}`));
     };
-    if (since >= STATE_VECTOR_EVERY_MS) return publish();
+    if (since >= STATE_VECTOR_EVERY_MS) {
+      publish();
+      return;
+    }
     const timer = setTimeout(publish, STATE_VECTOR_EVERY_MS - since);
     timer.unref();
     this.stateVectorTimers.set(documentName, timer);
