@@ -32,6 +32,9 @@ export const API_ERROR_CODES = [
   'bad-pairing-code',
   'bad-device-credential',
   'bad-metrics-token',
+  'bad-api-key',
+  'missing-scope',
+  'bad-webhook-url',
   'internal',
 ] as const;
 

@@ -49,6 +49,18 @@ export class FailureBudget {
     state.inFlight++;
   }
 
+  /**
+   * Counts one use of `key` when it may make one now (the bucket as a rate limit: every use
+   * fills it); otherwise counts nothing. Returns the wait, 0 when the use was counted.
+   */
+  take(key: string, now: number): number {
+    const wait = this.waitFor(key, now);
+    if (wait > 0) return wait;
+    this.begin(key, now);
+    this.fail(key, now);
+    return 0;
+  }
+
   fail(key: string, now: number): void {
     const state = this.states.get(key);
     if (!state) return;

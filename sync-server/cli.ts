@@ -16,6 +16,8 @@
  *   archive-site <id> | restore-site <id>                a running server follows within 30 s
  *   export-members [--site <home site>]                  the chain's members as CSV ([M3], [M4])
  *   import-members <file.csv> [--site <id>] [--apply]    a preview, or with --apply the import
+ *   create-api-key --name <name> --scope <scope> [--scope …]   prints the key once ([I1])
+ *   list-api-keys | revoke-api-key <key id>
  *
  * Passwords are read from the terminal without echo, or from the first line of standard input
  * when it is not a terminal (never from arguments, which other users can see in `ps`).
@@ -23,6 +25,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { API_KEY_SCOPES, type ApiKeyScope } from '../shared/integrations';
 import { membersToCsv, parseMemberCsv } from '../shared/memberCsv';
 import { rosterDocsOf } from '../shared/rosterDoc';
 import { AccountAdmin } from './AccountAdmin';
@@ -30,6 +33,7 @@ import { MAX_SIGNAL_NAMES, notifyCluster } from './ClusterSignals';
 import { ConfigError, loadConfig } from './config';
 import { DeviceRegistry } from './DeviceRegistry';
 import { openDatabase, type Sql } from './database';
+import { ApiKeyError, ApiKeys } from './integrations/ApiKeys';
 import { MemberDirectory } from './members/MemberDirectory';
 import { planImport } from './members/planImport';
 import { SiteError, SiteRegistry } from './SiteRegistry';
@@ -58,7 +62,10 @@ const USAGE = `Usage: npm run admin -- <command> [options]
   archive-site <id>
   restore-site <id>
   export-members [--site <home site>] > members.csv
-  import-members <members.csv> [--site <home site for rows without one>] [--apply]`;
+  import-members <members.csv> [--site <home site for rows without one>] [--apply]
+  create-api-key --name <name> --scope <${API_KEY_SCOPES.join('|')}> [--scope …]
+  list-api-keys
+  revoke-api-key <key id>`;
 
 async function readPassword(): Promise<string> {
   const input = process.stdin;
@@ -98,6 +105,7 @@ function readArgs() {
       name: { type: 'string' },
       'time-zone': { type: 'string' },
       apply: { type: 'boolean' },
+      scope: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -278,6 +286,36 @@ async function main(): Promise<number> {
         if (!argument) throw new AccountError('import-members needs a CSV file');
         return await importMembers(db, sites, argument, site, values.apply === true);
       }
+      case 'create-api-key': {
+        const made = await new ApiKeys(db).create({
+          name: values.name ?? '',
+          scopes: (values.scope ?? []) as ApiKeyScope[],
+          createdBy: 'cli',
+        });
+        console.error(
+          `Created API key ${made.info.id} (${made.info.name}: ${made.info.scopes.join(', ')}). It is shown this once:`,
+        );
+        console.log(made.key);
+        return 0;
+      }
+      case 'list-api-keys': {
+        for (const key of await new ApiKeys(db).list()) {
+          const state = key.revokedAt ? 'revoked' : 'active';
+          const used = key.lastUsedAt ? new Date(key.lastUsedAt).toISOString() : 'never';
+          console.log(
+            `${key.id}  ${key.name}  ${key.scopes.join(',')}  ${state}  last used ${used}`,
+          );
+        }
+        return 0;
+      }
+      case 'revoke-api-key': {
+        if (!argument || !(await new ApiKeys(db).revoke(argument)))
+          throw new AccountError('no such API key');
+        console.log(
+          `Revoked API key ${argument}: refused from its next request, on every instance.`,
+        );
+        return 0;
+      }
       case 'revoke-device': {
         if (!argument || !(await devices.revoke(argument)))
           throw new AccountError('no such active device');
@@ -292,7 +330,11 @@ async function main(): Promise<number> {
         return command ? 2 : 0;
     }
   } catch (error) {
-    if (error instanceof AccountError || error instanceof SiteError) {
+    if (
+      error instanceof AccountError ||
+      error instanceof SiteError ||
+      error instanceof ApiKeyError
+    ) {
       console.error(`Error: ${error.message}`);
       return 1;
     }

@@ -32,9 +32,10 @@ import { AcceptedOrigins } from './http/AcceptedOrigins';
 import { addressOf, trustFunction, trustProxiesOn } from './http/clientAddress';
 import type { HttpLimits } from './http/HttpContext';
 import { listenForMetrics } from './http/metricsListener';
+import { ApiKeys } from './integrations/ApiKeys';
 import { moveLegacyRosters } from './members/legacyRosters';
 import { MemberDirectory } from './members/MemberDirectory';
-import type { MemberChange } from './members/planMembers';
+import type { RosterChange } from './members/planMembers';
 import { RosterDocuments } from './members/RosterDocuments';
 import { Metrics } from './metrics';
 import { RecordKeeper } from './RecordKeeper';
@@ -81,7 +82,7 @@ export interface RunningServer {
   readonly sites: SiteRegistry;
   /** The chain's members ([M4]); after writing, `membersChanged` brings the rosters in line. */
   readonly members: MemberDirectory;
-  readonly membersChanged: (changes: readonly MemberChange[]) => Promise<void>;
+  readonly membersChanged: (changes: readonly RosterChange[]) => Promise<void>;
   /** Printed at start while no admin exists; null once one does. */
   readonly setupCode: string | null;
   /** True on the start that created the site and the signing key. */
@@ -312,12 +313,12 @@ export async function startServer(
       ),
   });
   await rosters.start();
-  const membersChanged = async (changes: readonly MemberChange[]): Promise<void> => {
+  const membersChanged = async (changes: readonly RosterChange[]): Promise<void> => {
     const names = [
       ...new Set(
         changes.flatMap(({ before, after }) => [
           ...(before ? rosterDocsOf(before) : []),
-          ...rosterDocsOf(after),
+          ...(after ? rosterDocsOf(after) : []),
         ]),
       ),
     ];
@@ -401,6 +402,7 @@ export async function startServer(
     else sites.load().catch(() => {});
   };
   let signals: ClusterSignals = new LocalSignals(applySignal);
+  const apiKeys = new ApiKeys(db);
   const app = await createHttpApp({
     db,
     relay,
@@ -412,6 +414,7 @@ export async function startServer(
     membersChanged,
     sites,
     tokens,
+    apiKeys,
     access,
     metrics,
     log,

@@ -12,8 +12,10 @@ import type { AccountAdmin } from '../AccountAdmin';
 import type { ClusterSignal } from '../ClusterSignals';
 import type { DeviceRegistry } from '../DeviceRegistry';
 import type { Sql } from '../database';
+import type { FailureBudgetPolicy } from '../FailureBudget';
+import type { ApiKeys } from '../integrations/ApiKeys';
 import type { MemberDirectory } from '../members/MemberDirectory';
-import type { MemberChange } from '../members/planMembers';
+import type { RosterChange } from '../members/planMembers';
 import type { Metrics } from '../metrics';
 import type { PairingLimitsConfiguration } from '../PairingLimits';
 import type { SignInLimitsConfiguration } from '../SignInLimits';
@@ -42,10 +44,12 @@ export interface HttpContext {
   /** The chain's members ([M4]). */
   readonly members: MemberDirectory;
   /** Members were written: the roster documents that list them, before and after, follow. */
-  readonly membersChanged: (changes: readonly MemberChange[]) => Promise<void>;
+  readonly membersChanged: (changes: readonly RosterChange[]) => Promise<void>;
   /** The chain's sites ([C1]–[C2]). */
   readonly sites: SiteRegistry;
   readonly tokens: TokenIssuer;
+  /** API keys of machine clients ([I1]). */
+  readonly apiKeys: ApiKeys;
   readonly access: AccessControl;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -75,6 +79,8 @@ export interface HttpContext {
 export interface HttpLimits {
   readonly signIn?: Partial<SignInLimitsConfiguration>;
   readonly pairing?: Partial<PairingLimitsConfiguration>;
+  /** Requests per API key (`API_KEY_RATE`). */
+  readonly apiKeyRate?: FailureBudgetPolicy;
 }
 
 /** The Fastify instance routes are registered on: schemas typed by TypeBox. */

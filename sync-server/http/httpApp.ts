@@ -7,6 +7,7 @@ import { answerError, isApiPath } from './errorAnswers';
 import type { HttpApp, HttpContext } from './HttpContext';
 import { HttpError } from './HttpError';
 import { healthRoutes } from './healthRoutes';
+import { integrationRoutes } from './integrationRoutes';
 import { memberRoutes } from './memberRoutes';
 import { openApi } from './openApi';
 import { pairingRoutes } from './pairingRoutes';
@@ -82,6 +83,21 @@ export async function createHttpApp(context: HttpContext): Promise<FastifyInstan
 
   await openApi(app);
   const auth = staffAuth(context);
+  // Every use of an API key is logged, by its name and id (never its secret) ([I1]).
+  app.addHook('onResponse', async (request, reply) => {
+    const key = auth.keyOf(request);
+    if (key)
+      context.log.info(
+        {
+          apiKey: key.name,
+          keyId: key.id,
+          method: request.method,
+          route: request.routeOptions.url,
+          status: reply.statusCode,
+        },
+        'api key used',
+      );
+  });
   healthRoutes(api, context);
   setupRoutes(api, context);
   sessionRoutes(api, context);
@@ -92,6 +108,7 @@ export async function createHttpApp(context: HttpContext): Promise<FastifyInstan
   reportRoutes(api, context, auth);
   siteRoutes(api, context, auth);
   accountRoutes(api, context, auth);
+  integrationRoutes(api, context, auth);
   await app.register(staticRoutes, { root: context.distDir });
   return app;
 }

@@ -10,6 +10,7 @@ import {
   MemberVisitsAnswer,
   RangeQuery,
 } from '../../shared/apiProtocol';
+import { MemberSyncAnswer, MemberSyncBody } from '../../shared/integrationProtocol';
 import { localDayOf } from '../../shared/localTime';
 import { admittedAt, type Member } from '../../shared/member';
 import { planImport } from '../members/planImport';
@@ -24,6 +25,8 @@ import { EDITORS, READERS, type StaffAuth } from './staffAuth';
 const MEMBER_ID = { pattern: '^[A-Za-z0-9_.-]{1,64}$' };
 /** An import request of MAX_IMPORT_BATCH members is about 1.3 MB of JSON. */
 const IMPORT_BODY_BYTES = 4 * 1024 * 1024;
+/** A sync of MAX_SYNC_MEMBERS members with ten codes each is about 4 MB of JSON. */
+const SYNC_BODY_BYTES = 8 * 1024 * 1024;
 
 /** A member's history without from/to covers this many days up to today. */
 const MEMBER_HISTORY_DAYS = 90;
@@ -41,19 +44,29 @@ export function memberRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
     request: FastifyRequest,
     rows: readonly PlanRow[],
     apply: boolean,
-  ): Promise<MemberPlan> => {
-    const run = async (): Promise<MemberPlan> => {
+    remove: readonly string[] = [],
+  ): Promise<MemberPlan & { removed: Member[] }> => {
+    const run = async () => {
       const plan = await planFor(context, auth, request, rows);
-      if (!apply || plan.changes.length === 0) return plan;
+      const removed = [...(await context.members.byIds(remove)).values()];
+      if (!apply || (plan.changes.length === 0 && removed.length === 0))
+        return { ...plan, removed };
       try {
-        await context.members.write(plan.changes);
+        await context.members.write(
+          plan.changes,
+          Date.now(),
+          removed.map((member) => member.id),
+        );
       } catch (error) {
         if (isUniqueViolation(error))
           throw new HttpError(409, 'invalid', 'members changed meanwhile: send it again');
         throw error;
       }
-      await context.membersChanged(plan.changes);
-      return plan;
+      await context.membersChanged([
+        ...plan.changes,
+        ...removed.map((before) => ({ before, after: null })),
+      ]);
+      return { ...plan, removed };
     };
     const result = writing.then(run, run);
     writing = result.catch(() => {});
@@ -69,7 +82,7 @@ export function memberRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
         querystring: MembersQuery,
         response: answers(MembersAnswer),
       },
-      onRequest: auth.requires(READERS),
+      onRequest: auth.requires(READERS, 'members:read'),
     },
     async (request) => {
       const who = auth.principal(request);
@@ -85,13 +98,14 @@ export function memberRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
     '/api/members/:memberId',
     {
       schema: {
-        summary: 'Adds or changes one member (staff: members of their own site)',
+        summary:
+          "Adds or changes one member by id (staff: members of their own site; an API key with members:write: any, by the billing system's id)",
         security: [{ bearer: [] }],
         params: Type.Object({ memberId: Type.String(MEMBER_ID) }),
         body: MemberRecord,
         response: answers(MemberAnswer),
       },
-      onRequest: auth.requires(EDITORS),
+      onRequest: auth.requires(EDITORS, 'members:write'),
     },
     async (request) => {
       const member = { ...request.body, id: request.params.memberId };
@@ -129,6 +143,55 @@ export function memberRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
     },
   );
 
+  app.post(
+    '/api/members::sync',
+    {
+      bodyLimit: SYNC_BODY_BYTES,
+      schema: {
+        summary:
+          'Upserts up to 10 000 members by id and deletes those named in remove, in one transaction ([I2]); idempotent',
+        description:
+          'Each member is checked like an import row ([M1]–[M4]); a bad one is answered with its index and reason and the others are still written. Members not named are never touched. A second identical call changes nothing.',
+        security: [{ bearer: [] }],
+        body: MemberSyncBody,
+        response: answers(MemberSyncAnswer),
+      },
+      onRequest: auth.requires(['admin'], 'members:write'),
+    },
+    async (request) => {
+      const { members, remove = [], dryRun = false } = request.body;
+      const syncing = new Set<string>();
+      for (const member of members) {
+        const id = (member as { id?: unknown } | null)?.id;
+        if (typeof id === 'string') syncing.add(id);
+      }
+      const errors: MemberSyncAnswer['errors'] = [];
+      const removable: string[] = [];
+      remove.forEach((id, index) => {
+        if (syncing.has(id))
+          errors.push({ index, in: 'remove', reason: `member ${id} is also in members` });
+        else removable.push(id);
+      });
+      const rows = members.map((member, index) => ({ line: index, member }));
+      const plan = await importRows(request, rows, !dryRun, [...new Set(removable)]);
+      return {
+        added: plan.changes.filter((change) => change.before === null).length,
+        changed: plan.changes.filter((change) => change.before !== null).length,
+        unchanged: plan.unchanged,
+        removed: plan.removed.length,
+        errors: [
+          ...plan.errors.map(({ line, reason }) => ({
+            index: line,
+            in: 'members' as const,
+            reason,
+          })),
+          ...errors,
+        ],
+        applied: !dryRun,
+      };
+    },
+  );
+
   app.get(
     '/api/members/:memberId/visits',
     {
@@ -139,7 +202,7 @@ export function memberRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
         querystring: RangeQuery,
         response: answers(MemberVisitsAnswer),
       },
-      onRequest: auth.requires(READERS),
+      onRequest: auth.requires(READERS, 'visits:read'),
     },
     async (request) => {
       const { memberId } = request.params;

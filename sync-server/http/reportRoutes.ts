@@ -37,7 +37,7 @@ export function reportRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
           '5xx': ApiError,
         },
       },
-      onRequest: auth.requires(READERS),
+      onRequest: auth.requires(READERS, 'visits:read'),
     },
     async (request, reply) => {
       const siteId = await auth.reportSite(request, request.query.siteId);
@@ -79,7 +79,7 @@ export function reportRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
         querystring: ChainVisitsQuery,
         response: answers(ChainVisitsAnswer),
       },
-      onRequest: auth.requires(['admin']),
+      onRequest: auth.requires(['admin'], 'visits:read'),
     },
     async (request) => {
       const { from, to } = dayRangeOf(request.query);
@@ -97,7 +97,7 @@ export function reportRoutes(app: HttpApp, context: HttpContext, auth: StaffAuth
         querystring: PeakHoursQuery,
         response: answers(PeakHoursAnswer),
       },
-      onRequest: auth.requires(READERS),
+      onRequest: auth.requires(READERS, 'visits:read'),
     },
     async (request) => {
       const siteId = await auth.reportSite(request, request.query.siteId);

@@ -1,22 +1,37 @@
 import type { FastifyRequest } from 'fastify';
+import type { ApiKeyInfo } from '../../shared/integrationProtocol';
+import type { ApiKeyScope } from '../../shared/integrations';
+import { FailureBudget, type FailureBudgetPolicy } from '../FailureBudget';
+import { looksLikeApiKey } from '../integrations/ApiKeys';
 import { Refusal } from '../refusals';
 import { sameAccount } from '../StaffAccounts';
 import type { Principal, Role } from '../tokens';
 import type { HttpContext } from './HttpContext';
-import { HttpError } from './HttpError';
+import { HttpError, tooManyAttempts } from './HttpError';
 
 /** The roles that read a site's lists and reports. */
 export const READERS: readonly Role[] = ['staff', 'viewer', 'admin'];
 /** The roles that change devices. */
 export const EDITORS: readonly Role[] = ['staff', 'admin'];
 
+/**
+ * Requests per API key, per instance ([I1]): 600 in hand, one more every 50 ms (20 a second
+ * sustained). A billing system's nightly sync is a few calls of thousands of members each; a
+ * key that loops by mistake (or a leaked one) is slowed down without slowing anyone else.
+ */
+export const API_KEY_RATE: FailureBudgetPolicy = { capacity: 600, drainMs: 50 };
+
 export interface StaffAuth {
   /**
    * A route's `onRequest` hook: the request must carry `Authorization: Bearer` with a valid
-   * access token of a staff account that has one of `roles`. It runs before the body is read,
-   * so nobody learns more than 401/403 without a token.
+   * access token of a staff account that has one of `roles`, or, where the route names a
+   * `scope`, an API key with that scope ([I1]); a key acts for the chain, as an admin would, on
+   * those routes only. It runs before the body is read, so nobody learns more than 401/403
+   * without a credential.
    */
-  requires(roles: readonly Role[]): (request: FastifyRequest) => Promise<void>;
+  requires(roles: readonly Role[], scope?: ApiKeyScope): (request: FastifyRequest) => Promise<void>;
+  /** The API key a request was accepted with, or null (a staff token, or no hook). */
+  keyOf(request: FastifyRequest): ApiKeyInfo | null;
   /** The account the route's `requires` hook accepted. */
   principal(request: FastifyRequest): Principal;
   /** The site a request is about: an admin's choice (or the default), anyone else's own. */
@@ -31,6 +46,25 @@ export interface StaffAuth {
 /** Access tokens of staff accounts on API requests (kiosk tokens are for sockets only). */
 export function staffAuth(context: HttpContext): StaffAuth {
   const accepted = new WeakMap<FastifyRequest, Principal>();
+  const keys = new WeakMap<FastifyRequest, ApiKeyInfo>();
+  const keyRate = new FailureBudget(context.limits?.apiKeyRate ?? API_KEY_RATE);
+  const verifyKey = async (
+    request: FastifyRequest,
+    presented: string,
+    scope: ApiKeyScope | undefined,
+  ): Promise<Principal> => {
+    if (scope === undefined)
+      throw new HttpError(403, 'missing-scope', 'this route takes a staff sign-in, not an API key');
+    const key = await context.apiKeys.verify(presented);
+    if (!key) throw new HttpError(401, 'bad-api-key', 'the API key is unknown or revoked');
+    if (!key.scopes.includes(scope))
+      throw new HttpError(403, 'missing-scope', `the API key needs the scope ${scope}`);
+    const wait = keyRate.take(key.id, Date.now());
+    if (wait > 0) throw tooManyAttempts(wait);
+    keys.set(request, key);
+    // Keys are the chain's, like an admin; `expiresAt` is not read on these routes.
+    return { role: 'admin', siteId: null, subject: `key:${key.id}`, expiresAt: 0 };
+  };
   const verify = async (request: FastifyRequest): Promise<Principal> => {
     const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
     try {
@@ -61,13 +95,19 @@ export function staffAuth(context: HttpContext): StaffAuth {
     return site;
   };
   return {
-    requires: (roles) => async (request) => {
+    requires: (roles, scope) => async (request) => {
+      const presented = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+      if (presented !== undefined && looksLikeApiKey(presented)) {
+        accepted.set(request, await verifyKey(request, presented, scope));
+        return;
+      }
       const who = await verify(request);
       if (!roles.includes(who.role))
         throw new HttpError(403, 'forbidden', `needs role ${roles.join(' or ')}`);
       accepted.set(request, who);
     },
     principal,
+    keyOf: (request) => keys.get(request) ?? null,
     siteFor,
     async reportSite(request, requested) {
       const who = principal(request);

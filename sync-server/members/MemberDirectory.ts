@@ -103,12 +103,20 @@ export class MemberDirectory {
   }
 
   /**
-   * Writes the changes in one transaction: each member's row and its card codes. A code another
-   * member took meanwhile fails the whole transaction (the primary key): nothing is written.
+   * Writes the changes in one transaction: each member's row and its card codes, after deleting
+   * the members named in `remove`. A code another member took meanwhile fails the whole
+   * transaction (the primary key): nothing is written.
    */
-  async write(changes: readonly MemberChange[], now = Date.now()): Promise<void> {
-    if (changes.length === 0) return;
+  async write(
+    changes: readonly MemberChange[],
+    now = Date.now(),
+    remove: readonly string[] = [],
+  ): Promise<void> {
+    if (changes.length === 0 && remove.length === 0) return;
     await this.db.transaction(async (tx) => {
+      // Their card codes go with them (`on delete cascade`); their visits stay in the record.
+      for (const chunk of chunks(remove))
+        await tx.run(`delete from members where id in (${marks(chunk.length)})`, chunk);
       for (const chunk of chunks(changes.map(({ after }) => after))) {
         await tx.run(
           `insert into members

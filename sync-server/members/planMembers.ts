@@ -6,6 +6,12 @@ export interface PlanRow {
   readonly member: unknown;
 }
 
+/** A member before and after a write: null before when added, null after when removed. */
+export interface RosterChange {
+  readonly before: Member | null;
+  readonly after: Member | null;
+}
+
 export interface MemberChange {
   readonly before: Member | null;
   readonly after: Member;

@@ -68,4 +68,24 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
    create table legacy_rosters (site_id text primary key, moved_at bigint not null);`,
   // SQLite's tenth: the sweep's fingerprint of the member table from an index.
   'create index members_fingerprint on members (shard, updated_at);',
+  // SQLite's eleventh: API keys, webhook endpoints and the outbox of deliveries.
+  `create table api_keys (
+     id text primary key, name text not null, scopes text not null, hash text not null,
+     created_at bigint not null, created_by text not null, revoked_at bigint,
+     last_used_at bigint);
+   create table webhook_endpoints (
+     id text primary key, url text not null, events text not null, secret text not null,
+     site_id text, private_network integer not null default 0, created_at bigint not null,
+     created_by text not null, paused_at bigint, pause_reason text, last_status text,
+     last_attempt_at bigint, last_success_at bigint);
+   create table webhook_deliveries (
+     seq bigserial primary key, endpoint_id text not null
+       references webhook_endpoints(id) on delete cascade,
+     message_id text not null, type text not null, member_key text not null,
+     body text not null, created_at bigint not null, next_at bigint not null,
+     attempts integer not null default 0, state text not null default 'pending',
+     last_status text, delivered_at bigint);
+   create unique index webhook_deliveries_once on webhook_deliveries (endpoint_id, message_id);
+   create index webhook_deliveries_due on webhook_deliveries (state, next_at);
+   create index webhook_deliveries_member on webhook_deliveries (endpoint_id, member_key, seq);`,
 ];

@@ -109,4 +109,27 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   // The sweep's per-shard fingerprint of the member table ([D7]) reads only this index: 3.5 ms
   // instead of 18 ms at 50 000 members, every 30 s on the event loop ([R3]).
   'create index members_fingerprint on members (shard, updated_at);',
+  // Integrations (issue 13): API keys for machine clients (only a hash of each secret is kept;
+  // revoked keys stay listed), webhook endpoints, and the durable outbox of their deliveries,
+  // filled in the same transaction as the record's new events ([I3]). `message_id` is unique
+  // per endpoint: a rebuilt record enqueues nothing twice.
+  `create table api_keys (
+     id text primary key, name text not null, scopes text not null, hash text not null,
+     created_at integer not null, created_by text not null, revoked_at integer,
+     last_used_at integer);
+   create table webhook_endpoints (
+     id text primary key, url text not null, events text not null, secret text not null,
+     site_id text, private_network integer not null default 0, created_at integer not null,
+     created_by text not null, paused_at integer, pause_reason text, last_status text,
+     last_attempt_at integer, last_success_at integer);
+   create table webhook_deliveries (
+     seq integer primary key, endpoint_id text not null
+       references webhook_endpoints(id) on delete cascade,
+     message_id text not null, type text not null, member_key text not null,
+     body text not null, created_at integer not null, next_at integer not null,
+     attempts integer not null default 0, state text not null default 'pending',
+     last_status text, delivered_at integer);
+   create unique index webhook_deliveries_once on webhook_deliveries (endpoint_id, message_id);
+   create index webhook_deliveries_due on webhook_deliveries (state, next_at);
+   create index webhook_deliveries_member on webhook_deliveries (endpoint_id, member_key, seq);`,
 ];
