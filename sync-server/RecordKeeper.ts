@@ -16,7 +16,7 @@ import { addDays, type LocalDay } from '../shared/localTime';
 import { readSettings, type SiteSettings } from '../shared/siteDoc';
 import type { DocumentStore } from './DocumentStore';
 import type { Sql } from './database';
-import { RecordRows } from './RecordRows';
+import { type RecordOutbox, RecordRows } from './RecordRows';
 import { NotTheWriter, type RecordWriter, SOLE_WRITER } from './RecordWriter';
 import { QueueClosed, SerialQueue } from './SerialQueue';
 import { TimeSlicer } from './TimeSlicer';
@@ -24,6 +24,8 @@ import { TimeSlicer } from './TimeSlicer';
 export interface RecordKeeperConfiguration {
   db: Sql;
   documents: DocumentStore;
+  /** Told of events the record holds for the first time, in its transactions ([I3]). */
+  outbox?: RecordOutbox;
   /** Called after a store was recorded, with how long it took, yields included (metrics). */
   onRecorded: (seconds: number) => void;
   /** Work that failed; the day is rebuilt at its next store, or at the next start. */
@@ -93,7 +95,11 @@ export class RecordKeeper implements Extension {
   constructor(configuration: RecordKeeperConfiguration) {
     this.configuration = configuration;
     this.writer = configuration.writer ?? SOLE_WRITER;
-    this.rows = new RecordRows(configuration.db, (tx) => this.writer.fence(tx));
+    this.rows = new RecordRows(
+      configuration.db,
+      (tx) => this.writer.fence(tx),
+      configuration.outbox ?? null,
+    );
   }
 
   async onConfigure({ instance }: onConfigurePayload): Promise<void> {

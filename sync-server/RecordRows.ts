@@ -8,6 +8,17 @@ import { writerName } from '../shared/writer';
 import type { Sql, SqlParam } from './database';
 import type { TimeSlicer } from './TimeSlicer';
 
+/**
+ * Where the record tells of events it holds for the first time ([I3]): webhook deliveries,
+ * written in the same transaction as the events' rows.
+ */
+export interface RecordOutbox {
+  /** Whether anyone listens to `siteId`: when nobody does, no row is looked up. */
+  listensTo(siteId: string): boolean;
+  /** Writes what to tell of `events`, new to the record, in `tx`. */
+  told(tx: Sql, siteId: string, events: readonly CheckinEvent[], ledger: DayLedger): Promise<void>;
+}
+
 /** The day's counts written beside its rows (`day_problems`). */
 export interface DayCounts {
   readonly problems: number;
@@ -23,14 +34,20 @@ export interface DayCounts {
 export class RecordRows {
   private readonly db: Sql;
   private readonly fence: (tx: Sql) => Promise<void>;
+  private readonly outbox: RecordOutbox | null;
 
   /**
    * `fence` runs first in each transaction and throws when this instance may not write the
    * record any more (`RecordWriter.fence`).
    */
-  constructor(db: Sql, fence: (tx: Sql) => Promise<void> = async () => {}) {
+  constructor(
+    db: Sql,
+    fence: (tx: Sql) => Promise<void> = async () => {},
+    outbox: RecordOutbox | null = null,
+  ) {
     this.db = db;
     this.fence = fence;
+    this.outbox = outbox;
   }
 
   /**
@@ -47,14 +64,14 @@ export class RecordRows {
     slicer: TimeSlicer,
   ): Promise<void> {
     const { upserted, removed, members } = changes;
-    const rows = new Map<string, SqlParam[]>();
+    const rows = new Map<string, { row: SqlParam[]; event: CheckinEvent }>();
     const gone = new Map<string, SqlParam[]>();
     for (const event of upserted) {
       const key = [writerName(event.writer), event.id];
       // Held now as another day's variant ([E2]): not this day's row any more.
       // The last word on a key wins, as when each was written in turn.
       if (event.docDay === day) {
-        rows.set(key.join('/'), [siteId, ...eventRow(event)]);
+        rows.set(key.join('/'), { row: [siteId, ...eventRow(event)], event });
         gone.delete(key.join('/'));
       } else {
         gone.set(key.join('/'), key);
@@ -67,9 +84,25 @@ export class RecordRows {
     }
     // Keyed, so that one statement never names a row twice (PostgreSQL refuses an upsert that
     // would change a row twice).
-    await this.inBatches([...rows.values()], slicer, (tx, batch) =>
-      tx.run(upsert('events', EVENT_COLUMNS, EVENT_UPDATES, batch.length), batch.flat()),
-    );
+    const outbox = this.outbox?.listensTo(siteId) ? this.outbox : null;
+    await this.inBatches([...rows.values()], slicer, async (tx, batch) => {
+      // Only events the record did not hold are told ([I3]): a rebuild tells nothing again.
+      const held = outbox ? await heldKeys(tx, siteId, batch) : null;
+      await tx.run(
+        upsert('events', EVENT_COLUMNS, EVENT_UPDATES, batch.length),
+        batch.flatMap((item) => item.row),
+      );
+      if (outbox && held) {
+        const fresh = batch.filter((item) => !held.has(`${item.row[1]}/${item.row[2]}`));
+        if (fresh.length > 0)
+          await outbox.told(
+            tx,
+            siteId,
+            fresh.map((item) => item.event),
+            ledger,
+          );
+      }
+    });
     await this.inBatches([...gone.values()], slicer, (tx, batch) =>
       tx.run(
         `delete from events where site_id = ? and day = ? and (writer, id) in (${tuples(batch.length, 2)})`,
@@ -246,6 +279,19 @@ const UPSERT_COUNTS = `insert into day_problems (site_id, day, problems, flags, 
   values (?, ?, ?, ?, ?)
   on conflict (site_id, day) do update set problems = excluded.problems, flags = excluded.flags,
     updated_at = excluded.updated_at`;
+
+/** The `writer/id` keys of the batch's events that the record already holds, in any day. */
+async function heldKeys(
+  tx: Sql,
+  siteId: string,
+  batch: readonly { row: SqlParam[] }[],
+): Promise<Set<string>> {
+  const found = await tx.all<{ writer: string; id: string }>(
+    `select writer, id from events where site_id = ? and (writer, id) in (${tuples(batch.length, 2)})`,
+    [siteId, ...batch.flatMap((item) => [item.row[1] as SqlParam, item.row[2] as SqlParam])],
+  );
+  return new Set(found.map((row) => `${row.writer}/${row.id}`));
+}
 
 /** Rows read per page when sweeping a day for stale rows. */
 const PAGE_ROWS = 500;

@@ -34,6 +34,7 @@ import { ConfigError, loadConfig } from './config';
 import { DeviceRegistry } from './DeviceRegistry';
 import { openDatabase, type Sql } from './database';
 import { ApiKeyError, ApiKeys } from './integrations/ApiKeys';
+import { WebhookEndpoints } from './integrations/WebhookEndpoints';
 import { MemberDirectory } from './members/MemberDirectory';
 import { planImport } from './members/planImport';
 import { SiteError, SiteRegistry } from './SiteRegistry';
@@ -311,6 +312,10 @@ async function main(): Promise<number> {
       case 'revoke-api-key': {
         if (!argument || !(await new ApiKeys(db).revoke(argument)))
           throw new AccountError('no such API key');
+        await new WebhookEndpoints(db).pauseCreatedBy(
+          `key:${argument}`,
+          'the API key that registered it was revoked',
+        );
         console.log(
           `Revoked API key ${argument}: refused from its next request, on every instance.`,
         );

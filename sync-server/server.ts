@@ -33,6 +33,8 @@ import { addressOf, trustFunction, trustProxiesOn } from './http/clientAddress';
 import type { HttpLimits } from './http/HttpContext';
 import { listenForMetrics } from './http/metricsListener';
 import { ApiKeys } from './integrations/ApiKeys';
+import { Webhooks } from './integrations/Webhooks';
+import type { WebhookSenderPolicy } from './integrations/WebhookSender';
 import { moveLegacyRosters } from './members/legacyRosters';
 import { MemberDirectory } from './members/MemberDirectory';
 import type { RosterChange } from './members/planMembers';
@@ -112,6 +114,8 @@ export async function startServer(
       recordWriterRetryMs?: number;
       /** How long a start waits for Redis, ms (REDIS_START_WAIT_MS). */
       redisStartWaitMs?: number;
+      /** Webhook retries and timeouts (WEBHOOK_SENDER_POLICY). */
+      webhooks?: Partial<WebhookSenderPolicy>;
     };
   } = {},
 ): Promise<RunningServer> {
@@ -259,10 +263,18 @@ export async function startServer(
           onError: (message) => log.warn(message),
         })
       : SOLE_WRITER;
+  // Webhooks are filled and sent by the record's writer ([I3]).
+  const webhooks = new Webhooks({
+    db,
+    log,
+    ...(options.limits?.webhooks ? { policy: options.limits.webhooks } : {}),
+    runsHere: () => writer.writing,
+  });
   const records = new RecordKeeper({
     db,
     documents,
     writer,
+    outbox: webhooks,
     fromDatabase: clustered,
     tellWriter: (name) => signals.send({ kind: 'stored', names: [name] }),
     onRecorded: (seconds) => metrics.recordSeconds.observe(seconds),
@@ -415,6 +427,7 @@ export async function startServer(
     sites,
     tokens,
     apiKeys,
+    webhooks: webhooks.endpoints,
     access,
     metrics,
     log,
@@ -531,6 +544,7 @@ export async function startServer(
   const port = (http.address() as AddressInfo).port;
   acceptedOrigins.listening({ scheme: tls ? 'https' : 'http', port, host: config.host });
   certificate?.start();
+  await webhooks.start();
   if (writer instanceof PostgresRecordWriter) await writer.start();
   else catchUp();
   const metricsServer = config.metricsAddress
@@ -560,6 +574,7 @@ export async function startServer(
     close() {
       closing ??= (async () => {
         retention.stop();
+        await webhooks.stop();
         clearInterval(sweeper);
         await signals.close();
         gate.stop();

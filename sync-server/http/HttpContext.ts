@@ -14,6 +14,7 @@ import type { DeviceRegistry } from '../DeviceRegistry';
 import type { Sql } from '../database';
 import type { FailureBudgetPolicy } from '../FailureBudget';
 import type { ApiKeys } from '../integrations/ApiKeys';
+import type { WebhookEndpoints } from '../integrations/WebhookEndpoints';
 import type { MemberDirectory } from '../members/MemberDirectory';
 import type { RosterChange } from '../members/planMembers';
 import type { Metrics } from '../metrics';
@@ -50,6 +51,8 @@ export interface HttpContext {
   readonly tokens: TokenIssuer;
   /** API keys of machine clients ([I1]). */
   readonly apiKeys: ApiKeys;
+  /** Webhook endpoints and their deliveries ([I3]). */
+  readonly webhooks: WebhookEndpoints;
   readonly access: AccessControl;
   readonly metrics: Metrics;
   readonly log: Logger;

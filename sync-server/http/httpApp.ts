@@ -20,6 +20,7 @@ import { siteRoutes } from './siteRoutes';
 import { staffAuth } from './staffAuth';
 import { staffRoutes } from './staffRoutes';
 import { staticRoutes } from './staticRoutes';
+import { webhookRoutes } from './webhookRoutes';
 
 /** Largest request body, bytes: the biggest honest one (a sign-in) is well under 1 KiB. */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -109,6 +110,7 @@ export async function createHttpApp(context: HttpContext): Promise<FastifyInstan
   siteRoutes(api, context, auth);
   accountRoutes(api, context, auth);
   integrationRoutes(api, context, auth);
+  webhookRoutes(api, context, auth);
   await app.register(staticRoutes, { root: context.distDir });
   return app;
 }

@@ -70,6 +70,11 @@ export function integrationRoutes(app: HttpApp, context: HttpContext, auth: Staf
     async (request) => {
       if (!(await context.apiKeys.revoke(request.params.id)))
         throw new HttpError(404, 'not-found', 'no such API key');
+      // What it registered stops too; an admin can resume an endpoint that should go on.
+      await context.webhooks.pauseCreatedBy(
+        `key:${request.params.id}`,
+        'the API key that registered it was revoked',
+      );
       context.log.info({ keyId: request.params.id }, 'api key revoked');
       return { ok: true as const };
     },

@@ -1,0 +1,274 @@
+import { Webhook } from 'standardwebhooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import type * as Y from 'yjs';
+import type { ApiError, SessionAnswer } from '../../shared/apiProtocol';
+import { recordEvent } from '../../shared/checkinsDoc';
+import { checkinsDocName } from '../../shared/docName';
+import { newEventId } from '../../shared/eventId';
+import type {
+  CreatedApiKeyAnswer,
+  CreatedWebhookAnswer,
+  WebhookPayload,
+  WebhooksAnswer,
+} from '../../shared/integrationProtocol';
+import type { WebhookEvent } from '../../shared/integrations';
+import { dayWindow, localDayOf } from '../../shared/localTime';
+import { closeAfterEach } from '../testing/closeAfterEach';
+import {
+  connect,
+  kioskCheckIn,
+  pairKiosk,
+  SITE,
+  startTestServer,
+  type TestServer,
+  until,
+  ZONE,
+} from '../testing/testServer';
+import { type Received, webhookReceiver } from './testing/webhookReceiver';
+
+const open = closeAfterEach();
+const receivers: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const receiver of receivers.splice(0)) await receiver.close();
+});
+const PASSWORD = 'correct horse battery';
+/** A store is recorded within the document debounce (2 s, at most 10 s). */
+const DELIVERED = 20_000;
+
+async function server(webhooks = {}): Promise<{ t: TestServer; admin: string }> {
+  const t = await startTestServer({}, undefined, {
+    limits: { webhooks: { tickMs: 50, retryBaseMs: 40, retryCapMs: 200, ...webhooks } },
+  });
+  open.push(t);
+  await t.server.staff.create({
+    username: 'boss',
+    password: PASSWORD,
+    role: 'admin',
+    siteId: null,
+  });
+  const session = await t.api<SessionAnswer>('POST', '/api/session', {
+    username: 'boss',
+    password: PASSWORD,
+  });
+  return { t, admin: session.body.accessToken };
+}
+
+async function receiver(answer?: Parameters<typeof webhookReceiver>[0]) {
+  const made = await webhookReceiver(answer);
+  receivers.push(made);
+  return made;
+}
+
+async function register(
+  t: TestServer,
+  token: string,
+  url: string,
+  events: WebhookEvent[] = ['check-in', 'check-out', 'denied', 'correction'],
+  privateNetwork = true,
+) {
+  return t.api<CreatedWebhookAnswer & ApiError>(
+    'POST',
+    '/api/integrations/webhooks',
+    { url, events, privateNetwork },
+    token,
+  );
+}
+
+async function kioskDoor(t: TestServer): Promise<{ doc: Y.Doc; deviceId: string }> {
+  const kiosk = await pairKiosk(t);
+  const door = connect(t, checkinsDocName(SITE, localDayOf(Date.now(), ZONE)), kiosk.token);
+  open.push(door);
+  await door.outcome;
+  return { doc: door.doc, deviceId: kiosk.deviceId };
+}
+
+function checkOut(doc: Y.Doc, deviceId: string, memberId: string, at: number): string {
+  const id = newEventId(at);
+  recordEvent(
+    doc,
+    { role: 'kiosk', id: deviceId },
+    { kind: 'checkOut', memberId },
+    { id, at, clockTrusted: true, method: 'qr' },
+  );
+  return id;
+}
+
+const payloadOf = (item: Received) => JSON.parse(item.body) as WebhookPayload;
+const headersOf = (item: Received) => item.headers as Record<string, string>;
+
+describe('webhooks [I3]', () => {
+  it('[I3] a check-in that reaches the server is delivered, signed the Standard Webhooks way, with its real time', async () => {
+    const { t, admin } = await server();
+    const hook = await receiver();
+    const made = await register(t, admin, hook.url);
+    expect(made.status).toBe(201);
+    expect(made.body.secret).toMatch(/^whsec_/);
+    const door = await kioskDoor(t);
+    // Recorded offline an hour ago (or at the start of today), reaching the server only now.
+    const at = Math.max(dayWindow(localDayOf(Date.now(), ZONE), ZONE).start, Date.now() - 3_600_000);
+    const id = kioskCheckIn(door.doc, door.deviceId, 'B-1', at);
+    await until(() => hook.received.length === 1, 'one delivery', DELIVERED);
+    const [item] = hook.received as [Received];
+    const verified = new Webhook(made.body.secret).verify(item.body, headersOf(item));
+    expect(verified).toEqual(payloadOf(item));
+    const forged = new Webhook(`whsec_${Buffer.from('x'.repeat(32)).toString('base64')}`);
+    expect(() => forged.verify(item.body, headersOf(item))).toThrow();
+    expect(item.headers['webhook-id']).toBe(`kiosk:${door.deviceId}/${id}`);
+    expect(payloadOf(item)).toMatchObject({
+      type: 'check-in.v1',
+      timestamp: new Date(at).toISOString(),
+      data: { eventId: id, siteId: SITE, memberId: 'B-1', at, writer: `kiosk:${door.deviceId}` },
+    });
+    const listed = await t.api<WebhooksAnswer>(
+      'GET',
+      '/api/integrations/webhooks',
+      undefined,
+      admin,
+    );
+    expect(listed.body.endpoints[0]).toMatchObject({ lastStatus: 'HTTP 204', pending: 0 });
+    expect(JSON.stringify(listed.body)).not.toContain(made.body.secret);
+  });
+
+  it('[I3] retries a failing receiver and keeps each member in order; a restart tells nothing again', async () => {
+    const { t, admin } = await server();
+    // The check-in fails three times: the member's check-out must wait for it; B-2 need not.
+    let checkIn = '';
+    let failures = 0;
+    const hook = await receiver((item) =>
+      payloadOf(item).data.eventId === checkIn && failures++ < 3 ? 503 : 200,
+    );
+    await register(t, admin, hook.url);
+    const door = await kioskDoor(t);
+    const now = Date.now();
+    checkIn = newEventId(now - 60_000);
+    recordEvent(
+      door.doc,
+      { role: 'kiosk', id: door.deviceId },
+      { kind: 'checkIn', memberId: 'B-1' },
+      { id: checkIn, at: now - 60_000, clockTrusted: true, method: 'qr' },
+    );
+    const out = checkOut(door.doc, door.deviceId, 'B-1', now - 30_000);
+    const other = kioskCheckIn(door.doc, door.deviceId, 'B-2', now - 20_000);
+    await until(() => hook.received.length >= 6, 'three failures and three deliveries', DELIVERED);
+    const order = hook.received.map((item) => payloadOf(item).data.eventId);
+    expect(order.filter((id) => id !== other)).toEqual([checkIn, checkIn, checkIn, checkIn, out]);
+    expect(order.filter((id) => id === other)).toHaveLength(1);
+    const rows = await t.server.db.all<{ state: string; attempts: number }>(
+      'select state, attempts from webhook_deliveries order by seq',
+    );
+    expect(rows.every((row) => row.state === 'delivered')).toBe(true);
+    // The record rebuilt from the documents holds the same events: nothing is queued again.
+    await t.server.db.run('delete from record_marks');
+    await t.server.records.catchUp();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(hook.received.length).toBe(6);
+  });
+
+  it('[I3] an endpoint failing for longer than the give-up time is paused, shown so, and resumed', async () => {
+    const { t, admin } = await server({ giveUpAfterMs: 500 });
+    let failing = true;
+    const hook = await receiver(() => (failing ? 500 : 204));
+    const made = await register(t, admin, hook.url);
+    const door = await kioskDoor(t);
+    kioskCheckIn(door.doc, door.deviceId, 'B-1', Date.now() - 1000);
+    const id = made.body.endpoint.id;
+    const listed = () =>
+      t.api<WebhooksAnswer>('GET', '/api/integrations/webhooks', undefined, admin);
+    await until(
+      async () => (await listed()).body.endpoints[0]?.pausedAt !== null,
+      'the endpoint paused',
+      DELIVERED,
+    );
+    const paused = (await listed()).body.endpoints[0];
+    expect(paused).toMatchObject({ failed: 1, lastStatus: 'HTTP 500' });
+    expect(paused?.pauseReason).toMatch(/failed for over a day/);
+    // While paused, events wait; resumed, they go.
+    failing = false;
+    const before = hook.received.length;
+    const waiting = kioskCheckIn(door.doc, door.deviceId, 'B-2');
+    await until(
+      async () => (await listed()).body.endpoints[0]?.pending === 1,
+      'one waiting',
+      DELIVERED,
+    );
+    expect(hook.received.length).toBe(before);
+    const resumed = await t.api(
+      'PATCH',
+      `/api/integrations/webhooks/${id}`,
+      { paused: false },
+      admin,
+    );
+    expect(resumed.status).toBe(200);
+    await until(
+      () => hook.received.some((item) => payloadOf(item).data.eventId === waiting),
+      'the waiting delivery',
+      DELIVERED,
+    );
+  });
+});
+
+describe('webhook addresses [I4]', () => {
+  it('[I4] refuses plain http elsewhere, and private-network endpoints from API keys', async () => {
+    const { t, admin } = await server();
+    const http = await register(t, admin, 'http://example.com/hook', ['check-in'], true);
+    expect(http.status).toBe(400);
+    expect(http.body.error.code).toBe('bad-webhook-url');
+    const unconfirmed = await register(t, admin, 'http://127.0.0.1:9/hook', ['check-in'], false);
+    expect(unconfirmed.status).toBe(400);
+    const key = await t.api<CreatedApiKeyAnswer>(
+      'POST',
+      '/api/integrations/keys',
+      { name: 'door', scopes: ['webhooks'] },
+      admin,
+    );
+    const byKey = await register(t, key.body.key, 'http://127.0.0.1:9/hook', ['check-in'], true);
+    expect(byKey.status).toBe(403);
+    const publicByKey = await register(
+      t,
+      key.body.key,
+      'https://hooks.example.com/x',
+      ['check-in'],
+      false,
+    );
+    expect(publicByKey.status).toBe(201);
+    // A key sees only what it registered.
+    await register(t, admin, 'https://other.example.com/x', ['check-in'], false);
+    const seen = await t.api<WebhooksAnswer>(
+      'GET',
+      '/api/integrations/webhooks',
+      undefined,
+      key.body.key,
+    );
+    expect(seen.body.endpoints.map((e) => e.url)).toEqual(['https://hooks.example.com/x']);
+  });
+
+  it('[I4] never reaches a non-public address unless told, and never follows a redirect', async () => {
+    const { t, admin } = await server();
+    const internal = await receiver();
+    const redirecting = await receiver(() => ({ redirect: internal.url }));
+    // https to this machine without "private network": the address is refused at connect.
+    const port = new URL(internal.url).port;
+    const sneaky = await register(t, admin, `https://localhost:${port}/hooks`, ['check-in'], false);
+    expect(sneaky.status).toBe(201);
+    await register(t, admin, redirecting.url);
+    const door = await kioskDoor(t);
+    kioskCheckIn(door.doc, door.deviceId, 'B-1');
+    await until(
+      () => redirecting.received.length >= 1,
+      'the redirecting receiver asked',
+      DELIVERED,
+    );
+    const listed = async () =>
+      (await t.api<WebhooksAnswer>('GET', '/api/integrations/webhooks', undefined, admin)).body
+        .endpoints;
+    await until(
+      async () => (await listed()).every((e) => e.lastStatus !== null),
+      'both endpoints attempted',
+      DELIVERED,
+    );
+    const [toLocal, toRedirect] = await listed();
+    expect(toLocal?.lastStatus).toMatch(/webhooks may not reach/);
+    expect(toRedirect?.lastStatus).toBe('HTTP 302 (redirects are not followed)');
+    expect(internal.received).toEqual([]);
+  });
+});
