@@ -84,7 +84,11 @@ export class PostgresRecordWriter implements RecordWriter {
     const row = await tx.get<{ value: string }>('select value from meta where key = ? for share', [
       TURN_KEY,
     ]);
-    if (row?.value !== turn) throw new NotTheWriter();
+    if (row?.value === turn) return;
+    // Another instance took over, so this one's lock is gone, though its connection may not say
+    // so yet (a network that dropped it without a word): stop now, and tell the writer from here.
+    if (this.turn === turn && this.client) this.lost(this.client, 'another instance took over');
+    throw new NotTheWriter();
   }
 
   async close(): Promise<void> {
@@ -101,6 +105,8 @@ export class PostgresRecordWriter implements RecordWriter {
     const client = new pg.Client({
       connectionString: this.options.url,
       application_name: `headcount record ${this.db.schema}`.slice(0, 63),
+      // It is idle while it holds the lock: keepalive notices a dead peer, as the pool's does.
+      keepAlive: true,
     });
     client.on('error', (error) => this.lost(client, error.message));
     client.on('end', () => this.lost(client, 'connection ended'));
@@ -140,7 +146,8 @@ export class PostgresRecordWriter implements RecordWriter {
     client.removeAllListeners('end');
     client.end().catch(() => {});
     const wasWriting = this.client === client;
-    if (!wasWriting && this.timer !== undefined) return;
+    // An old connection's late error (one `fence` already gave up) must not end a newer turn.
+    if (!wasWriting && (this.timer !== undefined || this.client !== null)) return;
     this.client = null;
     this.turn = null;
     this.options.onError(`record writer: ${why}; trying again in ${this.tryEveryMs} ms`);

@@ -24,6 +24,8 @@ export class WebhookError extends Error {
 
 /** Most endpoints in a deployment: each is a queue of deliveries and a stream of requests. */
 export const MAX_ENDPOINTS = 50;
+/** Most endpoints one API key may register: a key can never take every slot of the chain. */
+export const MAX_ENDPOINTS_PER_KEY = 5;
 /** Rows per multi-row insert into the outbox. */
 const CHUNK = 64;
 
@@ -80,6 +82,14 @@ export class WebhookEndpoints {
     const count = await this.db.get<{ n: number }>('select count(*) as n from webhook_endpoints');
     if (Number(count?.n ?? 0) >= MAX_ENDPOINTS)
       throw new WebhookError(`at most ${MAX_ENDPOINTS} endpoints: delete one first`);
+    if (options.createdBy.startsWith('key:')) {
+      const own = await this.db.get<{ n: number }>(
+        'select count(*) as n from webhook_endpoints where created_by = ?',
+        [options.createdBy],
+      );
+      if (Number(own?.n ?? 0) >= MAX_ENDPOINTS_PER_KEY)
+        throw new WebhookError(`an API key registers at most ${MAX_ENDPOINTS_PER_KEY} endpoints`);
+    }
     const id = `ep_${randomBytes(9).toString('base64url')}`;
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
     const now = options.now ?? Date.now();
@@ -172,7 +182,7 @@ export class WebhookEndpoints {
         if (
           (endpoint.siteId === null || endpoint.siteId === message.siteId) &&
           endpoint.events.includes(message.event) &&
-          endpoint.createdAt <= (message.newsAt ?? now)
+          (endpoint.createdAt <= (message.newsAt ?? now) || message.knownTo?.has(endpoint.id))
         )
           rows.push([
             endpoint.id,

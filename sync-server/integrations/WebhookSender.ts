@@ -14,10 +14,16 @@ export interface WebhookSenderPolicy {
   readonly giveUpAfterMs: number;
   /** How long one attempt may take, ms. Default 10 s. */
   readonly timeoutMs: number;
-  /** Deliveries in flight at once, all endpoints. Default 32; 8 per endpoint. */
-  readonly maxInFlight: number;
+  /**
+   * Deliveries in flight at once per endpoint. Default 4: a receiver that never answers holds
+   * its own slots only, so it never delays another endpoint's deliveries (at most
+   * MAX_ENDPOINTS × 4 sockets in all).
+   */
+  readonly perEndpoint: number;
   /** Delivered and given-up deliveries are kept this long, ms, then deleted. Default 14 days. */
   readonly keepMs: number;
+  /** How often visits that closed by themselves are looked for, ms ([V7]). Default 30 s. */
+  readonly autoClosedScanMs: number;
 }
 
 export const WEBHOOK_SENDER_POLICY: WebhookSenderPolicy = {
@@ -26,13 +32,17 @@ export const WEBHOOK_SENDER_POLICY: WebhookSenderPolicy = {
   retryCapMs: 60 * 60_000,
   giveUpAfterMs: 26 * 60 * 60_000,
   timeoutMs: 10_000,
-  maxInFlight: 32,
+  perEndpoint: 4,
   keepMs: 14 * 24 * 60 * 60_000,
+  autoClosedScanMs: 30_000,
 };
 
-const PER_ENDPOINT = 8;
+/** Due deliveries read per look at the outbox. */
+const BATCH = 200;
 /** How often endpoints are read again (a change made on another instance), ms. */
 const RELOAD_MS = 5_000;
+/** How often deliveries waiting behind a paused endpoint are looked at, ms. */
+const GIVE_UP_SCAN_MS = 60_000;
 /** How often old deliveries are deleted, ms. */
 const PURGE_MS = 60 * 60_000;
 
@@ -65,6 +75,7 @@ export class WebhookSender {
   private again = false;
   private nextReload = 0;
   private nextPurge = 0;
+  private nextGiveUp = 0;
   private readonly extraWork: ((now: number) => Promise<void>)[] = [];
   private stopped = false;
 
@@ -100,7 +111,9 @@ export class WebhookSender {
       return;
     }
     this.ticking = this.tick()
-      .catch((error) => this.log.warn({ err: (error as Error).message }, 'webhooks: tick failed'))
+      .catch((error) => {
+        this.log.warn({ err: (error as Error).message }, 'webhooks: tick failed');
+      })
       .finally(() => {
         this.ticking = null;
         if (this.again) {
@@ -125,6 +138,17 @@ export class WebhookSender {
     }
     if (this.endpoints.endpoints().length === 0) return;
     for (const work of this.extraWork) await work(now);
+    if (now >= this.nextGiveUp) {
+      // A paused endpoint's deliveries wait as long as a failing one's retries, no longer: the
+      // outbox never grows without bound behind an endpoint nobody resumes.
+      await this.db.run(
+        `update webhook_deliveries set state = 'failed', last_status = 'given up while paused'
+          where state = 'pending' and created_at < ?
+            and endpoint_id in (select id from webhook_endpoints where paused_at is not null)`,
+        [now - this.policy.giveUpAfterMs],
+      );
+      this.nextGiveUp = now + Math.min(GIVE_UP_SCAN_MS, this.policy.giveUpAfterMs);
+    }
     if (now >= this.nextPurge) {
       await this.db.run(
         `delete from webhook_deliveries where state <> 'pending' and created_at < ?`,
@@ -132,25 +156,27 @@ export class WebhookSender {
       );
       this.nextPurge = now + PURGE_MS;
     }
-    const room = this.policy.maxInFlight - this.inFlight.size;
-    if (room <= 0) return;
+    const perEndpoint = new Map<string, number>();
+    for (const id of this.inFlight.values()) perEndpoint.set(id, (perEndpoint.get(id) ?? 0) + 1);
+    // Endpoints whose slots are all taken are left out of the query, so that a backlog of theirs
+    // never fills the batch ahead of another endpoint's deliveries.
+    const full = [...perEndpoint].filter(([, n]) => n >= this.policy.perEndpoint).map(([id]) => id);
     // The head of each member's queue per endpoint: nothing of a member overtakes its elder.
     const due = await this.db.all<DueRow>(
       `select d.seq, d.endpoint_id, d.message_id, d.body, d.attempts, d.created_at
          from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id
         where d.state = 'pending' and d.next_at <= ? and e.paused_at is null
+          ${full.length > 0 ? `and d.endpoint_id not in (${full.map(() => '?').join(', ')})` : ''}
           and not exists (select 1 from webhook_deliveries p
                            where p.endpoint_id = d.endpoint_id and p.member_key = d.member_key
                              and p.state = 'pending' and p.seq < d.seq)
         order by d.seq limit ?`,
-      [now, room + this.inFlight.size],
+      [now, ...full, BATCH],
     );
-    const perEndpoint = new Map<string, number>();
-    for (const id of this.inFlight.values()) perEndpoint.set(id, (perEndpoint.get(id) ?? 0) + 1);
     for (const row of due) {
       const seq = String(row.seq);
-      if (this.inFlight.has(seq) || this.inFlight.size >= this.policy.maxInFlight) continue;
-      if ((perEndpoint.get(row.endpoint_id) ?? 0) >= PER_ENDPOINT) continue;
+      if (this.inFlight.has(seq)) continue;
+      if ((perEndpoint.get(row.endpoint_id) ?? 0) >= this.policy.perEndpoint) continue;
       perEndpoint.set(row.endpoint_id, (perEndpoint.get(row.endpoint_id) ?? 0) + 1);
       this.inFlight.set(seq, row.endpoint_id);
       void this.deliver(row)

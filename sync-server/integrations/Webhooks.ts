@@ -5,11 +5,9 @@ import { addDays, localDayOf } from '../../shared/localTime';
 import type { RecordOutbox } from '../RecordRows';
 import type { Sql } from '../storage/Sql';
 import { WebhookEndpoints } from './WebhookEndpoints';
-import { WebhookSender, type WebhookSenderPolicy } from './WebhookSender';
+import { WEBHOOK_SENDER_POLICY, WebhookSender, type WebhookSenderPolicy } from './WebhookSender';
 import { autoClosedMessage, eventMessage, type WebhookMessage } from './webhookMessages';
 
-/** How often visits that closed by themselves are looked for, ms ([V7]): 30 s. */
-const AUTO_CLOSED_SCAN_MS = 30_000;
 /** Visits auto-closed at most this long ago are told, ms: 2 days (a restart catches up). */
 const AUTO_CLOSED_WINDOW_MS = 2 * 24 * 60 * 60_000;
 
@@ -23,6 +21,7 @@ export class Webhooks implements RecordOutbox {
   private readonly sender: WebhookSender;
   private readonly db: Sql;
   private nextScan = 0;
+  private readonly scanMs: number;
 
   constructor(options: {
     db: Sql;
@@ -31,6 +30,7 @@ export class Webhooks implements RecordOutbox {
     runsHere?: () => boolean;
   }) {
     this.db = options.db;
+    this.scanMs = options.policy?.autoClosedScanMs ?? WEBHOOK_SENDER_POLICY.autoClosedScanMs;
     this.endpoints = new WebhookEndpoints(options.db);
     this.sender = new WebhookSender({ ...options, endpoints: this.endpoints });
     this.sender.alsoEachTick((now) => this.scanAutoClosed(now));
@@ -71,7 +71,7 @@ export class Webhooks implements RecordOutbox {
    */
   private async scanAutoClosed(now: number): Promise<void> {
     if (now < this.nextScan) return;
-    this.nextScan = now + AUTO_CLOSED_SCAN_MS;
+    this.nextScan = now + this.scanMs;
     if (!this.endpoints.endpoints().some((e) => e.events.includes('visit-auto-closed'))) return;
     const since = now - AUTO_CLOSED_WINDOW_MS;
     const sites = await this.db.all<{ id: string }>('select id from sites');
@@ -86,6 +86,24 @@ export class Webhooks implements RecordOutbox {
           [id, addDays(localDayOf(since, 'UTC'), -1), since, now],
         )),
       );
+    if (rows.length === 0) return;
+    // An endpoint made after the visit closed still hears of it if it was told of its check-in
+    // (the check-in reached the server late, from a kiosk that was offline).
+    const told = new Map<string, Set<string>>();
+    const refs = [...new Set(rows.map((row) => `${row.writer}/${row.id}`))];
+    for (let i = 0; i < refs.length; i += 64) {
+      const chunk = refs.slice(i, i + 64);
+      const found = await this.db.all<{ endpoint_id: string; message_id: string }>(
+        `select endpoint_id, message_id from webhook_deliveries
+          where message_id in (${chunk.map(() => '?').join(', ')})`,
+        chunk,
+      );
+      for (const row of found) {
+        const endpoints = told.get(row.message_id) ?? new Set<string>();
+        endpoints.add(row.endpoint_id);
+        told.set(row.message_id, endpoints);
+      }
+    }
     const messages: WebhookMessage[] = rows.map((row) =>
       autoClosedMessage({
         siteId: row.site_id,
@@ -95,6 +113,7 @@ export class Webhooks implements RecordOutbox {
         memberId: row.member_id,
         start: Number(row.start),
         closedAt: Number(row.auto_close_at),
+        knownTo: told.get(`${row.writer}/${row.id}`) ?? new Set<string>(),
       }),
     );
     if (messages.length === 0) return;

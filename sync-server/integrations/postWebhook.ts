@@ -55,9 +55,9 @@ export function postWebhook(request: WebhookRequest): Promise<number> {
       const refused = addresses.find((a) => !addressAllowed(a.address, rule));
       if (refused || addresses.length === 0)
         return callback(
-          new Error(
-            `${hostname} resolves to ${refused?.address ?? 'nothing'}, which webhooks may not reach`,
-          ),
+          // Which address is not said: an API key reads this status, and must not learn what
+          // the server's own network calls its machines.
+          new Error(`${hostname} resolves to an address webhooks may not reach`),
           '',
           0,
         );

@@ -19,6 +19,8 @@ export interface WebhookMessage {
    * moment of closing by itself. Unset: when it is queued (an event reaching the server).
    */
   readonly newsAt?: number;
+  /** Endpoints that hear it whenever they were made: they were told of what it follows. */
+  readonly knownTo?: ReadonlySet<string>;
 }
 
 /** The webhook event an event of the record is, or null for those nobody hears (clock). */
@@ -97,6 +99,7 @@ export function autoClosedMessage(visit: {
   memberId: string;
   start: number;
   closedAt: number;
+  knownTo?: ReadonlySet<string>;
 }): WebhookMessage {
   const ref = `${visit.writer}/${visit.id}`;
   const payload: WebhookPayload = {
@@ -122,6 +125,7 @@ export function autoClosedMessage(visit: {
     memberKey: `${visit.siteId}:${visit.memberId}`,
     body: JSON.stringify(payload),
     newsAt: visit.closedAt,
+    ...(visit.knownTo ? { knownTo: visit.knownTo } : {}),
   };
 }
 

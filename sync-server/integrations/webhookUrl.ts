@@ -46,7 +46,7 @@ export function addressAllowed(
 ): boolean {
   let range: string;
   try {
-    range = ipaddr.process(address).range();
+    range = embeddedIpv4(ipaddr.process(address)).range();
   } catch {
     return false;
   }
@@ -55,4 +55,28 @@ export function addressAllowed(
   return range === 'unicast' || options.privateNetwork;
 }
 
-const NEVER = new Set(['linkLocal', 'unspecified', 'multicast', 'broadcast']);
+// IPv6 ranges that carry an IPv4 address to translate (NAT64, 6to4, Teredo) are never used for
+// a gym's own network, and could carry a forbidden address: never either.
+const NEVER = new Set([
+  'linkLocal',
+  'unspecified',
+  'multicast',
+  'broadcast',
+  'rfc6052',
+  'rfc6145',
+  '6to4',
+  'teredo',
+]);
+
+/**
+ * An IPv4-compatible IPv6 address (`::a.b.c.d`, deprecated, still routed to IPv4 by some stacks)
+ * as the IPv4 address it holds; any other address as it is.
+ */
+function embeddedIpv4(address: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | ipaddr.IPv6 {
+  if (address.kind() !== 'ipv6') return address;
+  const parts = (address as ipaddr.IPv6).parts;
+  if (parts.slice(0, 6).some((part) => part !== 0) || (parts[6] === 0 && (parts[7] ?? 0) <= 1))
+    return address;
+  const [high = 0, low = 0] = parts.slice(6);
+  return ipaddr.fromByteArray([high >> 8, high & 255, low >> 8, low & 255]);
+}

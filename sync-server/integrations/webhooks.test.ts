@@ -12,7 +12,7 @@ import type {
   WebhooksAnswer,
 } from '../../shared/integrationProtocol';
 import type { WebhookEvent } from '../../shared/integrations';
-import { dayWindow, localDayOf } from '../../shared/localTime';
+import { addDays, dayWindow, instantAt, localDayOf } from '../../shared/localTime';
 import { closeAfterEach } from '../testing/closeAfterEach';
 import {
   connect,
@@ -37,7 +37,15 @@ const DELIVERED = 20_000;
 
 async function server(webhooks = {}): Promise<{ t: TestServer; admin: string }> {
   const t = await startTestServer({}, undefined, {
-    limits: { webhooks: { tickMs: 50, retryBaseMs: 40, retryCapMs: 200, ...webhooks } },
+    limits: {
+      webhooks: {
+        tickMs: 50,
+        retryBaseMs: 40,
+        retryCapMs: 200,
+        autoClosedScanMs: 200,
+        ...webhooks,
+      },
+    },
   });
   open.push(t);
   await t.server.staff.create({
@@ -105,7 +113,10 @@ describe('webhooks [I3]', () => {
     expect(made.body.secret).toMatch(/^whsec_/);
     const door = await kioskDoor(t);
     // Recorded offline an hour ago (or at the start of today), reaching the server only now.
-    const at = Math.max(dayWindow(localDayOf(Date.now(), ZONE), ZONE).start, Date.now() - 3_600_000);
+    const at = Math.max(
+      dayWindow(localDayOf(Date.now(), ZONE), ZONE).start,
+      Date.now() - 3_600_000,
+    );
     const id = kioskCheckIn(door.doc, door.deviceId, 'B-1', at);
     await until(() => hook.received.length === 1, 'one delivery', DELIVERED);
     const [item] = hook.received as [Received];
@@ -204,6 +215,35 @@ describe('webhooks [I3]', () => {
       'the waiting delivery',
       DELIVERED,
     );
+  });
+});
+
+describe('visits that close by themselves [I3]', () => {
+  it('[I3] [V7] a visit nobody closed is told once, at the moment it closed by itself', async () => {
+    const { t, admin } = await server();
+    const hook = await receiver();
+    // Made after the visit closed, but told of its check-in, which reaches the server now.
+    await register(t, admin, hook.url, ['check-in', 'visit-auto-closed']);
+    const kiosk = await pairKiosk(t);
+    const yesterday = addDays(localDayOf(Date.now(), ZONE), -1);
+    const door = connect(t, checkinsDocName(SITE, yesterday), kiosk.token);
+    open.push(door);
+    await door.outcome;
+    // Noon yesterday: the default longest stay (4 h) closed it at 16:00 yesterday.
+    const start = instantAt(yesterday, 12 * 60, ZONE);
+    const id = kioskCheckIn(door.doc, kiosk.deviceId, 'B-1', start);
+    await until(() => hook.received.length === 2, 'the check-in and its closing told', DELIVERED);
+    const [checkIn, item] = hook.received as [Received, Received];
+    expect(payloadOf(checkIn).type).toBe('check-in.v1');
+    expect(item.headers['webhook-id']).toBe(`kiosk:${kiosk.deviceId}/${id}#auto-closed`);
+    expect(payloadOf(item)).toMatchObject({
+      type: 'visit-auto-closed.v1',
+      timestamp: new Date(start + 240 * 60_000).toISOString(),
+      data: { memberId: 'B-1', day: yesterday, detail: { visitStart: start } },
+    });
+    // Later scans find it again and queue nothing new.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(hook.received).toHaveLength(2);
   });
 });
 
