@@ -134,6 +134,9 @@ describe('entryCodec', () => {
       [[1, id, { toString: [] }, 'M1', 0, true, 0], 'malformed'],
       [[1, id, 0, 'M1', 0, true, 0, { target: 'not-an-id' }], 'malformed'],
       [[1, id, 0, 'M1', 0, true, 0, { toString: 5 }], 'ok'],
+      // PostgreSQL's text cannot hold NUL: one such entry would stop the day's record.
+      [[1, id, 0, 'M\u00001', 0, true, 0], 'malformed'],
+      [[1, id, 0, 'M1', 0, true, 0, { loc: 'door\u0000' }], 'malformed'],
       [[1, id, 3, '', 0, true, 4, { reason: 'x' }], 'not-permitted'],
       [[2, id, 0, 'M1', 0, true, 0], 'unsupported-version'],
     ];

@@ -117,6 +117,7 @@ export function encodeEntry(event: NewEvent, recording: Recording): EntryTuple {
       break;
   }
   if (memberId.length > MAX_SHORT_TEXT) throw new RangeError('member id too long');
+  if (memberId.includes(NUL)) throw new RangeError('member id holds NUL');
   if ((event.kind === 'checkIn' || event.kind === 'checkOut') && memberId === '') {
     throw new RangeError(`${event.kind} needs a member id`);
   }
@@ -141,11 +142,22 @@ export function encodeEntry(event: NewEvent, recording: Recording): EntryTuple {
 }
 
 function checkText(value: string, max: number): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > max) {
-    throw new RangeError(`text must be 1–${max} characters`);
+  if (
+    typeof value !== 'string' ||
+    value.length === 0 ||
+    value.length > max ||
+    value.includes(NUL)
+  ) {
+    throw new RangeError(`text must be 1–${max} characters, without NUL`);
   }
   return value;
 }
+
+/**
+ * U+0000 in any text of an entry makes it malformed ([E5]): PostgreSQL's text type cannot hold
+ * it, so one such entry would stop its day's record and everything told after it.
+ */
+const NUL = '\u0000';
 
 export type ParsedEntry =
   | { readonly ok: true; readonly event: CheckinEvent }
@@ -201,7 +213,7 @@ function parseV1(value: unknown[], { writer, window }: EntryContext): ParsedEntr
   if (method === undefined) {
     return bad('malformed', `method ${describeValue(methodIndex)}`, id);
   }
-  if (typeof memberId !== 'string' || memberId.length > MAX_SHORT_TEXT) {
+  if (typeof memberId !== 'string' || memberId.length > MAX_SHORT_TEXT || memberId.includes(NUL)) {
     return bad('malformed', `member id is ${describeValue(memberId)}`, id);
   }
   if (!Number.isSafeInteger(correction)) return bad('malformed', 'clock correction', id);
@@ -329,7 +341,12 @@ function readExtra(raw: unknown): Extra | string {
     const limit = Object.hasOwn(EXTRA_LIMITS, key) ? EXTRA_LIMITS[key as keyof Extra] : undefined;
     // Unknown keys are tolerated: a newer minor writer may add optional details.
     if (limit === undefined) continue;
-    if (typeof value !== 'string' || value.length === 0 || value.length > limit) {
+    if (
+      typeof value !== 'string' ||
+      value.length === 0 ||
+      value.length > limit ||
+      value.includes(NUL)
+    ) {
       return `extra.${key} is ${describeValue(value)}`;
     }
     extra[key as keyof Extra] = value;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { ApiKeyInfo } from '../../shared/integrationProtocol';
 import type { ApiKeyScope } from '../../shared/integrations';
@@ -25,12 +24,9 @@ export const API_KEY_RATE: FailureBudgetPolicy = { capacity: 600, drainMs: 50 };
 /**
  * Wrong API keys per client address: 30 in hand, one forgiven every 5 s, as wrong passwords
  * ([I1]). A secret of 256 bits is never guessed; this keeps a flood of guesses from costing a
- * database lookup each. A right key is never slowed by it.
+ * database lookup each. A key that names a live one is never slowed by it.
  */
 export const BAD_API_KEYS: FailureBudgetPolicy = { capacity: 30, drainMs: 5_000 };
-
-/** Keys remembered as having worked, at most; then forgotten all at once. */
-const KNOWN_GOOD_KEYS = 1024;
 
 export interface StaffAuth {
   /**
@@ -60,8 +56,6 @@ export function staffAuth(context: HttpContext): StaffAuth {
   const keys = new WeakMap<FastifyRequest, ApiKeyInfo>();
   const keyRate = new FailureBudget(context.limits?.apiKeyRate ?? API_KEY_RATE);
   const badKeys = new FailureBudget(BAD_API_KEYS);
-  // Keys that worked here lately (their SHA-256): never slowed by guesses from their address.
-  const knownGood = new Set<string>();
   const verifyKey = async (
     request: FastifyRequest,
     presented: string,
@@ -69,14 +63,12 @@ export function staffAuth(context: HttpContext): StaffAuth {
   ): Promise<Principal> => {
     if (scope === undefined)
       throw new HttpError(403, 'missing-scope', 'this route takes a staff sign-in, not an API key');
-    const fingerprint = createHash('sha256').update(presented).digest('base64');
-    const guessing = knownGood.has(fingerprint) ? 0 : badKeys.waitFor(request.ip, Date.now());
-    if (guessing > 0) throw tooManyAttempts(guessing);
+    // Over its budget of wrong keys, an address is still heard with a key that names a live one.
+    const guessing = badKeys.waitFor(request.ip, Date.now());
+    if (guessing > 0 && !(await context.apiKeys.mayBeLive(presented)))
+      throw tooManyAttempts(guessing);
     const key = await context.apiKeys.verify(presented);
-    if (key) {
-      if (knownGood.size >= KNOWN_GOOD_KEYS) knownGood.clear();
-      knownGood.add(fingerprint);
-    } else {
+    if (!key) {
       badKeys.take(request.ip, Date.now());
       throw new HttpError(401, 'bad-api-key', 'the API key is unknown or revoked');
     }
