@@ -17,9 +17,11 @@ import { dayWindow } from '../shared/localTime';
 import { measureDashboardUpdate } from './dashboardUpdate';
 import { BENCH_DAY, BENCH_ZONE, recordDay, syntheticDay } from './dayGenerator';
 import { measureHttpEdge, printHttpEdge } from './httpEdge';
+import { measureIntegrations, printIntegrations } from './integrations';
 import { measureKioskTap } from './kioskTap';
 import { pageScripts } from './pageScripts';
 import type { Percentiles } from './percentiles';
+import { measurePublicOccupancy, printPublicOccupancy } from './publicOccupancy';
 import { measureRoster, printRoster } from './roster';
 import { measureServerRecord } from './serverRecord';
 import { measureServerUpdates, printServerComparison } from './serverUpdates';
@@ -320,6 +322,16 @@ if (process.argv.includes('--record')) {
 if (process.argv.includes('--http')) {
   // `npm run bench -- --http`: only the HTTP edge before/after Fastify (issue #10), ~4 minutes.
   printHttpEdge(print, await measureHttpEdge({ log: console.error }));
+  process.exit(0);
+}
+if (process.argv.includes('--integrations')) {
+  // `npm run bench -- --integrations`: member sync and webhooks (issue 13), ~5 minutes.
+  printIntegrations(print, await measureIntegrations({ log: console.error }));
+  process.exit(0);
+}
+if (process.argv.includes('--public')) {
+  // `npm run bench -- --public`: only the public "how busy" answer under a flood ([P3]), ~1 minute.
+  printPublicOccupancy(print, await measurePublicOccupancy({ log: console.error }));
   process.exit(0);
 }
 if (process.argv.includes('--roster')) {

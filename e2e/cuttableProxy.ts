@@ -8,6 +8,11 @@ import { createServer, type Server, type Socket } from 'node:net';
 export interface CuttableProxy {
   readonly port: number;
   cut(): void;
+  /**
+   * Holds every byte both ways without closing anything (a network that drops packets): what
+   * waits for an answer keeps waiting, it does not fail. `restore()` lets them through again.
+   */
+  stall(): void;
   restore(): void;
   close(): Promise<void>;
 }
@@ -15,6 +20,7 @@ export interface CuttableProxy {
 export async function startCuttableProxy(targetPort: number): Promise<CuttableProxy> {
   const open = new Set<Socket>();
   let connected = true;
+  let stalled = false;
   const { connect } = await import('node:net');
   const server: Server = createServer((client) => {
     if (!connected) {
@@ -28,6 +34,7 @@ export async function startCuttableProxy(targetPort: number): Promise<CuttablePr
       socket.on('error', () => socket.destroy());
     }
     client.pipe(upstream).pipe(client);
+    if (stalled) for (const socket of [client, upstream]) socket.pause();
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
@@ -39,8 +46,14 @@ export async function startCuttableProxy(targetPort: number): Promise<CuttablePr
   return {
     port: (server.address() as { port: number }).port,
     cut,
+    stall() {
+      stalled = true;
+      for (const socket of open) socket.pause();
+    },
     restore() {
       connected = true;
+      stalled = false;
+      for (const socket of open) socket.resume();
     },
     close() {
       cut();

@@ -1,4 +1,5 @@
 import Type, { type Static, type TSchema } from 'typebox';
+import { OCCUPANCY_BANDS } from './occupancyBand';
 import { REFUSAL_REASONS } from './refusals';
 
 /**
@@ -278,6 +279,66 @@ export const PeakHoursAnswer = Type.Object({
   }),
 });
 export type PeakHoursAnswer = Static<typeof PeakHoursAnswer>;
+
+/** How busy a site is ([S9]): `quiet` below 80 % of capacity, `busy` from 80 %, `very-busy` from 90 %. */
+export const OccupancyBandSchema = nullable(
+  Type.Enum([...OCCUPANCY_BANDS], { description: 'null: the site sets no capacity' }),
+);
+/**
+ * A site's public "how busy" answer ([P1]–[P3]): no authentication, readable from any origin,
+ * the same for everyone for 5 seconds. Counts only when the site shows them.
+ */
+export const PublicOccupancyAnswer = Type.Object(
+  {
+    siteId: Type.String(),
+    name: Type.String({ description: "the site's display name" }),
+    timeZone: Type.String({ description: "the site's IANA zone, for showing asOf" }),
+    band: OccupancyBandSchema,
+    count: nullable(
+      Type.Integer({ description: 'members in now; null unless the site shows the count' }),
+    ),
+    capacity: nullable(
+      Type.Integer({ description: 'null unless the site shows the count and sets a capacity' }),
+    ),
+    typical: nullable(
+      Type.Object(
+        {
+          weekday: Type.Integer({ description: 'Monday 0 … Sunday 6, local' }),
+          hour: Type.Integer({ description: 'local hour 0–23' }),
+          band: OccupancyBandSchema,
+          count: nullable(
+            Type.Integer({ description: 'average present, rounded; null unless counts are shown' }),
+          ),
+        },
+        { description: 'this hour of this weekday over the last 4 weeks; null: no history yet' },
+      ),
+    ),
+    live: Type.Boolean({ description: "true while one of the site's kiosks is connected" }),
+    asOf: nullable(
+      Type.Number({
+        description: 'ms epoch of the state described; null: nothing has reached the server yet',
+      }),
+    ),
+    ageSeconds: nullable(Type.Integer({ description: 'how old asOf was when answered' })),
+  },
+  {
+    examples: [
+      {
+        siteId: 'riverside',
+        name: 'Riverside',
+        timeZone: 'Europe/Amsterdam',
+        band: 'busy',
+        count: 42,
+        capacity: 50,
+        typical: { weekday: 0, hour: 18, band: 'quiet', count: 31 },
+        live: false,
+        asOf: 1767114300000,
+        ageSeconds: 720,
+      },
+    ],
+  },
+);
+export type PublicOccupancyAnswer = Static<typeof PublicOccupancyAnswer>;
 
 /**
  * A member as the API carries it ([M4]–[M6]); the server checks it with `checkMember` too, so a

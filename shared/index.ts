@@ -9,6 +9,7 @@ export * from './eventRef';
 export * from './events';
 export * from './localTime';
 export * from './OccupancyTree';
+export * from './occupancyBand';
 export * from './pairVisits';
 export * from './problems';
 export * from './SortedList';

@@ -22,6 +22,22 @@ describe('siteDoc', () => {
     expect(() => writeSettings(doc, { timeZone: 'Nowhere/Else' })).toThrow(/timeZone/);
   });
 
+  it('[P1] keeps the public page off until staff choose band or count, and refuses other values', () => {
+    const doc = new Y.Doc();
+    expect(readSettings(doc).settings.publicOccupancy).toBe('off');
+    writeSettings(doc, { publicOccupancy: 'count' });
+    expect(readSettings(doc).settings.publicOccupancy).toBe('count');
+    expect(() => writeSettings(doc, { publicOccupancy: 'all' as never })).toThrow(
+      /publicOccupancy/,
+    );
+    doc.getMap('settings').set('publicOccupancy', 'everything');
+    const { settings, problems } = readSettings(doc);
+    expect(settings.publicOccupancy).toBe('off');
+    expect(problems).toEqual([
+      { where: 'settings.publicOccupancy', detail: 'invalid: "everything"' },
+    ]);
+  });
+
   it('[D2] falls back to the default for each bad setting and reports it, keeping the good ones', () => {
     const doc = new Y.Doc();
     const map = doc.getMap('settings');

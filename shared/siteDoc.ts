@@ -18,6 +18,9 @@ export const ALERT_ACTIONS: readonly AlertAction[] = ['allow', 'warn', 'deny'];
 export const ALERT_KINDS = ['expired', 'frozen', 'unknown', 'capacity'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export type AlertPolicy = Readonly<Record<AlertKind, AlertAction>>;
+/** What the site's public "how busy" page shows ([P1]): nothing, the band, or band and count. */
+export const PUBLIC_OCCUPANCY = ['off', 'band', 'count'] as const;
+export type PublicOccupancy = (typeof PUBLIC_OCCUPANCY)[number];
 
 export interface SiteSettings {
   readonly name: string;
@@ -32,6 +35,8 @@ export interface SiteSettings {
   readonly alertPolicy: AlertPolicy;
   /** Visit records older than this many days are deleted. */
   readonly retentionDays: number;
+  /** The public "how busy" page and its JSON ([P1]); off unless staff switch it on. */
+  readonly publicOccupancy: PublicOccupancy;
 }
 
 export const DEFAULT_SETTINGS: SiteSettings = {
@@ -43,6 +48,7 @@ export const DEFAULT_SETTINGS: SiteSettings = {
   debounceSeconds: 120,
   alertPolicy: { expired: 'deny', frozen: 'deny', unknown: 'deny', capacity: 'warn' },
   retentionDays: 400,
+  publicOccupancy: 'off',
 };
 
 type Check = (value: unknown) => boolean;
@@ -65,6 +71,7 @@ const SETTING_CHECKS: Record<keyof SiteSettings, Check> = {
       ALERT_ACTIONS.includes((v as Record<string, AlertAction>)[k] as AlertAction),
     ),
   retentionDays: intIn(1, 3650),
+  publicOccupancy: (v) => PUBLIC_OCCUPANCY.includes(v as PublicOccupancy),
 };
 
 /** The check for a setting name; own keys only, so `toString` is not a setting. */

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { eventIdFromBytes } from '../shared/eventId';
 import { localDayOf } from '../shared/localTime';
 import { writerName } from '../shared/writer';
 import { PostgresDatabase } from './database';
+import { startServerProcess } from './testing/serverProcess';
 import { databaseEnv, TEST_ENGINE } from './testing/testDatabase';
 import {
   type Client,
@@ -37,35 +38,6 @@ afterEach(() => {
   for (const c of clients.splice(0)) c.destroy();
   for (const child of children.splice(0)) child.kill('SIGKILL');
 });
-
-async function startProcess(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      SITE_ID: SITE,
-      SITE_TIME_ZONE: ZONE,
-      LOG_LEVEL: 'silent',
-      ...databaseEnv(dataDir),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  await until(
-    async () => {
-      try {
-        return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
-      } catch {
-        return false;
-      }
-    },
-    'the server process to be ready',
-    20_000,
-  );
-  return child;
-}
 
 async function kill9(child: ChildProcess): Promise<void> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -141,7 +113,7 @@ describe('crash safety', () => {
     await setup.close();
 
     const port = await freePort();
-    let server = await startProcess(setup.dir, port);
+    let server = await startServerProcess(setup.dir, port, children);
     const http = `http://127.0.0.1:${port}`;
     const target = { wsUrl: `ws://127.0.0.1:${port}` };
     const tokenOf = (kiosk: { deviceId: string; deviceSecret: string }) => async () => {
@@ -211,7 +183,7 @@ describe('crash safety', () => {
       const notStored = roundB.filter((id) => !stored.has(`${writerB}/${id}`)).length;
       if (notStored > 0) inTheWindow++;
 
-      server = await startProcess(setup.dir, port);
+      server = await startServerProcess(setup.dir, port, children);
       // A fresh observer (a dashboard) sees only what the server holds.
       const observer = connect(target, name, staff.token, new Y.Doc());
       clients.push(observer);
@@ -258,7 +230,7 @@ describe('crash safety', () => {
     const kiosk = await pairKiosk(setup);
     await setup.close();
     const port = await freePort();
-    const child = await startProcess(setup.dir, port);
+    const child = await startServerProcess(setup.dir, port, children);
     const target = { wsUrl: `ws://127.0.0.1:${port}` };
     const tablet = connect(target, name, kiosk.token);
     clients.push(tablet);

@@ -14,6 +14,7 @@ export class Metrics {
   readonly recordSeconds: Histogram;
   readonly walFramesBehind: Gauge;
   readonly httpRequests: Counter<'route' | 'status'>;
+  readonly publicComputations: Counter;
 
   constructor(sources: { connections: () => number; documents: () => number }) {
     const registers = [this.registry];
@@ -82,6 +83,11 @@ export class Metrics {
       name: 'headcount_http_requests_total',
       help: 'HTTP requests by route and status',
       labelNames: ['route', 'status'],
+      registers,
+    });
+    this.publicComputations = new Counter({
+      name: 'headcount_public_occupancy_computations_total',
+      help: 'Public "how busy" answers computed from the record (at most one per site per 5 s)',
       registers,
     });
   }

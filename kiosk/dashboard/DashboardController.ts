@@ -213,6 +213,11 @@ export class DashboardController extends EventTarget {
     });
   }
 
+  /** The server this dashboard talks to: where the site's public page lives ([P1]). */
+  get serverUrl(): string {
+    return this.baseUrl;
+  }
+
   /** The signed-in person; null from the moment a sign-out begins (see `status.signingOut`). */
   get staff(): StaffIdentity | null {
     return this.leaving || this.signingOutNow ? null : this.session.staff;

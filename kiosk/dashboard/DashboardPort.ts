@@ -7,6 +7,7 @@ import type { DashboardController } from './DashboardController';
 export type DashboardPort = Pick<
   DashboardController,
   | 'staff'
+  | 'serverUrl'
   | 'canEdit'
   | 'sites'
   | 'currentSite'

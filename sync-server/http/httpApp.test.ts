@@ -133,6 +133,16 @@ describe('the HTTP edge', () => {
         'GET /api/reports/visits',
         'GET /api/reports/peak-hours',
         'GET /api/reports/chain',
+        'GET /api/public/sites/{siteId}/occupancy',
+        'GET /busy/{siteId}',
+        'POST /api/members:sync',
+        'GET /api/integrations/keys',
+        'POST /api/integrations/keys',
+        'DELETE /api/integrations/keys/{id}',
+        'GET /api/integrations/webhooks',
+        'POST /api/integrations/webhooks',
+        'PATCH /api/integrations/webhooks/{id}',
+        'DELETE /api/integrations/webhooks/{id}',
       ].sort(),
     );
     const signIn = doc.paths['/api/session']?.post as {

@@ -11,6 +11,7 @@ import { integrationRoutes } from './integrationRoutes';
 import { memberRoutes } from './memberRoutes';
 import { openApi } from './openApi';
 import { pairingRoutes } from './pairingRoutes';
+import { publicRoutes } from './publicRoutes';
 import { RouteMethods } from './RouteMethods';
 import { reportRoutes } from './reportRoutes';
 import { securityHeaders, securityHeadersWithoutHooks } from './securityHeaders';
@@ -109,6 +110,7 @@ export async function createHttpApp(context: HttpContext): Promise<FastifyInstan
   reportRoutes(api, context, auth);
   siteRoutes(api, context, auth);
   accountRoutes(api, context, auth);
+  publicRoutes(api, context);
   integrationRoutes(api, context, auth);
   webhookRoutes(api, context, auth);
   await app.register(staticRoutes, { root: context.distDir });

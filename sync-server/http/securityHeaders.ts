@@ -78,6 +78,21 @@ function ownHeaders(request: FastifyRequest, reply: FastifyReply): void {
 const helmetHeaders = helmet(HELMET_OPTIONS);
 
 /**
+ * For the one page other sites may embed and read (the public "how busy" page, [P1]), after
+ * the hooks above: its own CSP (which says `frame-ancestors *`) instead of the app's, no
+ * X-Frame-Options, and readable from other origins (Cross-Origin-Resource-Policy), so a gym's
+ * website can frame it even under its own COEP. Every other answer keeps the defaults above.
+ */
+export function embeddableAnywhere(reply: FastifyReply, csp: string | null): void {
+  reply.raw.removeHeader('x-frame-options');
+  if (csp !== null) {
+    reply.raw.removeHeader('content-security-policy');
+    reply.header('content-security-policy', csp);
+  }
+  reply.header('cross-origin-resource-policy', 'cross-origin');
+}
+
+/**
  * The same headers for an answer Fastify makes before any hook runs (a malformed URL goes
  * to `frameworkErrors` straight from the router).
  */

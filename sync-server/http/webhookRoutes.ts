@@ -105,7 +105,9 @@ export function webhookRoutes(app: HttpApp, context: HttpContext, auth: StaffAut
       await ownEndpoint(request, request.params.id);
       await context.webhooks.setPaused(
         request.params.id,
-        request.body.paused ? 'paused by hand' : null,
+        request.body.paused
+          ? `paused by ${auth.keyOf(request) ? 'its API key' : 'an admin'}`
+          : null,
       );
       return ownEndpoint(request, request.params.id);
     },

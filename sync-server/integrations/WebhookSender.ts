@@ -41,6 +41,8 @@ export const WEBHOOK_SENDER_POLICY: WebhookSenderPolicy = {
 const BATCH = 200;
 /** How often endpoints are read again (a change made on another instance), ms. */
 const RELOAD_MS = 5_000;
+/** How often a run of successful deliveries writes its endpoint's status, ms. */
+const NOTE_STATUS_MS = 1_000;
 /** How often deliveries waiting behind a paused endpoint are looked at, ms. */
 const GIVE_UP_SCAN_MS = 60_000;
 /** How often old deliveries are deleted, ms. */
@@ -70,6 +72,13 @@ export class WebhookSender {
   private readonly policy: WebhookSenderPolicy;
   private readonly runsHere: () => boolean;
   private readonly inFlight = new Map<string, string>();
+  /**
+   * Deliveries settled while the current look at the outbox runs: its query may have read them
+   * before they were marked delivered, so they are not sent again (seen on PostgreSQL).
+   */
+  private settledDuringTick = new Set<string>();
+  /** Per endpoint, the status last written and when: a run of successes writes it once a second. */
+  private readonly noted = new Map<string, { status: string; at: number }>();
   private timer: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private again = false;
@@ -130,6 +139,7 @@ export class WebhookSender {
   }
 
   private async tick(): Promise<void> {
+    this.settledDuringTick = new Set();
     if (!this.runsHere()) return;
     const now = Date.now();
     if (now >= this.nextReload) {
@@ -175,7 +185,7 @@ export class WebhookSender {
     );
     for (const row of due) {
       const seq = String(row.seq);
-      if (this.inFlight.has(seq)) continue;
+      if (this.inFlight.has(seq) || this.settledDuringTick.has(seq)) continue;
       if ((perEndpoint.get(row.endpoint_id) ?? 0) >= this.policy.perEndpoint) continue;
       perEndpoint.set(row.endpoint_id, (perEndpoint.get(row.endpoint_id) ?? 0) + 1);
       this.inFlight.set(seq, row.endpoint_id);
@@ -185,6 +195,7 @@ export class WebhookSender {
         )
         .finally(() => {
           this.inFlight.delete(seq);
+          this.settledDuringTick.add(seq);
           this.wake();
         });
     }
@@ -217,12 +228,19 @@ export class WebhookSender {
     const attempts = Number(row.attempts) + 1;
     const queuedAt = Number(row.created_at);
     let paused = 0;
+    // One row per endpoint that every delivery to it would update: written when the status
+    // changes or a second has passed, so deliveries in flight do not queue on its lock.
+    const last = this.noted.get(endpoint.id);
+    const note = !ok || last?.status !== status || attemptAt - last.at >= NOTE_STATUS_MS;
     await this.db.transaction(async (tx) => {
-      await tx.run(
-        `update webhook_endpoints set last_status = ?, last_attempt_at = ?${ok ? ', last_success_at = ?' : ''}
-          where id = ?`,
-        ok ? [status, attemptAt, attemptAt, endpoint.id] : [status, attemptAt, endpoint.id],
-      );
+      if (note) {
+        this.noted.set(endpoint.id, { status, at: attemptAt });
+        await tx.run(
+          `update webhook_endpoints set last_status = ?, last_attempt_at = ?${ok ? ', last_success_at = ?' : ''}
+            where id = ?`,
+          ok ? [status, attemptAt, attemptAt, endpoint.id] : [status, attemptAt, endpoint.id],
+        );
+      }
       if (ok) {
         await tx.run(
           `update webhook_deliveries set state = 'delivered', delivered_at = ?, attempts = ?,

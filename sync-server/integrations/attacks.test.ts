@@ -2,7 +2,6 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import type * as Y from 'yjs';
 import type { ApiError } from '../../shared/apiProtocol';
 import { recordEvent } from '../../shared/checkinsDoc';
 import { checkinsDocName, rosterDocName, siteDocName } from '../../shared/docName';
@@ -10,13 +9,12 @@ import { encodeEntry } from '../../shared/entryCodec';
 import { newEventId } from '../../shared/eventId';
 import type {
   CreatedApiKeyAnswer,
-  CreatedWebhookAnswer,
   MemberSyncAnswer,
   WebhookEndpointInfo,
   WebhookPayload,
   WebhooksAnswer,
 } from '../../shared/integrationProtocol';
-import type { ApiKeyScope, WebhookEvent } from '../../shared/integrations';
+import type { ApiKeyScope } from '../../shared/integrations';
 import { localDayOf } from '../../shared/localTime';
 import type { Member } from '../../shared/member';
 import { admin as cli } from '../testing/adminCli';
@@ -28,13 +26,18 @@ import {
   pairKiosk,
   SITE,
   staffToken,
-  startTestServer,
   type TestServer,
   until,
   ZONE,
 } from '../testing/testServer';
 import { type Received, webhookReceiver } from './testing/webhookReceiver';
-import type { WebhookSenderPolicy } from './WebhookSender';
+import {
+  DELIVERED,
+  kioskDoor,
+  payloadOf,
+  registerEndpoint as register,
+  webhookServer,
+} from './testing/webhookServer';
 import { addressAllowed } from './webhookUrl';
 
 /*
@@ -47,24 +50,7 @@ const closers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const closer of closers.splice(0)) await closer.close();
 });
-/** A store is recorded within the document debounce (2 s, at most 10 s). */
-const DELIVERED = 20_000;
 const ALL_SCOPES: ApiKeyScope[] = ['members:read', 'members:write', 'visits:read', 'webhooks'];
-
-async function server(
-  webhooks: Partial<WebhookSenderPolicy> = {},
-  limits: NonNullable<NonNullable<Parameters<typeof startTestServer>[2]>['limits']> = {},
-): Promise<{ t: TestServer; admin: string }> {
-  const t = await startTestServer({}, undefined, {
-    limits: {
-      ...limits,
-      webhooks: { tickMs: 50, retryBaseMs: 40, retryCapMs: 200, timeoutMs: 2_000, ...webhooks },
-    },
-  });
-  open.push(t);
-  const { token } = await staffToken(t, 'admin', null);
-  return { t, admin: token };
-}
 
 async function makeKey(t: TestServer, admin: string, scopes: ApiKeyScope[], name = 'machine') {
   const made = await t.api<CreatedApiKeyAnswer>(
@@ -91,21 +77,6 @@ async function raw(
     ...(body === undefined ? {} : { body }),
   });
   return { status: response.status, text: await response.text(), headers: response.headers };
-}
-
-async function register(
-  t: TestServer,
-  token: string,
-  url: string,
-  privateNetwork = true,
-  events: WebhookEvent[] = ['check-in', 'check-out', 'denied', 'correction'],
-) {
-  return t.api<CreatedWebhookAnswer & ApiError>(
-    'POST',
-    '/api/integrations/webhooks',
-    { url, events, privateNetwork },
-    token,
-  );
 }
 
 async function endpoints(t: TestServer, token: string): Promise<WebhookEndpointInfo[]> {
@@ -148,16 +119,6 @@ async function trap(): Promise<{ port: number; connections: () => number }> {
   return { port: (server.address() as AddressInfo).port, connections: () => connections };
 }
 
-async function kioskDoor(t: TestServer): Promise<{ doc: Y.Doc; deviceId: string; token: string }> {
-  const kiosk = await pairKiosk(t);
-  const door = connect(t, checkinsDocName(SITE, localDayOf(Date.now(), ZONE)), kiosk.token);
-  open.push(door);
-  await door.outcome;
-  return { doc: door.doc, deviceId: kiosk.deviceId, token: kiosk.token };
-}
-
-const payloadOf = (item: Received) => JSON.parse(item.body) as WebhookPayload;
-
 const member = (id: string, name = `Member ${id}`, codes: string[] = []): Member =>
   activeMember(id, name, codes);
 
@@ -178,7 +139,7 @@ describe('attacks on API key scopes [I1]', () => {
   };
 
   it('[I1] no route of the OpenAPI document takes a key outside its scopes', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const readOnly = (await makeKey(t, admin, ['members:read'])).key;
     const everything = (await makeKey(t, admin, ALL_SCOPES)).key;
     const spec = JSON.parse((await raw(t, 'GET', '/api/openapi.json')).text) as {
@@ -214,7 +175,7 @@ describe('attacks on API key scopes [I1]', () => {
   });
 
   it('[I1] a key opens no document of any kind, with every scope, as token or as the socket query', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const { key } = await makeKey(t, admin, ALL_SCOPES);
     for (const name of [
       siteDocName(SITE),
@@ -228,7 +189,7 @@ describe('attacks on API key scopes [I1]', () => {
   });
 
   it('[I1] staff, viewers and kiosks reach neither key nor webhook management', async () => {
-    const { t } = await server();
+    const { t } = await webhookServer(open);
     const staff = (await staffToken(t, 'staff')).token;
     const viewer = (await staffToken(t, 'viewer')).token;
     const kiosk = (await pairKiosk(t)).token;
@@ -252,7 +213,7 @@ describe('attacks on API key scopes [I1]', () => {
   });
 
   it('[I1] malformed, re-cased, padded, JWT-shaped and oversized credentials are all refused', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const { key } = await makeKey(t, admin, ['members:read']);
     const [, id, secret] = /^hck_(.{12})_(.{43})$/.exec(key) as unknown as [string, string, string];
     const headers = [
@@ -291,7 +252,7 @@ describe('attacks on API key scopes [I1]', () => {
   });
 
   it('[I1] a key row edited to hold unknown scopes grants only the known ones; garbage grants nothing', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const made = await makeKey(t, admin, ['members:read']);
     await t.server.db.run('update api_keys set scopes = ? where id = ?', [
       JSON.stringify(['admin', '*', 'members:read', 'members:write ']),
@@ -309,9 +270,11 @@ describe('attacks on API key scopes [I1]', () => {
   });
 
   it('[I1] a key revoked with the CLI while the server runs is refused at once, and what it registered stops', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const made = await makeKey(t, admin, ['members:read', 'webhooks']);
-    const hook = await register(t, made.key, 'https://hooks.example.com/x', false);
+    const hook = await register(t, made.key, 'https://hooks.example.com/x', {
+      privateNetwork: false,
+    });
     expect(hook.status).toBe(201);
     expect((await t.api('GET', '/api/members', undefined, made.key)).status).toBe(200);
     expect((await cli(t.dir, ['revoke-api-key', made.info.id])).code).toBe(0);
@@ -325,7 +288,11 @@ describe('attacks on API key scopes [I1]', () => {
 
 describe('attacks on API key rate limits [I1]', () => {
   it('[I1] guesses at a key never use up that key: its owner keeps working', async () => {
-    const { t, admin } = await server({}, { apiKeyRate: { capacity: 3, drainMs: 600_000 } });
+    const { t, admin } = await webhookServer(
+      open,
+      {},
+      { apiKeyRate: { capacity: 3, drainMs: 600_000 } },
+    );
     const made = await makeKey(t, admin, ['members:read']);
     expect((await t.api('GET', '/api/members', undefined, made.key)).status).toBe(200);
     for (let i = 0; i < 50; i++) {
@@ -336,7 +303,7 @@ describe('attacks on API key rate limits [I1]', () => {
   });
 
   it('[I1] a right key used for the first time from an address that guessed is not refused', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const fresh = await makeKey(t, admin, ['members:read']);
     for (let i = 0; i < 50; i++) {
       const guess = `hck_${'A'.repeat(12)}_${Buffer.alloc(32, i).toString('base64url')}`;
@@ -347,7 +314,7 @@ describe('attacks on API key rate limits [I1]', () => {
   });
 
   it('[I1] a flood of bad keys from one address is slowed down, as failed sign-ins are', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     await makeKey(t, admin, ['members:read']);
     let limited = 0;
     // More bad guesses than a good key may even make in a burst (API_KEY_RATE: 600).
@@ -366,11 +333,13 @@ describe('attacks on API key rate limits [I1]', () => {
 
 describe('attacks on webhook management with keys [I1] [I4]', () => {
   it('[I4] a key sees, changes and deletes only its own endpoints, and never their secrets', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const a = await makeKey(t, admin, ['webhooks'], 'a');
     const b = await makeKey(t, admin, ['webhooks'], 'b');
-    const ofA = await register(t, a.key, 'https://a.example.com/x', false);
-    const ofAdmin = await register(t, admin, 'https://admin.example.com/x', false);
+    const ofA = await register(t, a.key, 'https://a.example.com/x', { privateNetwork: false });
+    const ofAdmin = await register(t, admin, 'https://admin.example.com/x', {
+      privateNetwork: false,
+    });
     expect(ofA.status).toBe(201);
     for (const target of [ofA.body.endpoint.id, ofAdmin.body.endpoint.id]) {
       expect(
@@ -407,7 +376,7 @@ describe('attacks on webhook management with keys [I1] [I4]', () => {
   });
 
   it('[I4] a key may register neither plain http nor a private-network endpoint, however spelled', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const { key } = await makeKey(t, admin, ['webhooks']);
     for (const [url, privateNetwork] of [
       ['http://127.0.0.1:9/x', true],
@@ -421,7 +390,7 @@ describe('attacks on webhook management with keys [I1] [I4]', () => {
       ['https://user:pw@example.com/x', false],
       ['https://[fe80::1%25lo]/x', false],
     ] as const) {
-      const answer = await register(t, key, url, privateNetwork);
+      const answer = await register(t, key, url, { privateNetwork: privateNetwork });
       expect([400, 403], url).toContain(answer.status);
     }
     const json = await t.api(
@@ -434,23 +403,27 @@ describe('attacks on webhook management with keys [I1] [I4]', () => {
   });
 
   it('[I4] a key cannot take every endpoint slot of the chain: an admin can still register one', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const { key } = await makeKey(t, admin, ['webhooks']);
     let made = 0;
     for (let i = 0; i < 60; i++) {
-      const answer = await register(t, key, `https://hooks${i}.example.com/x`, false);
+      const answer = await register(t, key, `https://hooks${i}.example.com/x`, {
+        privateNetwork: false,
+      });
       if (answer.status !== 201) break;
       made++;
     }
     expect(made).toBeGreaterThan(0);
-    const byAdmin = await register(t, admin, 'https://billing.example.com/x', false);
+    const byAdmin = await register(t, admin, 'https://billing.example.com/x', {
+      privateNetwork: false,
+    });
     expect(byAdmin.status, `a key made ${made} endpoints first`).toBe(201);
   });
 });
 
 describe('attacks on webhook addresses (SSRF) [I4]', () => {
   it('[I4] no spelling of this machine, metadata or unspecified addresses is ever connected to', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const internal = await trap();
     const p = internal.port;
     const publicOnly = [
@@ -479,11 +452,11 @@ describe('attacks on webhook addresses (SSRF) [I4]', () => {
     ];
     const made: string[] = [];
     for (const url of publicOnly) {
-      const answer = await register(t, admin, url, false);
+      const answer = await register(t, admin, url, { privateNetwork: false });
       if (answer.status === 201) made.push(answer.body.endpoint.id);
     }
     for (const url of never) {
-      const answer = await register(t, admin, url, true);
+      const answer = await register(t, admin, url, { privateNetwork: true });
       if (answer.status === 201) made.push(answer.body.endpoint.id);
     }
     // Refused up front: plain http to a non-loopback spelling, or to loopback without the flag.
@@ -493,9 +466,11 @@ describe('attacks on webhook addresses (SSRF) [I4]', () => {
       [`http://127.0.0.1.nip.io:${p}/x`, true],
       [`http://localhost:${p}/x`, false],
     ] as const)
-      expect((await register(t, admin, url, privateNetwork)).status, url).toBe(400);
+      expect((await register(t, admin, url, { privateNetwork: privateNetwork })).status, url).toBe(
+        400,
+      );
     expect(made.length).toBeGreaterThan(10);
-    const door = await kioskDoor(t);
+    const door = await kioskDoor(t, open);
     kioskCheckIn(door.doc, door.deviceId, 'B-1');
     await until(
       async () => (await endpoints(t, admin)).every((e) => e.lastStatus !== null),
@@ -521,13 +496,13 @@ describe('attacks on webhook addresses (SSRF) [I4]', () => {
   });
 
   it('[I4] a redirect of any kind (301, 302, 303, 307, 308) to an internal receiver is never followed', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const internal = await receiver();
     for (const status of [301, 302, 303, 307, 308]) {
       const hop = await redirector(status, internal.url);
-      expect((await register(t, admin, hop.url, true)).status).toBe(201);
+      expect((await register(t, admin, hop.url, { privateNetwork: true })).status).toBe(201);
     }
-    const door = await kioskDoor(t);
+    const door = await kioskDoor(t, open);
     kioskCheckIn(door.doc, door.deviceId, 'B-1');
     await until(
       async () => (await endpoints(t, admin)).every((e) => e.lastStatus !== null),
@@ -540,11 +515,11 @@ describe('attacks on webhook addresses (SSRF) [I4]', () => {
   });
 
   it('[I4] what a key is told of a refused address does not reveal what internal names resolve to', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const { key } = await makeKey(t, admin, ['webhooks']);
-    const made = await register(t, key, 'https://localhost:9/x', false);
+    const made = await register(t, key, 'https://localhost:9/x', { privateNetwork: false });
     expect(made.status).toBe(201);
-    const door = await kioskDoor(t);
+    const door = await kioskDoor(t, open);
     kioskCheckIn(door.doc, door.deviceId, 'B-1');
     await until(
       async () => (await endpoints(t, key))[0]?.lastStatus != null,
@@ -560,10 +535,10 @@ describe('attacks on webhook addresses (SSRF) [I4]', () => {
 
 describe('attacks on webhook deliveries [I3]', () => {
   it('[I3] a member id full of JSON, HTML and control characters is delivered verbatim, signed, under the real writer', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const hook = await receiver();
     const made = await register(t, admin, hook.url);
-    const door = await kioskDoor(t);
+    const door = await kioskDoor(t, open);
     const nasty = 'x","writer":"staff:boss"}<script>alert(1)</script>\u0001\u001b\u2028';
     const id = kioskCheckIn(door.doc, door.deviceId, nasty);
     await until(() => hook.received.length >= 1, 'the delivery', DELIVERED);
@@ -581,10 +556,10 @@ describe('attacks on webhook deliveries [I3]', () => {
   });
 
   it('[I3] [R1] a NUL character in a kiosk-written member id neither stops the record nor the deliveries after it', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const hook = await receiver();
     await register(t, admin, hook.url);
-    const door = await kioskDoor(t);
+    const door = await kioskDoor(t, open);
     // Written raw, as a hostile client would: our encoder refuses NUL ([E5]).
     const poisoned = newEventId(Date.now() - 2_000);
     const tuple = encodeEntry(
@@ -595,7 +570,7 @@ describe('attacks on webhook deliveries [I3]', () => {
     door.doc.getArray(`kiosk:${door.deviceId}`).push([tuple]);
     // The door is refused at the server (WriteGuard, [W2]): what it writes after waits with it.
     // Another writer's later check-in in the same day's document.
-    const other = await kioskDoor(t);
+    const other = await kioskDoor(t, open);
     const later = kioskCheckIn(other.doc, other.deviceId, 'B-3');
     // The record itself ([R1]): reports, occupancy and webhooks all read it.
     await until(
@@ -617,11 +592,11 @@ describe('attacks on webhook deliveries [I3]', () => {
   }, 40_000);
 
   it('[I3] a kiosk can neither write as another kiosk nor void, so it never makes the server sign such news', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const hook = await receiver();
     await register(t, admin, hook.url);
-    const victim = await kioskDoor(t);
-    const attacker = await kioskDoor(t);
+    const victim = await kioskDoor(t, open);
+    const attacker = await kioskDoor(t, open);
     const honest = kioskCheckIn(victim.doc, victim.deviceId, 'B-1');
     await until(() => hook.received.length === 1, "the victim's check-in", DELIVERED);
     // Into the victim's array, from the attacker's connection: WriteGuard refuses it.
@@ -634,7 +609,7 @@ describe('attacks on webhook deliveries [I3]', () => {
     );
     // A void of the victim's check-in in its own array: not a kiosk's to write ([E5]).
     const voiding = newEventId(Date.now());
-    const fresh = await kioskDoor(t);
+    const fresh = await kioskDoor(t, open);
     recordEvent(
       fresh.doc,
       { role: 'kiosk', id: fresh.deviceId },
@@ -647,7 +622,7 @@ describe('attacks on webhook deliveries [I3]', () => {
       { id: voiding, at: Date.now(), clockTrusted: true, method: 'qr' },
     );
     // The refused connections keep resending what was refused: a fourth door tells the time.
-    const honestDoor = await kioskDoor(t);
+    const honestDoor = await kioskDoor(t, open);
     const marker = kioskCheckIn(honestDoor.doc, honestDoor.deviceId, 'MARKER');
     await until(
       () => hook.received.some((item) => payloadOf(item).data.eventId === marker),
@@ -664,7 +639,7 @@ describe('attacks on webhook deliveries [I3]', () => {
   });
 
   it('[I3] a member whose delivery hangs keeps their next event waiting, and nothing answered 2xx is sent again', async () => {
-    const { t, admin } = await server({ timeoutMs: 800 });
+    const { t, admin } = await webhookServer(open, { timeoutMs: 800 });
     let first = '';
     let hung = false;
     const hook = await receiver((item) => {
@@ -675,7 +650,7 @@ describe('attacks on webhook deliveries [I3]', () => {
       return 200;
     });
     await register(t, admin, hook.url);
-    const door = await kioskDoor(t);
+    const door = await kioskDoor(t, open);
     const now = Date.now();
     first = newEventId(now - 60_000);
     recordEvent(
@@ -702,12 +677,12 @@ describe('attacks on webhook deliveries [I3]', () => {
   });
 
   it('[I3] one slow endpoint never starves the others: a fast receiver hears everything well within one timeout', async () => {
-    const { t, admin } = await server({ timeoutMs: 6_000 });
+    const { t, admin } = await webhookServer(open, { timeoutMs: 6_000 });
     // Endpoints that never answer: what any key can register (an https tarpit on the internet).
     for (let i = 0; i < 4; i++) await register(t, admin, (await receiver(() => 'hang')).url);
     const fast = await receiver();
     await register(t, admin, fast.url);
-    const door = await kioskDoor(t);
+    const door = await kioskDoor(t, open);
     const now = Date.now();
     for (let i = 0; i < 40; i++)
       kioskCheckIn(door.doc, door.deviceId, `S-${i}`, now - 40_000 + i * 100);
@@ -723,7 +698,7 @@ describe('attacks on webhook deliveries [I3]', () => {
   }, 40_000);
 
   it('[I3] the outbox of a paused endpoint does not grow without bound: what waited past the give-up time is given up', async () => {
-    const { t, admin } = await server({ giveUpAfterMs: 1_000 });
+    const { t, admin } = await webhookServer(open, { giveUpAfterMs: 1_000 });
     const hook = await receiver();
     const made = await register(t, admin, hook.url);
     await t.api(
@@ -732,7 +707,7 @@ describe('attacks on webhook deliveries [I3]', () => {
       { paused: true },
       admin,
     );
-    const door = await kioskDoor(t);
+    const door = await kioskDoor(t, open);
     for (let i = 0; i < 5; i++) kioskCheckIn(door.doc, door.deviceId, `P-${i}`);
     await until(
       async () => (await endpoints(t, admin))[0]?.pending === 5,
@@ -750,7 +725,7 @@ describe('attacks on webhook deliveries [I3]', () => {
 
 describe('attacks on member sync [I2]', () => {
   async function syncing() {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const { key } = await makeKey(t, admin, ['members:read', 'members:write']);
     const sync = (body: unknown) =>
       t.api<MemberSyncAnswer & ApiError>('POST', '/api/members:sync', body, key);
@@ -867,7 +842,7 @@ describe('attacks on member sync [I2]', () => {
 
 describe('attacks on the public occupancy routes [P1]', () => {
   it('[P1] an unknown site and an existing one without a page answer alike; only the public route is open to other origins', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const unknown = await raw(t, 'GET', '/api/public/sites/no-such-site/occupancy');
     const existing = await raw(t, 'GET', `/api/public/sites/${SITE}/occupancy`);
     expect(existing.status).toBe(unknown.status);

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { checkinsDocName } from '../../shared/docName';
 import type { CreatedWebhookAnswer } from '../../shared/integrationProtocol';
 import { localDayOf } from '../../shared/localTime';
 import { admin as cli } from '../testing/adminCli';
-import { databaseEnv } from '../testing/testDatabase';
+import { startServerProcess } from '../testing/serverProcess';
 import {
   type Client,
   connect,
@@ -35,36 +35,6 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-async function startProcess(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/main.ts'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      SITE_ID: SITE,
-      SITE_TIME_ZONE: ZONE,
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: '',
-      ...databaseEnv(dataDir),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  await until(
-    async () => {
-      try {
-        return (await fetch(`http://127.0.0.1:${port}/readyz`)).ok;
-      } catch {
-        return false;
-      }
-    },
-    'the server process to be ready',
-    30_000,
-  );
-  return child;
-}
-
 async function api<T>(port: number, method: string, path: string, body: unknown, token?: string) {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, {
     method,
@@ -84,7 +54,7 @@ describe('webhook deliveries across a crash [I3]', () => {
     let hanging = true;
     const hook = await webhookReceiver(() => (hanging ? 'hang' : 204));
     closers.push(hook.close);
-    let child = await startProcess(dir, port);
+    let child = await startServerProcess(dir, port, children);
     expect(
       (await cli(dir, ['create-admin', '--username', 'boss'], 'correct horse battery')).code,
     ).toBe(0);
@@ -129,7 +99,7 @@ describe('webhook deliveries across a crash [I3]', () => {
     child.kill('SIGKILL');
     await exited;
     hanging = false;
-    child = await startProcess(dir, port);
+    child = await startServerProcess(dir, port, children);
     await until(() => hook.received.length === 2, 'the delivery sent again', 30_000);
     const [first, again] = hook.received;
     expect(again?.headers['webhook-id']).toBe(first?.headers['webhook-id']);
@@ -139,7 +109,7 @@ describe('webhook deliveries across a crash [I3]', () => {
     const exitedAgain = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
     await exitedAgain;
-    await startProcess(dir, port);
+    await startServerProcess(dir, port, children);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(hook.received).toHaveLength(2);
   }, 120_000);

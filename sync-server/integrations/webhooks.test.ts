@@ -1,93 +1,33 @@
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type * as Y from 'yjs';
-import type { ApiError, SessionAnswer } from '../../shared/apiProtocol';
 import { recordEvent } from '../../shared/checkinsDoc';
 import { checkinsDocName } from '../../shared/docName';
 import { newEventId } from '../../shared/eventId';
-import type {
-  CreatedApiKeyAnswer,
-  CreatedWebhookAnswer,
-  WebhookPayload,
-  WebhooksAnswer,
-} from '../../shared/integrationProtocol';
-import type { WebhookEvent } from '../../shared/integrations';
+import type { CreatedApiKeyAnswer, WebhooksAnswer } from '../../shared/integrationProtocol';
 import { addDays, dayWindow, instantAt, localDayOf } from '../../shared/localTime';
 import { closeAfterEach } from '../testing/closeAfterEach';
-import {
-  connect,
-  kioskCheckIn,
-  pairKiosk,
-  SITE,
-  startTestServer,
-  type TestServer,
-  until,
-  ZONE,
-} from '../testing/testServer';
+import { connect, kioskCheckIn, pairKiosk, SITE, until, ZONE } from '../testing/testServer';
 import { type Received, webhookReceiver } from './testing/webhookReceiver';
+import {
+  DELIVERED,
+  kioskDoor,
+  payloadOf,
+  registerEndpoint as register,
+  webhookServer,
+} from './testing/webhookServer';
 
 const open = closeAfterEach();
 const receivers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const receiver of receivers.splice(0)) await receiver.close();
 });
-const PASSWORD = 'correct horse battery';
-/** A store is recorded within the document debounce (2 s, at most 10 s). */
-const DELIVERED = 20_000;
-
-async function server(webhooks = {}): Promise<{ t: TestServer; admin: string }> {
-  const t = await startTestServer({}, undefined, {
-    limits: {
-      webhooks: {
-        tickMs: 50,
-        retryBaseMs: 40,
-        retryCapMs: 200,
-        autoClosedScanMs: 200,
-        ...webhooks,
-      },
-    },
-  });
-  open.push(t);
-  await t.server.staff.create({
-    username: 'boss',
-    password: PASSWORD,
-    role: 'admin',
-    siteId: null,
-  });
-  const session = await t.api<SessionAnswer>('POST', '/api/session', {
-    username: 'boss',
-    password: PASSWORD,
-  });
-  return { t, admin: session.body.accessToken };
-}
+const _PASSWORD = 'correct horse battery';
 
 async function receiver(answer?: Parameters<typeof webhookReceiver>[0]) {
   const made = await webhookReceiver(answer);
   receivers.push(made);
   return made;
-}
-
-async function register(
-  t: TestServer,
-  token: string,
-  url: string,
-  events: WebhookEvent[] = ['check-in', 'check-out', 'denied', 'correction'],
-  privateNetwork = true,
-) {
-  return t.api<CreatedWebhookAnswer & ApiError>(
-    'POST',
-    '/api/integrations/webhooks',
-    { url, events, privateNetwork },
-    token,
-  );
-}
-
-async function kioskDoor(t: TestServer): Promise<{ doc: Y.Doc; deviceId: string }> {
-  const kiosk = await pairKiosk(t);
-  const door = connect(t, checkinsDocName(SITE, localDayOf(Date.now(), ZONE)), kiosk.token);
-  open.push(door);
-  await door.outcome;
-  return { doc: door.doc, deviceId: kiosk.deviceId };
 }
 
 function checkOut(doc: Y.Doc, deviceId: string, memberId: string, at: number): string {
@@ -101,17 +41,16 @@ function checkOut(doc: Y.Doc, deviceId: string, memberId: string, at: number): s
   return id;
 }
 
-const payloadOf = (item: Received) => JSON.parse(item.body) as WebhookPayload;
 const headersOf = (item: Received) => item.headers as Record<string, string>;
 
 describe('webhooks [I3]', () => {
   it('[I3] a check-in that reaches the server is delivered, signed the Standard Webhooks way, with its real time', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const hook = await receiver();
     const made = await register(t, admin, hook.url);
     expect(made.status).toBe(201);
     expect(made.body.secret).toMatch(/^whsec_/);
-    const door = await kioskDoor(t);
+    const door = await kioskDoor(t, open);
     // Recorded offline an hour ago (or at the start of today), reaching the server only now.
     const at = Math.max(
       dayWindow(localDayOf(Date.now(), ZONE), ZONE).start,
@@ -141,7 +80,7 @@ describe('webhooks [I3]', () => {
   });
 
   it('[I3] retries a failing receiver and keeps each member in order; a restart tells nothing again', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     // The check-in fails three times: the member's check-out must wait for it; B-2 need not.
     let checkIn = '';
     let failures = 0;
@@ -149,7 +88,7 @@ describe('webhooks [I3]', () => {
       payloadOf(item).data.eventId === checkIn && failures++ < 3 ? 503 : 200,
     );
     await register(t, admin, hook.url);
-    const door = await kioskDoor(t);
+    const door = await kioskDoor(t, open);
     const now = Date.now();
     checkIn = newEventId(now - 60_000);
     recordEvent(
@@ -176,11 +115,11 @@ describe('webhooks [I3]', () => {
   });
 
   it('[I3] an endpoint failing for longer than the give-up time is paused, shown so, and resumed', async () => {
-    const { t, admin } = await server({ giveUpAfterMs: 500 });
+    const { t, admin } = await webhookServer(open, { giveUpAfterMs: 500 });
     let failing = true;
     const hook = await receiver(() => (failing ? 500 : 204));
     const made = await register(t, admin, hook.url);
-    const door = await kioskDoor(t);
+    const door = await kioskDoor(t, open);
     kioskCheckIn(door.doc, door.deviceId, 'B-1', Date.now() - 1000);
     const id = made.body.endpoint.id;
     const listed = () =>
@@ -218,12 +157,42 @@ describe('webhooks [I3]', () => {
   });
 });
 
+describe('a burst [I3]', () => {
+  it('[I3] a burst of check-ins is delivered once each, not again by a look that overlapped its delivery', async () => {
+    const { t, admin } = await webhookServer(open);
+    const hook = await receiver();
+    await register(t, admin, hook.url, { events: ['check-in'] });
+    const door = await kioskDoor(t, open);
+    const now = Date.now();
+    const ids = new Set<string>();
+    door.doc.transact(() => {
+      for (let i = 0; i < 300; i++)
+        ids.add(kioskCheckIn(door.doc, door.deviceId, `S-${i}`, now - 300 + i));
+    });
+    await until(
+      () => new Set(hook.received.map((item) => item.headers['webhook-id'])).size === 300,
+      'all 300 delivered',
+      DELIVERED,
+    );
+    // Whatever was in flight has settled: the sender polls every 50 ms here.
+    await until(
+      async () =>
+        (await t.server.db.all("select seq from webhook_deliveries where state = 'pending'"))
+          .length === 0,
+      'nothing pending',
+      DELIVERED,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(hook.received).toHaveLength(300);
+  }, 40_000);
+});
+
 describe('visits that close by themselves [I3]', () => {
   it('[I3] [V7] a visit nobody closed is told once, at the moment it closed by itself', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const hook = await receiver();
     // Made after the visit closed, but told of its check-in, which reaches the server now.
-    await register(t, admin, hook.url, ['check-in', 'visit-auto-closed']);
+    await register(t, admin, hook.url, { events: ['check-in', 'visit-auto-closed'] });
     const kiosk = await pairKiosk(t);
     const yesterday = addDays(localDayOf(Date.now(), ZONE), -1);
     const door = connect(t, checkinsDocName(SITE, yesterday), kiosk.token);
@@ -249,11 +218,17 @@ describe('visits that close by themselves [I3]', () => {
 
 describe('webhook addresses [I4]', () => {
   it('[I4] refuses plain http elsewhere, and private-network endpoints from API keys', async () => {
-    const { t, admin } = await server();
-    const http = await register(t, admin, 'http://example.com/hook', ['check-in'], true);
+    const { t, admin } = await webhookServer(open);
+    const http = await register(t, admin, 'http://example.com/hook', {
+      events: ['check-in'],
+      privateNetwork: true,
+    });
     expect(http.status).toBe(400);
     expect(http.body.error.code).toBe('bad-webhook-url');
-    const unconfirmed = await register(t, admin, 'http://127.0.0.1:9/hook', ['check-in'], false);
+    const unconfirmed = await register(t, admin, 'http://127.0.0.1:9/hook', {
+      events: ['check-in'],
+      privateNetwork: false,
+    });
     expect(unconfirmed.status).toBe(400);
     const key = await t.api<CreatedApiKeyAnswer>(
       'POST',
@@ -261,18 +236,21 @@ describe('webhook addresses [I4]', () => {
       { name: 'door', scopes: ['webhooks'] },
       admin,
     );
-    const byKey = await register(t, key.body.key, 'http://127.0.0.1:9/hook', ['check-in'], true);
+    const byKey = await register(t, key.body.key, 'http://127.0.0.1:9/hook', {
+      events: ['check-in'],
+      privateNetwork: true,
+    });
     expect(byKey.status).toBe(403);
-    const publicByKey = await register(
-      t,
-      key.body.key,
-      'https://hooks.example.com/x',
-      ['check-in'],
-      false,
-    );
+    const publicByKey = await register(t, key.body.key, 'https://hooks.example.com/x', {
+      events: ['check-in'],
+      privateNetwork: false,
+    });
     expect(publicByKey.status).toBe(201);
     // A key sees only what it registered.
-    await register(t, admin, 'https://other.example.com/x', ['check-in'], false);
+    await register(t, admin, 'https://other.example.com/x', {
+      events: ['check-in'],
+      privateNetwork: false,
+    });
     const seen = await t.api<WebhooksAnswer>(
       'GET',
       '/api/integrations/webhooks',
@@ -283,15 +261,18 @@ describe('webhook addresses [I4]', () => {
   });
 
   it('[I4] never reaches a non-public address unless told, and never follows a redirect', async () => {
-    const { t, admin } = await server();
+    const { t, admin } = await webhookServer(open);
     const internal = await receiver();
     const redirecting = await receiver(() => ({ redirect: internal.url }));
     // https to this machine without "private network": the address is refused at connect.
     const port = new URL(internal.url).port;
-    const sneaky = await register(t, admin, `https://localhost:${port}/hooks`, ['check-in'], false);
+    const sneaky = await register(t, admin, `https://localhost:${port}/hooks`, {
+      events: ['check-in'],
+      privateNetwork: false,
+    });
     expect(sneaky.status).toBe(201);
     await register(t, admin, redirecting.url);
-    const door = await kioskDoor(t);
+    const door = await kioskDoor(t, open);
     kioskCheckIn(door.doc, door.deviceId, 'B-1');
     await until(
       () => redirecting.received.length >= 1,

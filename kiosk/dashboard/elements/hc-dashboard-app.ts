@@ -26,12 +26,13 @@ export const SCREENS = [
 ] as const;
 /**
  * Screens opened from another screen rather than from the tab bar (seven tabs are what fits a
- * 320-px phone), each with the tab it belongs under: "Sites" and "Staff", for admins, from
- * Settings.
+ * 320-px phone), each with the tab it belongs under: "Sites", "Staff" and "Integrations", for
+ * admins, from Settings.
  */
 export const SUBSCREENS = [
   { id: 'sites', label: 'Sites', under: 'settings' },
   { id: 'staff', label: 'Staff', under: 'settings' },
+  { id: 'integrations', label: 'Integrations', under: 'settings' },
 ] as const;
 export type ScreenId = (typeof SCREENS)[number]['id'] | (typeof SUBSCREENS)[number]['id'];
 
@@ -44,6 +45,7 @@ const LAZY: Partial<Record<ScreenId, () => Promise<unknown>>> = {
   settings: () => import('./hc-settings-view'),
   sites: () => import('./hc-sites-view'),
   staff: () => import('./hc-staff-view'),
+  integrations: () => import('./hc-integrations-view'),
 };
 
 /**
@@ -476,6 +478,8 @@ export class HcDashboardApp extends LitElement {
         return html`<hc-sites-view .controller=${controller} .revision=${r}></hc-sites-view>`;
       case 'staff':
         return html`<hc-staff-view .controller=${controller} .revision=${r}></hc-staff-view>`;
+      case 'integrations':
+        return html`<hc-integrations-view .controller=${controller} .revision=${r}></hc-integrations-view>`;
     }
   }
 

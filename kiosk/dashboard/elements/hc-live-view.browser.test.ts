@@ -100,7 +100,7 @@ describe('hc-live-view', () => {
     desk.checkOut(staying.id);
   });
 
-  it('warns "⚠ Busy" from 80 % of capacity and "⛔ Nearly full" from 90 %, in words', async () => {
+  it('[S9] warns "⚠ Busy" from 80 % of capacity and "⛔ Nearly full" from 90 %, in words', async () => {
     const desk = await signedInDashboard();
     const capacityBefore = desk.settings.capacity;
     const mine: Member[] = [];

@@ -1,5 +1,6 @@
 import { css, html, LitElement, nothing } from 'lit';
 import type { DayStats } from '../../../shared/DayLedger';
+import { occupancyBand, percentOfCapacity } from '../../../shared/occupancyBand';
 import { formatClock, formatStay } from '../../formatting';
 import type { DashboardPort } from '../DashboardPort';
 import { findMembers } from '../findMembers';
@@ -8,9 +9,6 @@ import { feedItemClass, feedItemLine, feedItemStyles } from './feedItem';
 import { ShowScreenEvent } from './ShowScreenEvent';
 import './hc-occupancy-chart';
 
-/** Occupancy shares at which the "currently in" tile warns, in percent of capacity. */
-export const BUSY_PERCENT = 80;
-export const NEARLY_FULL_PERCENT = 90;
 /**
  * People listed under "In the gym" until staff ask for all: the latest arrivals, who are the
  * ones a desk looks for; a full list of hundreds would cost every live update a long render.
@@ -183,15 +181,10 @@ export class HcLiveView extends LitElement {
   private renderCurrent(stats: DayStats) {
     const capacity = this.controller?.settings.capacity ?? null;
     const count = stats.currentlyIn.length;
-    const percent = capacity ? Math.round((count / capacity) * 100) : null;
-    const level =
-      percent === null
-        ? null
-        : percent >= NEARLY_FULL_PERCENT
-          ? 'full'
-          : percent >= BUSY_PERCENT
-            ? 'busy'
-            : null;
+    const percent = percentOfCapacity(count, capacity);
+    // The same bands as the public page ([S9]): busy from 80 %, very busy ("nearly full") from 90 %.
+    const band = occupancyBand(count, capacity);
+    const level = band === 'very-busy' ? 'full' : band === 'busy' ? 'busy' : null;
     return html`<div class="tile current ${level ?? ''}">
       <div class="value">${count}</div>
       <div class="label">

@@ -76,6 +76,38 @@ describe('hc-settings-view', () => {
     }
   });
 
+  it('[P1] switches the public page on and shows its address and a snippet to embed it', async () => {
+    const desk = await signedInDashboard();
+    const before = desk.settings;
+    const site = desk.staff?.siteId as string;
+    try {
+      const view = await mountScreen('hc-settings-view', desk);
+      await expect.element(page.getByLabelText('What the public page shows')).toHaveValue('off');
+      expect(view.shadowRoot?.querySelector('.public')).toBeNull();
+
+      await page.getByLabelText('What the public page shows').selectOptions('band');
+      await page.getByRole('button', { name: 'Save settings' }).click();
+
+      await expect.element(page.getByRole('status')).toHaveTextContent(/^Saved\./);
+      expect(desk.settings.publicOccupancy).toBe('band');
+      const url = `${desk.serverUrl.replace(/\/+$/, '')}/busy/${site}`;
+      await expect.element(page.getByRole('link', { name: url })).toHaveAttribute('href', url);
+      await expect
+        .element(page.getByText('It shows how busy the club is, not how many people are in.'))
+        .toBeVisible();
+      const snippet = page.getByLabelText(/^To show it on your website/);
+      await expect.element(snippet).toHaveValue(expect.stringContaining(`<iframe src="${url}"`));
+      await expect.element(snippet).toHaveValue(expect.stringContaining('title="How busy is '));
+      // The JSON is readable from this page's origin, another than the server's (CORS, [P1]).
+      const json = `${desk.serverUrl.replace(/\/+$/, '')}/api/public/sites/${site}/occupancy`;
+      await expect.poll(async () => (await fetch(json)).status, { timeout: 10_000 }).toBe(200);
+      const answer = (await (await fetch(json)).json()) as { siteId: string; count: unknown };
+      expect(answer).toMatchObject({ siteId: site, count: null });
+    } finally {
+      desk.saveSettings({ publicOccupancy: before.publicOccupancy ?? 'off' });
+    }
+  });
+
   it('keeps an out-of-range value in the form and writes nothing', async () => {
     const desk = await signedInDashboard();
     const before = desk.settings;
@@ -105,7 +137,7 @@ describe('hc-settings-view', () => {
     await expect.element(page.getByLabelText('Name', { exact: true })).toBeDisabled();
     await expect.element(page.getByLabelText('Membership expired')).toBeDisabled();
     const fieldsets = Array.from(view.shadowRoot?.querySelectorAll('fieldset') ?? []);
-    expect(fieldsets.length).toBe(2);
+    expect(fieldsets.length).toBe(3);
     expect(fieldsets.every((f) => f.disabled)).toBe(true);
     expect(page.getByRole('button').elements()).toEqual([]);
   });
