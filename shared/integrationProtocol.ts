@@ -20,6 +20,32 @@ const nullableTime = Type.Union([Type.Integer(), Type.Null()], {
 
 export const ApiKeyScopeSchema = Type.Enum([...API_KEY_SCOPES]);
 
+const KEY_EXAMPLE = {
+  id: 'q3Jb0d2kLx9a',
+  name: 'Billing sync',
+  scopes: ['members:read', 'members:write'],
+  createdAt: 1_796_000_000_000,
+  lastUsedAt: 1_796_100_000_000,
+  revokedAt: null,
+};
+
+const ENDPOINT_EXAMPLE = {
+  id: 'ep_Xq81mB0aZr3L',
+  url: 'https://doors.example.com/headcount',
+  events: ['check-in', 'check-out'],
+  siteId: 'riverside',
+  privateNetwork: false,
+  createdAt: 1_796_000_000_000,
+  createdBy: 'staff-account-id',
+  pausedAt: null,
+  pauseReason: null,
+  lastStatus: 'HTTP 204',
+  lastAttemptAt: 1_796_109_245_311,
+  lastSuccessAt: 1_796_109_245_311,
+  pending: 0,
+  failed: 0,
+};
+
 export const ApiKeyInfo = Type.Object({
   id: Type.String({ description: 'the public part of the key' }),
   name: Type.String(),
@@ -30,13 +56,19 @@ export const ApiKeyInfo = Type.Object({
 });
 export type ApiKeyInfo = Static<typeof ApiKeyInfo>;
 
-export const ApiKeysAnswer = Type.Object({ keys: Type.Array(ApiKeyInfo) });
+export const ApiKeysAnswer = Type.Object(
+  { keys: Type.Array(ApiKeyInfo) },
+  { examples: [{ keys: [KEY_EXAMPLE] }] },
+);
 export type ApiKeysAnswer = Static<typeof ApiKeysAnswer>;
 
-export const CreateApiKeyBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 80, description: 'what the key is for' }),
-  scopes: Type.Array(ApiKeyScopeSchema, { minItems: 1, maxItems: API_KEY_SCOPES.length }),
-});
+export const CreateApiKeyBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 80, description: 'what the key is for' }),
+    scopes: Type.Array(ApiKeyScopeSchema, { minItems: 1, maxItems: API_KEY_SCOPES.length }),
+  },
+  { examples: [{ name: 'Billing sync', scopes: ['members:read', 'members:write'] }] },
+);
 export type CreateApiKeyBody = Static<typeof CreateApiKeyBody>;
 
 export const CreatedApiKeyAnswer = Type.Object(
@@ -152,33 +184,65 @@ export const WebhookEndpointInfo = Type.Object({
 });
 export type WebhookEndpointInfo = Static<typeof WebhookEndpointInfo>;
 
-export const WebhooksAnswer = Type.Object({ endpoints: Type.Array(WebhookEndpointInfo) });
+export const WebhooksAnswer = Type.Object(
+  { endpoints: Type.Array(WebhookEndpointInfo) },
+  { examples: [{ endpoints: [ENDPOINT_EXAMPLE] }] },
+);
 export type WebhooksAnswer = Static<typeof WebhooksAnswer>;
 
-export const CreateWebhookBody = Type.Object({
-  url: Type.String({ maxLength: 2000, description: 'https://…; http only to this machine' }),
-  events: Type.Array(WebhookEventSchema, { minItems: 1, maxItems: WEBHOOK_EVENTS.length }),
-  siteId: Type.Optional(Type.String({ description: 'only this site; every site when left out' })),
-  privateNetwork: Type.Optional(
-    Type.Boolean({
-      description:
-        "true: the receiver is on the gym's own network or this machine (admins only); plain http is then allowed to this machine",
-    }),
-  ),
-});
+export const CreateWebhookBody = Type.Object(
+  {
+    url: Type.String({ maxLength: 2000, description: 'https://…; http only to this machine' }),
+    events: Type.Array(WebhookEventSchema, { minItems: 1, maxItems: WEBHOOK_EVENTS.length }),
+    siteId: Type.Optional(Type.String({ description: 'only this site; every site when left out' })),
+    privateNetwork: Type.Optional(
+      Type.Boolean({
+        description:
+          "true: the receiver is on the gym's own network or this machine (admins only); plain http is then allowed to this machine",
+      }),
+    ),
+  },
+  {
+    examples: [
+      {
+        url: 'https://doors.example.com/headcount',
+        events: ['check-in', 'check-out'],
+        siteId: 'riverside',
+      },
+    ],
+  },
+);
 export type CreateWebhookBody = Static<typeof CreateWebhookBody>;
 
-export const CreatedWebhookAnswer = Type.Object({
-  endpoint: WebhookEndpointInfo,
-  secret: Type.String({
-    description: 'whsec_…: the signing secret (Standard Webhooks), shown this once',
-  }),
-});
+export const CreatedWebhookAnswer = Type.Object(
+  {
+    endpoint: WebhookEndpointInfo,
+    secret: Type.String({
+      description: 'whsec_…: the signing secret (Standard Webhooks), shown this once',
+    }),
+  },
+  {
+    examples: [
+      {
+        endpoint: {
+          ...ENDPOINT_EXAMPLE,
+          lastStatus: null,
+          lastAttemptAt: null,
+          lastSuccessAt: null,
+        },
+        secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      },
+    ],
+  },
+);
 export type CreatedWebhookAnswer = Static<typeof CreatedWebhookAnswer>;
 
-export const ChangeWebhookBody = Type.Object({
-  paused: Type.Boolean({ description: 'false resumes a paused endpoint: its deliveries go on' }),
-});
+export const ChangeWebhookBody = Type.Object(
+  {
+    paused: Type.Boolean({ description: 'false resumes a paused endpoint: its deliveries go on' }),
+  },
+  { examples: [{ paused: false }] },
+);
 export type ChangeWebhookBody = Static<typeof ChangeWebhookBody>;
 
 /** What a webhook delivery's body holds ([I3]); `type` is the event with its schema version. */

@@ -19,6 +19,7 @@ import type { Member } from '../../shared/member';
 import { readRosterDoc, rosterShard } from '../../shared/rosterDoc';
 import { admin as cli } from '../testing/adminCli';
 import { closeAfterEach } from '../testing/closeAfterEach';
+import { TEST_ENGINE } from '../testing/testDatabase';
 import {
   activeMember,
   connect,
@@ -190,6 +191,43 @@ describe('API keys [I1]', () => {
     });
     const secret = key.slice(-43);
     expect(lines.join('\n')).not.toContain(secret);
+  });
+});
+
+// Two instances on one PostgreSQL schema: a key revoked through one is refused by the other.
+describe.runIf(TEST_ENGINE === 'postgres')('API keys on several instances [I1]', () => {
+  it('[I1] a key revoked on one instance is refused by the other at its next request', async () => {
+    const a = await server();
+    const b = await startTestServer({}, a.dir);
+    open.push(b);
+    const { key, info, admin } = await makeKey(a, ['members:read']);
+    expect((await b.api('GET', '/api/members', undefined, key)).status).toBe(200);
+    expect(
+      (await a.api('DELETE', `/api/integrations/keys/${info.id}`, undefined, admin)).status,
+    ).toBe(200);
+    const after = await b.api<ApiError>('GET', '/api/members', undefined, key);
+    expect(after.status).toBe(401);
+    expect(after.body.error.code).toBe('bad-api-key');
+  });
+});
+
+describe('the OpenAPI document [I1]–[I3]', () => {
+  it('describes every integration route with an example of its body or answer', async () => {
+    const t = await server();
+    const doc = (await (
+      await fetch(`http://127.0.0.1:${t.server.port}/api/openapi.json`)
+    ).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const routes = Object.entries(doc.paths).filter(([path]) =>
+      /^\/api\/(integrations|members:sync|public)/.test(path),
+    );
+    expect(routes.length).toBeGreaterThanOrEqual(6);
+    for (const [path, operations] of routes)
+      for (const [method, operation] of Object.entries(operations)) {
+        if (method === 'delete') continue;
+        expect(JSON.stringify(operation), `${method} ${path}`).toMatch(/"examples?":/);
+      }
   });
 });
 
