@@ -30,7 +30,7 @@ import {
   until,
   ZONE,
 } from '../testing/testServer';
-import { type Received, webhookReceiver } from './testing/webhookReceiver';
+import { type Received, receiversClosedAfterEach } from './testing/webhookReceiver';
 import {
   DELIVERED,
   kioskDoor,
@@ -50,6 +50,7 @@ const closers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const closer of closers.splice(0)) await closer.close();
 });
+const receiver = receiversClosedAfterEach();
 const ALL_SCOPES: ApiKeyScope[] = ['members:read', 'members:write', 'visits:read', 'webhooks'];
 
 async function makeKey(t: TestServer, admin: string, scopes: ApiKeyScope[], name = 'machine') {
@@ -82,12 +83,6 @@ async function raw(
 async function endpoints(t: TestServer, token: string): Promise<WebhookEndpointInfo[]> {
   const listed = await t.api<WebhooksAnswer>('GET', '/api/integrations/webhooks', undefined, token);
   return listed.body.endpoints;
-}
-
-async function receiver(answer?: Parameters<typeof webhookReceiver>[0]) {
-  const made = await webhookReceiver(answer);
-  closers.push(made);
-  return made;
 }
 
 /** An HTTP server answering every request with `status` and a Location to `location`. */

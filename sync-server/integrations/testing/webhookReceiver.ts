@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 
 export interface Received {
   readonly headers: IncomingHttpHeaders;
@@ -45,5 +46,20 @@ export async function webhookReceiver(
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/** A test file's `receiver()`: each receiver it makes is closed after each test. */
+export function receiversClosedAfterEach(): (
+  answer?: Parameters<typeof webhookReceiver>[0],
+) => ReturnType<typeof webhookReceiver> {
+  const made: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    for (const receiver of made.splice(0)) await receiver.close();
+  });
+  return async (answer) => {
+    const receiver = await webhookReceiver(answer);
+    made.push(receiver);
+    return receiver;
   };
 }
