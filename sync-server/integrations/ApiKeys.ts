@@ -34,7 +34,7 @@ export class ApiKeys {
     const scopes = [...new Set(options.scopes)];
     if (scopes.length === 0 || !scopes.every((scope) => API_KEY_SCOPES.includes(scope)))
       throw new ApiKeyError(`scopes: one or more of ${API_KEY_SCOPES.join(', ')}`);
-    const id = randomBytes(9).toString('base64url');
+    const id = keyId();
     const secret = randomBytes(32).toString('base64url');
     const now = options.now ?? Date.now();
     this.live = null;
@@ -132,6 +132,17 @@ const LIVE_IDS_MS = 10_000;
 const NOTE_USE_MS = 60_000;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: they are what it finds.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * A key's public id: 12 base64url characters, never starting with `-` (one in 64 did, and the
+ * CLI's `revoke-api-key <id>` then read it as an option).
+ */
+function keyId(): string {
+  for (;;) {
+    const id = randomBytes(9).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
 
 function digest(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');

@@ -142,6 +142,20 @@ describe('API keys [I1]', () => {
     expect(bad.stderr).toMatch(/^Error: scopes: one or more of/);
   });
 
+  it('[I1] no key id starts with a dash, which the CLI would read as an option', async () => {
+    const t = await server();
+    const { admin } = await makeKey(t, ['members:read']);
+    for (let i = 0; i < 200; i++) {
+      const made = await t.api<CreatedApiKeyAnswer>(
+        'POST',
+        '/api/integrations/keys',
+        { name: `k${i}`, scopes: ['members:read'] },
+        admin,
+      );
+      expect(made.body.info.id).not.toMatch(/^-/);
+    }
+  });
+
   it('[I1] a staff member cannot make keys, and a key cannot make or revoke keys', async () => {
     const t = await server();
     const staff = await signIn(t, 'staff');
