@@ -31,6 +31,9 @@ export class DocumentReplica extends EventTarget {
   /** Why the server last refused an update of ours to this document, if it did. */
   refusedWith: UpdateRefusal | null = null;
   private syncedOnce = false;
+  private destroyed = false;
+  /** Settles `loaded` once this copy is destroyed; set in the constructor. */
+  private ended: () => void = () => {};
   protected readonly persistence: IndexeddbPersistence;
   protected readonly provider: HocuspocusProvider;
 
@@ -73,9 +76,19 @@ export class DocumentReplica extends EventTarget {
         this.dispatchEvent(new CustomEvent('closed', { detail: reason }));
       }
     });
-    this.loaded = this.persistence.whenSynced.then(() => this.afterLoad());
+    // y-indexeddb never settles `whenSynced` for a copy destroyed before it was read (a sign-out
+    // while the page opens): `loaded` then resolves at the destruction, so no one waits forever.
+    const ended = new Promise<void>((resolve) => {
+      this.ended = resolve;
+    });
+    this.loaded = Promise.race([this.persistence.whenSynced.then(() => this.afterRead()), ended]);
+  }
+
+  private async afterRead(): Promise<void> {
+    if (this.destroyed) return;
+    await this.afterLoad();
     // Attach only after IndexedDB is read, so the first sync already carries what was stored.
-    void this.loaded.then(() => this.provider.attach());
+    if (!this.destroyed) this.provider.attach();
   }
 
   /** True while the server has this document in sync with us. */
@@ -133,6 +146,8 @@ export class DocumentReplica extends EventTarget {
    * deletion wait for it.
    */
   destroy(): Promise<void> {
+    this.destroyed = true;
+    this.ended();
     // Called before the document is destroyed: y-indexeddb's own call from `doc.destroy()`
     // drops the promise.
     const closed = this.persistence.destroy().catch(() => {
