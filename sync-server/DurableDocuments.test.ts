@@ -65,10 +65,26 @@ describe('DurableDocuments', () => {
     const { t, kiosk, c } = await kioskOnToday();
     kioskCheckIn(c.doc, kiosk.deviceId, 'M1');
     await until(() => !c.provider.hasUnsyncedChanges, 'the acknowledgement');
-    // Well inside the 2 s store debounce: the state is not stored yet, the log holds it.
+    // Well inside the store's debounce: the state is not stored yet, the log holds it.
     expect(readEntries(await storedState(t), today)).toHaveLength(0);
     expect(await logged(t)).toBeGreaterThan(0);
     expect(readEntries((await t.server.documents.load(name)) as Y.Doc, today)).toHaveLength(1);
+  });
+
+  it('[R2][I3] stores a document that never rests within seconds, so the record follows a busy door', async () => {
+    const { t, kiosk, c } = await kioskOnToday();
+    // A check-in every 250 ms: the door never rests for the store's 1 s. With Hocuspocus's own
+    // cadence (2 s after the last update, at most 10 s) the record would hear of nothing for 10 s,
+    // 40 check-ins; STORE_CADENCE stores at most 3 s after the first, about 12 check-ins.
+    let written = 0;
+    while (written < 40 && (await recorded(t)) === 0) {
+      kioskCheckIn(c.doc, kiosk.deviceId, `M${written}`);
+      written++;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(await recorded(t)).toBeGreaterThan(0);
+    // A slow machine writes fewer check-ins in the same seconds: this bound only gets easier.
+    expect(written).toBeLessThan(28);
   });
 
   it('[W5][R3] leaves the state alone at a store while the log is small, and folds the log in when the last client leaves', async () => {

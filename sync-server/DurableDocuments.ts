@@ -22,6 +22,16 @@ export interface DurableDocumentsConfiguration {
   minLogBytes: number;
 }
 
+/**
+ * When Hocuspocus stores a document: 1 s after its last update, and at most 3 s after the first
+ * update not yet stored. The record follows each store ([R2]), and the webhooks, the reports and
+ * the public page follow the record ([I3], [P2]): so they hear of a check-in within about 3 s
+ * even at a door that never rests 1 s. Hocuspocus's own 2 s and 10 s made that 10 s at any
+ * steady traffic (issue 13's benchmark). A store costs little more at this pace: the record is
+ * written incrementally and the state only once the log has grown (below).
+ */
+export const STORE_CADENCE = { debounce: 1_000, maxDebounce: 3_000 } as const;
+
 /** What is known of one loaded document (one Hocuspocus Document: a reload is a new one). */
 interface Tracked {
   /**
@@ -44,7 +54,7 @@ interface Tracked {
  * ever told (an acknowledgement, or another writer's entry relayed to it) survives `kill -9`,
  * and no device ever has to bring back another writer's entries after a crash.
  *
- * The log alone keeps every update, so a store (Hocuspocus debounces them: 2 s, at most 10 s)
+ * The log alone keeps every update, so a store (debounced: `STORE_CADENCE`)
  * need not write the whole state: it does when the log has grown to a quarter of the state
  * (and 64 KiB), or when the document leaves memory, and then drops the logged updates
  * the state now contains, in one transaction. Encoding a 10 000-entry day is 4-5 ms on the

@@ -171,7 +171,7 @@ describe('crash safety', () => {
       tabletB.destroy();
 
       // A goes on for another BURST check-ins, and the server dies half-way through them: a few
-      // tens of ms after B's acknowledgement, inside the 2 s (at most 10 s) store debounce.
+      // tens of ms after B's acknowledgement, inside the store's 1 s (at most 3 s) debounce.
       stopA = writtenThisRound + BURST;
       await until(() => writtenThisRound >= stopA - BURST / 2, `round ${round}: A's second burst`);
       await kill9(server);

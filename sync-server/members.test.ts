@@ -211,6 +211,48 @@ describe('members of a chain', () => {
     expect(again.body).toMatchObject({ added: 0, changed: 0, unchanged: 2 });
   });
 
+  it('[M1][M4] imports thousands of members at once, and finds each one and its code again', async () => {
+    // More than one lookup's and one write's worth of rows (MemberDirectory's chunks).
+    const t = await server();
+    const admin = await signIn(t, 'admin', null);
+    const many = Array.from({ length: 2_345 }, (_, i) =>
+      activeMember(`BULK-${i}`, `Member ${i}`, [`C${i}`, `Q${i}`]),
+    );
+    const rows = many.map((member, i) => ({ line: i + 2, member }));
+    const applied = await t.api<MemberImportAnswer>(
+      'POST',
+      '/api/members/import',
+      { rows, apply: true },
+      admin,
+    );
+    expect(applied.body).toMatchObject({ added: 2_345, changed: 0, errors: [] });
+    expect(await t.server.members.list()).toHaveLength(2_345);
+    const again = await t.api<MemberImportAnswer>(
+      'POST',
+      '/api/members/import',
+      { rows, apply: true },
+      admin,
+    );
+    expect(again.body).toMatchObject({ added: 0, changed: 0, unchanged: 2_345 });
+    // The last member's code, and one from the middle, are found as taken.
+    const taken = await t.api<MemberImportAnswer>(
+      'POST',
+      '/api/members/import',
+      {
+        rows: [
+          { line: 2, member: activeMember('NEW-1', 'New One', ['Q2344']) },
+          { line: 3, member: activeMember('NEW-2', 'New Two', ['C1000']) },
+        ],
+        apply: false,
+      },
+      admin,
+    );
+    expect(taken.body.errors).toEqual([
+      { line: 2, reason: 'card code "Q2344" belongs to member BULK-2344' },
+      { line: 3, reason: 'card code "C1000" belongs to member BULK-1000' },
+    ]);
+  });
+
   it('[M4] lets staff change only members of their own site, and shows them the members their site admits', async () => {
     const t = await server();
     const harbourStaff = await signIn(t, 'staff', HARBOUR);

@@ -22,7 +22,7 @@ import {
 } from './testing/testServer';
 
 const HEADER = 'visit_id,day,member_id,member_name,check_in,check_out,stay_minutes,closed_by';
-/** Hocuspocus stores a document 2 s after its last change; the record follows that store. */
+/** A document is stored 1 s after its last change (`STORE_CADENCE`); the record follows. */
 const RECORDED = 15_000;
 
 const open: (TestServer | Client)[] = [];

@@ -25,7 +25,7 @@ import type { Config } from './config';
 import { LogSampler, routeConsoleToLog } from './consoleToLog';
 import { DeviceRegistry } from './DeviceRegistry';
 import { DocumentStore } from './DocumentStore';
-import { DurableDocuments } from './DurableDocuments';
+import { DurableDocuments, STORE_CADENCE } from './DurableDocuments';
 import { type Database, openDatabase, PostgresDatabase, SqliteDatabase } from './database';
 import { createHttpApp, originCheck } from './http';
 import { AcceptedOrigins } from './http/AcceptedOrigins';
@@ -344,6 +344,7 @@ export async function startServer(
   };
   hocuspocus = new Hocuspocus({
     quiet: true,
+    ...STORE_CADENCE,
     // Before a socket has authenticated it may queue at most this much (GHSA-xwhh-v746-pj9m):
     // an honest client sends its token, a state vector and its presence per document before
     // the token is checked (its changes follow the server's reply, after). 256 KiB, so the

@@ -28,7 +28,7 @@ const proxies: CuttableProxy[] = [];
 afterEach(async () => {
   for (const proxy of proxies.splice(0)) await proxy.close();
 });
-/** Hocuspocus stores a document 2 s after its last change; the record follows that store. */
+/** A document is stored 1 s after its last change (`STORE_CADENCE`); the record follows. */
 const RECORDED = 20_000;
 const JSON_PATH = `/api/public/sites/${SITE}/occupancy`;
 const PAGE_PATH = `/busy/${SITE}`;

@@ -14,8 +14,13 @@ interface MemberRow {
   access: string;
 }
 
-/** Rows per multi-row statement: PostgreSQL takes each statement as one round trip. */
-const CHUNK = 64;
+/**
+ * Keys per lookup (`in (…)`) and rows per multi-row write. PostgreSQL takes each statement as one
+ * round trip, so a sync of 10 000 members is a few dozen statements, not hundreds; both engines
+ * take far more parameters than these make (SQLite 32 766, PostgreSQL 65 535; a written row has 9).
+ */
+const LOOKUP_CHUNK = 1_000;
+const WRITE_CHUNK = 256;
 
 /**
  * The chain's members in SQL ([M4]): the source of truth that roster documents are projected
@@ -48,7 +53,7 @@ export class MemberDirectory {
   /** The members with these ids that exist. */
   async byIds(ids: readonly string[]): Promise<Map<string, Member>> {
     const found = new Map<string, Member>();
-    for (const chunk of chunks([...new Set(ids)])) {
+    for (const chunk of chunks([...new Set(ids)], LOOKUP_CHUNK)) {
       const rows = await this.db.all<MemberRow>(
         `select * from members where id in (${marks(chunk.length)})`,
         chunk,
@@ -61,7 +66,7 @@ export class MemberDirectory {
   /** Who holds each of these card codes now. */
   async codeOwners(codes: readonly string[]): Promise<Map<string, string>> {
     const owners = new Map<string, string>();
-    for (const chunk of chunks([...new Set(codes)])) {
+    for (const chunk of chunks([...new Set(codes)], LOOKUP_CHUNK)) {
       const rows = await this.db.all<{ code: string; member_id: string }>(
         `select code, member_id from member_codes where code in (${marks(chunk.length)})`,
         chunk,
@@ -115,9 +120,12 @@ export class MemberDirectory {
     if (changes.length === 0 && remove.length === 0) return;
     await this.db.transaction(async (tx) => {
       // Their card codes go with them (`on delete cascade`); their visits stay in the record.
-      for (const chunk of chunks(remove))
+      for (const chunk of chunks(remove, LOOKUP_CHUNK))
         await tx.run(`delete from members where id in (${marks(chunk.length)})`, chunk);
-      for (const chunk of chunks(changes.map(({ after }) => after))) {
+      for (const chunk of chunks(
+        changes.map(({ after }) => after),
+        WRITE_CHUNK,
+      )) {
         await tx.run(
           `insert into members
              (id, name, codes, status, valid_until, home_site, access, shard, updated_at)
@@ -131,7 +139,7 @@ export class MemberDirectory {
         const ids = chunk.map((member) => member.id);
         await tx.run(`delete from member_codes where member_id in (${marks(ids.length)})`, ids);
         const codes = chunk.flatMap((member) => member.codes.map((code) => [code, member.id]));
-        for (const part of chunks(codes))
+        for (const part of chunks(codes, WRITE_CHUNK))
           await tx.run(
             `insert into member_codes (code, member_id) values ${part.map(() => '(?, ?)').join(', ')}`,
             part.flat(),
@@ -177,8 +185,8 @@ function marks(count: number): string {
   return Array.from({ length: count }, () => '?').join(', ');
 }
 
-function chunks<T>(items: readonly T[]): T[][] {
+function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }

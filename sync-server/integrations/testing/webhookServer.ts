@@ -17,7 +17,7 @@ import {
 import type { WebhookSenderPolicy } from '../WebhookSender';
 import type { Received } from './webhookReceiver';
 
-/** A store is recorded within the document debounce (2 s, at most 10 s): deliveries by then. */
+/** A store is recorded within the document debounce (`STORE_CADENCE`): deliveries by then. */
 export const DELIVERED = 20_000;
 
 type Limits = NonNullable<NonNullable<Parameters<typeof startTestServer>[2]>['limits']>;
