@@ -125,7 +125,8 @@ describe('LiveDays', () => {
       .poll(() => databases(`${prefix}:${checkinsDocName('riverside', first)}`))
       .toEqual([]);
     expect(JSON.parse(store.getItem(`${prefix}:undelivered:riverside`) ?? '[]')).toEqual([]);
-  });
+    // Longer than the browser tests' 15 s: 10 s of it is the settle time the test is about.
+  }, 45_000);
 
   it('[D6] drops a day from the list only once the server acknowledged it', async () => {
     const run = crypto.randomUUID().slice(0, 8);
@@ -144,7 +145,8 @@ describe('LiveDays', () => {
     await expect
       .poll(() => JSON.parse(store.getItem(key) ?? '[]'), { timeout: 25_000 })
       .toEqual([]);
-  });
+    // Longer than the browser tests' 15 s: 10 s of it is the settle time the test is about.
+  }, 45_000);
 
   it('[D6][W5] starts a refused older day again without losing its check-ins', async () => {
     const run = crypto.randomUUID().slice(0, 8);
