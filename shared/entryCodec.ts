@@ -360,6 +360,7 @@ function bad(code: ProblemCode, detail: string, eventId?: string): ParsedEntry {
 
 /** A short description of a bad value for problem details (never the whole value). */
 export function describeValue(value: unknown): string {
+  if (value === undefined) return 'missing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (value instanceof Uint8Array) return `${value.length} bytes`;

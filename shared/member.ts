@@ -46,6 +46,7 @@ export function checkMember(value: unknown): string | null {
   const m = value as Record<string, unknown>;
   if (!isMemberId(m.id)) return `id is ${describeValue(m.id)}`;
   if (!isText(m.name, 120)) return `name is ${describeValue(m.name)}`;
+  if (m.codes === undefined) return 'codes is missing';
   if (!Array.isArray(m.codes) || m.codes.length > 10 || !m.codes.every((c) => isText(c, 64))) {
     return 'codes must be up to 10 strings of 1–64 characters, without control characters';
   }

@@ -262,6 +262,8 @@ describe('Member sync [I2]', () => {
         { ...member('B-2', 'Ben Ode'), status: 'gold' },
         member('B-3', 'Cy Park', ['0451']),
         member('B-4', 'Di Ross'),
+        { ...member('B-5', 'Ed Vance'), status: undefined },
+        { id: 'B-6', name: 'Flo Wu' },
       ],
     };
     const first = await sync(body);
@@ -276,6 +278,9 @@ describe('Member sync [I2]', () => {
     expect(first.body.errors).toEqual([
       { index: 1, in: 'members', reason: 'status is "gold"' },
       { index: 2, in: 'members', reason: expect.stringContaining('card code "0451"') },
+      // A field left out is named as missing (a billing system's mapping forgot it).
+      { index: 4, in: 'members', reason: 'status is missing' },
+      { index: 5, in: 'members', reason: 'codes is missing' },
     ]);
     const again = await sync(body);
     expect(again.body).toMatchObject({ added: 0, changed: 0, unchanged: 2, removed: 0 });
