@@ -147,3 +147,31 @@ export const dashboardStyles = css`
     border-bottom: 1px solid #e2dfd5;
   }
 `;
+
+/** A short status word in a pill ("archived", "waiting", "paused"): dark text on a light fill. */
+export const tagStyles = css`
+  .tag {
+    display: inline-block;
+    border-radius: 1rem;
+    padding: 0 0.5rem;
+    font-size: 0.85rem;
+    font-weight: 700;
+    background: #e4e0d4;
+    color: #2b2b2b;
+  }
+`;
+
+/** A group of choices in a form: a bordered box with its legend. */
+export const choiceGroupStyles = css`
+  fieldset {
+    display: grid;
+    gap: 0.25rem;
+    border: 1px solid #6b7172;
+    border-radius: 0.5rem;
+    padding: 0.5rem 0.75rem;
+  }
+  legend {
+    font-weight: 600;
+    padding: 0 0.25rem;
+  }
+`;

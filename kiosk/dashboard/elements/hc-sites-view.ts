@@ -4,7 +4,7 @@ import { type ApiAnswer, errorOf } from '../../apiRequest';
 import type { DashboardPort } from '../DashboardPort';
 import { isSiteId, siteSlug } from '../siteSlug';
 import { timeZones } from '../timeZones';
-import { dashboardStyles } from './dashboardStyles';
+import { dashboardStyles, tagStyles } from './dashboardStyles';
 import { SwitchSiteEvent } from './SwitchSiteEvent';
 
 const OFFLINE = 'The server cannot be reached: this needs a network.';
@@ -50,15 +50,7 @@ export class HcSitesView extends LitElement {
         font-size: 0.9rem;
         color: #4f5a5b;
       }
-      .tag {
-        display: inline-block;
-        border-radius: 1rem;
-        padding: 0 0.5rem;
-        font-size: 0.85rem;
-        font-weight: 700;
-        background: #e4e0d4;
-        color: #2b2b2b;
-      }
+      ${tagStyles}
       .added {
         display: grid;
         gap: 0.5rem;

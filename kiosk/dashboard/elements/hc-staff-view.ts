@@ -11,7 +11,7 @@ import { formatWhen } from '../../formatting';
 import type { DashboardPort } from '../DashboardPort';
 import { SignedOutError } from '../StaffSession';
 import { setupLinkFor } from '../setupLink';
-import { dashboardStyles } from './dashboardStyles';
+import { dashboardStyles, tagStyles } from './dashboardStyles';
 
 const OFFLINE = 'The server cannot be reached: this needs a network.';
 const ROLES: readonly { role: StaffRole; label: string }[] = [
@@ -66,15 +66,7 @@ export class HcStaffView extends LitElement {
         font-size: 0.9rem;
         color: #4f5a5b;
       }
-      .tag {
-        display: inline-block;
-        border-radius: 1rem;
-        padding: 0 0.5rem;
-        font-size: 0.85rem;
-        font-weight: 700;
-        background: #e4e0d4;
-        color: #2b2b2b;
-      }
+      ${tagStyles}
       .tag.waiting {
         background: #ffe3a3;
         color: #4a3400;

@@ -1,4 +1,5 @@
 import { css } from 'lit';
+import { choiceGroupStyles, tagStyles } from './dashboardStyles';
 
 /**
  * The Integrations screen and its two parts (they render into the screen's shadow root): the
@@ -34,17 +35,7 @@ export const integrationsStyles = css`
     font-size: 0.9rem;
     color: #4f5a5b;
   }
-  fieldset {
-    display: grid;
-    gap: 0.25rem;
-    border: 1px solid #6b7172;
-    border-radius: 0.5rem;
-    padding: 0.5rem 0.75rem;
-  }
-  legend {
-    font-weight: 600;
-    padding: 0 0.25rem;
-  }
+  ${choiceGroupStyles}
   .choice {
     display: flex;
     align-items: center;
@@ -59,15 +50,9 @@ export const integrationsStyles = css`
     height: 1.4rem;
     margin: 0;
   }
+  ${tagStyles}
   .tag {
     justify-self: start;
-    display: inline-block;
-    border-radius: 1rem;
-    padding: 0 0.5rem;
-    font-size: 0.85rem;
-    font-weight: 700;
-    background: #e4e0d4;
-    color: #2b2b2b;
   }
   .rows li > span:first-child {
     display: grid;

@@ -1,4 +1,5 @@
 import { css } from 'lit';
+import { choiceGroupStyles } from './dashboardStyles';
 
 /**
  * The members screen's panels (the member form, the import preview), their button rows, and the
@@ -32,17 +33,7 @@ export const memberPanelStyles = css`
     height: 1.4rem;
     margin: 0;
   }
-  fieldset {
-    display: grid;
-    gap: 0.25rem;
-    border: 1px solid #6b7172;
-    border-radius: 0.5rem;
-    padding: 0.5rem 0.75rem;
-  }
-  legend {
-    font-weight: 600;
-    padding: 0 0.25rem;
-  }
+  ${choiceGroupStyles}
   .fixed {
     margin: 0;
   }
